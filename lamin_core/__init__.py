@@ -1,0 +1,65 @@
+"""lamin_core: a LaminDB-compatible metadata registry for biological data.
+
+`import lamin_core as ln` is cheap: Django is set up for the current instance on first registry access.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import setup
+from .errors import LaminError, NoInstanceError
+
+__version__ = "0.1.0"
+
+_REGISTRIES = (
+    "Artifact",
+    "Collection",
+    "Feature",
+    "FeatureValue",
+    "Run",
+    "Schema",
+    "Space",
+    "Storage",
+    "Transform",
+    "ULabel",
+    "User",
+)
+
+if TYPE_CHECKING:
+    from .models import (  # noqa: F401
+        Artifact,
+        Collection,
+        Feature,
+        FeatureValue,
+        Run,
+        Schema,
+        Space,
+        Storage,
+        Transform,
+        ULabel,
+        User,
+    )
+
+
+def __getattr__(name: str):
+    if name in _REGISTRIES or name in ("models", "Q"):
+        from .setup.instance import ensure_connected
+
+        ensure_connected()
+        if name == "Q":
+            from django.db.models import Q
+
+            return Q
+        import importlib
+
+        models = importlib.import_module(".models", __name__)
+        return models if name == "models" else getattr(models, name)
+    raise AttributeError(f"module 'lamin_core' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_REGISTRIES, "models", "Q"])
+
+
+__all__ = ["LaminError", "NoInstanceError", "setup", *_REGISTRIES]

@@ -1,0 +1,29 @@
+"""Errors raised by lamin_core: each names what went wrong and what would be right."""
+
+
+class LaminError(Exception):
+    """Base class of every lamin_core error."""
+
+
+class NoInstanceError(LaminError):
+    """No current instance is configured in this settings directory."""
+
+
+class InstanceNotFoundError(LaminError):
+    """The named instance or storage folder holds no lamin instance."""
+
+
+class InstanceExistsError(LaminError):
+    """`init` was asked to create an instance where one already exists."""
+
+
+class SettingsError(LaminError):
+    """A settings file cannot be read (corrupt JSON or missing keys)."""
+
+
+class DatabaseUnreachableError(LaminError):
+    """The instance's database cannot be reached."""
+
+
+class InstanceSwitchError(LaminError):
+    """Django is already set up for another instance in this process."""

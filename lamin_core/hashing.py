@@ -1,0 +1,91 @@
+"""Content hashes compatible with LaminDB (lamindb_setup.core.hashing): md5, sha1-fl and md5-d.
+
+- ``md5``: files up to ``CHUNK_SIZE`` bytes; md5 of the content.
+- ``sha1-fl`` (first/last): larger files; ``sha1(sha1(first chunk) + sha1(last chunk))`` where each
+  chunk is ``CHUNK_SIZE`` bytes, so only ``2 * CHUNK_SIZE`` bytes are read however big the file.
+- ``md5-d``: folders; each file gets its own hash as above, then
+  ``md5(b"".join(md5(h.encode()).digest() for h in sorted(file_hashes)))``. Like LaminDB it depends on
+  the files' contents only, not on their names.
+
+Every digest is written as URL-safe base64 without padding, cut to ``HASH_LENGTH`` (22) characters.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+HASH_LENGTH = 22
+# LaminDB's threshold between md5 and sha1-fl; changing it changes the hashes of big files
+CHUNK_SIZE = 50 * 1024 * 1024
+_READ_SIZE = 1024 * 1024
+
+
+def b64url(digest: bytes) -> str:
+    """Digest as URL-safe base64 without padding, cut to 22 characters."""
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:HASH_LENGTH]
+
+
+def hash_bytes(data: bytes) -> str:
+    """md5 of ``data`` as 22-char base64url."""
+    return b64url(hashlib.md5(data).digest())
+
+
+def hash_string(s: str) -> str:
+    """md5 of the UTF-8 encoded string as 22-char base64url."""
+    return hash_bytes(s.encode("utf-8"))
+
+
+def hash_dict(d: dict[str, Any]) -> str:
+    """Hash of a JSON-able dict with sorted keys (FeatureValue.hash of dict values)."""
+    return hash_string(json.dumps(d, sort_keys=True))
+
+
+def hash_set(values: Iterable[str]) -> str:
+    """Order-independent hash of strings, joined with ":" after sorting (Schema hashes)."""
+    return hash_string(":".join(sorted(values)))
+
+
+def _update(hasher: Any, fp: Any, n_bytes: int) -> None:
+    """Feed up to ``n_bytes`` from ``fp`` into ``hasher`` in bounded reads."""
+    while n_bytes > 0:
+        block = fp.read(min(_READ_SIZE, n_bytes))
+        if not block:
+            break
+        hasher.update(block)
+        n_bytes -= len(block)
+
+
+def hash_file(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """(hash, hash_type) of a file: "md5" up to ``CHUNK_SIZE`` bytes, "sha1-fl" above it."""
+    chunk_size = CHUNK_SIZE
+    with open(path, "rb") as fp:
+        size = os.fstat(fp.fileno()).st_size
+        if size <= chunk_size:
+            md5 = hashlib.md5()
+            _update(md5, fp, size)
+            return b64url(md5.digest()), "md5"
+        first, last = hashlib.sha1(), hashlib.sha1()
+        _update(first, fp, chunk_size)
+        fp.seek(size - chunk_size)
+        _update(last, fp, chunk_size)
+    return b64url(hashlib.sha1(first.digest() + last.digest()).digest()), "sha1-fl"
+
+
+def hash_from_hashes(hashes: Iterable[str]) -> str:
+    """md5-d combination of per-file hashes, independent of their order."""
+    digests = b"".join(hashlib.md5(h.encode("utf-8")).digest() for h in sorted(hashes))
+    return b64url(hashlib.md5(digests).digest())
+
+
+def hash_dir(path: str | os.PathLike[str]) -> tuple[str, str, int]:
+    """(hash, "md5-d", n_files) of all files below ``path``, recursively."""
+    hashes = [hash_file(p)[0] for p in Path(path).rglob("*") if p.is_file()]
+    if not hashes:
+        raise ValueError(f"cannot hash empty directory {path}")
+    return hash_from_hashes(hashes), "md5-d", len(hashes)

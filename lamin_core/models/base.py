@@ -1,0 +1,129 @@
+"""Abstract bases every registry builds on: visibility, tracking, versioning, printing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.db import models
+from django.utils import timezone
+
+from ..query.manager import RegistryManager, VisibleManager
+from ._defaults import current_user_id
+
+_REPR_EXCLUDE = ("id", "updated_at", "source_code")
+# _branch_code values
+BRANCH_TRASH, BRANCH_ARCHIVE, BRANCH_MAIN = -1, 0, 1
+
+
+def _format_value(name: str, value: object) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if name == "version" or isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+class BaseRecord(models.Model):
+    """A registry record: Django model plus the registry-level verbs (`df`, `filter`, `get`)."""
+
+    objects = RegistryManager()
+
+    class Meta:
+        abstract = True
+
+    def __repr__(self) -> str:
+        # LaminDB's layout: uid, plain fields, foreign-key ids, created_at; no private or None values
+        fields = self._meta.concrete_fields
+        names = [f.attname for f in fields if not f.is_relation and f.name not in _REPR_EXCLUDE]
+        names += [f.attname for f in fields if f.is_relation]
+        names = (["uid"] if "uid" in names else []) + [n for n in names if n not in ("uid", "created_at")]
+        names += ["created_at"] if any(f.name == "created_at" for f in fields) else []
+        parts = []
+        for name in names:
+            value = getattr(self, name, None)
+            if value is not None and not name.startswith("_"):
+                parts.append(f"{name}={_format_value(name, value)}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    __str__ = __repr__
+
+    @classmethod
+    def filter(cls, *queries, **expressions):
+        """The visible records that match (Django lookups)."""
+        return cls.objects.filter(*queries, **expressions)
+
+    @classmethod
+    def get(cls, idlike: int | str | None = None, **expressions):
+        """One visible record by id, uid, uid prefix or fields."""
+        return cls.objects.get_record(idlike, **expressions)
+
+    @classmethod
+    def df(cls, limit: int | None = 100, **kwargs):
+        """The most recently updated records as a DataFrame indexed by id."""
+        return cls.objects.df(limit=limit, **kwargs)
+
+    @classmethod
+    def to_dataframe(cls, limit: int | None = 100, **kwargs):
+        """2.x name of `df()`."""
+        return cls.df(limit=limit, **kwargs)
+
+
+class Record(BaseRecord):
+    """A record with a space, a branch (visible, archive, trash) and private auxiliary data."""
+
+    space = models.ForeignKey("lamin_core.Space", models.PROTECT, default=1, db_default=1, related_name="+")
+    _aux = models.JSONField(null=True, default=None)
+    _branch_code = models.SmallIntegerField(default=BRANCH_MAIN, db_default=BRANCH_MAIN, db_index=True)
+
+    objects = VisibleManager()
+    all_objects = RegistryManager()
+
+    class Meta:
+        abstract = True
+
+
+class TracksCreation(models.Model):
+    """Who created a record and when."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    created_by = models.ForeignKey(
+        "lamin_core.User", models.PROTECT, default=current_user_id, related_name="+", editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class TracksRun(TracksCreation):
+    """Creation plus the run that created a record."""
+
+    run = models.ForeignKey("lamin_core.Run", models.PROTECT, null=True, default=None, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class TracksUpdates(models.Model):
+    """When a record last changed; set on save, left as given by bulk inserts."""
+
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.updated_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        return super().save(*args, **kwargs)
+
+
+class IsVersioned(models.Model):
+    """A version tag and whether a record is the latest of its version family."""
+
+    version = models.CharField(max_length=30, null=True, default=None, db_index=True)
+    is_latest = models.BooleanField(default=True, db_default=True, db_index=True)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,1 @@
+"""Query behaviour shared by every registry: the QuerySet subclass, its manager, DataFrame columns."""

@@ -1,0 +1,99 @@
+"""Django configured in code for one instance per process: no settings module for users to write."""
+
+from __future__ import annotations
+
+import os
+import threading
+from urllib.parse import unquote, urlsplit
+
+from ..errors import InstanceSwitchError
+from .settings import InstanceSettings
+
+_lock = threading.Lock()
+_active: InstanceSettings | None = None
+BIONTY_APP = "lamin_core.bionty"
+
+
+def configured_instance() -> InstanceSettings | None:
+    """The instance Django is set up for in this process, if any."""
+    return _active
+
+
+def database_config(instance: InstanceSettings) -> dict:
+    """Django's DATABASES['default'] for an instance (SQLite in WAL mode, or PostgreSQL)."""
+    if instance.is_sqlite:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(instance.sqlite_path),
+            "OPTIONS": {
+                # wait for a writer instead of failing with "database is locked"
+                "timeout": 30,
+                # take the write lock at BEGIN so two writers never deadlock on lock upgrade
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            },
+        }
+    return postgres_config(instance.db)
+
+
+def postgres_config(url: str) -> dict:
+    """Django's database settings from a `postgresql://user:pw@host:port/db` URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"unsupported database URL {url!r}: expected postgresql://user@host:port/dbname")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": 5},
+    }
+
+
+def installed_apps(instance: InstanceSettings) -> list[str]:
+    """The Django apps for an instance: the core app, plus the modules it was created with that exist."""
+    apps = ["lamin_core"]
+    if "bionty" in instance.modules:
+        import importlib.util
+
+        if importlib.util.find_spec(BIONTY_APP) is not None:
+            apps.append(BIONTY_APP)
+    return apps
+
+
+def setup_django(instance: InstanceSettings) -> None:
+    """Configure Django for `instance` once per process; refuse to switch to another one."""
+    global _active
+    with _lock:
+        if _active is not None:
+            if _active.uid != instance.uid:
+                raise InstanceSwitchError(
+                    f"this Python process is already connected to {_active.slug}; "
+                    f"restart it to use {instance.slug}"
+                )
+            return
+        import django
+        from django.conf import settings as dj_settings
+
+        # IPython and Jupyter run cells inside an event loop; the ORM is used synchronously there.
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        dj_settings.configure(
+            INSTALLED_APPS=installed_apps(instance),
+            DATABASES={"default": database_config(instance)},
+            USE_TZ=True,
+            TIME_ZONE="UTC",
+            DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+            LOGGING_CONFIG=None,
+        )
+        django.setup()
+        _active = instance
+
+
+def close_connections() -> None:
+    """Close this thread's database connections (used before deleting an instance)."""
+    from django.db import connections
+
+    connections.close_all()

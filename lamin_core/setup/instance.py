@@ -1,0 +1,241 @@
+"""Create, connect, inspect and delete instances; make sure Django is connected before registries are used."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+from .._logger import logger
+from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError
+from .django_config import close_connections, configured_instance, setup_django
+from .settings import (
+    INSTANCE_MARKER,
+    InstanceSettings,
+    UserSettings,
+    check_instance_name,
+    current_instance_name,
+    set_current_instance,
+    settings,
+)
+
+KNOWN_MODULES = ("bionty",)
+_user_ids: dict[str, int] = {}
+_user_lock = threading.Lock()
+
+
+def _parse_modules(modules: str | list[str] | None) -> list[str]:
+    if modules is None:
+        return []
+    names = [m.strip() for m in modules.split(",")] if isinstance(modules, str) else list(modules)
+    names = [m for m in names if m]
+    unknown = [m for m in names if m not in KNOWN_MODULES]
+    if unknown:
+        raise ValueError(f"unknown module(s) {unknown}; available modules: {list(KNOWN_MODULES)}")
+    return sorted(set(names))
+
+
+def check_database(instance: InstanceSettings, *, expect_instance: bool) -> None:
+    """Raise a clear error if the instance's database is unreachable, or (not) already holds an instance."""
+    if instance.is_sqlite:
+        if expect_instance and not instance.sqlite_path.exists():
+            raise InstanceNotFoundError(
+                f"the database of instance {instance.slug} is missing: {instance.sqlite_path} does not exist"
+            )
+        return
+    import psycopg
+
+    try:
+        with psycopg.connect(instance.db, connect_timeout=5) as conn:
+            exists = conn.execute("select to_regclass('public.lamin_core_storage') is not null").fetchone()[0]
+    except psycopg.Error as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise DatabaseUnreachableError(f"cannot reach the database {instance.db_display}: {reason}") from e
+    if exists and not expect_instance:
+        raise InstanceExistsError(
+            f"the database {instance.db_display} already holds a lamin instance; "
+            "connect to it with `lamin connect` or use another database"
+        )
+    if not exists and expect_instance:
+        raise InstanceNotFoundError(f"the database {instance.db_display} holds no lamin instance")
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
+
+
+def _seed_records(instance: InstanceSettings) -> None:
+    """The records every instance has from the start: the user, the default space, the storage root."""
+    from django.db import transaction
+
+    from ..models import Space, Storage
+
+    with transaction.atomic():
+        # migrations may have created the user already (they evaluate callable defaults of added columns)
+        current_user_record_id()
+        Space.objects.create(
+            id=1, name="All", description="Every team & user with access to the instance has access."
+        )
+        storage_type = instance.storage.split("://", 1)[0] if "://" in instance.storage else "local"
+        Storage.objects.create(root=instance.storage, type=storage_type, instance_uid=instance.uid)
+
+
+def init(
+    storage: str | Path,
+    db: str | None = None,
+    modules: str | list[str] | None = None,
+    name: str | None = None,
+) -> InstanceSettings:
+    """Create an instance (storage root + database + settings) and make it the current one."""
+    storage_path = Path(storage).expanduser().resolve()
+    name = check_instance_name(name or storage_path.name.lower())
+    instance = InstanceSettings(
+        name=name,
+        owner=UserSettings.load().handle,
+        storage=str(storage_path),
+        db=db,
+        modules=_parse_modules(modules),
+    )
+    if (storage_path / INSTANCE_MARKER).exists():
+        raise InstanceExistsError(
+            f"{storage_path} already holds a lamin instance; "
+            f"connect to it with `lamin connect {storage_path}`"
+        )
+    if InstanceSettings.path_for(name).exists():
+        raise InstanceExistsError(
+            f"an instance named {name!r} already exists; connect with `lamin connect {name}` "
+            f"or pick another name with --name"
+        )
+    if storage_path.exists() and not storage_path.is_dir():
+        raise NotADirectoryError(f"storage {storage_path} exists and is not a folder")
+    check_database(instance, expect_instance=False)
+    setup_django(instance)
+
+    created_root = not storage_path.exists()
+    lamindb_dir = storage_path / ".lamindb"
+    try:
+        lamindb_dir.mkdir(parents=True, exist_ok=False)
+        _migrate()
+        _seed_records(instance)
+        instance.save()
+        set_current_instance(name)
+    except BaseException:
+        close_connections()
+        shutil.rmtree(lamindb_dir, ignore_errors=True)
+        if created_root:
+            shutil.rmtree(storage_path, ignore_errors=True)
+        InstanceSettings.path_for(name).unlink(missing_ok=True)
+        raise
+    logger.info(f"initialized lamin instance: {instance.slug}")
+    return instance
+
+
+def _resolve(instance: str) -> InstanceSettings:
+    path = Path(instance).expanduser()
+    if path.is_dir():
+        return InstanceSettings.load_from_storage(path.resolve())
+    return InstanceSettings.load(instance.split("/")[-1])
+
+
+def connect(instance: str, *, configure: bool = True) -> InstanceSettings:
+    """Connect to an instance by name (`name` or `owner/name`) or storage folder, and make it current.
+
+    With `configure=False` (the CLI) only the current instance changes; this process stays unconnected.
+    """
+    target = _resolve(instance)
+    check_database(target, expect_instance=True)
+    if configure:
+        setup_django(target)
+    if not InstanceSettings.path_for(target.name).exists():
+        target.save()
+    set_current_instance(target.name)
+    if configure:
+        current_user_record_id()
+    logger.success(f"connected lamin instance: {target.slug}")
+    return target
+
+
+def ensure_connected() -> InstanceSettings:
+    """Set Django up for the current instance (called on first registry access)."""
+    active = configured_instance()
+    if active is not None:
+        return active
+    instance = settings.instance
+    check_database(instance, expect_instance=True)
+    setup_django(instance)
+    return instance
+
+
+def current_user_record_id() -> int:
+    """The id of the current user's record, created on first use in an instance."""
+    instance = ensure_connected()
+    user_id = _user_ids.get(instance.uid)
+    if user_id is not None:
+        return user_id
+    with _user_lock:
+        from ..models import User
+
+        user = UserSettings.load()
+        record, _ = User.objects.get_or_create(
+            uid=user.uid, defaults={"handle": user.handle, "name": user.name}
+        )
+        if (record.handle, record.name) != (user.handle, user.name):
+            record.handle, record.name = user.handle, user.name
+            record.save()
+        _user_ids[instance.uid] = record.id
+        return record.id
+
+
+def delete(name: str) -> None:
+    """Delete an instance: its settings and its SQLite database (a PostgreSQL database is left as is)."""
+    instance = InstanceSettings.load(name.split("/")[-1])
+    active = configured_instance()
+    if active is not None and active.uid == instance.uid:
+        close_connections()
+    storage = Path(instance.storage)
+    if instance.is_sqlite:
+        shutil.rmtree(storage / ".lamindb", ignore_errors=True)
+    else:
+        (storage / INSTANCE_MARKER).unlink(missing_ok=True)
+        logger.info(f"left the PostgreSQL database {instance.db_display} as it is")
+    if storage.is_dir() and not any(storage.iterdir()):
+        storage.rmdir()
+    elif storage.is_dir():
+        logger.info(f"kept the files in storage {storage}")
+    InstanceSettings.path_for(instance.name).unlink(missing_ok=True)
+    if current_instance_name() == instance.name:
+        set_current_instance(None)
+    logger.success(f"deleted instance {instance.slug}")
+
+
+def info() -> str:
+    """A few lines on the user and the current instance."""
+    user = settings.user
+    lines = [
+        f"user: {user.handle} ({user.name or 'no name set'}), uid {user.uid}",
+        f"settings: {settings.home}",
+    ]
+    name = current_instance_name()
+    if name is None:
+        lines.append("instance: none (create one with `lamin init --storage DIR`)")
+    else:
+        inst = InstanceSettings.load(name)
+        lines += [
+            f"instance: {inst.slug} (uid {inst.uid})",
+            f"storage: {inst.storage}",
+            f"database: {inst.db_display}",
+            f"modules: {', '.join(inst.modules) or 'none'}",
+        ]
+    return "\n".join(lines)
+
+
+def set_user(key: str, value: str) -> None:
+    """Change the user's `handle` or `name`."""
+    if key not in ("handle", "name"):
+        raise ValueError(f"unknown setting {key!r}; settable: handle, name")
+    user = UserSettings.load()
+    setattr(user, key, value)
+    user.save()
+    logger.success(f"set user {key} to {value!r}")

@@ -1,0 +1,212 @@
+"""Settings on disk: the user, the instances and the current instance, all under `LAMIN_HOME`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import InstanceNotFoundError, NoInstanceError, SettingsError
+from ..uids import base62
+
+INSTANCE_MARKER = Path(".lamindb") / "instance.json"
+SQLITE_FILE = Path(".lamindb") / "lamin.db"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def lamin_home() -> Path:
+    """The settings directory: `$LAMIN_HOME`, else `~/.lamin`."""
+    return Path(os.environ.get("LAMIN_HOME") or Path.home() / ".lamin")
+
+
+def _read_json(path: Path, what: str) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise SettingsError(f"the {what} file {path} is corrupt ({e}); fix or delete it") from e
+    if not isinstance(data, dict):
+        raise SettingsError(f"the {what} file {path} is corrupt (expected a JSON object)")
+    return data
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    tmp.replace(path)
+
+
+@dataclass
+class UserSettings:
+    """The local user: a stable uid, a handle and a display name."""
+
+    uid: str
+    handle: str = "anonymous"
+    name: str | None = None
+
+    @classmethod
+    def path(cls) -> Path:
+        return lamin_home() / "user.json"
+
+    @classmethod
+    def load(cls) -> UserSettings:
+        """The saved user, created (and saved) on first use."""
+        path = cls.path()
+        if not path.exists():
+            user = cls(uid=base62(8))
+            user.save()
+            return user
+        data = _read_json(path, "user settings")
+        try:
+            return cls(uid=data["uid"], handle=data["handle"], name=data.get("name"))
+        except KeyError as e:
+            raise SettingsError(f"the user settings file {path} lacks the key {e}; fix or delete it") from e
+
+    def save(self) -> None:
+        _write_json(self.path(), asdict(self))
+
+
+@dataclass
+class InstanceSettings:
+    """One instance: where its files live and which database holds its registries."""
+
+    name: str
+    owner: str
+    storage: str
+    db: str | None = None
+    modules: list[str] = field(default_factory=list)
+    uid: str = field(default_factory=lambda: base62(12))
+
+    @property
+    def slug(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db is None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.storage) / SQLITE_FILE
+
+    @property
+    def db_display(self) -> str:
+        """The database URL without its password, safe to print."""
+        if self.db is None:
+            return f"sqlite:///{self.sqlite_path}"
+        return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", self.db)
+
+    @staticmethod
+    def path_for(name: str) -> Path:
+        return lamin_home() / "instances" / f"{name}.json"
+
+    @classmethod
+    def from_dict(cls, data: dict, source: Path) -> InstanceSettings:
+        try:
+            return cls(
+                name=data["name"],
+                owner=data["owner"],
+                storage=data["storage"],
+                db=data.get("db"),
+                modules=list(data.get("modules") or []),
+                uid=data["uid"],
+            )
+        except KeyError as e:
+            raise SettingsError(
+                f"the instance settings file {source} lacks the key {e}; fix or delete it"
+            ) from e
+
+    @classmethod
+    def load(cls, name: str) -> InstanceSettings:
+        """The saved instance called `name`."""
+        path = cls.path_for(name)
+        if not path.exists():
+            known = ", ".join(sorted(p.stem for p in path.parent.glob("*.json"))) or "none"
+            raise InstanceNotFoundError(
+                f"no lamin instance named {name!r} in {lamin_home()} (known instances: {known})"
+            )
+        return cls.from_dict(_read_json(path, "instance settings"), path)
+
+    @classmethod
+    def load_from_storage(cls, storage: Path) -> InstanceSettings:
+        """The instance whose storage root is `storage` (read from its marker file)."""
+        marker = storage / INSTANCE_MARKER
+        if not marker.exists():
+            raise InstanceNotFoundError(f"no lamin instance in {storage} (no {INSTANCE_MARKER} there)")
+        return cls.from_dict(_read_json(marker, "instance marker"), marker)
+
+    def save(self) -> None:
+        """Write the settings file and, for local storage, the marker in the storage root."""
+        _write_json(self.path_for(self.name), asdict(self))
+        if not self.storage.startswith(("s3://", "gs://")):
+            _write_json(Path(self.storage) / INSTANCE_MARKER, asdict(self))
+
+
+def current_instance_file() -> Path:
+    return lamin_home() / "current_instance.txt"
+
+
+def current_instance_name() -> str | None:
+    """The name of the current instance, or None."""
+    path = current_instance_file()
+    if not path.exists():
+        return None
+    return path.read_text().strip() or None
+
+
+def set_current_instance(name: str | None) -> None:
+    """Make `name` the current instance (None clears it)."""
+    path = current_instance_file()
+    if name is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(name + "\n")
+
+
+def check_instance_name(name: str) -> str:
+    """Validate an instance name (letters, digits, `_ . -`)."""
+    if not _NAME_RE.match(name):
+        raise ValueError(f"invalid instance name {name!r}: use letters, digits, '_', '.', '-'")
+    return name
+
+
+class Settings:
+    """`ln.setup.settings`: the user and the current instance, read fresh from disk."""
+
+    @property
+    def home(self) -> Path:
+        return lamin_home()
+
+    @property
+    def user(self) -> UserSettings:
+        return UserSettings.load()
+
+    @property
+    def instance(self) -> InstanceSettings:
+        from .django_config import configured_instance
+
+        active = configured_instance()
+        if active is not None:
+            return active
+        name = current_instance_name()
+        if name is None:
+            raise NoInstanceError(
+                "no lamin instance is set up: create one with `lamin init --storage ./mydata` "
+                "(or `ln.setup.init(storage='./mydata')`), or connect one with `lamin connect NAME`"
+            )
+        return InstanceSettings.load(name)
+
+    def __repr__(self) -> str:
+        user = self.user
+        try:
+            inst = self.instance
+            inst_text = f"{inst.slug} (storage {inst.storage}, db {inst.db_display}, modules {inst.modules})"
+        except NoInstanceError:
+            inst_text = "none"
+        return f"Settings(user={user.handle!r}, name={user.name!r}, instance={inst_text}, home={self.home})"
+
+
+settings = Settings()

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL server for the test suite (Debian, run as root).
+#
+#   scripts/pg-test-server.sh start    fresh server on 127.0.0.1:$LAMIN_PGPORT; waits until it is ready
+#   scripts/pg-test-server.sh url      prints its connection URL
+#   scripts/pg-test-server.sh status   exit 0 if it accepts connections
+#   scripts/pg-test-server.sh stop     stops it and removes its data
+#
+# `start` always begins from an empty cluster: a server left behind by an earlier run is stopped and
+# its data removed first. Installs Debian's `postgresql` if no server binaries are found.
+# Settings: LAMIN_PGPORT (default 54329), LAMIN_PGROOT (default /tmp/lamin-pgtest-$LAMIN_PGPORT).
+set -euo pipefail
+
+PORT=${LAMIN_PGPORT:-54329}
+ROOT=${LAMIN_PGROOT:-/tmp/lamin-pgtest-$PORT}
+DATA=$ROOT/data
+URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
+
+die() { echo "pg-test-server: $*" >&2; exit 1; }
+
+# Highest installed server version, e.g. /usr/lib/postgresql/15/bin; empty if none.
+find_pgbin() {
+  local dir
+  dir=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)  # literal glob if none
+  if [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; fi
+}
+
+ensure_server_installed() {
+  PGBIN=$(find_pgbin)
+  if [ -z "$PGBIN" ]; then
+    echo "pg-test-server: installing Debian package postgresql" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq -o DPkg::Lock::Timeout=120 postgresql >/dev/null
+    PGBIN=$(find_pgbin)
+    [ -n "$PGBIN" ] || die "postgresql installed, but no initdb/pg_ctl under /usr/lib/postgresql/*/bin"
+  fi
+  id -u postgres >/dev/null 2>&1 || die "the 'postgres' OS user is missing (initdb refuses to run as root)"
+}
+
+# Run a PostgreSQL binary as the postgres user (initdb and postgres refuse root), from a directory
+# that user can read.
+as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+
+accepts_connections() {
+  if [ -x "${PGBIN:-}/pg_isready" ]; then
+    "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -t 2
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+  fi
+}
+
+# Stop whatever server runs from our data dir (a stale one included), then remove the data.
+stop_and_remove() {
+  if [ -f "$DATA/postmaster.pid" ]; then
+    local pid
+    pid=$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null || true)
+    if [ -n "${PGBIN:-}" ]; then
+      as_postgres "$PGBIN/pg_ctl" -D "$DATA" -m immediate -t 20 -w stop >/dev/null 2>&1 || true
+    fi
+    # pg_ctl could not stop it (other version, broken dir): end the postmaster listed in its pid file.
+    if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "-D $DATA"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+    fi
+  fi
+  rm -rf "$ROOT"
+}
+
+start() {
+  ensure_server_installed
+  stop_and_remove
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    die "another server already listens on 127.0.0.1:$PORT; stop it or set LAMIN_PGPORT"
+  fi
+  mkdir -p "$ROOT"
+  chown postgres:postgres "$ROOT"
+  chmod 700 "$ROOT"
+  as_postgres "$PGBIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
+    >"$ROOT/initdb.log" 2>&1 || { cat "$ROOT/initdb.log" >&2; die "initdb failed"; }
+  # Durability is worthless for a throwaway test database; these settings make writes much faster.
+  local opts="-p $PORT -k $ROOT -c listen_addresses=127.0.0.1 -c fsync=off"
+  opts+=" -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+  as_postgres "$PGBIN/pg_ctl" -D "$DATA" -l "$ROOT/server.log" -o "$opts" -w -t 60 start >/dev/null \
+    || { tail -n 30 "$ROOT/server.log" >&2 || true; die "server did not start (log: $ROOT/server.log)"; }
+  for _ in $(seq 100); do accepts_connections && return 0; sleep 0.1; done
+  tail -n 30 "$ROOT/server.log" >&2 || true
+  die "server started but does not accept connections on 127.0.0.1:$PORT"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) PGBIN=$(find_pgbin); stop_and_remove ;;
+  url) echo "$URL" ;;
+  status) PGBIN=$(find_pgbin); accepts_connections ;;
+  *) echo "usage: $0 start|stop|url|status" >&2; exit 2 ;;
+esac
