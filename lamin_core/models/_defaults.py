@@ -38,3 +38,10 @@ def current_user_id() -> int:
     from ..setup.instance import current_user_record_id
 
     return current_user_record_id()
+
+
+def current_run_id() -> int | None:
+    """The id of the run started by `ln.track()` in this process, if any."""
+    from ..tracking.context import context
+
+    return None if context.run is None else context.run.id

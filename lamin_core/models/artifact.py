@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from ._defaults import current_user_id, versioned_uid16
+from ._defaults import current_run_id, current_user_id, versioned_uid16
 from .base import BaseRecord, IsVersioned, Record, TracksRun, TracksUpdates
 
 ARTIFACT_KINDS = [(k, k) for k in ("dataset", "model", "__lamindb_run__")]
@@ -30,7 +30,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         "lamin_core.Run",
         models.PROTECT,
         null=True,
-        default=None,
+        default=current_run_id,
         related_name="output_artifacts",
         editable=False,
     )
@@ -76,7 +76,7 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
         "lamin_core.Run",
         models.PROTECT,
         null=True,
-        default=None,
+        default=current_run_id,
         related_name="output_collections",
         editable=False,
     )
@@ -98,7 +98,9 @@ class Link(BaseRecord):
     created_by = models.ForeignKey(
         "lamin_core.User", models.PROTECT, default=current_user_id, related_name="+", editable=False
     )
-    run = models.ForeignKey("lamin_core.Run", models.PROTECT, null=True, default=None, related_name="+")
+    run = models.ForeignKey(
+        "lamin_core.Run", models.PROTECT, null=True, default=current_run_id, related_name="+"
+    )
 
     class Meta:
         abstract = True

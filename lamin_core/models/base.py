@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from ..query.manager import RegistryManager, VisibleManager
-from ._defaults import current_user_id
+from ._defaults import current_run_id, current_user_id
 
 _REPR_EXCLUDE = ("id", "updated_at", "source_code")
 # _branch_code values
@@ -97,7 +97,9 @@ class TracksCreation(models.Model):
 class TracksRun(TracksCreation):
     """Creation plus the run that created a record."""
 
-    run = models.ForeignKey("lamin_core.Run", models.PROTECT, null=True, default=None, related_name="+")
+    run = models.ForeignKey(
+        "lamin_core.Run", models.PROTECT, null=True, default=current_run_id, related_name="+"
+    )
 
     class Meta:
         abstract = True

@@ -69,13 +69,14 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
         if isinstance(idlike, int):
             return queryset.get(id=idlike)
         uid_field = model._meta.get_field("uid")
-        if len(idlike) >= uid_field.max_length:
-            return queryset.get(uid=idlike)
-        matches = list(queryset.filter(uid__startswith=idlike).order_by("id")[:3])
+        # a full-length uid is an exact (indexed) match; a shorter one a prefix
+        exact = len(idlike) >= uid_field.max_length
+        matches = list(queryset.filter(**{"uid" if exact else "uid__startswith": idlike}).order_by("id")[:3])
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise model.DoesNotExist(f"no {model.__name__} record with a uid starting with {idlike!r}")
+            how = "uid" if exact else "a uid starting with"
+            raise model.DoesNotExist(f"no {model.__name__} record with {how} {idlike!r}")
         uids = ", ".join(m.uid for m in matches)
         raise model.MultipleObjectsReturned(
             f"several {model.__name__} records have a uid starting with {idlike!r} ({uids}, ...); "

@@ -195,10 +195,9 @@ def delete(name: str) -> None:
     if active is not None and active.uid == instance.uid:
         close_connections()
     storage = Path(instance.storage)
-    if instance.is_sqlite:
-        shutil.rmtree(storage / ".lamindb", ignore_errors=True)
-    else:
-        (storage / INSTANCE_MARKER).unlink(missing_ok=True)
+    # .lamindb holds the marker and, for SQLite, the database
+    shutil.rmtree(storage / ".lamindb", ignore_errors=True)
+    if not instance.is_sqlite:
         logger.info(f"left the PostgreSQL database {instance.db_display} as it is")
     if storage.is_dir() and not any(storage.iterdir()):
         storage.rmdir()
