@@ -42,7 +42,22 @@ if TYPE_CHECKING:
     )
 
 
+# attributes loaded on first access as "module:attribute" (module alone for sub-packages)
+_LAZY = {
+    "track": "lamin_core.tracking:track",
+    "finish": "lamin_core.tracking:finish",
+    "core": "lamin_core.core",
+    "examples": "lamin_core.examples",
+}
+
+
 def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module_name, _, attribute = _LAZY[name].partition(":")
+        module = importlib.import_module(module_name)
+        return getattr(module, attribute) if attribute else module
     if name in _REGISTRIES or name in ("models", "Q"):
         from .setup.instance import ensure_connected
 
@@ -59,7 +74,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_REGISTRIES, "models", "Q"])
+    return sorted([*globals(), *_REGISTRIES, *_LAZY, "models", "Q"])
 
 
 __all__ = ["LaminError", "NoInstanceError", "setup", *_REGISTRIES]

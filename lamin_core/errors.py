@@ -27,3 +27,11 @@ class DatabaseUnreachableError(LaminError):
 
 class InstanceSwitchError(LaminError):
     """Django is already set up for another instance in this process."""
+
+
+class ValidationError(LaminError, ValueError):
+    """Values do not fit a feature's dtype, a registry or a schema; the message lists the bad values."""
+
+
+class StorageError(LaminError):
+    """Storage cannot be read or written; nothing was recorded."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import UTC, datetime
+from functools import cache
 
 from django.db import models
 from django.utils import timezone
@@ -23,6 +25,29 @@ def _format_value(name: str, value: object) -> str:
     return str(value)
 
 
+@cache
+def _init_names(model: type[models.Model]) -> frozenset[str]:
+    """Keyword arguments a registry's constructor accepts: field names, their `_id` names, properties."""
+    names = {f.name for f in model._meta.concrete_fields} | {f.attname for f in model._meta.concrete_fields}
+    names |= {n for n in dir(model) if isinstance(getattr(model, n, None), property)}
+    return frozenset(names)
+
+
+def check_init_kwargs(model: type[models.Model], kwargs: dict) -> None:
+    """Raise a TypeError naming unknown keyword arguments, the valid fields and the closest match."""
+    unknown = [k for k in kwargs if k not in _init_names(model)]
+    if not unknown:
+        return
+    valid = sorted(n for n in _init_names(model) if not n.startswith("_") and not n.endswith("_id"))
+    valid = [n for n in valid if n not in ("id", "pk")]
+    hints = [m for k in unknown for m in difflib.get_close_matches(k, valid, n=1)]
+    hint = f"; did you mean {', '.join(map(repr, hints))}?" if hints else ""
+    raise TypeError(
+        f"{model.__name__} has no field {', '.join(map(repr, unknown))}{hint} "
+        f"valid fields: {', '.join(valid)}"
+    )
+
+
 class BaseRecord(models.Model):
     """A registry record: Django model plus the registry-level verbs (`df`, `filter`, `get`)."""
 
@@ -30,6 +55,17 @@ class BaseRecord(models.Model):
 
     class Meta:
         abstract = True
+
+    def __init__(self, *args, **kwargs):
+        # Django builds loaded rows positionally; keywords come from users and are checked
+        if kwargs:
+            check_init_kwargs(type(self), kwargs)
+        super().__init__(*args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        """Save the record and return it, so that `Registry(...).save()` chains."""
+        super().save(*args, **kwargs)
+        return self
 
     def __repr__(self) -> str:
         # LaminDB's layout: uid, plain fields, foreign-key ids, created_at; no private or None values
