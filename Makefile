@@ -12,7 +12,7 @@ ARGS ?=
 
 export PYTEST_FLAGS VENV
 
-.PHONY: help deps venv lint format test test-sqlite test-postgres demo bench clean distclean
+.PHONY: help deps venv lint format test test-sqlite test-postgres demo bench sqlite-templates clean distclean
 .NOTPARALLEL:
 
 help:
@@ -22,6 +22,7 @@ help:
 	@echo "make test-postgres   pytest on a throwaway PostgreSQL server only"
 	@echo "make lint | format   ruff checks | ruff format + autofix"
 	@echo "make bench           benchmarks/run.py"
+	@echo "make sqlite-templates  rebuild the pre-migrated SQLite templates after a migration change"
 	@echo "make venv            create/refresh $(VENV) (pip install -e '.[dev,bionty]')"
 	@echo "make clean           build outputs, caches, test instances; distclean also removes venvs"
 
@@ -57,6 +58,10 @@ demo: venv
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+
+# Rebuild the pre-migrated SQLite templates `lamin init` copies (after changing a migration).
+sqlite-templates: venv
+	$(BIN)/python -c "from lamin_core.setup.sqlite_template import build_all; build_all()"
 
 clean:
 	-bash scripts/pg-test-server.sh stop

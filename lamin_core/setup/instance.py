@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .._logger import logger
 from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError
-from .django_config import close_connections, configured_instance, setup_django
+from .django_config import close_connections, configured_instance, installed_apps, setup_django
 from .settings import (
     INSTANCE_MARKER,
     InstanceSettings,
@@ -18,6 +18,7 @@ from .settings import (
     set_current_instance,
     settings,
 )
+from .sqlite_template import copy_template
 
 KNOWN_MODULES = ("bionty",)
 _user_ids: dict[str, int] = {}
@@ -87,8 +88,12 @@ def init(
     db: str | None = None,
     modules: str | list[str] | None = None,
     name: str | None = None,
+    use_template: bool = True,
 ) -> InstanceSettings:
-    """Create an instance (storage root + database + settings) and make it the current one."""
+    """Create an instance (storage root + database + settings) and make it the current one.
+
+    A new SQLite database is copied from the package's pre-migrated template when it is up to date.
+    """
     storage_path = Path(storage).expanduser().resolve()
     name = check_instance_name(name or storage_path.name.lower())
     instance = InstanceSettings(
@@ -111,13 +116,16 @@ def init(
     if storage_path.exists() and not storage_path.is_dir():
         raise NotADirectoryError(f"storage {storage_path} exists and is not a folder")
     check_database(instance, expect_instance=False)
-    setup_django(instance)
 
     created_root = not storage_path.exists()
     lamindb_dir = storage_path / ".lamindb"
     try:
         lamindb_dir.mkdir(parents=True, exist_ok=False)
-        _migrate()
+        apps = installed_apps(instance)
+        copied = use_template and instance.is_sqlite and copy_template(apps, instance.sqlite_path)
+        setup_django(instance)
+        if not copied:
+            _migrate()
         _seed_records(instance)
         instance.save()
         set_current_instance(name)
