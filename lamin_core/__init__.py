@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import setup
 from .errors import LaminError, NoInstanceError
+from .view import view  # the function shadows its module, which is cheap to import
 
 __version__ = "0.1.0"
 
@@ -77,4 +78,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_REGISTRIES, *_LAZY, "models", "Q"])
 
 
-__all__ = ["LaminError", "NoInstanceError", "setup", *_REGISTRIES]
+__all__ = ["LaminError", "NoInstanceError", "setup", "view", *_REGISTRIES]

@@ -12,6 +12,7 @@ ARTIFACT_KINDS = [(k, k) for k in ("dataset", "model", "__lamindb_run__")]
 class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     """A file, a folder or an in-memory dataset saved to storage, with its metadata."""
 
+    _has_features = True  # filter() accepts feature names (lamin_core.query.feature_filter)
     uid = models.CharField(max_length=20, unique=True, default=versioned_uid16, editable=False)
     key = models.CharField(max_length=1024, null=True, default=None, db_index=True)
     description = models.TextField(null=True, default=None, db_index=True)

@@ -103,6 +103,16 @@ class BaseRecord(models.Model):
         """2.x name of `df()`."""
         return cls.df(limit=limit, **kwargs)
 
+    @classmethod
+    def lookup(cls, field: str | None = None, return_field: str | None = None):
+        """A Lookup object: records as tab-completable attributes named after `field`."""
+        return cls.objects.all().lookup(field=field, return_field=return_field)
+
+    @classmethod
+    def search(cls, string: str, field: str | list[str] | None = None, limit: int | None = 20):
+        """Visible records matching `string`, best first."""
+        return cls.objects.all().search(string, field=field, limit=limit)
+
 
 class Record(BaseRecord):
     """A record with a space, a branch (visible, archive, trash) and private auxiliary data."""

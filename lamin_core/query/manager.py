@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
 
 from .._logger import logger
 from .columns import has_updated_at
@@ -14,13 +15,47 @@ if TYPE_CHECKING:
     import pandas as pd
 
 VISIBLE = 1
+_SHOWN_UIDS = 3
+
+
+def _split_include(include: str | list[str] | None, features: bool | list[str]) -> tuple[list[str], object]:
+    """Separate the 2.x `include="features"` spelling from Django paths."""
+    paths = [include] if isinstance(include, str) else list(include or [])
+    if "features" in paths:
+        paths.remove("features")
+        features = features or True
+    return paths, features
 
 
 class RegistryQuerySet(models.QuerySet):
-    """A Django QuerySet with the registry verbs (`df`, `to_dataframe`, `one`, ...)."""
+    """A Django QuerySet with the registry verbs (`df`, `to_dataframe`, `one`, `one_or_none`, ...)."""
 
-    def df(self, limit: int | None = None) -> pd.DataFrame:
-        """The whole result in this QuerySet's order (ascending id when unordered), as a DataFrame."""
+    def _filter_or_exclude(self, negate, args, kwargs):
+        # registries with features (Artifact) accept feature names next to fields
+        if getattr(self.model, "_has_features", False) and (kwargs or any(isinstance(a, Q) for a in args)):
+            from .feature_filter import translate
+
+            queries = [a for a in args if isinstance(a, Q)]
+            others = tuple(a for a in args if not isinstance(a, Q))
+            combined = Q()
+            for query in queries:
+                combined &= translate(self.model, query)
+            combined &= translate(self.model, None, **kwargs)
+            return super()._filter_or_exclude(negate, (*others, combined), {})
+        return super()._filter_or_exclude(negate, args, kwargs)
+
+    def df(
+        self,
+        include: str | list[str] | None = None,
+        features: bool | list[str] = False,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """The whole result in this QuerySet's order (ascending id when unordered), as a DataFrame.
+
+        `include` adds related fields (to-many paths as sets); `features=True` (or a list of names, or
+        `include="features"`) adds one column per feature that has values on the rows.
+        """
+        paths, features = _split_include(include, features)
         queryset = self if self.ordered else self.order_by("id")
         if limit is not None:
             total = queryset.count()
@@ -29,26 +64,98 @@ class RegistryQuerySet(models.QuerySet):
                     f"truncated query result to limit={limit} of {total} {self.model.__name__} records"
                 )
             queryset = queryset[:limit]
-        return queryset_to_frame(queryset)
+        if not paths and not features:
+            return queryset_to_frame(queryset)
+        from .include import include_frame
 
-    def to_dataframe(self, limit: int | None = None) -> pd.DataFrame:
+        frame = include_frame(queryset, paths)
+        if features:
+            from .features_frame import add_feature_columns
+
+            frame = add_feature_columns(frame, queryset, None if features is True else list(features))
+        return frame
+
+    def to_dataframe(
+        self,
+        include: str | list[str] | None = None,
+        features: bool | list[str] = False,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
         """2.x name of `df()`."""
-        return self.df(limit=limit)
+        return self.df(include=include, features=features, limit=limit)
+
+    def lookup(self, field: str | None = None, return_field: str | None = None):
+        """A Lookup object over this QuerySet's records (see `lamin_core.lookup.Lookup`)."""
+        from ..lookup import Lookup
+        from .include import label_field
+
+        field = field or label_field(self.model)
+        if field is None:
+            raise ValueError(f"{self.model.__name__} has no name field; pass field=")
+        return Lookup(self, field=field, return_field=return_field)
+
+    def search(self, string: str, field: str | list[str] | None = None, limit: int | None = 20):
+        """This QuerySet's records matching `string`, best first (see `lamin_core.search`)."""
+        from ..search import search
+
+        return search(self, string, field=field, limit=limit)
+
+    def _few_uids(self) -> str:
+        field = "uid" if any(f.name == "uid" for f in self.model._meta.concrete_fields) else "id"
+        shown = [str(v) for v in self.values_list(field, flat=True)[: _SHOWN_UIDS + 1]]
+        more = ", ..." if len(shown) > _SHOWN_UIDS else ""
+        return f"{field}s {', '.join(shown[:_SHOWN_UIDS])}{more}"
+
+    def exactly_one(self, what: str = "this query"):
+        """The single record of this QuerySet; errors name the registry, `what` was asked and the count."""
+        records = list(self[:2])
+        if len(records) == 1:
+            return records[0]
+        name = self.model.__name__
+        if not records:
+            raise self.model.DoesNotExist(f"no {name} record matches {what}")
+        raise self.model.MultipleObjectsReturned(
+            f"{self.count()} {name} records match {what} (expected exactly one): {self._few_uids()}"
+        )
+
+    def one(self):
+        """Exactly one record; an error names the registry and the count otherwise."""
+        return self.exactly_one()
+
+    def one_or_none(self):
+        """One record, or None for no match; several matches are an error naming the count."""
+        records = list(self[:2])
+        if len(records) <= 1:
+            return records[0] if records else None
+        raise self.model.MultipleObjectsReturned(
+            f"{self.count()} {self.model.__name__} records match this query (expected one or none): "
+            f"{self._few_uids()}"
+        )
 
 
 class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
     """Manager with registry-level reads: the latest records and flexible `get`."""
 
-    def df(self, limit: int | None = 100) -> pd.DataFrame:
-        """The `limit` most recently updated records (ties by ascending id) as a DataFrame."""
-        model = self.model
-        if has_updated_at(model):
-            queryset = self.get_queryset().order_by("-updated_at", "id")
-            return queryset_to_frame(queryset if limit is None else queryset[:limit])
+    def latest_queryset(self, limit: int | None = 100) -> RegistryQuerySet:
+        """The `limit` most recently updated records (ties by ascending id; newest ids if no update times)."""
+        queryset = self.get_queryset()
+        if has_updated_at(self.model):
+            queryset = queryset.order_by("-updated_at", "id")
+            return queryset if limit is None else queryset[:limit]
+        if limit is None:
+            return queryset.order_by("id")
         # no update times: the newest rows by id, shown in ascending order
-        queryset = self.get_queryset().order_by("-id")
-        ids = list((queryset if limit is None else queryset[:limit]).values_list("id", flat=True))
-        return queryset_to_frame(self.get_queryset().filter(id__in=ids).order_by("id"))
+        newest = queryset.order_by("-id")[:limit]
+        return queryset.filter(id__in=newest.values("id")).order_by("id")
+
+    def df(
+        self,
+        include: str | list[str] | None = None,
+        features: bool | list[str] = False,
+        limit: int | None = 100,
+    ) -> pd.DataFrame:
+        """The `limit` most recently updated records as a DataFrame (see `RegistryQuerySet.df`)."""
+        return self.latest_queryset(limit).df(include=include, features=features)
 
     def get_record(self, idlike: int | str | None = None, **expressions):
         """One record by id (int), uid or uid prefix (str), or keyword fields."""
@@ -57,7 +164,8 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
         if idlike is None:
             if not expressions:
                 raise TypeError(f"{model.__name__}.get() needs an id, a uid or field=value arguments")
-            return queryset.get(**expressions)
+            what = ", ".join(f"{key}={value!r}" for key, value in expressions.items())
+            return queryset.filter(**expressions).exactly_one(what)
         if expressions:
             raise TypeError(
                 f"{model.__name__}.get() takes either an id/uid or field=value arguments, not both"

@@ -68,7 +68,7 @@ def test_get_nonexistent_names_the_registry(ln, labels):
         ln.ULabel.get("nonexistent")
     with pytest.raises(ln.ULabel.DoesNotExist, match="no ULabel record with a uid starting with 'abc'"):
         ln.ULabel.get("abc")
-    with pytest.raises(ln.ULabel.DoesNotExist, match="ULabel matching query does not exist"):
+    with pytest.raises(ln.ULabel.DoesNotExist, match="no ULabel record matches name='nonexistent'"):
         ln.ULabel.get(name="nonexistent")
     with pytest.raises(ln.Artifact.DoesNotExist, match="Artifact"):
         ln.Artifact.get(10**6)

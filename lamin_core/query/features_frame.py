@@ -1,0 +1,73 @@
+"""`df(features=True)`: one column per feature with values on the rows, as the guide shows them."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from .._logger import logger
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from django.db.models import QuerySet
+
+
+def _shown(values: list) -> object:
+    """One value plain, several as a set (a list when they cannot be hashed)."""
+    if len(values) == 1:
+        return values[0]
+    try:
+        return set(values)
+    except TypeError:
+        return values
+
+
+def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str] | None) -> pd.DataFrame:
+    """Append feature columns to `frame` (indexed by the ids of `queryset`'s rows)."""
+    from ..models import ArtifactFeatureValue, ArtifactULabel, Feature
+
+    features = Feature.objects.filter(Q(dtype__startswith="cat[ULabel") | ~Q(dtype__startswith="cat"))
+    if names is not None:
+        features = Feature.objects.filter(name__in=names)
+        missing = sorted(set(names) - set(features.values_list("name", flat=True)))
+        if missing:
+            valid = sorted(Feature.objects.values_list("name", flat=True))
+            raise ValueError(f"unknown feature(s) {missing}; features: {valid}")
+    features = list(features.order_by("id").values_list("id", "name", "dtype"))
+    if names is None:
+        listed = [name for _, name, _ in features]
+        logger.info(
+            "queried for all categorical features with dtype 'cat[ULabel...'] and non-categorical features: "
+            f"({len(listed)}) {listed}"
+        )
+    ids = queryset.values("id")
+    cat_ids = [fid for fid, _, dtype in features if dtype and dtype.startswith("cat")]
+    other_ids = [fid for fid, _, dtype in features if fid not in cat_ids]
+    values: dict[tuple[int, int], list] = defaultdict(list)
+    if cat_ids:
+        links = ArtifactULabel.objects.filter(artifact_id__in=ids, feature_id__in=cat_ids)
+        for artifact_id, feature_id, name in links.order_by("id").values_list(
+            "artifact_id", "feature_id", "ulabel__name"
+        ):
+            values[artifact_id, feature_id].append(name)
+    if other_ids:
+        links = ArtifactFeatureValue.objects.filter(
+            artifact_id__in=ids, featurevalue__feature_id__in=other_ids
+        )
+        rows = links.order_by("id").values_list(
+            "artifact_id", "featurevalue__feature_id", "featurevalue__value"
+        )
+        for artifact_id, feature_id, value in rows:
+            values[artifact_id, feature_id].append(value)
+    present = {feature_id for _, feature_id in values}
+    for feature_id, name, dtype in features:
+        if feature_id in present or names is not None:
+            frame.attrs.setdefault("dtypes", {})[name] = dtype
+            frame[name] = [
+                _shown(values[pk, feature_id]) if (pk, feature_id) in values else math.nan
+                for pk in frame.index
+            ]
+    return frame

@@ -1,0 +1,221 @@
+"""Query API: df(include=...), df(features=True), feature filters, one/one_or_none, lookup, search, view."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from django.core.exceptions import FieldError
+from django.db import transaction
+
+
+@pytest.fixture(scope="module")
+def ln(instance):
+    import lamin_core
+
+    return lamin_core
+
+
+@pytest.fixture(scope="module")
+def data(ln):
+    """Guide-like records, created in a transaction that is rolled back after this module."""
+    from django.db.models import Model
+
+    from lamin_core.models import ArtifactFeatureValue, ArtifactULabel, FeatureValue
+
+    with transaction.atomic():
+        labels = {n: ln.ULabel.objects.get_or_create(name=n)[0] for n in ("DMSO", "IFNG", "Exp A", "Exp B")}
+        features = {}
+        for name, dtype in [
+            ("q_perturbation", "cat[ULabel]"),
+            ("q_temperature", "float"),
+            ("q_experiment", "cat[ULabel]"),
+            ("q_study_metadata", "dict"),
+            ("q_unused", "str"),
+        ]:
+            features[name] = ln.Feature.objects.get_or_create(name=name, defaults={"dtype": dtype})[0]
+        storage = ln.Storage.get(1)
+        artifacts = []
+        for i, (key, suffix, size) in enumerate(
+            [
+                ("q/a.jpg", ".jpg", 29358),
+                ("q/b.fastq.gz", ".fastq.gz", 20),
+                ("q/iris.parquet", ".parquet", 5131),
+                ("q/dataset1.h5ad", ".h5ad", 31672),
+                ("q/dataset2.h5ad", ".h5ad", 26896),
+            ]
+        ):
+            artifact = ln.Artifact.__new__(ln.Artifact)
+            Model.__init__(artifact, key=key, suffix=suffix, size=size, hash=f"q{i:021d}", storage=storage)
+            artifact.save()
+            artifacts.append(artifact)
+        d1, d2 = artifacts[3], artifacts[4]
+        for artifact, experiment, temperature, meta in [
+            (d1, "Exp A", 21.6, {"detail1": "123", "detail2": 1}),
+            (d2, "Exp B", 22.6, {"detail1": "456", "detail2": 2}),
+        ]:
+            for label in ("DMSO", "IFNG"):
+                ArtifactULabel(
+                    artifact=artifact, ulabel=labels[label], feature=features["q_perturbation"]
+                ).save()
+            ArtifactULabel(
+                artifact=artifact, ulabel=labels[experiment], feature=features["q_experiment"]
+            ).save()
+            for feature, value in [("q_temperature", temperature), ("q_study_metadata", meta)]:
+                fv = FeatureValue(feature=features[feature], value=value)
+                fv.save()
+                ArtifactFeatureValue(artifact=artifact, featurevalue=fv).save()
+        yield {"labels": labels, "features": features, "artifacts": artifacts}
+        transaction.set_rollback(True)
+
+
+def test_include_related_paths_and_sets(ln, data):
+    frame = ln.Artifact.filter(key__startswith="q/").df(
+        include=["created_by__name", "ulabels__name", "feature_sets__itype", "suffix"]
+    )
+    assert list(frame.columns) == [
+        "uid",
+        "key",
+        "created_by__name",
+        "ulabels__name",
+        "feature_sets__itype",
+        "suffix",
+    ]
+    assert list(frame["key"])[:2] == ["q/a.jpg", "q/b.fastq.gz"]
+    assert set(frame["created_by__name"]) == {"Test User1"}
+    d1 = data["artifacts"][3]
+    assert frame.loc[d1.id, "ulabels__name"] == {"DMSO", "IFNG", "Exp A"}
+    assert frame.loc[data["artifacts"][0].id, "ulabels__name"] == {None}
+    assert frame.loc[d1.id, "feature_sets__itype"] == {None}
+
+
+def test_include_bad_path_is_one_clear_error(ln, data):
+    with pytest.raises(FieldError, match="cannot include 'nope__name': Artifact has no field 'nope'"):
+        ln.Artifact.filter(key__startswith="q/").df(include=["nope__name"])
+
+
+def test_features_frame_like_the_guide(ln, data, capsys):
+    frame = ln.Artifact.filter(q_perturbation="DMSO").df(features=True)
+    log = capsys.readouterr().err
+    assert (
+        "queried for all categorical features with dtype 'cat[ULabel...'] and non-categorical features: ("
+        in log
+    )
+    assert "'q_unused'" in log
+    d1, d2 = data["artifacts"][3], data["artifacts"][4]
+    assert list(frame.index) == [d1.id, d2.id]
+    columns = [c for c in frame.columns if c.startswith("q_")]
+    assert columns == ["q_perturbation", "q_temperature", "q_experiment", "q_study_metadata"]
+    assert frame.loc[d1.id, "q_perturbation"] == {"DMSO", "IFNG"}
+    assert frame.loc[d1.id, "q_temperature"] == 21.6
+    assert frame.loc[d2.id, "q_experiment"] == "Exp B"
+    assert frame.loc[d2.id, "q_study_metadata"] == {"detail1": "456", "detail2": 2}
+
+
+def test_features_frame_named_features_and_missing_values(ln, data):
+    frame = ln.Artifact.filter(key__startswith="q/").to_dataframe(
+        include="features", features=["q_temperature"]
+    )
+    assert list(frame.columns) == ["uid", "key", "q_temperature"]
+    assert math.isnan(frame.loc[data["artifacts"][0].id, "q_temperature"])
+
+
+def test_filter_by_features_and_fields_mixed(ln, data):
+    d1, d2 = data["artifacts"][3], data["artifacts"][4]
+    assert list(ln.Artifact.filter(q_temperature__gt=22)) == [d2]
+    assert list(ln.Artifact.filter(q_temperature=21.6)) == [d1]
+    assert list(ln.Artifact.filter(q_study_metadata__detail1="123")) == [d1]
+    assert list(ln.Artifact.filter(q_study_metadata__detail2=2)) == [d2]
+    assert list(ln.Artifact.filter(q_experiment=data["labels"]["Exp A"])) == [d1]
+    assert list(ln.Artifact.filter(suffix=".h5ad", q_experiment="Exp B", size__gt=1e4)) == [d2]
+    assert list(
+        ln.Artifact.filter(ln.Q(q_experiment="Exp A") | ln.Q(q_experiment="Exp B")).order_by("id")
+    ) == [d1, d2]
+    assert (
+        list(ln.Artifact.filter(key__startswith="q/").exclude(q_experiment="Exp A").order_by("id"))[-1] == d2
+    )
+    assert d1 not in ln.Artifact.filter(key__startswith="q/").exclude(q_experiment="Exp A")
+
+
+def test_unknown_field_or_feature_lists_valid_names(ln, data):
+    with pytest.raises(FieldError) as error:
+        ln.Artifact.filter(q_temperatur=1)
+    message = str(error.value)
+    assert "Artifact has no field or feature 'q_temperatur'. Did you mean 'q_temperature'" in message
+    assert "Fields: " in message and "suffix" in message and "Features: " in message
+    with pytest.raises(FieldError, match="Unsupported lookup 'badlookup'"):
+        list(ln.Artifact.filter(size__badlookup=1))
+    with pytest.raises(ValueError, match="Field 'size' expected a number but got 'abc'"):
+        list(ln.Artifact.filter(size="abc"))
+
+
+def test_one_and_one_or_none(ln, data):
+    d1 = data["artifacts"][3]
+    assert ln.Artifact.filter(key="q/dataset1.h5ad").one() == d1
+    assert ln.Artifact.filter(key="q/none").one_or_none() is None
+    with pytest.raises(ln.Artifact.DoesNotExist, match="no Artifact record matches this query"):
+        ln.Artifact.filter(key="q/none").one()
+    with pytest.raises(ln.Artifact.MultipleObjectsReturned, match=r"^2 Artifact records match this query"):
+        ln.Artifact.filter(suffix=".h5ad", key__startswith="q/").one_or_none()
+    with pytest.raises(
+        ln.Artifact.MultipleObjectsReturned, match=r"5 Artifact records .*: uids \w+, \w+, \w+, \.\.\."
+    ):
+        ln.Artifact.filter(key__startswith="q/").one()
+
+
+def test_lookup(ln, data):
+    ulabels = ln.ULabel.lookup()
+    assert ulabels.exp_a == data["labels"]["Exp A"]
+    assert "exp_a" in dir(ulabels)
+    assert ulabels["Exp A"] == data["labels"]["Exp A"]
+    assert ulabels.dict()["DMSO"] == data["labels"]["DMSO"]
+    uids = ln.ULabel.lookup(return_field="uid")
+    assert uids.dmso == data["labels"]["DMSO"].uid
+    with pytest.raises(AttributeError, match="ULabel lookup has no 'nothing_here'"):
+        _ = ulabels.nothing_here
+
+
+def test_lookup_sanitizes_keywords_methods_digits_and_duplicates(ln, data, capsys):
+    from lamin_core.lookup import sanitize
+
+    assert [sanitize(v) for v in ("Experiment 1", "class", "dict", "3 cells", "CD8-positive, T")] == [
+        "experiment_1",
+        "class_",
+        "dict_",
+        "_3_cells",
+        "cd8_positive_t",
+    ]
+    with transaction.atomic():
+        for name in ("dict", "Dict"):
+            ln.ULabel(name=name).save()
+        lookup = ln.ULabel.lookup()
+        assert [label.name for label in lookup.dict_] == ["dict", "Dict"]
+        assert callable(lookup.dict)
+        transaction.set_rollback(True)
+    assert "are not unique" in capsys.readouterr().err
+
+
+def test_search_ranks_and_chains(ln, data):
+    result = ln.Artifact.search("iris")
+    assert result.first().key == "q/iris.parquet"
+    assert ln.Artifact.filter(suffix=".h5ad").search("dataset2").df()["key"].iloc[0] == "q/dataset2.h5ad"
+    ranked = list(ln.ULabel.search("exp").values_list("name", flat=True))
+    assert ranked[:2] == ["Exp A", "Exp B"]
+    assert not ln.Artifact.search("uid-like-nothing-matches-zzz").exists()
+
+
+def test_view_prints_modules_and_nonempty_registries(ln, data, capsys):
+    ln.view()
+    out = capsys.readouterr().out
+    assert out.startswith("****************\n* module: core *\n****************\nArtifact\n")
+    assert "\nULabel\n" in out and "\nFeature\n" in out
+    assert "\nUser\n" not in out and "\nSpace\n" not in out
+    assert "Collection\n" not in out
+
+
+def test_view_of_a_frame_shows_dtypes(ln, data, capsys):
+    frame = ln.Artifact.filter(q_perturbation="DMSO").df(features=["q_perturbation", "q_temperature"])
+    ln.view(frame)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["uid", "key", "q_perturbation", "q_temperature"]
+    assert lines[1].split() == ["str", "str", "cat[ULabel]", "float"]
