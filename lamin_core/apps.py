@@ -9,3 +9,8 @@ class LaminCoreConfig(AppConfig):
     name = "lamin_core"
     label = "lamin_core"
     default_auto_field = "django.db.models.AutoField"
+
+    def ready(self) -> None:
+        from .query import lookups
+
+        lookups.register()

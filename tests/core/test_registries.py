@@ -165,3 +165,20 @@ def test_one_connection_per_thread(ln, labels):
     thread.join()
     assert seen["count"] == 2
     assert seen["connection"] != id(connection.connection)
+
+
+def test_contains_startswith_endswith_are_case_sensitive(ln):
+    from django.db import transaction
+
+    with transaction.atomic():
+        ln.Transform(key="registries.ipynb", description="Query & search registries", type="notebook").save()
+        transforms = ln.Transform.filter(key="registries.ipynb")
+        assert transforms.filter(description__contains="search").exists()
+        assert not transforms.filter(description__contains="Search").exists()
+        assert transforms.filter(description__icontains="Search").exists()
+        assert transforms.filter(description__startswith="Query").exists()
+        assert not transforms.filter(description__startswith="query").exists()
+        assert transforms.filter(description__istartswith="query").exists()
+        assert transforms.filter(description__endswith="registries").exists()
+        assert not transforms.filter(description__endswith="Registries").exists()
+        transaction.set_rollback(True)
