@@ -119,7 +119,9 @@ class Record(BaseRecord):
 
     space = models.ForeignKey("lamin_core.Space", models.PROTECT, default=1, db_default=1, related_name="+")
     _aux = models.JSONField(null=True, default=None)
-    _branch_code = models.SmallIntegerField(default=BRANCH_MAIN, db_default=BRANCH_MAIN, db_index=True)
+    # not indexed: nearly every row is visible, and without planner statistics SQLite would pick this index
+    # for `_branch_code = 1` and walk the whole table instead of using the index of the real filter or order
+    _branch_code = models.SmallIntegerField(default=BRANCH_MAIN, db_default=BRANCH_MAIN)
 
     objects = VisibleManager()
     all_objects = RegistryManager()
