@@ -27,7 +27,7 @@ def _shown(values: list) -> object:
 
 def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str] | None) -> pd.DataFrame:
     """Append feature columns to `frame` (indexed by the ids of `queryset`'s rows)."""
-    from ..models import ArtifactFeatureValue, ArtifactULabel, Feature
+    from ..models import ArtifactFeatureValue, ArtifactULabel, Feature, FeatureValue
 
     features = Feature.objects.filter(Q(dtype__startswith="cat[ULabel") | ~Q(dtype__startswith="cat"))
     if names is not None:
@@ -54,14 +54,19 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
         ):
             values[artifact_id, feature_id].append(name)
     if other_ids:
-        links = ArtifactFeatureValue.objects.filter(
-            artifact_id__in=ids, featurevalue__feature_id__in=other_ids
-        )
-        rows = links.order_by("id").values_list(
-            "artifact_id", "featurevalue__feature_id", "featurevalue__value"
-        )
-        for artifact_id, feature_id, value in rows:
-            values[artifact_id, feature_id].append(value)
+        # links by artifact only (SQLite walks the link index from the rows' ids), then each distinct value
+        # once: many artifacts share a value, so JSON is decoded per value, not per link
+        links = ArtifactFeatureValue.objects.filter(artifact_id__in=ids)
+        pairs = list(links.values_list("artifact_id", "featurevalue_id"))
+        shared = FeatureValue.objects.filter(feature_id__in=other_ids, id__in=links.values("featurevalue_id"))
+        by_id = {
+            pk: (feature_id, value)
+            for pk, feature_id, value in shared.values_list("id", "feature_id", "value")
+        }
+        for artifact_id, featurevalue_id in pairs:
+            found = by_id.get(featurevalue_id)
+            if found is not None:
+                values[artifact_id, found[0]].append(found[1])
     present = {feature_id for _, feature_id in values}
     for feature_id, name, dtype in features:
         if feature_id in present or names is not None:
