@@ -140,6 +140,14 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
         """The `limit` most recently updated records (ties by ascending id; newest ids if no update times)."""
         queryset = self.get_queryset()
         if has_updated_at(self.model):
+            if limit is not None:
+                # SQLite's planner sorts the whole table for the mixed-direction ORDER BY with a small
+                # LIMIT; the cutoff comes from the updated_at index alone, and bounds the sort to ~limit rows
+                cutoff = list(
+                    queryset.order_by("-updated_at").values_list("updated_at", flat=True)[limit - 1 : limit]
+                )
+                if cutoff:
+                    queryset = queryset.filter(updated_at__gte=cutoff[0])
             queryset = queryset.order_by("-updated_at", "id")
             return queryset if limit is None else queryset[:limit]
         if limit is None:
