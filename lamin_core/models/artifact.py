@@ -1,8 +1,24 @@
-"""Artifacts (files, folders, datasets), collections of them, and their link tables."""
+"""Artifacts (files, folders, datasets), collections of them, and their link tables.
+
+The models hold fields; their behaviour (creating from paths and in-memory objects, saving into storage,
+versions, loading, trash) lives in `lamin_core.artifacts`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
+from ..artifacts import lifecycle
+from ..artifacts.collection import prepare_collection
+from ..artifacts.create import import_anndata, prepare_artifact
+from ..artifacts.load import cached_path, load_artifact, load_collection
+from ..artifacts.save import save_artifact, save_collection
+from ..artifacts.versions import versions
+from ..storage import auto_storage_key, storage_root
 from ._defaults import current_run_id, current_user_id, versioned_uid16
 from .base import BaseRecord, IsVersioned, Record, TracksRun, TracksUpdates
 
@@ -58,10 +74,168 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     )
     input_of_runs = models.ManyToManyField("lamin_core.Run", related_name="input_artifacts")
 
+    def __init__(self, *args, **kwargs):
+        # Django builds loaded rows from all field values; users pass a path (or DataFrame/AnnData)
+        if len(args) > 1 or (not args and "path" not in kwargs):
+            super().__init__(*args, **kwargs)
+            return
+        data = args[0] if args else kwargs.pop("path")
+        fields, state = prepare_artifact(type(self), data, kwargs)
+        super().__init__(**fields)
+        self.__dict__.update(state)
+
+    @classmethod
+    def from_df(
+        cls,
+        df: Any,
+        key: str | None = None,
+        description: str | None = None,
+        run: Any = None,
+        revises: Artifact | None = None,
+        schema: Any = None,
+        **kwargs: Any,
+    ) -> Artifact:
+        """An artifact of a DataFrame, written as Parquet; validated by `schema` if given."""
+        if type(df).__name__ != "DataFrame" or not type(df).__module__.startswith("pandas"):
+            raise TypeError(f"from_df() takes a pandas DataFrame, got {type(df).__name__}")
+        if schema is not None:
+            _validate_with_schema("validate_dataframe", df, schema)
+        artifact = cls(df, key=key, description=description, run=run, revises=revises, **kwargs)
+        if schema is not None:
+            artifact.schema = schema
+        return artifact
+
+    @classmethod
+    def from_dataframe(cls, df: Any, key: str | None = None, **kwargs: Any) -> Artifact:
+        """2.x name of `from_df()`."""
+        return cls.from_df(df, key=key, **kwargs)
+
+    @classmethod
+    def from_anndata(
+        cls,
+        adata: Any,
+        key: str | None = None,
+        description: str | None = None,
+        run: Any = None,
+        revises: Artifact | None = None,
+        schema: Any = None,
+        **kwargs: Any,
+    ) -> Artifact:
+        """An artifact of an AnnData object (written as `.h5ad`) or of an `.h5ad`/`.zarr` path."""
+        anndata = import_anndata()
+        if schema is not None:
+            _validate_with_schema("validate_anndata", adata, schema)
+        options = {"key": key, "description": description, "run": run, "revises": revises, **kwargs}
+        if isinstance(adata, anndata.AnnData):
+            artifact = cls(adata, **options)
+        elif isinstance(adata, str | Path):
+            artifact = cls(adata, **({"kind": "dataset"} | options))
+            artifact.otype = "AnnData"
+            path = artifact.path
+            if path.suffix == ".h5ad":
+                backed = anndata.read_h5ad(path, backed="r")
+                artifact.n_observations = backed.n_obs
+                backed.file.close()
+            else:
+                artifact.n_observations = anndata.read_zarr(path).n_obs
+        else:
+            raise TypeError(f"from_anndata() takes an AnnData or a path to one, got {type(adata).__name__}")
+        if schema is not None:
+            artifact.schema = schema
+        return artifact
+
+    def save(self, *args, **kwargs) -> Artifact:
+        """Copy the data into the storage root and insert the record, atomically; return the artifact.
+
+        If an artifact with the same content exists, it is returned instead (and restored if it was in
+        the trash); nothing is copied.
+        """
+        if self._state.adding and self.__dict__.get("_local_path") is not None:
+            return save_artifact(self, lambda: super(Artifact, self).save(*args, **kwargs))
+        return super().save(*args, **kwargs)
+
+    @property
+    def path(self) -> Path:
+        """Where the data lives: the stored file or folder (the local source until saved)."""
+        local = self.__dict__.get("_local_path")
+        if local is not None and self._state.adding:
+            return local
+        root = storage_root(self.storage_id)
+        if self._key_is_virtual:
+            return root / auto_storage_key(self.uid, self.suffix)
+        return root / self.key
+
+    def cache(self) -> Path:
+        """A local path to the data (storage is local, so the stored path)."""
+        return cached_path(self)
+
+    def load(self, **kwargs: Any) -> Any:
+        """The data in memory: a DataFrame (parquet, csv, tsv), an AnnData (h5ad), else the path."""
+        return load_artifact(self, **kwargs)
+
+    def delete(self, permanent: bool | None = None, storage: bool | None = None) -> None:
+        """Move to the trash; with `permanent=True` delete the record and its stored file or folder.
+
+        `storage=False` keeps the file; files registered in place (not copied) are kept unless `storage=True`.
+        """
+        if permanent:
+            lifecycle.delete_permanently(
+                self, delete_file=self._key_is_virtual if storage is None else storage
+            )
+        else:
+            lifecycle.trash(self)
+
+    def restore(self) -> None:
+        """Bring a trashed artifact back."""
+        lifecycle.restore(self)
+
+    @property
+    def versions(self) -> models.QuerySet:
+        """All visible versions of this artifact, oldest first."""
+        return versions(self)
+
+    @property
+    def stem_uid(self) -> str:
+        """The 16-character uid stem all versions share."""
+        return self.uid[:16]
+
     @property
     def schemas(self):
         """Alias of `feature_sets`: the schemas this artifact is annotated with."""
         return self.feature_sets
+
+    @property
+    def features(self):
+        """Feature values of this artifact: `add_values({...})`, `get_values()`, `remove_values(...)`."""
+        from ..features.manager import FeatureManager
+
+        return FeatureManager(self)
+
+    def describe(self, return_str: bool = False) -> str | None:
+        """Print the artifact with its features and labels as a tree (return it with `return_str=True`)."""
+        from ..features.describe import describe
+
+        return describe(self, return_str=return_str)
+
+
+def _validate_with_schema(function: str, data: Any, schema: Any) -> None:
+    """Validate `data` with `lamin_core.features.validation.<function>(data, schema)`."""
+    from .schema import Schema
+
+    if not isinstance(schema, Schema):
+        raise TypeError(f"schema must be a Schema, got {type(schema).__name__}")
+    if schema.pk is None:
+        raise ValueError("schema must be saved before validating with it")
+    try:
+        from ..features import validation
+    except ImportError as e:
+        raise NotImplementedError("schema validation is not available in this installation") from e
+    validate = getattr(validation, function, None)
+    if validate is None:
+        raise NotImplementedError(
+            f"validation of {type(data).__name__} objects by a schema is not supported yet"
+        )
+    validate(data, schema)
 
 
 class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
@@ -90,6 +264,56 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
     ulabels = models.ManyToManyField(
         "lamin_core.ULabel", through="lamin_core.CollectionULabel", related_name="collections"
     )
+
+    def __init__(self, *args, **kwargs):
+        # Django builds loaded rows from all field values; users pass artifacts
+        if len(args) > 1 or (not args and "artifacts" not in kwargs):
+            super().__init__(*args, **kwargs)
+            return
+        artifacts = args[0] if args else kwargs.pop("artifacts")
+        fields, state = prepare_collection(type(self), artifacts, kwargs)
+        super().__init__(**fields)
+        self.__dict__.update(state)
+
+    def save(self, *args, **kwargs) -> Collection:
+        """Insert the collection and link its artifacts, atomically; or return the one with the same hash."""
+        if self._state.adding and self.__dict__.get("_artifact_ids") is not None:
+            return save_collection(self, lambda: super(Collection, self).save(*args, **kwargs))
+        return super().save(*args, **kwargs)
+
+    @property
+    def ordered_artifacts(self) -> models.QuerySet:
+        """The collection's artifacts in the order they were passed."""
+        return Artifact.objects.filter(links_collection__collection=self).order_by("links_collection__id")
+
+    def cache(self) -> list[Path]:
+        """Local paths of the collection's artifacts, in order."""
+        return [artifact.cache() for artifact in self.ordered_artifacts]
+
+    def load(self, join: str = "outer", **kwargs: Any) -> Any:
+        """The artifacts' DataFrames (or AnnDatas) concatenated."""
+        return load_collection(self, join=join, **kwargs)
+
+    def delete(self, permanent: bool | None = None) -> None:
+        """Move to the trash; with `permanent=True` delete the record (the artifacts stay)."""
+        if permanent:
+            lifecycle.delete_permanently(self)
+        else:
+            lifecycle.trash(self)
+
+    def restore(self) -> None:
+        """Bring a trashed collection back."""
+        lifecycle.restore(self)
+
+    @property
+    def versions(self) -> models.QuerySet:
+        """All visible versions of this collection, oldest first."""
+        return versions(self)
+
+    @property
+    def stem_uid(self) -> str:
+        """The 16-character uid stem all versions share."""
+        return self.uid[:16]
 
 
 class Link(BaseRecord):

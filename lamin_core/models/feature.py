@@ -1,9 +1,29 @@
 """Features (dimensions of annotation) and the values artifacts are annotated with."""
 
-from django.db import models
+from __future__ import annotations
 
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+
+from .._logger import logger
+from ..errors import ValidationError
+from ..features.dtypes import DTYPE_HELP, parse_dtype, serialize_dtype
 from ._defaults import uid12
-from .base import Record, TracksRun, TracksUpdates
+from .base import Record, TracksRun, TracksUpdates, check_init_kwargs
+
+
+def load_from(record: models.Model, existing: models.Model) -> None:
+    """Turn `record` into a copy of the saved `existing` row (same class), as if loaded from the database."""
+    for field in record._meta.concrete_fields:
+        setattr(record, field.attname, getattr(existing, field.attname))
+    record._state.adding = False
+    record._state.db = existing._state.db
+
+
+def _same_dtype(existing: str | None, given: str | None) -> bool:
+    # `cat` matches any categorical, as in LaminDB
+    return existing == given or (given == "cat" and (existing or "").startswith("cat"))
 
 
 class Feature(Record, TracksRun, TracksUpdates):
@@ -23,6 +43,115 @@ class Feature(Record, TracksRun, TracksUpdates):
     _expect_many = models.BooleanField(default=True, db_default=True)
     _curation = models.JSONField(null=True, default=None)
     type = models.ForeignKey("self", models.PROTECT, null=True, default=None, related_name="records")
+
+    _name_field = "name"
+    # keys of `_aux["af"]` (LaminDB's "aux fields")
+    _aux_fields = {"0": ("default_value", Any), "1": ("nullable", bool), "2": ("coerce_dtype", bool)}
+
+    def __init__(self, *args, **kwargs):
+        """`Feature(name=..., dtype=...)`; dtype as a string (`"float"`, `"cat[ULabel]"`) or an object
+        (`float`, `ln.ULabel`, `list[str]`). A feature with the same name that exists already is returned
+        (a different dtype raises), like LaminDB.
+        """
+        if args:  # a row loaded from the database
+            super().__init__(*args, **kwargs)
+            return
+        dtype = kwargs.pop("dtype", None)
+        default_value = kwargs.pop("default_value", None)
+        nullable = kwargs.pop("nullable", True)
+        coerce_dtype = kwargs.pop("coerce_dtype", False)
+        check_init_kwargs(Feature, kwargs)
+        name = kwargs.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValidationError(f"Feature needs a name (a non-empty string), got {name!r}")
+        if not isinstance(nullable, bool) or not isinstance(coerce_dtype, bool):
+            raise ValidationError("Feature's nullable and coerce_dtype must be True or False")
+        if dtype is None and not kwargs.get("is_type"):
+            raise ValidationError(f"Feature(name={name!r}) needs a dtype; {DTYPE_HELP}")
+        dtype_str = None if dtype is None else serialize_dtype(dtype)
+        existing = Feature.all_objects.filter(name=name).first()
+        if existing is not None:
+            if not _same_dtype(existing.dtype, dtype_str):
+                raise ValidationError(
+                    f"Feature '{name}' already exists with dtype '{existing.dtype}', you passed '{dtype_str}'"
+                )
+            logger.info(f"returning existing Feature record with same name: '{name}'")
+            super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
+            self._state.adding = False
+            self._state.db = existing._state.db
+            for key, value in kwargs.items():  # e.g. a new description, kept on save() like LaminDB
+                if key != "name" and getattr(self, key) != value:
+                    setattr(self, key, value)
+            return
+        super().__init__(dtype=dtype_str, **kwargs)
+        self._aux = {"af": {"0": default_value, "1": nullable, "2": coerce_dtype}}
+
+    def save(self, *args, **kwargs) -> Feature:
+        """Save; if a feature with this name was saved meanwhile, become that one (same dtype) or raise."""
+        if self.dtype is not None:
+            self.dtype = serialize_dtype(self.dtype)
+        if not self._state.adding:
+            return super().save(*args, **kwargs)
+        try:
+            with transaction.atomic():
+                return super().save(*args, **kwargs)
+        except IntegrityError:
+            existing = Feature.all_objects.filter(name=self.name).first()
+            if existing is None:
+                raise
+            if not _same_dtype(existing.dtype, self.dtype):
+                raise ValidationError(
+                    f"Feature '{self.name}' already exists with dtype '{existing.dtype}', "
+                    f"you passed '{self.dtype}'"
+                ) from None
+            logger.info(f"returning existing Feature record with same name: '{self.name}'")
+            load_from(self, existing)
+            return self
+
+    def _get_af(self, key: str, default: Any) -> Any:
+        af = (self._aux or {}).get("af", {})
+        return af.get(key, default)
+
+    def _set_af(self, key: str, value: Any) -> None:
+        self._aux = self._aux or {}
+        self._aux.setdefault("af", {})[key] = value
+
+    @property
+    def default_value(self) -> Any:
+        """Value that replaces missing values when data are standardized (default None: keep them)."""
+        return self._get_af("0", None)
+
+    @default_value.setter
+    def default_value(self, value: Any) -> None:
+        self._set_af("0", value)
+
+    @property
+    def nullable(self) -> bool:
+        """Whether the feature may hold null values (None, NaN); default True."""
+        value = self._get_af("1", True)
+        return True if value is None else value
+
+    @nullable.setter
+    def nullable(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise ValidationError(f"nullable must be True or False, got {value!r}")
+        self._set_af("1", value)
+
+    @property
+    def coerce_dtype(self) -> bool:
+        """Whether validation may coerce values to the dtype (e.g. strings of numbers); default False."""
+        return bool(self._get_af("2", False))
+
+    @coerce_dtype.setter
+    def coerce_dtype(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise ValidationError(f"coerce_dtype must be True or False, got {value!r}")
+        self._set_af("2", value)
+
+    @property
+    def parsed_dtype(self):
+        """The dtype split into its parts (see `lamin_core.features.dtypes.ParsedDtype`)."""
+        return parse_dtype(self.dtype)
 
 
 class FeatureValue(Record, TracksRun):
@@ -46,3 +175,41 @@ class FeatureValue(Record, TracksRun):
                 name="unique_complex_feature_value",
             ),
         ]
+
+    def __init__(self, *args, **kwargs):
+        # dicts and lists are identified by their hash (hash_dict: md5 of the JSON with sorted keys)
+        if not args and isinstance(kwargs.get("value"), dict | list) and kwargs.get("hash") is None:
+            from ..features.values import json_hash
+
+            kwargs["hash"] = json_hash(kwargs["value"])
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def get_or_create(cls, feature: Feature, value: Any) -> tuple[FeatureValue, bool]:
+        """The value of `feature` (checked against its dtype), created if new: `(record, created)`."""
+        from ..features.values import describe_value, expected, normalize
+
+        parsed = parse_dtype(feature.dtype)
+        if parsed.is_cat:
+            raise ValidationError(
+                f"feature '{feature.name}' is categorical ({feature.dtype}); "
+                "its values are labels, not FeatureValues"
+            )
+        result = normalize(parsed, value)
+        if result is None:
+            raise ValidationError(
+                f"feature '{feature.name}' got {describe_value(value)}, expected {expected(parsed)} "
+                f"(dtype '{feature.dtype}')"
+            )
+        stored, hash_ = result
+        lookup = {"feature": feature, "hash": hash_} if hash_ else {"feature": feature, "value": stored}
+        if not hash_:
+            lookup["hash__isnull"] = True
+        existing = cls.all_objects.filter(**lookup).order_by("id").first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                return cls(feature=feature, value=stored, hash=hash_).save(), True
+        except IntegrityError:
+            return cls.all_objects.filter(**lookup).order_by("id").first(), False

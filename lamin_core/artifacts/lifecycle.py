@@ -1,0 +1,85 @@
+"""Trash, restore and permanent deletion of artifacts and collections, keeping `is_latest` consistent."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import TYPE_CHECKING
+
+from django.db import models as dj_models
+from django.db import transaction
+
+from .._logger import logger
+from ..errors import LaminError
+from ..storage import discard
+from .versions import stem_of, sync_latest
+
+if TYPE_CHECKING:
+    from django.db import models
+
+TRASH, VISIBLE = -1, 1
+
+
+def _set_branch(record: models.Model, branch: int) -> None:
+    with transaction.atomic():
+        record._branch_code = branch
+        record.save(update_fields=["_branch_code"])
+        latest_id = sync_latest(type(record), stem_of(record))
+    if latest_id is not None:
+        record.is_latest = latest_id == record.pk
+
+
+def trash(record: models.Model) -> None:
+    """Move a record to the trash (`_branch_code=-1`); a previous visible version becomes the latest."""
+    name = type(record).__name__.lower()
+    if record._branch_code == TRASH:
+        logger.warning(f"{name} is already in the trash; delete it for good with .delete(permanent=True)")
+        return
+    _set_branch(record, TRASH)
+    logger.warning(f"moved {name} to trash (_branch_code = -1); undo with .restore()")
+
+
+def restore(record: models.Model, quiet: bool = False) -> None:
+    """Make a trashed or archived record visible again (`_branch_code=1`)."""
+    if record._branch_code == VISIBLE:
+        return
+    _set_branch(record, VISIBLE)
+    if not quiet:
+        logger.success(f"restored {type(record).__name__.lower()}: {record}")
+
+
+def _referrer(obj: models.Model) -> str:
+    """A record that blocks a deletion, named by what a user knows (the collection, not its link row)."""
+    if type(obj).__name__ == "CollectionArtifact":
+        return f"Collection(id={obj.collection_id})"
+    return f"{type(obj).__name__}(id={obj.pk})"
+
+
+def delete_permanently(record: models.Model, delete_file: bool = False) -> None:
+    """Delete the record and, if asked, its stored data (removed only once the delete commits)."""
+    from ..models import Artifact
+
+    model = type(record)
+    stem, was_latest = stem_of(record), record.is_latest
+    path = record.path if isinstance(record, Artifact) and delete_file else None
+    moved = None
+    try:
+        with transaction.atomic():
+            dj_models.Model.delete(record)
+            if was_latest:
+                sync_latest(model, stem)
+            if path is not None and (path.exists() or path.is_symlink()):
+                moved = path.with_name(f".{path.name}.{secrets.token_hex(4)}.deleting")
+                os.replace(path, moved)
+    except dj_models.ProtectedError as e:
+        if moved is not None:
+            os.replace(moved, path)
+        users = sorted({_referrer(obj) for obj in e.protected_objects})[:5]
+        raise LaminError(
+            f"cannot delete {record!r}: it is still referenced by {', '.join(users)}; delete those first"
+        ) from e
+    except BaseException:
+        if moved is not None:
+            os.replace(moved, path)
+        raise
+    discard(moved)

@@ -1,0 +1,81 @@
+"""Loading stored artifacts into memory, by suffix; and noting loaded artifacts as inputs of the run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..models import Artifact, Collection
+
+_CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst")
+_TSV = (".tsv", ".tsv.gz", ".tsv.bz2", ".tsv.xz", ".tsv.zst")
+
+
+def track_input(artifact: Artifact) -> None:
+    """Record a saved artifact as an input of the current run (`ln.track()`), unless the run made it."""
+    from ..tracking.context import context
+
+    run = context.run
+    if run is None or artifact.pk is None or artifact.run_id == run.pk:
+        return
+    artifact.input_of_runs.add(run)
+
+
+def cached_path(artifact: Artifact) -> Path:
+    """The local path of an artifact's file or folder, checked to exist."""
+    path = artifact.path
+    if not (path.exists() or path.is_symlink()):
+        raise FileNotFoundError(f"the stored data of {artifact!r} is missing: {path}")
+    if artifact.pk is not None:
+        track_input(artifact)
+    return path
+
+
+def load_path(path: Path, suffix: str, otype: str | None, **kwargs: Any) -> Any:
+    """A DataFrame (parquet, csv, tsv), an AnnData (h5ad, AnnData zarr), a dict/list (json), else the path."""
+    suffix = suffix.lower()
+    if suffix == ".parquet":
+        import pandas as pd
+
+        return pd.read_parquet(path, **kwargs)
+    if suffix in _CSV or suffix in _TSV:
+        import pandas as pd
+
+        return pd.read_csv(path, **({"sep": "\t"} if suffix in _TSV else {}) | kwargs)
+    if suffix == ".h5ad" or (otype == "AnnData" and suffix.endswith(".zarr")):
+        from .create import import_anndata
+
+        anndata = import_anndata()
+        return anndata.read_h5ad(path, **kwargs) if suffix == ".h5ad" else anndata.read_zarr(path, **kwargs)
+    if suffix == ".json":
+        return json.loads(path.read_text())
+    return path
+
+
+def load_artifact(artifact: Artifact, **kwargs: Any) -> Any:
+    """The artifact's content in memory (see `load_path`)."""
+    return load_path(cached_path(artifact), artifact.suffix, artifact.otype, **kwargs)
+
+
+def load_collection(collection: Collection, join: str = "outer", **kwargs: Any) -> Any:
+    """The collection's DataFrames (or AnnDatas) concatenated in the collection's order."""
+    artifacts = list(collection.ordered_artifacts)
+    objects = [load_artifact(artifact, **kwargs) for artifact in artifacts]
+    kinds = {type(obj).__name__ for obj in objects}
+    if kinds == {"DataFrame"}:
+        import pandas as pd
+
+        return pd.concat(objects, join=join)
+    if kinds == {"AnnData"}:
+        from .create import import_anndata
+
+        anndata = import_anndata()
+        return anndata.concat(
+            objects, join=join, label="artifact_uid", keys=[artifact.uid for artifact in artifacts]
+        )
+    raise ValueError(
+        f"can only load collections of DataFrames or of AnnData objects, got {sorted(kinds)}; "
+        "use collection.cache() for the paths"
+    )

@@ -1,0 +1,143 @@
+"""Saving new artifacts and collections: copy, insert and rename as one step, or return what exists.
+
+An artifact's data is staged under a hidden name next to its destination, the record is inserted (and
+the previous version's `is_latest` cleared) in one transaction, and the staged copy is renamed into place
+before that transaction commits. Any failure rolls back the transaction and removes the copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+
+from .._logger import logger
+from ..errors import StorageError
+from ..storage import auto_storage_key, discard, publish, stage, storage_root
+from .versions import stem_of, unset_latest
+
+if TYPE_CHECKING:
+    from django.db import models
+
+PRIVATE_STATE = ("_local_path", "_owned_source", "_existing", "_revises", "_artifact_ids")
+TRASH = -1
+
+
+def become(record: models.Model, other: models.Model) -> None:
+    """Turn an unsaved record into an in-memory copy of a saved one (same pk, same field values)."""
+    for field in record._meta.concrete_fields:
+        setattr(record, field.attname, getattr(other, field.attname))
+    record._state.adding = False
+    record._state.db = other._state.db
+    record._state.fields_cache = {}
+
+
+def adopt_existing(record: models.Model, existing: models.Model) -> models.Model:
+    """Return the saved record with the same content: restore it from the trash if needed, and say so."""
+    from .lifecycle import restore
+
+    name = type(record).__name__.lower()
+    if existing._branch_code == TRASH:
+        restore(existing, quiet=True)
+        logger.warning(f"restored {name} with same hash from trash: {existing}")
+    else:
+        logger.warning(f"returning existing {name} with same hash: {existing}")
+    if record.key is not None and record.key != existing.key:
+        logger.warning(f"the existing {name} keeps its key {existing.key!r}, not {record.key!r}")
+    state = record.__dict__
+    if state.get("_owned_source"):
+        discard(state.get("_local_path"))
+    become(record, existing)
+    for attr in PRIVATE_STATE:
+        state.pop(attr, None)
+    return record
+
+
+def _refetch(record: models.Model | None) -> models.Model | None:
+    """The current state of a record found when its duplicate was created (None if deleted since)."""
+    if record is None:
+        return None
+    return type(record).all_objects.filter(pk=record.pk).first()
+
+
+def _reset(record: models.Model) -> None:
+    """Undo what a failed insert left on the in-memory record."""
+    record.pk = None
+    record._state.adding = True
+
+
+def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.Model:
+    """Store the artifact's file or folder and insert its record, atomically; or return the existing one."""
+    state = artifact.__dict__
+    existing = _refetch(state.pop("_existing", None))
+    if existing is not None:
+        return adopt_existing(artifact, existing)
+    source = state["_local_path"]
+    revises = state.get("_revises")
+    model = type(artifact)
+    staged = destination = None
+    if artifact._key_is_virtual:
+        destination = storage_root(artifact.storage_id) / auto_storage_key(artifact.uid, artifact.suffix)
+        staged = stage(source, destination)
+        if artifact.n_files is None and staged.stat().st_size != artifact.size:
+            discard(staged)
+            raise StorageError(f"{source} changed after Artifact() read it; create the artifact again")
+    published = False
+    try:
+        with transaction.atomic():
+            if revises is not None:
+                unset_latest(model, stem_of(revises))
+            insert()
+            if staged is not None:
+                publish(staged, destination)
+                published = True
+    except BaseException as error:
+        discard(destination if published else staged)
+        _reset(artifact)
+        if isinstance(error, IntegrityError):
+            # saved concurrently (or since this artifact was created) with the same content
+            duplicate = model.all_objects.filter(hash=artifact.hash).first()
+            if duplicate is not None:
+                return adopt_existing(artifact, duplicate)
+        raise
+    if revises is not None:
+        revises.is_latest = False
+    if state.get("_owned_source"):
+        discard(source)
+    for attr in PRIVATE_STATE:
+        state.pop(attr, None)
+    return artifact
+
+
+def save_collection(collection: models.Model, insert: Callable[[], None]) -> models.Model:
+    """Insert a collection and its artifact links in one transaction; or return the existing one."""
+    from ..models import CollectionArtifact
+
+    state = collection.__dict__
+    existing = _refetch(state.pop("_existing", None))
+    if existing is not None:
+        return adopt_existing(collection, existing)
+    artifact_ids = state["_artifact_ids"]
+    revises = state.get("_revises")
+    model = type(collection)
+    try:
+        with transaction.atomic():
+            if revises is not None:
+                unset_latest(model, stem_of(revises))
+            insert()
+            CollectionArtifact.objects.bulk_create(
+                [CollectionArtifact(collection_id=collection.pk, artifact_id=pk) for pk in artifact_ids]
+            )
+    except BaseException as error:
+        _reset(collection)
+        if isinstance(error, IntegrityError):
+            duplicate = model.all_objects.filter(hash=collection.hash).first()
+            if duplicate is not None:
+                return adopt_existing(collection, duplicate)
+        raise
+    if revises is not None:
+        revises.is_latest = False
+    for attr in PRIVATE_STATE:
+        state.pop(attr, None)
+    return collection

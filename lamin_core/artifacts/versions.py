@@ -1,0 +1,77 @@
+"""Version families: records whose uids share a stem (16 characters for artifacts and collections).
+
+The 4-character suffix counts versions in base62 ("0000", "0001", ..., "000A"); exactly one visible
+record of a family has `is_latest=True`: the one with the highest suffix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models import Q
+
+from ..uids import BASE62_ALPHABET, UID_STEM_LEN, next_version_suffix
+
+if TYPE_CHECKING:
+    from django.db import models
+
+VISIBLE = 1
+
+
+def stem_of(record: models.Model) -> str:
+    """The uid stem that all versions of `record` share."""
+    return record.uid[: UID_STEM_LEN[type(record).__name__]]
+
+
+def version_q(stem: str) -> Q:
+    """Condition for the uids of a family; exact on both databases."""
+    if connection.vendor == "sqlite":
+        # SQLite's LIKE ignores case; a range over the binary-ordered uid index is exact and fast
+        return Q(uid__gte=stem, uid__lt=stem + "\x7f")
+    return Q(uid__startswith=stem)
+
+
+def suffix_value(uid: str) -> int:
+    """The version number a uid's last four characters encode."""
+    value = 0
+    for char in uid[-4:]:
+        value = value * 62 + BASE62_ALPHABET.index(char)
+    return value
+
+
+def next_uid(model: type[models.Model], stem: str) -> tuple[str, str | None]:
+    """(uid of the next version, uid of the current latest visible version) of a family."""
+    rows = list(model.all_objects.filter(version_q(stem)).values_list("uid", "is_latest", "_branch_code"))
+    if not rows:
+        raise ValueError(f"no {model.__name__} with uid stem {stem!r}")
+    top = max((uid for uid, _, _ in rows), key=suffix_value)
+    latest = next((uid for uid, is_latest, branch in rows if is_latest and branch == VISIBLE), None)
+    return stem + next_version_suffix(top[-4:]), latest
+
+
+def unset_latest(model: type[models.Model], stem: str) -> None:
+    """Mark every version of a family as not latest (before inserting a new version)."""
+    model.all_objects.filter(version_q(stem), is_latest=True).update(is_latest=False)
+
+
+def sync_latest(model: type[models.Model], stem: str) -> int | None:
+    """Give `is_latest` to the visible version with the highest suffix; return its id (None: none visible)."""
+    rows = list(
+        model.all_objects.filter(version_q(stem)).values_list("id", "uid", "is_latest", "_branch_code")
+    )
+    visible = [row for row in rows if row[3] == VISIBLE]
+    if not visible:
+        return None
+    target = max(visible, key=lambda row: suffix_value(row[1]))[0]
+    demote = [row[0] for row in rows if row[2] and row[0] != target]
+    if demote:
+        model.all_objects.filter(id__in=demote).update(is_latest=False)
+    if not next(row[2] for row in rows if row[0] == target):
+        model.all_objects.filter(id=target).update(is_latest=True)
+    return target
+
+
+def versions(record: models.Model):
+    """QuerySet of the visible versions of `record`'s family, oldest first."""
+    return type(record).objects.filter(version_q(stem_of(record))).order_by("uid")

@@ -1,0 +1,136 @@
+"""Artifact versions: `revises=`, new content under an existing key, `is_latest`, `versions`."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def ln(instance):
+    import lamin_core
+
+    return lamin_core
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cleanup(ln):
+    """Delete what this module saves (records and stored data): later modules see the instance as before."""
+    last = {
+        model: model.all_objects.order_by("-id").values_list("id", flat=True).first() or 0
+        for model in (ln.Collection, ln.Artifact)
+    }
+    yield
+    for collection in ln.Collection.all_objects.filter(id__gt=last[ln.Collection]).order_by("-id"):
+        collection.delete(permanent=True)
+    for artifact in ln.Artifact.all_objects.filter(id__gt=last[ln.Artifact]).order_by("-id"):
+        artifact.delete(permanent=True, storage=True)
+
+
+def new_file(folder: Path, name: str = "data.txt") -> Path:
+    path = folder / f"{uuid.uuid4().hex}-{name}"
+    path.write_text(f"version content {uuid.uuid4()}\n")
+    return path
+
+
+def fresh(ln, artifact):
+    return ln.Artifact.all_objects.get(pk=artifact.pk)
+
+
+def test_revises_keeps_the_stem_and_moves_is_latest(ln, tmp_path):
+    v1 = ln.Artifact(new_file(tmp_path), key="versions/report.txt", description="first").save()
+    assert v1.uid.endswith("0000") and v1.is_latest
+    v2 = ln.Artifact(new_file(tmp_path), revises=v1, version="2").save()
+    assert v2.uid[:16] == v1.uid[:16] and v2.uid[16:] == "0001"
+    assert (v2.key, v2.description, v2.version) == ("versions/report.txt", "first", "2")
+    assert v2.is_latest and not v1.is_latest and not fresh(ln, v1).is_latest
+    assert list(v1.versions) == [v1, v2] == list(v2.versions)
+    assert v1.stem_uid == v2.stem_uid == v1.uid[:16]
+    assert list(ln.Artifact.filter(key="versions/report.txt", is_latest=True)) == [v2]
+
+
+def test_new_content_under_an_existing_key_is_a_new_version(ln, tmp_path, capsys):
+    key = f"versions/{uuid.uuid4().hex}.txt"
+    v1 = ln.Artifact(new_file(tmp_path), key=key).save()
+    capsys.readouterr()
+    v2 = ln.Artifact(new_file(tmp_path), key=key).save()
+    assert f"creating new artifact version for key='{key}'" in capsys.readouterr().err
+    assert v2.uid == v1.uid[:16] + "0001"
+    assert not fresh(ln, v1).is_latest and v2.is_latest
+
+
+def test_revising_an_old_version_follows_the_latest(ln, tmp_path, capsys):
+    v1 = ln.Artifact(new_file(tmp_path), key="versions/old.txt", revises=None).save()
+    v2 = ln.Artifact(new_file(tmp_path), revises=v1).save()
+    capsys.readouterr()
+    v3 = ln.Artifact(new_file(tmp_path), revises=fresh(ln, v1)).save()
+    assert "is not the latest version" in capsys.readouterr().err
+    assert v3.uid[16:] == "0002"
+    assert [v.is_latest for v in v1.versions] == [False, False, True]
+    assert fresh(ln, v2).is_latest is False
+
+
+def test_versions_count_past_nine_in_base62(ln, tmp_path):
+    latest = ln.Artifact(new_file(tmp_path), key=f"versions/{uuid.uuid4().hex}.txt").save()
+    for _ in range(11):
+        latest = ln.Artifact(new_file(tmp_path), revises=latest).save()
+    uids = [v.uid[16:] for v in latest.versions]
+    assert uids == [
+        "0000",
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0006",
+        "0007",
+        "0008",
+        "0009",
+        "000A",
+        "000B",
+    ]
+    assert [v.is_latest for v in latest.versions].count(True) == 1
+
+
+def test_trashing_the_latest_makes_the_previous_latest(ln, tmp_path):
+    v1 = ln.Artifact(new_file(tmp_path), key="versions/trash.txt").save()
+    v2 = ln.Artifact(new_file(tmp_path), revises=v1).save()
+    v2.delete()
+    assert fresh(ln, v1).is_latest and not fresh(ln, v2).is_latest
+    assert list(v1.versions) == [fresh(ln, v1)]
+    v2.restore()
+    assert v2.is_latest and fresh(ln, v2).is_latest and not fresh(ln, v1).is_latest
+    v2.delete(permanent=True)
+    assert fresh(ln, v1).is_latest
+    # the uid of a permanently deleted version is free again
+    v3 = ln.Artifact(new_file(tmp_path), revises=fresh(ln, v1)).save()
+    assert v3.uid[16:] == "0001" and v3.is_latest
+
+
+def test_same_content_as_a_version_returns_it(ln, tmp_path):
+    path = new_file(tmp_path)
+    v1 = ln.Artifact(path, key="versions/same.txt").save()
+    again = ln.Artifact(path, revises=v1).save()
+    assert again.pk == v1.pk and fresh(ln, v1).is_latest
+
+
+def test_revises_must_be_a_saved_artifact(ln, tmp_path):
+    unsaved = ln.Artifact(new_file(tmp_path))
+    with pytest.raises(ValueError, match="revises must be a saved Artifact"):
+        ln.Artifact(new_file(tmp_path), revises=unsaved)
+    with pytest.raises(TypeError, match="revises must be a Artifact, got ULabel"):
+        ln.Artifact(new_file(tmp_path), revises=ln.ULabel(name="x"))
+
+
+def test_folder_versions(ln, tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.txt").write_text(str(uuid.uuid4()))
+    v1 = ln.Artifact(folder, key=f"versions/{uuid.uuid4().hex}").save()
+    (folder / "b.txt").write_text(str(uuid.uuid4()))
+    v2 = ln.Artifact(folder, revises=v1).save()
+    assert (v1.n_files, v2.n_files) == (1, 2)
+    assert v1.path != v2.path and v1.path.is_dir() and v2.path.is_dir()
+    assert sorted(p.name for p in v2.path.iterdir()) == ["a.txt", "b.txt"]
