@@ -1,8 +1,85 @@
-"""The run context of this process: which Run (if any) newly saved records belong to."""
+"""The run context of this process: which Transform and Run (if any) newly saved records belong to.
+
+`ln.track()` fills it, `ln.finish()` ends the run and empties it. Records with a `run` field get
+`context.run` on creation (`models._defaults.current_run_id`). This module imports no models at import
+time: model field defaults import it.
+
+Which Transform `track()` uses (uid = 12-character stem + 4-character version suffix):
+
+- ``track("<16 chars>")``: that Transform; created when missing. A script whose saved source differs
+  from the file raises `UpdateContext` naming the next free uid.
+- ``track("<12 chars>")``: the latest Transform of that stem (the family), else ``stem + "0000"``.
+  A script whose source changed since the latest version gets a new version: the next free suffix,
+  and `is_latest` moves to it. Notebooks always reuse the latest version (their source is not saved).
+- ``track()``: a script whose exact source is already saved (same hash) reuses that Transform; else the
+  latest Transform with the same key (file name) and type is reused (a script with changed source
+  gets a new version as above); else a new random uid.
+
+A reused Transform gets the current file name as key and, for notebooks, the current title as
+description. Every call creates a new Run. Scripts store `source_code` and `hash` (md5 of the file) at
+`track()`; notebooks store neither (as the guide's Transform row shows).
+"""
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from .._logger import logger
+from ..errors import LaminError
+
+STEM_LEN, UID_LEN = 12, 16
+
+
+class TrackNotCalled(LaminError):
+    """`ln.finish()` was called without an active run."""
+
+
+class UpdateContext(LaminError):
+    """The tracked file no longer matches the Transform it asks for; the message names the uid to use."""
+
+
+def format_time(value: datetime) -> str:
+    """A timestamp as the guide prints it: `2025-05-08 07:32:19 UTC`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_duration(seconds: float) -> str:
+    """`3s`, `2m 5s`, `1h 2m`, `2d 3h`: the two largest non-zero units."""
+    total = round(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, total = divmod(total, size)
+        if amount or (unit == "s" and not parts):
+            parts.append(f"{amount}{unit}")
+    return " ".join(parts[:2])
+
+
+def check_uid(uid: str) -> str:
+    """A transform uid as given to `track()`: 12 (stem) or 16 (full) base62 characters."""
+    from ..uids import BASE62_ALPHABET
+
+    if not isinstance(uid, str) or len(uid) not in (STEM_LEN, UID_LEN):
+        length = len(uid) if isinstance(uid, str) else type(uid).__name__
+        raise ValueError(
+            f"transform uid must be {STEM_LEN} (stem) or {UID_LEN} (stem + version) characters long, "
+            f"got {length}: {uid!r}"
+        )
+    if any(char not in BASE62_ALPHABET for char in uid):
+        raise ValueError(f"transform uid must consist of the characters 0-9, A-Z, a-z, got {uid!r}")
+    return uid
+
+
+def _max_suffix(uids: list[str]) -> str:
+    # base62 in the alphabet 0-9A-Za-z orders like ASCII; compared in Python, not by DB collation
+    return max(uid[STEM_LEN:] for uid in uids)
+
+
+def _family(manager: Any, stem: str) -> list:
+    """All versions of a transform stem, matched with exact case whatever the database's LIKE does."""
+    return [t for t in manager.filter(uid__startswith=stem) if t.uid.startswith(stem)]
 
 
 class RunContext:
@@ -11,6 +88,266 @@ class RunContext:
     def __init__(self) -> None:
         self.transform: Any = None
         self.run: Any = None
+        self.path: Path | None = None
+        """The script or notebook file being tracked."""
+        self.notebook_runner: str | None = None
+        """How the notebook path was found: explicit, headless, vscode, jupyter (None for scripts)."""
+
+    def reset(self) -> None:
+        """Forget the current transform and run (records saved afterwards get no run)."""
+        self.transform = self.run = self.path = self.notebook_runner = None
+
+    # -- track -----------------------------------------------------------------------------------
+
+    def track(self, transform: Any = None, *, path: str | os.PathLike[str] | None = None) -> None:
+        """Create or load the Transform of the running script or notebook and start a new Run."""
+        # bad input fails before anything touches the database
+        uid = check_uid(transform) if isinstance(transform, str) else None
+        from django.db import transaction
+
+        from ..setup.instance import ensure_connected
+
+        ensure_connected()
+        from ..models import Run, Transform
+
+        if transform is not None and uid is None and not isinstance(transform, Transform):
+            raise TypeError(f"transform must be a uid string or a Transform, got {type(transform).__name__}")
+        file_path, runner, imports, source = None, None, [], None
+        if not isinstance(transform, Transform):
+            file_path, kind, runner = self._locate(path)
+            source = self._read_source(file_path, kind)
+            imports = source.pop("imports")
+        # the Transform and its Run are written together or not at all
+        with transaction.atomic():
+            if isinstance(transform, Transform):
+                record, messages = self._given_transform(transform)
+            else:
+                record, messages = self._resolve_transform(uid, file_path, kind, source)
+            run = Run(transform=record, started_at=datetime.now(UTC))
+            run.save()
+        self.transform, self.run = record, run
+        self.path, self.notebook_runner = file_path, runner
+        logger.info(f"{messages[0]}, started new Run('{run.uid[:8]}...') at {format_time(run.started_at)}")
+        for message in messages[1:]:
+            logger.info(message)
+        if imports:
+            logger.info(f"notebook imports: {' '.join(imports)}")
+        if transform is None and record.type in ("notebook", "script"):
+            logger.info(
+                f"recommendation: to identify the {record.type} across renames, pass the uid: "
+                f'ln.track("{record.uid[:STEM_LEN]}")'
+            )
+
+    def _given_transform(self, transform: Any) -> tuple[Any, list[str]]:
+        if transform.pk is not None and type(transform).all_objects.filter(pk=transform.pk).exists():
+            return transform, [f"loaded Transform('{transform.uid}')"]
+        transform.save()
+        return transform, [f"created Transform('{transform.uid}')"]
+
+    def _locate(self, path: str | os.PathLike[str] | None) -> tuple[Path, str, str | None]:
+        """(file, transform type, notebook runner) of the code calling `track()`."""
+        from ._source import in_notebook_kernel, notebook_path, script_path
+
+        if path is None and in_notebook_kernel():
+            file_path, runner = notebook_path()
+        elif path is not None:
+            file_path = Path(path).expanduser().resolve()
+            runner = "explicit" if file_path.suffix == ".ipynb" else None
+        else:
+            found = script_path()
+            if found is None:
+                raise LaminError(
+                    "cannot tell which script is running (interactive session or `python -c`): "
+                    "pass its file as `ln.track(path='my_script.py')`"
+                )
+            file_path, runner = found, None
+        if file_path.name == "Untitled.ipynb":
+            raise LaminError("please rename the notebook (Untitled.ipynb) before tracking it")
+        kind = "notebook" if file_path.suffix in (".ipynb", ".Rmd", ".qmd") else "script"
+        return file_path, kind, runner
+
+    def _read_source(self, file_path: Path, kind: str) -> dict:
+        """Fields taken from the file: description, and for scripts source_code and hash."""
+        from ..hashing import hash_file
+
+        fields: dict = {"description": None, "title": None, "source_code": None, "hash": None, "imports": []}
+        if file_path.suffix == ".ipynb":
+            from ._source import notebook_imports, notebook_title, read_notebook
+
+            notebook = read_notebook(file_path)
+            if notebook is not None:
+                fields["description"] = notebook_title(notebook)
+                try:
+                    fields["imports"] = notebook_imports(notebook)
+                except Exception:  # best effort: never fail tracking over the import list
+                    fields["imports"] = []
+            else:
+                logger.warning(f"could not read notebook {file_path}: no title, no imports")
+        elif kind == "script":
+            try:
+                with open(file_path, encoding="utf-8", errors="replace", newline="") as fp:
+                    fields["source_code"] = fp.read()
+                fields["hash"] = hash_file(file_path)[0]
+            except OSError as error:
+                raise LaminError(f"cannot read script {file_path}: {error}") from error
+        # as LaminDB 1.5: without a title, the file name is the description (of a new Transform)
+        fields["title"] = fields["description"]
+        fields["description"] = fields["description"] or file_path.name
+        return fields
+
+    def _resolve_transform(self, uid: str | None, file_path: Path, kind: str, source: dict):
+        """(Transform, log messages) for the tracked file; the first message is created/loaded."""
+        from ..models import Transform
+
+        manager = Transform.all_objects
+        key, code_hash = file_path.name, source["hash"]
+        is_script = kind == "script"
+
+        def changed(record) -> bool:
+            return is_script and record.source_code is not None and record.hash != code_hash
+
+        messages: list[str] = []
+        target = None
+        new_uid: str | None = None
+        if uid is not None and len(uid) == UID_LEN:
+            target = manager.filter(uid=uid).first()
+            if target is not None and changed(target):
+                family = [t.uid for t in _family(manager, uid[:STEM_LEN])]
+                from ..uids import next_version_suffix
+
+                suggestion = uid[:STEM_LEN] + next_version_suffix(_max_suffix(family))
+                raise UpdateContext(
+                    f"the source code of {file_path.name} differs from the one saved with "
+                    f"Transform('{uid}'): pass a new uid, ln.track(\"{suggestion}\")"
+                )
+            new_uid = uid if target is None else None
+        else:
+            if uid is None and code_hash is not None:
+                target = manager.filter(hash=code_hash).first()
+            if target is None:
+                if uid is not None:
+                    members = _family(manager, uid)
+                else:
+                    same_key = manager.filter(key=key, type=kind).order_by("-created_at", "-id").first()
+                    members = _family(manager, same_key.uid[:STEM_LEN]) if same_key is not None else []
+                if members:
+                    latest = max(members, key=lambda t: (t.is_latest, t.uid[STEM_LEN:]))
+                    if changed(latest):
+                        from ..uids import next_version_suffix
+
+                        stem = latest.uid[:STEM_LEN]
+                        new_uid = stem + next_version_suffix(_max_suffix([t.uid for t in members]))
+                        messages.append(f"found {kind} {latest.key}, making new version")
+                    else:
+                        target = latest
+                else:
+                    from ..uids import FIRST_VERSION_SUFFIX, base62
+
+                    new_uid = (uid or base62(STEM_LEN)) + FIRST_VERSION_SUFFIX
+        if target is None:
+            record, created = self._create_transform(new_uid, key, kind, source)
+            if created:
+                return record, [f"created Transform('{record.uid}')", *messages]
+            target = record
+        return target, [f"loaded Transform('{target.uid}')", *messages, *self._update(target, key, source)]
+
+    def _create_transform(self, uid: str, key: str, kind: str, source: dict):
+        from django.db import IntegrityError, transaction
+
+        from ..models import Transform
+
+        manager = Transform.all_objects
+        code_hash = source["hash"]
+        if code_hash is not None and manager.filter(hash=code_hash).exists():
+            # the same source is saved under another uid; hashes are unique, so this one goes without
+            code_hash = None
+        record = Transform(
+            uid=uid,
+            key=key,
+            description=source["description"],
+            type=kind,
+            source_code=source["source_code"],
+            hash=code_hash,
+        )
+        try:
+            with transaction.atomic():
+                previous = [t.pk for t in _family(manager, uid[:STEM_LEN]) if t.is_latest]
+                manager.filter(pk__in=previous).update(is_latest=False)
+                record.save()
+        except IntegrityError:
+            # another process created the same uid (or saved the same source) concurrently
+            existing = manager.filter(uid=uid).first()
+            if existing is None and code_hash is not None:
+                existing = manager.filter(hash=code_hash).first()
+            if existing is None:
+                raise
+            return existing, False
+        return record, True
+
+    def _update(self, record, key: str, source: dict) -> list[str]:
+        """Bring a reused Transform up to date with the file; returns log messages."""
+        messages, fields = [], []
+        if record.key != key:
+            messages.append(f"renamed Transform('{record.uid}') key {record.key!r} -> {key!r}")
+            record.key = key
+            fields.append("key")
+        if source["title"] is not None and record.description != source["title"]:
+            record.description = source["title"]
+            fields.append("description")
+        if record.source_code is None and source["source_code"] is not None:
+            from ..models import Transform
+
+            record.source_code = source["source_code"]
+            fields.append("source_code")
+            if not Transform.all_objects.filter(hash=source["hash"]).exclude(pk=record.pk).exists():
+                record.hash = source["hash"]
+                fields.append("hash")
+        if record._branch_code != 1:
+            messages.append(f"restored Transform('{record.uid}') from the trash")
+            record._branch_code = 1
+            fields.append("_branch_code")
+        if fields:
+            record.save(update_fields=fields)
+        return messages
+
+    # -- finish ----------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """End the current run: `finished_at` now, `_is_consecutive` as far as known; then reset."""
+        if self.run is None:
+            raise TrackNotCalled("no active run: call `ln.track()` before `ln.finish()`")
+        run = self.run
+        run.finished_at = datetime.now(UTC)
+        run._is_consecutive = self._is_consecutive()
+        # as LaminDB 1.5: _status_code is left at its default 0
+        run.save(update_fields=["finished_at", "_is_consecutive"])
+        elapsed = format_duration((run.finished_at - run.started_at).total_seconds())
+        logger.info(f"finished Run('{run.uid[:8]}') after {elapsed} at {format_time(run.finished_at)}")
+        self.reset()
+
+    def _is_consecutive(self) -> bool | None:
+        """True for scripts and headless notebooks; from the saved execution counts otherwise."""
+        if self.transform is None or self.transform.type != "notebook" or self.notebook_runner == "headless":
+            return True
+        if self.path is None or self.path.suffix != ".ipynb":
+            return True
+        from ._source import _source, read_notebook
+
+        notebook = read_notebook(self.path)
+        if notebook is None:
+            return None
+        counts = [
+            cell.get("execution_count")
+            for cell in notebook.get("cells", [])
+            if cell.get("cell_type") == "code" and _source(cell).strip() and ".finish(" not in _source(cell)
+        ]
+        if not counts or all(count is None for count in counts):
+            return None  # not saved since it ran: unknown
+        expected = list(range(1, len(counts) + 1))
+        if counts == expected:
+            return True
+        logger.warning("cells were not run consecutively")
+        return False
 
 
 context = RunContext()
