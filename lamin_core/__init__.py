@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "track": "lamin_core.tracking:track",
     "finish": "lamin_core.tracking:finish",
+    "context": "lamin_core.tracking:context",
     "core": "lamin_core.core",
     "examples": "lamin_core.examples",
 }
