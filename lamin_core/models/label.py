@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from .._logger import logger
 from ._defaults import uid8
 from .base import Record, TracksRun, TracksUpdates
 
@@ -17,3 +18,18 @@ class ULabel(Record, TracksRun, TracksUpdates):
     reference_type = models.CharField(max_length=25, null=True, default=None, db_index=True)
     type = models.ForeignKey("self", models.PROTECT, null=True, default=None, related_name="records")
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children")
+
+    def __init__(self, *args, **kwargs):
+        # like LaminDB: a label whose name (within its type) exists already is that record
+        name = kwargs.get("name")
+        existing = None
+        if not args and isinstance(name, str):
+            same_type = {"type": kwargs["type"]} if "type" in kwargs else {"type__isnull": True}
+            existing = ULabel.objects.filter(name=name, **same_type).order_by("id").first()
+        if existing is None:
+            super().__init__(*args, **kwargs)
+            return
+        logger.info(f"returning existing ULabel record with same name: '{name}'")
+        super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
+        self._state.adding = False
+        self._state.db = existing._state.db

@@ -182,3 +182,16 @@ def test_contains_startswith_endswith_are_case_sensitive(ln):
         assert transforms.filter(description__endswith="registries").exists()
         assert not transforms.filter(description__endswith="Registries").exists()
         transaction.set_rollback(True)
+
+
+def test_ulabel_with_existing_name_is_that_record(ln, capsys):
+    from django.db import transaction
+
+    with transaction.atomic():
+        first = ln.ULabel(name="only once").save()
+        again = ln.ULabel(name="only once")
+        assert again == first and not again._state.adding
+        assert "returning existing ULabel record with same name: 'only once'" in capsys.readouterr().err
+        assert again.save() == first
+        assert ln.ULabel.filter(name="only once").count() == 1
+        transaction.set_rollback(True)

@@ -75,7 +75,7 @@ SCRIPT = (
     REPORT
     + """
 ln.track({uid})
-label = ln.ULabel(name="tracked label").save()
+label = ln.ULabel(name=f"tracked label of run {ln.context.run.uid}").save()
 print(report(label))
 """
 )
