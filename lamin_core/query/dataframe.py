@@ -45,6 +45,14 @@ def _json_series(values: list) -> pd.Series:
     return pd.Series([json.loads(v) if isinstance(v, str) else v for v in values], dtype=object)
 
 
+def _same_datetime_unit(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Datetime columns in nanoseconds whichever path and pandas version produced them."""
+    for column, kind in kinds.items():
+        if kind == "datetime" and hasattr(frame[column], "dt"):
+            frame[column] = frame[column].dt.as_unit("ns")
+    return frame
+
+
 def _convert_sqlite(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
     """Turn SQLite's raw datetimes (ISO text) and booleans (0/1) into what Django's converters give."""
     import pandas as pd
@@ -108,7 +116,7 @@ def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
     sliced = query.high_mark is not None and query.high_mark - query.low_mark <= ARROW_MIN_ROWS
     table = None if sliced else fetch_arrow(sql, params, queryset.db)
     if table is not None:
-        return _arrow_to_frame(table, kinds).set_index("id")
+        return _same_datetime_unit(_arrow_to_frame(table, kinds), kinds).set_index("id")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -119,4 +127,4 @@ def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
     for position, column in enumerate(columns, start=1):
         if kinds.get(column) == "json" and rows:
             frame[column] = _json_series([row[position] for row in rows])
-    return frame.set_index("id")
+    return _same_datetime_unit(frame, kinds).set_index("id")

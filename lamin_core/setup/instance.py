@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .._logger import logger
 from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError
-from .django_config import close_connections, configured_instance, installed_apps, setup_django
+from .django_config import BIONTY_APP, close_connections, configured_instance, installed_apps, setup_django
 from .settings import (
     INSTANCE_MARKER,
     InstanceSettings,
@@ -81,6 +81,10 @@ def _seed_records(instance: InstanceSettings) -> None:
         )
         storage_type = instance.storage.split("://", 1)[0] if "://" in instance.storage else "local"
         Storage.objects.create(root=instance.storage, type=storage_type, instance_uid=instance.uid)
+        if "bionty" in instance.modules and BIONTY_APP in installed_apps(instance):
+            from ..bionty.sources import sync_sources
+
+            sync_sources()  # the Source registry lists the bundled ontologies from the start
 
 
 def init(

@@ -1,0 +1,697 @@
+"""The ontology registries (Django models of the `bionty` app) and their link tables.
+
+Fields, uid lengths and `df()` columns follow bionty 1.3 (the guide's `ln.view()`). Behaviour beyond
+fields lives in small modules: uids and organisms in `_records`, public sources in `sources`/`public`,
+`from_source`/`from_values` in `_from_source`, `validate`/`inspect`/`standardize` in `_curate`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.db.models import CASCADE, PROTECT
+
+from ..models._defaults import uid8, uid12
+from ..models.artifact import Link
+from ..models.base import BaseRecord, Record, TracksRun, TracksUpdates, check_init_kwargs
+from . import _curate, _from_source, _records
+
+if TYPE_CHECKING:
+    from .public import PublicOntology
+
+
+class Source(Record, TracksRun, TracksUpdates):
+    """A versioned public source of an entity: `cl 2026-03-26` for `bionty.CellType`.
+
+    Rows describe what this installation bundles; per entity and organism one is `currently_used`.
+    """
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    entity = models.CharField(max_length=256, db_index=True)
+    organism = models.CharField(max_length=64, db_index=True)
+    name = models.CharField(max_length=64, db_index=True)
+    version = models.CharField(max_length=64, db_index=True)
+    in_db = models.BooleanField(default=False, db_index=True)
+    currently_used = models.BooleanField(default=False, db_index=True)
+    description = models.TextField(null=True, default=None, db_index=True)
+    url = models.TextField(null=True, default=None)
+    md5 = models.TextField(null=True, default=None)
+    source_website = models.TextField(null=True, default=None)
+    dataframe_artifact = models.ForeignKey(
+        "lamin_core.Artifact", PROTECT, null=True, default=None, related_name="_source_dataframe_of"
+    )
+    artifacts = models.ManyToManyField("lamin_core.Artifact", related_name="_source_artifact_of")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "name", "organism", "version"], name="uniq_source")
+        ]
+
+    def __init__(self, *args, **kwargs):
+        if kwargs and kwargs.get("uid") is None:
+            kwargs["uid"] = _records.source_uid(kwargs)
+        super().__init__(*args, **kwargs)
+
+    def save(self, *args, **kwargs) -> Source:
+        """Save; a source marked `currently_used` unmarks the others of its entity and organism."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if self.currently_used:
+                others = Source.all_objects.filter(entity=self.entity, organism=self.organism)
+                others.exclude(id=self.id).filter(currently_used=True).update(currently_used=False)
+        return self
+
+
+class BioRecord(Record, TracksRun, TracksUpdates):
+    """A record of an ontology registry: deterministic uid, a source, parents, public-source verbs."""
+
+    source = models.ForeignKey(Source, PROTECT, null=True, default=None, related_name="+")
+
+    # the field holding a record's name and its stable identifier (None: no identifier)
+    _name_field: str = "name"
+    _ontology_id_field: str | None = "ontology_id"
+    _uid_len: int = 8
+
+    class Meta:
+        abstract = True
+
+    def __init__(self, *args, **kwargs):
+        if args or not kwargs:  # a row loaded from the database
+            super().__init__(*args, **kwargs)
+            return
+        parents = kwargs.pop("parents", None)
+        check_init_kwargs(type(self), kwargs)
+        kwargs = _records.prepare_kwargs(type(self), kwargs)
+        super().__init__(**kwargs)
+        if parents is not None:
+            self._parent_ids = _records.check_parent_ids(type(self), parents)
+
+    def save(self, *args, **kwargs) -> BioRecord:
+        """Save the record; a record made from a source also saves its parents, recursively, atomically."""
+        parent_ids = self.__dict__.pop("_parent_ids", None)
+        if not parent_ids:
+            return super().save(*args, **kwargs)
+        was_adding = self._state.adding
+        try:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                _from_source.save_ancestors(self, parent_ids)
+        except BaseException:
+            self._parent_ids = parent_ids
+            if was_adding:  # back to the unsaved state the caller had
+                self.pk, self._state.adding = None, True
+            raise
+        return self
+
+    # public sources ------------------------------------------------------------------------------
+
+    @classmethod
+    def public(cls, organism: str | Organism | None = None, source: Source | None = None) -> PublicOntology:
+        """The bundled public source of this registry (`.df()`, `.search()`, `.lookup()`, `.source`)."""
+        from .public import public_ontology
+
+        return public_ontology(cls, organism=organism, source=source)
+
+    @classmethod
+    def from_source(
+        cls,
+        *,
+        organism: str | Organism | None = None,
+        source: Source | None = None,
+        mute: bool = False,
+        **field_value: Any,
+    ) -> BioRecord:
+        """A record from the public source by one field (`name=`, `ontology_id=`, ...), unsaved if new.
+
+        An existing record with that value is returned as is; a name that is a synonym of one term gives
+        that term; an ambiguous name or an unknown value raises, listing candidates.
+        """
+        return _from_source.from_source(cls, field_value, organism=organism, source=source, mute=mute)
+
+    @classmethod
+    def from_values(
+        cls,
+        values,
+        field=None,
+        *,
+        organism: str | Organism | None = None,
+        source: Source | None = None,
+        mute: bool = False,
+    ) -> list[BioRecord]:
+        """Records for `values`: existing ones from the database, new (unsaved) ones from the source."""
+        return _from_source.from_values(cls, values, field, organism=organism, source=source, mute=mute)
+
+    @classmethod
+    def import_source(cls, source: Source | None = None, *, organism: str | Organism | None = None) -> int:
+        """Bulk-save every term of a public source (with parent links); returns the number of new records."""
+        return _from_source.import_source(cls, source=source, organism=organism)
+
+    # curation --------------------------------------------------------------------------------------
+
+    @classmethod
+    def validate(cls, values, field=None, *, organism: str | Organism | None = None, mute: bool = False):
+        """Whether each value is in the registry (a boolean numpy array)."""
+        return _curate.validate(cls, values, field, organism=organism, mute=mute)
+
+    @classmethod
+    def inspect(cls, values, field=None, *, organism: str | Organism | None = None, mute: bool = False):
+        """Validated and non-validated values, with hints (synonyms to standardize, terms in the source)."""
+        return _curate.inspect(cls, values, field, organism=organism, mute=mute)
+
+    @classmethod
+    def standardize(
+        cls,
+        values,
+        field=None,
+        *,
+        return_field=None,
+        case_sensitive: bool = False,
+        organism: str | Organism | None = None,
+        mute: bool = False,
+    ):
+        """Map synonyms to names (the registry's records); values that match nothing are kept."""
+        return _curate.standardize(
+            cls,
+            values,
+            field,
+            return_field=return_field,
+            case_sensitive=case_sensitive,
+            organism=organism,
+            mute=mute,
+        )
+
+
+class OntologyRecord(BioRecord):
+    """Fields every ontology registry shares: name, ontology id, abbreviation, synonyms, parents."""
+
+    name = models.CharField(max_length=256, db_index=True)
+    ontology_id = models.CharField(max_length=32, null=True, default=None, db_index=True)
+    abbr = models.CharField(max_length=32, null=True, default=None, unique=True, db_index=True)
+    synonyms = models.TextField(null=True, default=None)
+    description = models.TextField(null=True, default=None)
+    parents = models.ManyToManyField("self", symmetrical=False, related_name="children")
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["name", "ontology_id"], name="uniq_%(class)s_name_ontology_id")
+        ]
+
+
+class Organism(BioRecord):
+    """Organisms: NCBI Taxonomy (a bundled subset of species)."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    name = models.CharField(max_length=64, unique=True, db_index=True)
+    ontology_id = models.CharField(max_length=32, unique=True, null=True, default=None, db_index=True)
+    scientific_name = models.CharField(max_length=64, unique=True, null=True, default=None, db_index=True)
+    synonyms = models.TextField(null=True, default=None)
+    description = models.TextField(null=True, default=None)
+    parents = models.ManyToManyField("self", symmetrical=False, related_name="children")
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactOrganism", related_name="organisms"
+    )
+
+
+class Gene(BioRecord):
+    """Genes: Ensembl gene ids and symbols per organism."""
+
+    uid = models.CharField(max_length=12, unique=True, default=uid12, editable=False)
+    symbol = models.CharField(max_length=64, null=True, default=None, db_index=True)
+    stable_id = models.CharField(max_length=64, unique=True, null=True, default=None, db_index=True)
+    ensembl_gene_id = models.CharField(max_length=64, unique=True, null=True, default=None, db_index=True)
+    ncbi_gene_ids = models.TextField(null=True, default=None)
+    biotype = models.CharField(max_length=64, null=True, default=None, db_index=True)
+    synonyms = models.TextField(null=True, default=None)
+    description = models.TextField(null=True, default=None)
+    organism = models.ForeignKey(Organism, PROTECT, related_name="genes")
+    artifacts = models.ManyToManyField("lamin_core.Artifact", through="ArtifactGene", related_name="genes")
+    schemas = models.ManyToManyField("lamin_core.Schema", through="SchemaGene", related_name="genes")
+
+    _name_field = "symbol"
+    _ontology_id_field = "ensembl_gene_id"
+    _uid_len = 12
+
+
+class Protein(BioRecord):
+    """Proteins: UniProtKB ids (no public source is bundled)."""
+
+    uid = models.CharField(max_length=12, unique=True, default=uid12, editable=False)
+    name = models.CharField(max_length=256, null=True, default=None, db_index=True)
+    uniprotkb_id = models.CharField(max_length=10, unique=True, null=True, default=None, db_index=True)
+    synonyms = models.TextField(null=True, default=None)
+    description = models.TextField(null=True, default=None)
+    length = models.BigIntegerField(null=True, default=None, db_index=True)
+    gene_symbol = models.CharField(max_length=256, null=True, default=None, db_index=True)
+    ensembl_gene_ids = models.TextField(null=True, default=None)
+    organism = models.ForeignKey(Organism, PROTECT, related_name="proteins")
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactProtein", related_name="proteins"
+    )
+    schemas = models.ManyToManyField("lamin_core.Schema", through="SchemaProtein", related_name="proteins")
+
+    _ontology_id_field = "uniprotkb_id"
+    _uid_len = 12
+
+
+class CellMarker(BioRecord):
+    """Cell markers (no public source is bundled)."""
+
+    uid = models.CharField(max_length=12, unique=True, default=uid12, editable=False)
+    name = models.CharField(max_length=64, db_index=True)
+    synonyms = models.TextField(null=True, default=None)
+    description = models.TextField(null=True, default=None)
+    gene_symbol = models.CharField(max_length=64, null=True, default=None, db_index=True)
+    ncbi_gene_id = models.CharField(max_length=32, null=True, default=None, db_index=True)
+    uniprotkb_id = models.CharField(max_length=10, null=True, default=None, db_index=True)
+    organism = models.ForeignKey(Organism, PROTECT, related_name="cell_markers")
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactCellMarker", related_name="cell_markers"
+    )
+    schemas = models.ManyToManyField(
+        "lamin_core.Schema", through="SchemaCellMarker", related_name="cell_markers"
+    )
+
+    _ontology_id_field = None
+    _uid_len = 12
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "organism"], name="uniq_cellmarker_name_organism")
+        ]
+
+
+class CellType(OntologyRecord):
+    """Cell types: Cell Ontology (CL)."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactCellType", related_name="cell_types"
+    )
+
+
+class Tissue(OntologyRecord):
+    """Tissues: Uberon multi-species anatomy ontology."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactTissue", related_name="tissues"
+    )
+
+
+class Disease(OntologyRecord):
+    """Diseases: Mondo Disease Ontology."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactDisease", related_name="diseases"
+    )
+
+
+class CellLine(OntologyRecord):
+    """Cell lines: Cellosaurus."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactCellLine", related_name="cell_lines"
+    )
+
+
+class Phenotype(OntologyRecord):
+    """Phenotypes: Phenotype And Trait Ontology (PATO)."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactPhenotype", related_name="phenotypes"
+    )
+
+
+class Pathway(OntologyRecord):
+    """Pathways (no public source is bundled)."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    genes = models.ManyToManyField(Gene, related_name="pathways")
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactPathway", related_name="pathways"
+    )
+    schemas = models.ManyToManyField("lamin_core.Schema", through="SchemaPathway", related_name="pathways")
+
+
+class ExperimentalFactor(OntologyRecord):
+    """Experimental factors: Experimental Factor Ontology (EFO)."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    molecule = models.TextField(null=True, default=None, db_index=True)
+    instrument = models.TextField(null=True, default=None, db_index=True)
+    measurement = models.TextField(null=True, default=None, db_index=True)
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactExperimentalFactor", related_name="experimental_factors"
+    )
+
+
+class DevelopmentalStage(OntologyRecord):
+    """Developmental stages: HsapDv (human) and MmusDv (mouse)."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactDevelopmentalStage", related_name="developmental_stages"
+    )
+
+
+class Ethnicity(OntologyRecord):
+    """Ethnicities: Human Ancestry Ontology (HANCESTRO)."""
+
+    uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
+    artifacts = models.ManyToManyField(
+        "lamin_core.Artifact", through="ArtifactEthnicity", related_name="ethnicities"
+    )
+
+
+# link tables ---------------------------------------------------------------------------------------
+
+
+class ArtifactOrganism(Link):
+    """An artifact annotated with an organism, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_organism")
+    organism = models.ForeignKey(Organism, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactorganism"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "organism", "feature"], name="uniq_artifactorganism", nulls_distinct=False
+            )
+        ]
+
+
+class ArtifactGene(Link):
+    """An artifact annotated with a gene, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_gene")
+    gene = models.ForeignKey(Gene, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactgene"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "gene", "feature"], name="uniq_artifactgene", nulls_distinct=False
+            )
+        ]
+
+
+class ArtifactProtein(Link):
+    """An artifact annotated with a protein, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_protein")
+    protein = models.ForeignKey(Protein, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactprotein"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "protein", "feature"], name="uniq_artifactprotein", nulls_distinct=False
+            )
+        ]
+
+
+class ArtifactCellMarker(Link):
+    """An artifact annotated with a cell marker, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_cell_marker")
+    cellmarker = models.ForeignKey(CellMarker, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactcellmarker"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "cellmarker", "feature"],
+                name="uniq_artifactcellmarker",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class ArtifactCellType(Link):
+    """An artifact annotated with a cell type, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_cell_type")
+    celltype = models.ForeignKey(CellType, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactcelltype"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "celltype", "feature"], name="uniq_artifactcelltype", nulls_distinct=False
+            )
+        ]
+
+
+class ArtifactTissue(Link):
+    """An artifact annotated with a tissue, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_tissue")
+    tissue = models.ForeignKey(Tissue, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifacttissue"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "tissue", "feature"], name="uniq_artifacttissue", nulls_distinct=False
+            )
+        ]
+
+
+class ArtifactDisease(Link):
+    """An artifact annotated with a disease, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_disease")
+    disease = models.ForeignKey(Disease, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactdisease"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "disease", "feature"], name="uniq_artifactdisease", nulls_distinct=False
+            )
+        ]
+
+
+class ArtifactCellLine(Link):
+    """An artifact annotated with a cell line, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_cell_line")
+    cellline = models.ForeignKey(CellLine, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactcellline"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "cellline", "feature"], name="uniq_artifactcellline", nulls_distinct=False
+            )
+        ]
+
+
+class ArtifactPhenotype(Link):
+    """An artifact annotated with a phenotype, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_phenotype")
+    phenotype = models.ForeignKey(Phenotype, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactphenotype"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "phenotype", "feature"],
+                name="uniq_artifactphenotype",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class ArtifactPathway(Link):
+    """An artifact annotated with a pathway, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_pathway")
+    pathway = models.ForeignKey(Pathway, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactpathway"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "pathway", "feature"], name="uniq_artifactpathway", nulls_distinct=False
+            )
+        ]
+
+
+class ArtifactExperimentalFactor(Link):
+    """An artifact annotated with an experimental factor, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_experimental_factor")
+    experimentalfactor = models.ForeignKey(ExperimentalFactor, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature",
+        PROTECT,
+        null=True,
+        default=None,
+        related_name="links_artifactexperimentalfactor",
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "experimentalfactor", "feature"],
+                name="uniq_artifactexperimentalfactor",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class ArtifactDevelopmentalStage(Link):
+    """An artifact annotated with a developmental stage, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_developmental_stage")
+    developmentalstage = models.ForeignKey(DevelopmentalStage, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature",
+        PROTECT,
+        null=True,
+        default=None,
+        related_name="links_artifactdevelopmentalstage",
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "developmentalstage", "feature"],
+                name="uniq_artifactdevelopmentalstage",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class ArtifactEthnicity(Link):
+    """An artifact annotated with an ethnicity, optionally as the value of a feature."""
+
+    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_ethnicity")
+    ethnicity = models.ForeignKey(Ethnicity, PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactethnicity"
+    )
+    label_ref_is_name = models.BooleanField(null=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "ethnicity", "feature"],
+                name="uniq_artifactethnicity",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class SchemaGene(BaseRecord):
+    """A schema whose members are genes (`Schema(itype=bt.Gene.ensembl_gene_id)`)."""
+
+    schema = models.ForeignKey("lamin_core.Schema", CASCADE, related_name="links_gene")
+    gene = models.ForeignKey(Gene, PROTECT, related_name="links_schema")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["schema", "gene"], name="uniq_schemagene")]
+
+
+class SchemaProtein(BaseRecord):
+    """A schema whose members are proteins."""
+
+    schema = models.ForeignKey("lamin_core.Schema", CASCADE, related_name="links_protein")
+    protein = models.ForeignKey(Protein, PROTECT, related_name="links_schema")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["schema", "protein"], name="uniq_schemaprotein")]
+
+
+class SchemaCellMarker(BaseRecord):
+    """A schema whose members are cell markers."""
+
+    schema = models.ForeignKey("lamin_core.Schema", CASCADE, related_name="links_cellmarker")
+    cellmarker = models.ForeignKey(CellMarker, PROTECT, related_name="links_schema")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["schema", "cellmarker"], name="uniq_schemacellmarker")]
+
+
+class SchemaPathway(BaseRecord):
+    """A schema whose members are pathways."""
+
+    schema = models.ForeignKey("lamin_core.Schema", CASCADE, related_name="links_pathway")
+    pathway = models.ForeignKey(Pathway, PROTECT, related_name="links_schema")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["schema", "pathway"], name="uniq_schemapathway")]
+
+
+# registries in the order `ln.view()` and the widgets list them
+REGISTRIES = (
+    CellLine,
+    CellMarker,
+    CellType,
+    DevelopmentalStage,
+    Disease,
+    Ethnicity,
+    ExperimentalFactor,
+    Gene,
+    Organism,
+    Pathway,
+    Phenotype,
+    Protein,
+    Source,
+    Tissue,
+)
+
+__all__ = [m.__name__ for m in REGISTRIES] + ["BioRecord", "OntologyRecord"]
