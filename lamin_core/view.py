@@ -41,6 +41,23 @@ def module_registries(module: str) -> list[type[models.Model]]:
     return sorted((m for m in config.get_models() if issubclass(m, Record)), key=lambda m: m.__name__)
 
 
+def nonempty(models: list[type[models.Model]]) -> list[type[models.Model]]:
+    """The registries that hold at least one visible record, asked in one query."""
+    from django.db import connection
+
+    if not models:
+        return []
+    quote = connection.ops.quote_name
+    parts = [
+        f"SELECT {i}, EXISTS(SELECT 1 FROM {quote(m._meta.db_table)} WHERE {quote('_branch_code')} = 1)"
+        for i, m in enumerate(models)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        found = {i for i, exists in cursor.fetchall() if exists}
+    return [m for i, m in enumerate(models) if i in found]
+
+
 def dtype_row(frame: pd.DataFrame) -> list[str]:
     """Per column: the feature dtype recorded by `df(features=True)`, else one derived from the values."""
     import pandas as pd
@@ -98,8 +115,7 @@ def view(
     notebook = _in_notebook()
     for module in names:
         models = [m for m in module_registries(module) if registries is None or m.__name__ in registries]
-        frames = [(m, m.objects.df(limit=limit)) for m in models]
-        frames = [(m, f) for m, f in frames if len(f)]
+        frames = [(m, m.objects.df(limit=limit)) for m in nonempty(models)]
         if not frames:
             continue
         banner = f"* module: {module} *"

@@ -154,7 +154,7 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
             return queryset.order_by("id")
         # no update times: the newest rows by id, shown in ascending order
         newest = queryset.order_by("-id")[:limit]
-        return queryset.filter(id__in=newest.values("id")).order_by("id")
+        return queryset.filter(id__in=newest.values("id")).order_by("id")[:limit]
 
     def df(
         self,
