@@ -113,6 +113,9 @@ def render(records: list[dict], ops: list[Op]) -> str:
     if errors:
         lines += ["Errors:", *errors, ""]
 
+    from registry_report import render_registry
+
+    lines += render_registry(Path(__file__).resolve().parent / "registry-results.jsonl")
     lines += ["## What ran", ""]
     for op in ops:
         core = _latest(records, op.name, "lamin_core")

@@ -10,8 +10,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
-
 from .._logger import logger
 from ..storage import cache_dir, check_key, default_storage, extract_suffix, file_stats
 from ..storage.keys import MANAGED_DIR, check_key_suffix
@@ -205,16 +203,23 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
 
 
 def _lookup(model, hash_: str, key: str | None, storage_id: int, root: str, revises):
-    """(artifact with the same content incl. trash, record to revise): one query.
+    """(artifact with the same content incl. trash, record to revise).
 
     An artifact with the same key in the same storage is the previous version, as in LaminDB, unless
-    `revises` names one or the content already exists.
+    `revises` names one or the content already exists. Two queries, each on its own index: as one
+    `hash = .. OR key = ..` SQLite scans the whole table (14 ms at 100 000 artifacts instead of 0.1 ms).
     """
-    query = Q(hash=hash_)
-    if key is not None and revises is None:
-        query |= Q(key=key, storage_id=storage_id, is_latest=True, _branch_code=1)
-    # newest first, sorted here: an ORDER BY costs more to compile than the few rows cost to sort
-    rows = sorted(model.all_objects.filter(query)[:10], key=lambda r: (r.created_at, r.id), reverse=True)
+    rows = list(model.all_objects.filter(hash=hash_)[:1])
+    if not rows and key is not None and revises is None:
+        # by key alone: with storage/is_latest/branch in SQL, SQLite (no statistics) walks the low-cardinality
+        # is_latest index instead of the key index; the few versions of a key are filtered here
+        same_key = [
+            r
+            for r in model.all_objects.filter(key=key)
+            if r.storage_id == storage_id and r.is_latest and r._branch_code == 1
+        ]
+        # newest first, sorted here: an ORDER BY costs more to compile than the few rows cost to sort
+        rows = sorted(same_key, key=lambda r: (r.created_at, r.id), reverse=True)[:10]
     existing = next((row for row in rows if row.hash == hash_), None)
     if existing is None and revises is None and rows:
         revises = rows[0]
