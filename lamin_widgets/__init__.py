@@ -1,0 +1,15 @@
+"""Notebook widgets for lamin_core registries (anywidget): browse, filter, search, look up, view.
+
+import lamin_widgets as lw
+browser = lw.RegistryBrowser("Artifact"); browser          # then browser.selected, browser.code
+"""
+
+from __future__ import annotations
+
+from .browser import RegistryBrowser, browse
+from .filter_builder import FilterBuilder
+from .lookup import LookupBox
+from .search import SearchBox
+from .view import ViewPanel
+
+__all__ = ["FilterBuilder", "LookupBox", "RegistryBrowser", "SearchBox", "ViewPanel", "browse"]

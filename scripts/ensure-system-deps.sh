@@ -6,6 +6,7 @@ set -euo pipefail
 # Debian packages the test suite needs. Add to this list, nowhere else.
 SYSTEM_TEST_PACKAGES=(
   postgresql # server for the second pytest run (scripts/pg-test-server.sh)
+  chromium   # headless browser of the widget end-to-end tests (tests/e2e, driven by Playwright)
 )
 
 missing=()

@@ -1,0 +1,190 @@
+"""The widget base: an AnyWidget whose front end asks Python for data through the RPC method table.
+
+Requests arrive as custom comm messages and are served on a worker thread, so a running cell does not
+block paging and a cancel can arrive; each worker thread has its own Django connection. A cancel stops a
+queued request, and interrupts a running query (SQLite `interrupt()`, PostgreSQL cancel).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+import anywidget
+
+from . import _rpc
+
+STATIC = Path(__file__).parent / "static"
+logger = logging.getLogger("lamin_widgets")
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def executor() -> ThreadPoolExecutor:
+    """The worker threads that serve widget requests (shared by all widgets of the kernel)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lamin-rpc")
+        return _executor
+
+
+@cache
+def esm_source(name: str) -> str:
+    """The built front-end module `static/<name>.js`."""
+    path = STATIC / f"{name}.js"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the widget front end is not built; run `make js` (npm run build) in the repo"
+        )
+    return path.read_text()
+
+
+def _interrupt(connection) -> None:
+    """Stop the query running on another thread's Django connection."""
+    raw = getattr(connection, "connection", None)
+    if raw is None:
+        return
+    if connection.vendor == "sqlite":
+        raw.interrupt()
+    elif hasattr(raw, "cancel_safe"):
+        raw.cancel_safe()
+    elif hasattr(raw, "cancel"):
+        raw.cancel()
+
+
+class LaminWidget(anywidget.AnyWidget):
+    """Base of the lamin widgets: the RPC endpoint of the front end, and HTML fallbacks."""
+
+    _module: ClassVar[str] = ""  # static/<module>.js
+
+    def __init__(self, **kwargs: Any) -> None:
+        from lamin_core.setup.instance import ensure_connected
+
+        ensure_connected()  # no instance: say how to create one now, not in the first request
+        self._esm = esm_source(self._module)
+        super().__init__(**kwargs)
+        self._rpc_context = _rpc.Context()
+        self._lock = threading.Lock()
+        self._pending: dict[Any, Future] = {}
+        self._running: dict[Any, Any] = {}
+        self._cancelled: set = set()
+        self.on_msg(self._on_custom_message)
+
+    # -- requests -------------------------------------------------------------------------------------
+
+    def rpc(self, method: str, **params: Any) -> tuple[dict, list[bytes]]:
+        """Serve one request on this thread, as the front end would ask it (for tests and debugging)."""
+        return _rpc.handle(
+            {"id": 0, "kind": _rpc.KIND, "method": method, "params": params}, self._rpc_context
+        )
+
+    def _on_custom_message(self, _widget: Any, content: Any, buffers: list) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("kind")
+        if kind == _rpc.KIND:
+            self._submit(content)
+        elif kind == "lamin-cancel":
+            self._cancel(content.get("id"))
+        elif kind == "lamin-event":
+            try:
+                self._on_event(content)
+            except Exception as error:  # a callback error is reported, never raised into the kernel
+                logger.warning("lamin widget event failed: %s", error)
+                self.send({"kind": "lamin-notice", "message": f"{type(error).__name__}: {error}"})
+
+    def _submit(self, request: dict) -> None:
+        request_id = request.get("id")
+        if not isinstance(request_id, int | str) or isinstance(request_id, bool):
+            response, buffers = _rpc.handle(request, self._rpc_context)
+            self.send(response, buffers)
+            return
+        future = executor().submit(self._serve, request)
+        with self._lock:
+            self._pending[request_id] = future
+        future.add_done_callback(lambda _f: self._forget(request_id))
+
+    def _forget(self, request_id: Any) -> None:
+        with self._lock:
+            self._pending.pop(request_id, None)
+
+    def _serve(self, request: dict) -> None:
+        try:
+            response, buffers = self._serve_request(request)
+        except Exception as error:  # whatever fails, the front end gets an answer
+            logger.warning("lamin widget request failed: %s", error, exc_info=True)
+            response, buffers = _rpc._error(request.get("id"), type(error).__name__, str(error)), []
+        self.send(response, buffers)
+
+    def _serve_request(self, request: dict) -> tuple[dict, list[bytes]]:
+        from django.db import close_old_connections, connection
+
+        request_id = request.get("id")
+        close_old_connections()
+        with self._lock:
+            if request_id in self._cancelled:
+                self._cancelled.discard(request_id)
+                cancelled = True
+            else:
+                self._running[request_id] = connection
+                cancelled = False
+        if cancelled:
+            response, buffers = _rpc._error(request_id, "cancelled", "the request was cancelled"), []
+        else:
+            try:
+                response, buffers = _rpc.handle(request, self._rpc_context)
+            finally:
+                with self._lock:
+                    self._running.pop(request_id, None)
+                    if request_id in self._cancelled:
+                        self._cancelled.discard(request_id)
+                        response = _rpc._error(request_id, "cancelled", "the request was cancelled")
+                        buffers = []
+        return response, buffers
+
+    def _cancel(self, request_id: Any) -> None:
+        with self._lock:
+            future = self._pending.get(request_id)
+            running = self._running.get(request_id)
+            if future is None:
+                return
+            self._cancelled.add(request_id)
+        if future.cancel():
+            with self._lock:
+                self._cancelled.discard(request_id)
+            self.send(_rpc._error(request_id, "cancelled", "the request was cancelled"))
+        elif running is not None:
+            with contextlib.suppress(Exception):  # the query may just have finished
+                _interrupt(running)
+
+    def _on_event(self, content: dict) -> None:
+        """Front-end events (`{"kind": "lamin-event", "event": ...}`); widgets override."""
+
+    # -- fallbacks for saved notebooks ----------------------------------------------------------------
+
+    def _fallback_html(self) -> str:
+        return f"<pre>{html.escape(self._fallback_text())}</pre>"
+
+    def _fallback_text(self) -> str:
+        return type(self).__name__
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        try:
+            data = {**data, "text/plain": self._fallback_text(), "text/html": self._fallback_html()}
+        except Exception as error:  # a fallback must never break displaying the widget
+            data = {**data, "text/plain": f"{type(self).__name__} ({type(error).__name__}: {error})"}
+        return data, metadata
+
+
+def frame_html(frame, max_rows: int = 20) -> str:
+    """A small HTML table of a DataFrame (values escaped by pandas)."""
+    return frame.head(max_rows).to_html(escape=True, border=0, max_cols=12)

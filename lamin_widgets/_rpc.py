@@ -1,0 +1,446 @@
+"""The request/response method table shared by the widget comm and the REST server extension.
+
+A request is `{"id", "kind": "lamin-rpc", "method", "params"}`; `handle()` answers
+`{"id", "ok": true, "result"}` (plus Arrow IPC buffers for tables) or `{"id", "ok": false, "error":
+{"type", "message"}}`. It never raises: bad requests, unknown names and database errors all come back as
+error messages. Nothing here knows about transports, threads or Jupyter.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lamin_core.query import filterspec
+
+from ._state import QueryState, get_registry, registries
+
+logger = logging.getLogger("lamin_widgets")
+
+KIND = "lamin-rpc"
+MAX_PAGE_SIZE = 1000
+MAX_OFFSET = 10**9
+MAX_COLUMNS = 100
+MAX_LIST = 100
+
+
+class RequestError(ValueError):
+    """A request that cannot be served as asked (bad method, parameters or names)."""
+
+
+class Cancelled(Exception):
+    """The request was cancelled before it finished."""
+
+
+@dataclass
+class Context:
+    """What a caller adds to requests: base QuerySets per registry (a widget made from a QuerySet)."""
+
+    bases: dict[str, Any] = field(default_factory=dict)
+    base_code: dict[str, str] = field(default_factory=dict)
+
+    def state(self, params: dict) -> QueryState:
+        model = get_registry(params["registry"])
+        name = params["registry"]
+        return QueryState(
+            model=model,
+            filters=params.get("filters"),
+            search=params.get("search") or "",
+            order=list(params.get("order") or []),
+            base=self.bases.get(name),
+            base_code=self.base_code.get(name),
+        ).check()
+
+
+@dataclass
+class Reply:
+    result: Any
+    buffers: list[bytes] = field(default_factory=list)
+
+
+# -- parameter checks -------------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _check(method: str, params: object, schema: dict[str, tuple]) -> dict:
+    """Params checked against `{name: (types, default)}`; unknown names and wrong types are errors."""
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise RequestError(f"{method}: params must be an object, got {type(params).__name__}")
+    unknown = sorted(set(params) - set(schema))
+    if unknown:
+        raise RequestError(f"{method}: unknown parameter(s) {unknown}; parameters: {sorted(schema)}")
+    checked = {}
+    for name, (types, default) in schema.items():
+        value = params.get(name, _MISSING)
+        if value is _MISSING or (value is None and default is not _MISSING):
+            if default is _MISSING:
+                raise RequestError(f"{method}: parameter {name!r} is required")
+            checked[name] = default
+            continue
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in _as_tuple(types))
+        if not ok:
+            expected = " or ".join(t.__name__ for t in _as_tuple(types))
+            raise RequestError(f"{method}: parameter {name!r} must be {expected}, got {type(value).__name__}")
+        checked[name] = value
+    return checked
+
+
+def _as_tuple(types) -> tuple:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _bounded(method: str, name: str, value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise RequestError(f"{method}: {name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _strings(method: str, name: str, values: list | None, limit: int = MAX_LIST) -> list[str]:
+    values = values or []
+    if len(values) > limit or not all(isinstance(v, str) for v in values):
+        raise RequestError(f"{method}: {name} must be a list of at most {limit} names")
+    return values
+
+
+_QUERY = {
+    "registry": (str, _MISSING),
+    "filters": (dict, None),
+    "search": (str, ""),
+    "order": (list, None),
+}
+
+# -- methods ----------------------------------------------------------------------------------------------
+
+
+def list_registries(ctx: Context, params: dict) -> Reply:
+    """Every registry of the instance, by module, with its count of visible records."""
+    p = _check("list_registries", params, {"counts": (bool, True)})
+    rows = []
+    for name, model in registries().items():
+        base = ctx.bases.get(name, model.objects.all())
+        rows.append(
+            {
+                "name": name,
+                "module": "core" if "." not in name else name.split(".", 1)[0],
+                "label_field": filterspec.label_field(model),
+                "count": base.count() if p["counts"] else None,
+            }
+        )
+    return Reply({"registries": rows})
+
+
+def schema(ctx: Context, params: dict) -> Reply:
+    """What can be shown, filtered and sorted in a registry: columns, fields, relations, features, lookups."""
+    from lamin_core.query.columns import df_columns
+
+    p = _check("schema", params, {"registry": (str, _MISSING)})
+    model = get_registry(p["registry"])
+    choices = filterspec.field_choices(model)
+    return Reply(
+        {
+            "registry": p["registry"],
+            "code_name": filterspec.registry_expression(model),
+            "label_field": filterspec.label_field(model),
+            "columns": df_columns(model),
+            "lookup_labels": filterspec.LOOKUP_LABELS,
+            **choices,
+        }
+    )
+
+
+def _columns(
+    model, method: str, columns: list | None, features: list | None
+) -> tuple[list[str] | None, list]:
+    from lamin_core.query.columns import df_columns
+
+    features = _strings(method, "features", features, MAX_COLUMNS)
+    if columns is not None:
+        columns = _strings(method, "columns", columns, MAX_COLUMNS)
+        known = set(df_columns(model))
+        for column in columns:
+            if column not in known:
+                info = filterspec.resolve(model, column, {})  # a relation path, validated
+                if info.kind == "json" and "__" in column:
+                    raise RequestError(f"{method}: cannot show {column!r}")
+    if features:
+        known_features = {f["path"] for f in filterspec.field_choices(model)["features"]}
+        unknown = [f for f in features if f not in known_features]
+        if unknown:
+            valid = ", ".join(sorted(known_features)) or "none"
+            raise RequestError(f"{method}: unknown feature(s) {unknown}; features: {valid}")
+    return columns, features
+
+
+def page(ctx: Context, params: dict) -> Reply:
+    """One page of rows as Arrow IPC (ordered by the state's order, ties by id)."""
+    from lamin_core.arrow import queryset_to_ipc
+
+    p = _check(
+        "page",
+        params,
+        {
+            **_QUERY,
+            "offset": (int, 0),
+            "limit": (int, 100),
+            "columns": (list, None),
+            "features": (list, None),
+        },
+    )
+    _bounded("page", "offset", p["offset"], 0, MAX_OFFSET)
+    _bounded("page", "limit", p["limit"], 1, MAX_PAGE_SIZE)
+    state = ctx.state(p)
+    columns, features = _columns(state.model, "page", p["columns"], p["features"])
+    started = time.perf_counter()
+    queryset = state.queryset()
+    if state.order:
+        queryset = queryset.order_by(*state.order, *([] if "id" in state.order else ["id"]))
+    elif not state.search.strip():
+        queryset = queryset.order_by("id")
+    rows = queryset[p["offset"] : p["offset"] + p["limit"]]
+    data = queryset_to_ipc(rows, columns, features)
+    return Reply(
+        {
+            "registry": state_name(state),
+            "offset": p["offset"],
+            "limit": p["limit"],
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+        [data],
+    )
+
+
+def state_name(state: QueryState) -> str:
+    return filterspec.registry_name(state.model)
+
+
+def count(ctx: Context, params: dict) -> Reply:
+    """How many records the state selects."""
+    p = _check("count", params, dict(_QUERY))
+    state = ctx.state(p)
+    return Reply({"count": state.queryset().count()})
+
+
+def _label(record, label: str | None) -> str:
+    value = getattr(record, label, None) if label else None
+    return str(value) if value is not None else str(getattr(record, "uid", record.pk))
+
+
+def search(ctx: Context, params: dict) -> Reply:
+    """The best matches of a text, with the fields that matched (for highlighting)."""
+    from lamin_core.search import default_fields
+
+    p = _check(
+        "search",
+        params,
+        {
+            "registry": (str, _MISSING),
+            "string": (str, _MISSING),
+            "limit": (int, 10),
+            "filters": (dict, None),
+        },
+    )
+    _bounded("search", "limit", p["limit"], 1, 100)
+    if len(p["string"]) > 200:
+        raise RequestError("search: string may have at most 200 characters")
+    state = ctx.state({"registry": p["registry"], "filters": p["filters"]})
+    model = state.model
+    label = filterspec.label_field(model)
+    if not p["string"].strip():
+        return Reply({"results": [], "label_field": label})
+    fields = default_fields(model)
+    shown = [f for f in dict.fromkeys(["uid", label, *fields]) if f and _has(model, f)]
+    records = state.queryset().search(p["string"], limit=p["limit"])
+    results = []
+    for row in records.values("id", *shown):
+        results.append(
+            {
+                "id": row["id"],
+                "uid": row.get("uid"),
+                "label": "" if row.get(label) is None else str(row.get(label)),
+                "fields": {f: str(row[f]) for f in fields if row.get(f) not in (None, "")},
+            }
+        )
+    return Reply({"results": results, "label_field": label})
+
+
+def _has(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.concrete_fields)
+
+
+def lookup(ctx: Context, params: dict) -> Reply:
+    """Type-ahead over a registry's names: values starting with the prefix first, then containing it."""
+    p = _check(
+        "lookup",
+        params,
+        {"registry": (str, _MISSING), "field": (str, None), "prefix": (str, ""), "limit": (int, 20)},
+    )
+    _bounded("lookup", "limit", p["limit"], 1, 200)
+    if len(p["prefix"]) > 200:
+        raise RequestError("lookup: prefix may have at most 200 characters")
+    model = get_registry(p["registry"])
+    name = p["field"] or filterspec.label_field(model)
+    if name is None:
+        raise RequestError(f"lookup: {model.__name__} has no name field; pass field")
+    info = filterspec.resolve(model, name, {})
+    if info.kind != "text" or "__" in name:
+        raise RequestError(f"lookup: {name!r} is not a text field of {model.__name__}")
+    base = ctx.bases.get(p["registry"], model.objects.all())
+    prefix = p["prefix"]
+    values = ["id", name, *(["uid"] if _has(model, "uid") else [])]
+    first = list(
+        base.filter(**{f"{name}__istartswith": prefix}).order_by(name, "id").values(*values)[: p["limit"]]
+    )
+    rows = first
+    if prefix and len(rows) < p["limit"]:
+        seen = {r["id"] for r in rows}
+        more = base.filter(**{f"{name}__icontains": prefix}).exclude(id__in=seen).order_by(name, "id")
+        rows += list(more.values(*values)[: p["limit"] - len(rows)])
+    results = [{"id": r["id"], "uid": r.get("uid"), "value": r[name]} for r in rows]
+    return Reply({"field": name, "results": results})
+
+
+def view(ctx: Context, params: dict) -> Reply:
+    """The flattened `ln.view()`: per module, every non-empty registry with its count and latest rows."""
+    from lamin_core.arrow import queryset_to_ipc
+    from lamin_core.setup.instance import ensure_connected
+    from lamin_core.view import module_registries
+
+    p = _check("view", params, {"limit": (int, 7), "modules": (list, None)})
+    _bounded("view", "limit", p["limit"], 1, 100)
+    instance = ensure_connected()
+    available = ["core", *instance.modules]
+    modules = _strings("view", "modules", p["modules"], 10) or available
+    unknown = [m for m in modules if m not in available]
+    if unknown:
+        raise RequestError(f"view: unknown module(s) {unknown}; modules: {available}")
+    result, buffers = [], []
+    for module in modules:
+        shown = []
+        for model in module_registries(module):
+            n = model.objects.count()
+            if not n:
+                continue
+            buffers.append(queryset_to_ipc(model.objects.latest_queryset(p["limit"])))
+            shown.append({"name": filterspec.registry_name(model), "count": n, "buffer": len(buffers) - 1})
+        if shown:
+            result.append({"module": module, "registries": shown})
+    return Reply({"modules": result}, buffers)
+
+
+def codegen(ctx: Context, params: dict) -> Reply:
+    """The Python that selects what the state shows."""
+    p = _check("codegen", params, dict(_QUERY))
+    return Reply({"code": ctx.state(p).code()})
+
+
+def record(ctx: Context, params: dict) -> Reply:
+    """One record in detail: its fields, related records (labels, parents) and features."""
+    p = _check("record", params, {"registry": (str, _MISSING), "id": (int, _MISSING)})
+    model = get_registry(p["registry"])
+    base = ctx.bases.get(p["registry"], model.objects.all())
+    found = base.filter(id=p["id"]).first()
+    if found is None:
+        raise RequestError(f"record: no visible {model.__name__} record with id {p['id']}")
+    from lamin_core.arrow import _text
+    from lamin_core.query.columns import df_columns
+
+    fields = {name: _text(getattr(found, name)) for name in ["id", *df_columns(model)]}
+    related = {}
+    for relation in filterspec.public_relations(model):
+        target = relation.related_model
+        label = filterspec.label_field(target)
+        if relation.many_to_one or relation.one_to_one:
+            if relation.concrete:
+                other = getattr(found, relation.name, None)
+                if other is not None:
+                    related[relation.name] = [_label(other, label)]
+            continue
+        manager = getattr(
+            found, relation.get_accessor_name() if not relation.concrete else relation.name, None
+        )
+        if manager is None:
+            continue
+        values = list(manager.all().values_list(label or "id", flat=True)[:21]) if label else []
+        if values:
+            related[relation.name] = [str(v) for v in values[:20]] + (["…"] if len(values) > 20 else [])
+    features = {}
+    if getattr(model, "_has_features", False):
+        features = {k: _text(v) for k, v in found.features.get_values().items()}
+    return Reply(
+        {
+            "registry": p["registry"],
+            "id": found.pk,
+            "label": _label(found, filterspec.label_field(model)),
+            "repr": repr(found),
+            "fields": fields,
+            "related": related,
+            "features": features,
+        }
+    )
+
+
+METHODS: dict[str, Callable[[Context, dict], Reply]] = {
+    "list_registries": list_registries,
+    "schema": schema,
+    "page": page,
+    "count": count,
+    "search": search,
+    "lookup": lookup,
+    "view": view,
+    "codegen": codegen,
+    "record": record,
+}
+
+
+def _error(request_id: object, kind: str, message: str) -> dict:
+    return {"id": request_id, "ok": False, "error": {"type": kind, "message": message}}
+
+
+def handle(request: object, ctx: Context | None = None) -> tuple[dict, list[bytes]]:
+    """Answer one request: `(response, buffers)`. Never raises."""
+    ctx = ctx or Context()
+    request_id = request.get("id") if isinstance(request, dict) else None
+    if not isinstance(request_id, int | str) or isinstance(request_id, bool):
+        request_id = None
+    try:
+        if not isinstance(request, dict) or request.get("kind") != KIND:
+            raise RequestError(f"not a {KIND} request")
+        method = request.get("method")
+        if method not in METHODS:
+            raise RequestError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
+        reply = METHODS[method](ctx, request.get("params"))
+        return {"id": request_id, "ok": True, "result": _jsonable(reply.result)}, reply.buffers
+    except Cancelled:
+        return _error(request_id, "cancelled", "the request was cancelled"), []
+    except (RequestError, filterspec.FilterSpecError) as error:
+        return _error(request_id, "bad_request", str(error)), []
+    except Exception as error:  # database and other errors come back as messages, never raise
+        if _is_interrupt(error):
+            return _error(request_id, "cancelled", "the request was cancelled"), []
+        logger.debug(
+            "lamin-rpc %s failed", request.get("method") if isinstance(request, dict) else "?", exc_info=True
+        )
+        return _error(request_id, type(error).__name__, str(error)[:2000]), []
+
+
+def _is_interrupt(error: Exception) -> bool:
+    text = str(error).lower()
+    return "interrupted" in text or "canceling statement" in text or "cancelled" in text
+
+
+def _jsonable(value: Any) -> Any:
+    """Replace NaN and infinities (not JSON) with None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,110 @@
+"""Widget state -> the real thing: a registry, a filter spec, search text and order give a QuerySet and code.
+
+One definition serves the widgets' Python API (`.queryset`, `.code`), the RPC methods (`page`, `count`,
+`codegen`) and later the REST handlers, so what the browser shows is what `.queryset` and `.code` give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lamin_core.query import filterspec
+
+if TYPE_CHECKING:
+    from django.db import models
+    from django.db.models import QuerySet
+
+# search results a widget pages through (the ranking keeps the best ones)
+SEARCH_LIMIT = 1000
+MAX_SEARCH_LENGTH = 200
+
+
+class RegistryNotFound(filterspec.FilterSpecError):
+    """A registry name that is not a registry of this instance."""
+
+
+def registries() -> dict[str, type[models.Model]]:
+    """Registry name (`Artifact`, `bionty.CellType`) -> model, for every module of the instance."""
+    from lamin_core.setup.instance import ensure_connected
+    from lamin_core.view import module_registries
+
+    instance = ensure_connected()
+    found = {}
+    for module in ["core", *instance.modules]:
+        for model in module_registries(module):
+            found[filterspec.registry_name(model)] = model
+    return found
+
+
+def get_registry(name: object) -> type[models.Model]:
+    """The model of a registry name; the error lists the valid names."""
+    known = registries()
+    if isinstance(name, str) and name in known:
+        return known[name]
+    raise RegistryNotFound(f"unknown registry {name!r}; registries: {', '.join(sorted(known))}")
+
+
+def registry_of(registry_or_queryset: Any) -> tuple[type[models.Model], QuerySet | None]:
+    """A registry given as a name, a model class or a QuerySet -> (model, base QuerySet or None)."""
+    from django.db import models
+    from django.db.models import QuerySet
+
+    if isinstance(registry_or_queryset, QuerySet):
+        return registry_or_queryset.model, registry_or_queryset
+    if isinstance(registry_or_queryset, type) and issubclass(registry_or_queryset, models.Model):
+        get_registry(filterspec.registry_name(registry_or_queryset))
+        return registry_or_queryset, None
+    return get_registry(registry_or_queryset), None
+
+
+@dataclass
+class QueryState:
+    """What a widget shows: a registry (and optionally a base QuerySet), filters, search text, order."""
+
+    model: type[models.Model]
+    filters: Any = None
+    search: str = ""
+    order: list[str] = field(default_factory=list)
+    base: QuerySet | None = None
+    base_code: str | None = None
+
+    def check(self) -> QueryState:
+        """Validate every part; raise FilterSpecError naming the first problem."""
+        filterspec.parse(self.model, self.filters)
+        filterspec.check_order(self.model, self.order)
+        if not isinstance(self.search, str):
+            raise filterspec.FilterSpecError(f"search takes text, got {self.search!r}")
+        if len(self.search) > MAX_SEARCH_LENGTH:
+            raise filterspec.FilterSpecError(f"search text may have at most {MAX_SEARCH_LENGTH} characters")
+        return self
+
+    def _has_filters(self) -> bool:
+        return bool((self.filters or {}).get("items"))
+
+    def queryset(self) -> QuerySet:
+        """The QuerySet the state describes (unordered: as the registry returns it)."""
+        base = self.base if self.base is not None else self.model.objects.all()
+        queryset = base
+        if self._has_filters():
+            queryset = queryset.filter(filterspec.to_q(self.model, self.filters))
+        if self.search.strip():
+            queryset = queryset.search(self.search, limit=SEARCH_LIMIT)
+        order = filterspec.check_order(self.model, self.order)
+        if order:
+            queryset = queryset.order_by(*order)
+        return queryset
+
+    def code(self) -> str:
+        """Python that gives the same QuerySet: `ln.Artifact.filter(suffix='.h5ad').order_by('-size')`."""
+        base = self.base_code or ("queryset" if self.base is not None else None)
+        expression = base or filterspec.registry_expression(self.model)
+        parts = []
+        if self._has_filters():
+            parts.append(f".filter({filterspec.filter_arguments(self.model, self.filters)})")
+        if self.search.strip():
+            parts.append(f".search({self.search!r}, limit={SEARCH_LIMIT})")
+        order = filterspec.check_order(self.model, self.order)
+        if order:
+            parts.append(f".order_by({', '.join(map(repr, order))})")
+        return expression + ("".join(parts) or (".all()" if self.base is not None else ".filter()"))

@@ -1,0 +1,57 @@
+"""ViewPanel: the flattened `ln.view()`; clicking a registry opens it in a browser inside the panel."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import traitlets
+
+from ._base import LaminWidget, frame_html
+
+
+class ViewPanel(LaminWidget):
+    """Modules, registries, counts and latest rows; `panel.registry` is the registry opened (or "")."""
+
+    _module = "view"
+
+    limit = traitlets.Int(7).tag(sync=True)
+    modules = traitlets.List(traitlets.Unicode()).tag(sync=True)  # empty: every module of the instance
+    registry = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, limit: int = 7, modules: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(limit=limit, modules=list(modules or []), **kwargs)
+
+    @traitlets.validate("limit")
+    def _valid_limit(self, proposal):
+        if not 1 <= proposal["value"] <= 100:
+            raise traitlets.TraitError("limit must be between 1 and 100")
+        return proposal["value"]
+
+    def browser(self, registry: str | None = None):
+        """A RegistryBrowser of the opened (or the named) registry."""
+        from .browser import RegistryBrowser
+
+        return RegistryBrowser(registry or self.registry or "Artifact")
+
+    def _fallback_text(self) -> str:
+        from lamin_core.view import module_registries
+
+        lines = []
+        for module in self.modules or ["core", "bionty"]:
+            for model in module_registries(module):
+                n = model.objects.count()
+                if n:
+                    lines.append(f"{module}.{model.__name__}: {n}")
+        return "ViewPanel\n" + "\n".join(lines)
+
+    def _fallback_html(self) -> str:
+        from lamin_core.view import module_registries
+
+        parts = []
+        for module in self.modules or ["core", "bionty"]:
+            for model in module_registries(module):
+                if model.objects.exists():
+                    frame = model.objects.df(limit=self.limit)
+                    parts.append(f"<h4>{html.escape(module)}: {model.__name__}</h4>{frame_html(frame)}")
+        return "<div class='lamin-fallback'>" + "".join(parts) + "</div>"

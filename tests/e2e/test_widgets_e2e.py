@@ -1,0 +1,175 @@
+"""End to end: the widgets in a real JupyterLab (headless Chromium), installed from the built wheel.
+
+Each test opens a notebook on the guide's instance, drives a widget like a user (keyboard and mouse), then
+runs a cell that reads the widget's state back in Python and compares it with the same query run in code.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lab_harness import lab_fixture, shot
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect
+
+lab = pytest.fixture(scope="module")(lab_fixture)
+
+SETUP = "import json, lamin_core as ln, lamin_widgets as lw\n"
+
+
+def test_registry_browser_pages_sorts_searches_and_selects(lab):
+    nb = lab.notebook(
+        "browser.ipynb",
+        [
+            SETUP + "browser = lw.RegistryBrowser('Artifact', page_size=2)\nbrowser",
+            "expected = ln.Artifact.filter(key='iris.parquet')\n"
+            "print('RESULT=' + json.dumps({'file': lw.__file__,"
+            " 'selected': list(browser.selected.values_list('uid', flat=True)),"
+            " 'expected': list(expected.values_list('uid', flat=True)),"
+            " 'search': browser.search, 'order': browser.order, 'code': browser.code,"
+            " 'df_keys': list(browser.to_dataframe()['key'])}))",
+        ],
+    )
+    widget = nb.widget(0)
+    rows = widget.locator("tbody tr[data-id]")
+    nb.run(0, rows)
+    expect(rows).to_have_count(2)
+    expect(widget.locator(".lw-total")).to_have_text("5 records")
+    expect(rows.nth(0)).to_have_attribute("data-id", "1")
+
+    widget.locator(".lw-next").click()  # page 2 of 3
+    expect(widget.locator(".lw-pageinfo")).to_have_text("page 2 of 3")
+    expect(rows.nth(0)).to_have_attribute("data-id", "3")
+
+    size = widget.locator("th[data-column=size]")
+    size.click()  # ascending, back to page 1
+    expect(size).to_have_attribute("aria-sort", "ascending")
+    expect(widget.locator(".lw-pageinfo")).to_have_text("page 1 of 3")
+    expect(rows.nth(0)).to_contain_text(".fastq.gz")
+    size.click()  # descending
+    expect(size).to_have_attribute("aria-sort", "descending")
+    expect(rows.nth(0)).to_contain_text("examples/dataset1.h5ad")
+
+    widget.locator(".lw-search").fill("iris")
+    expect(widget.locator(".lw-total")).to_have_text("1 record")
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0)).to_contain_text("iris.parquet")
+    rows.nth(0).click()
+    expect(rows.nth(0)).to_have_attribute("aria-selected", "true")
+    expect(widget.locator(".lw-selected")).to_have_text("1 selected")
+    expect(widget.locator(".lw-browser-code")).to_have_text(
+        "ln.Artifact.search('iris', limit=1000).order_by('-size')"
+    )
+    shot(widget, "registry_browser")
+
+    nb.run(1, nb.cells.nth(1).locator(".jp-OutputArea-output"))
+    result = nb.output(1)
+    assert str(lab.venv) in result["file"]  # the wheel's package, not the editable checkout
+    assert result["selected"] == result["expected"] and len(result["selected"]) == 1
+    assert result["search"] == "iris" and result["order"] == ["-size"]
+    assert result["code"] == "ln.Artifact.search('iris', limit=1000).order_by('-size')"
+    assert result["df_keys"] == ["iris.parquet"]
+    nb.close()
+
+
+def test_filter_builder_suffix_and_perturbation(lab):
+    nb = lab.notebook(
+        "filter.ipynb",
+        [
+            SETUP + "fb = lw.FilterBuilder('Artifact')\nfb",
+            "expected = ln.Artifact.filter(suffix='.h5ad', perturbation='DMSO').df()\n"
+            "print('RESULT=' + json.dumps({'code': fb.code, 'filters': fb.filters,"
+            " 'same': fb.to_dataframe().equals(expected), 'ids': list(fb.to_dataframe().index),"
+            " 'expected': list(expected.index)}))",
+        ],
+    )
+    widget = nb.widget(0)
+    add = widget.locator(".lw-add-cond")
+    nb.run(0, add)
+    add.click()
+    condition = widget.locator(".lw-cond").nth(0)
+    condition.locator("select.lw-field").select_option("suffix")
+    condition.locator("select.lw-lookup").select_option("exact")
+    condition.locator(".lw-value").fill(".h5ad")
+    condition.locator(".lw-value").press("Enter")
+    expect(widget.locator(".lw-count")).to_have_text("2 records")
+    add.click()
+    second = widget.locator(".lw-cond").nth(1)
+    second.locator("select.lw-field").select_option("perturbation")
+    value = second.locator(".lw-value")
+    value.fill("DM")  # autocomplete offers the labels
+    expect(second.locator("datalist option[value=DMSO]")).to_have_count(1)
+    value.fill("DMSO")
+    value.press("Tab")
+    code = "ln.Artifact.filter(suffix='.h5ad', perturbation='DMSO')"
+    expect(widget.locator(".lw-filter-code")).to_have_text(code)
+    expect(widget.locator(".lw-count")).to_have_text("2 records")
+    shot(widget, "filter_builder")
+
+    nb.run(1, nb.cells.nth(1).locator(".jp-OutputArea-output"))
+    result = nb.output(1)
+    assert result["code"] == code
+    assert result["same"] and result["ids"] == result["expected"] and len(result["ids"]) == 2
+    assert [item["field"] for item in result["filters"]["items"]] == ["suffix", "perturbation"]
+    nb.close()
+
+
+def test_search_and_lookup_boxes_pick_records(lab):
+    nb = lab.notebook(
+        "search.ipynb",
+        [
+            SETUP + "picked = []\nbox = lw.SearchBox('Artifact')\nbox.on_submit(picked.append)\nbox",
+            "label = lw.LookupBox('ULabel')\nlabel",
+            "print('RESULT=' + json.dumps({'value': repr(box.value), 'picked': [repr(r) for r in picked],"
+            " 'expected': repr(ln.Artifact.get(key='iris.parquet')),"
+            " 'results': list(box.results.values_list('key', flat=True)),"
+            " 'label': repr(label.value), 'expected_label': repr(ln.ULabel.get(name='Experiment 2'))}))",
+        ],
+    )
+    search = nb.widget(0).locator("input")
+    nb.run(0, search)
+    search.fill("iris")
+    option = nb.widget(0).locator("li[role=option]")
+    expect(option.first).to_contain_text("iris.parquet")
+    expect(option.first.locator("mark")).to_have_text("iris")
+    shot(nb.widget(0), "search_box")
+    search.press("ArrowDown")
+    search.press("Enter")
+    expect(nb.widget(0).locator(".lw-picked")).to_have_text("picked: iris.parquet")
+
+    lookup = nb.widget(1).locator("input")
+    nb.run(1, lookup)
+    lookup.fill("exp")
+    hits = nb.widget(1).locator("li[role=option]")
+    expect(hits).to_have_count(2)
+    lookup.press("ArrowDown")  # Experiment 2
+    shot(nb.widget(1), "lookup_box")
+    lookup.press("Enter")
+    expect(nb.widget(1).locator(".lw-picked")).to_have_text("picked: Experiment 2")
+
+    nb.run(2, nb.cells.nth(2).locator(".jp-OutputArea-output"))
+    result = nb.output(2)
+    assert result["value"] == result["expected"] and result["picked"] == [result["expected"]]
+    assert result["results"][0] == "iris.parquet"
+    assert result["label"] == result["expected_label"]
+    nb.close()
+
+
+def test_view_panel_opens_a_registry(lab):
+    nb = lab.notebook(
+        "view.ipynb",
+        [SETUP + "panel = lw.ViewPanel(limit=3)\npanel", "print('RESULT=' + json.dumps(panel.registry))"],
+    )
+    widget = nb.widget(0)
+    names = widget.locator(".lw-regname")
+    nb.run(0, names)
+    expect(widget).to_contain_text("module: core")
+    expect(widget).to_contain_text("examples/dataset2.h5ad")
+    shot(widget, "view_panel")
+    widget.locator(".lw-regname", has_text="ULabel").click()
+    rows = widget.locator(".lw-browser tbody tr[data-id]")
+    expect(rows).to_have_count(5)
+    expect(widget.locator(".lw-browser")).to_contain_text("Experiment 1")
+    nb.run(1, nb.cells.nth(1).locator(".jp-OutputArea-output"))
+    assert nb.output(1) == "ULabel"
+    nb.close()

@@ -1,0 +1,282 @@
+"""The widgets' Python side without a kernel: state -> queryset/code, messages in, replies out, fallbacks."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import traitlets
+from django.db import transaction
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+from seed import HOSTILE_LABEL, seed
+
+PREFIX = "wid/"
+MINE = {"field": "key", "lookup": "startswith", "value": PREFIX}
+
+
+@pytest.fixture(scope="module")
+def ln(instance):
+    import lamin_core
+
+    return lamin_core
+
+
+@pytest.fixture(scope="module")
+def data(ln):
+    with transaction.atomic():
+        artifacts = seed(ln, PREFIX)
+        yield artifacts
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def lw(instance):
+    import lamin_widgets
+
+    return lamin_widgets
+
+
+class Sent:
+    """Captures what a widget sends to the front end (from whichever thread)."""
+
+    def __init__(self, widget):
+        self.messages: list[tuple[dict, list]] = []
+        self.threads: list[str] = []
+        self.arrived = threading.Event()
+        widget.send = self.send
+
+    def send(self, content, buffers=None):
+        self.messages.append((content, buffers or []))
+        self.threads.append(threading.current_thread().name)
+        self.arrived.set()
+
+    def wait(self, n: int = 1, timeout: float = 10) -> list[tuple[dict, list]]:
+        for _ in range(100):
+            if len(self.messages) >= n:
+                return self.messages
+            self.arrived.wait(timeout / 100)
+            self.arrived.clear()
+        raise AssertionError(f"expected {n} messages, got {self.messages}")
+
+
+def run_code(code):
+    import lamin_core
+    import lamin_core.bionty as bt
+
+    return eval(code, {"ln": lamin_core, "bt": bt})
+
+
+def ids(queryset):
+    return list(queryset.values_list("id", flat=True))
+
+
+def test_browser_queryset_code_and_dataframe_agree(ln, data, lw):
+    browser = lw.RegistryBrowser("Artifact", page_size=2)
+    assert browser.registry == "Artifact" and browser.code == "ln.Artifact.filter()"
+    browser.filters = {"op": "and", "not": False, "items": [MINE, {"field": "suffix", "value": ".h5ad"}]}
+    browser.order = ["-size"]
+    assert browser.code == "ln.Artifact.filter(key__startswith='wid/', suffix='.h5ad').order_by('-size')"
+    assert ids(browser.queryset) == ids(run_code(browser.code))
+    frame = browser.to_dataframe(include=["ulabels__name"])
+    assert list(frame["key"]) == [PREFIX + "examples/dataset1.h5ad", PREFIX + "examples/dataset2.h5ad"]
+    browser.selected_ids = [data["iris.parquet"].id, data["examples/dataset1.h5ad"].id]
+    assert ids(browser.selected) == sorted(browser.selected_ids)
+    browser.search = "dataset2"
+    assert ids(browser.queryset) == [data["examples/dataset2.h5ad"].id] == ids(run_code(browser.code))
+
+
+def test_browser_of_a_queryset_and_of_a_model(ln, data, lw):
+    base = ln.Artifact.filter(key__startswith=PREFIX, suffix=".h5ad")
+    browser = lw.RegistryBrowser(base, base_code="ln.Artifact.filter(suffix='.h5ad')")
+    assert ids(browser.queryset.order_by("id")) == ids(base.order_by("id"))
+    response, _ = browser.rpc("count", registry="Artifact")
+    assert response["result"]["count"] == 2
+    assert browser.code == "ln.Artifact.filter(suffix='.h5ad').all()"
+    assert lw.RegistryBrowser(ln.ULabel).registry == "ULabel"
+
+
+def test_changing_registry_resets_its_state(ln, data, lw):
+    browser = lw.RegistryBrowser("Artifact", filters={"op": "and", "items": [MINE]}, order=["-size"])
+    browser.page = 3
+    browser.selected_ids = [1]
+    browser.registry = "ULabel"
+    assert browser.filters["items"] == [] and browser.order == [] and browser.page == 0
+    assert browser.selected_ids == [] and browser.code == "ln.ULabel.filter()"
+
+
+def test_invalid_state_from_python_is_refused(ln, data, lw):
+    browser = lw.RegistryBrowser("Artifact")
+    with pytest.raises(traitlets.TraitError, match="Did you mean 'suffix'"):
+        browser.filters = {"op": "and", "items": [{"field": "sufix", "value": ".h5ad"}]}
+    with pytest.raises(traitlets.TraitError, match="unknown registry 'Nope'"):
+        browser.registry = "Nope"
+    with pytest.raises(traitlets.TraitError, match="page_size"):
+        browser.page_size = 10**6
+    with pytest.raises(traitlets.TraitError, match="has no field"):
+        browser.order = ["nope"]
+    assert browser.filters["items"] == [] and browser.registry == "Artifact"
+
+
+def test_filter_builder_equals_running_its_code(ln, data, lw):
+    fb = lw.FilterBuilder("Artifact")
+    fb.filters = {
+        "op": "and",
+        "not": False,
+        "items": [MINE, {"field": "suffix", "value": ".h5ad"}, {"field": "perturbation", "value": "DMSO"}],
+    }
+    assert fb.code == "ln.Artifact.filter(key__startswith='wid/', suffix='.h5ad', perturbation='DMSO')"
+    expected = ln.Artifact.filter(key__startswith=PREFIX, suffix=".h5ad", perturbation="DMSO").df()
+    assert fb.to_dataframe().equals(expected)
+    assert fb.to_dataframe().equals(run_code(fb.code).df())
+
+
+def test_requests_are_served_off_the_main_thread(ln, lw):
+    # Storage rows are committed (init), so the worker thread's own connection sees them
+    browser = lw.RegistryBrowser("Storage")
+    sent = Sent(browser)
+    request = {"id": "a-1", "kind": "lamin-rpc", "method": "count", "params": {"registry": "Storage"}}
+    browser._on_custom_message(browser, request, [])
+    (content, buffers), *_ = sent.wait(1)
+    assert content == {"id": "a-1", "ok": True, "result": {"count": ln.Storage.filter().count()}}
+    assert sent.threads[0].startswith("lamin-rpc")
+    page = {"id": "a-2", "kind": "lamin-rpc", "method": "page", "params": {"registry": "Storage", "limit": 5}}
+    browser._on_custom_message(browser, page, [])
+    content, buffers = sent.wait(2)[1]
+    assert content["ok"] and len(buffers) == 1 and isinstance(buffers[0], bytes)
+
+
+def test_bad_messages_come_back_as_errors(ln, lw):
+    browser = lw.RegistryBrowser("Storage")
+    sent = Sent(browser)
+    browser._on_custom_message(browser, {"id": "b-1", "kind": "lamin-rpc", "method": "nope"}, [])
+    browser._on_custom_message(browser, {"id": None, "kind": "lamin-rpc", "method": "page", "params": 3}, [])
+    browser._on_custom_message(browser, "not a dict", [])
+    browser._on_custom_message(browser, {"kind": "lamin-cancel", "id": "unknown"}, [])
+    messages = sent.wait(2)
+    errors = sorted((m["id"] or "", m["error"]["type"]) for m, _ in messages)
+    assert errors == [("", "bad_request"), ("b-1", "bad_request")]
+
+
+def test_cancel_stops_a_queued_request(ln, lw, monkeypatch):
+    from lamin_widgets import _base
+
+    browser = lw.RegistryBrowser("Storage")
+    sent = Sent(browser)
+    gate = threading.Event()
+    # occupy both workers, then queue one more and cancel it
+    blockers = [_base.executor().submit(gate.wait, 10) for _ in range(2)]
+    request = {"id": "c-1", "kind": "lamin-rpc", "method": "count", "params": {"registry": "Storage"}}
+    browser._on_custom_message(browser, request, [])
+    browser._on_custom_message(browser, {"kind": "lamin-cancel", "id": "c-1"}, [])
+    gate.set()
+    for blocker in blockers:
+        blocker.result(timeout=10)
+    (content, _), *_ = sent.wait(1)
+    assert content == {
+        "id": "c-1",
+        "ok": False,
+        "error": {"type": "cancelled", "message": "the request was cancelled"},
+    }
+
+
+def test_cancel_interrupts_a_running_query(ln, lw, monkeypatch):
+    from lamin_widgets import _rpc
+
+    started, release = threading.Event(), threading.Event()
+    interrupted = []
+
+    def slow(ctx, params):
+        started.set()
+        release.wait(10)
+        raise _rpc.Cancelled()
+
+    monkeypatch.setitem(_rpc.METHODS, "count", slow)
+    monkeypatch.setattr(
+        "lamin_widgets._base._interrupt", lambda conn: (interrupted.append(conn), release.set())
+    )
+    browser = lw.RegistryBrowser("Storage")
+    sent = Sent(browser)
+    browser._on_custom_message(
+        browser, {"id": "d-1", "kind": "lamin-rpc", "method": "count", "params": {}}, []
+    )
+    assert started.wait(10)
+    browser._on_custom_message(browser, {"kind": "lamin-cancel", "id": "d-1"}, [])
+    (content, _), *_ = sent.wait(1)
+    assert content["error"]["type"] == "cancelled" and len(interrupted) == 1
+
+
+def test_search_box_results_value_and_submit(ln, data, lw):
+    box = lw.SearchBox("Artifact")
+    assert box.results.count() == 0
+    box.text = "iris"
+    assert ids(box.results) == ids(ln.Artifact.search("iris", limit=10))
+    picked = []
+    box.on_submit(picked.append)
+    iris = ln.Artifact.get(key=PREFIX + "iris.parquet")
+    box._on_custom_message(box, {"kind": "lamin-event", "event": "submit", "id": iris.id}, [])
+    assert box.value == iris and picked == [iris] and box.value_id == iris.id
+    response, _ = box.rpc("search", registry="Artifact", string="iris")
+    assert response["result"]["results"][0]["id"] in ids(box.results)
+
+
+def test_submit_callback_errors_are_reported_not_raised(ln, data, lw):
+    box = lw.SearchBox("ULabel")
+    sent = Sent(box)
+    box.on_submit(lambda record: 1 / 0)
+    label = ln.ULabel.get(name="DMSO")
+    box._on_custom_message(box, {"kind": "lamin-event", "event": "submit", "id": label.id}, [])
+    assert (
+        sent.messages[0][0]["kind"] == "lamin-notice"
+        and "ZeroDivisionError" in sent.messages[0][0]["message"]
+    )
+
+
+def test_lookup_box(ln, data, lw):
+    box = lw.LookupBox(ln.ULabel)
+    assert box.field == "name" and box.value is None
+    response, _ = box.rpc("lookup", registry="ULabel", prefix="dms")
+    (hit,) = response["result"]["results"]
+    box.value_id = hit["id"]
+    assert box.value == ln.ULabel.get(name="DMSO") == ln.ULabel.lookup().dmso
+    with pytest.raises(ValueError, match="not a text field"):
+        lw.LookupBox("Artifact", field="size")
+
+
+def test_view_panel(ln, data, lw):
+    panel = lw.ViewPanel(limit=3)
+    response, buffers = panel.rpc("view", limit=3)
+    names = [r["name"] for r in response["result"]["modules"][0]["registries"]]
+    assert "Artifact" in names and len(buffers) >= len(names)
+    panel.registry = "ULabel"
+    assert panel.browser().registry == "ULabel"
+
+
+def test_fallbacks_for_saved_notebooks_escape_values(ln, data, lw):
+    browser = lw.RegistryBrowser(
+        "ULabel", filters={"op": "and", "items": [{"field": "name", "value": HOSTILE_LABEL}]}
+    )
+    data_, _ = browser._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data_
+    assert "1 records" in data_["text/plain"]
+    html = data_["text/html"]
+    assert "&#x27;); import os; os.system(&#x27;x&#x27;)#" in html or "&#39;); import os" in html
+    assert "<script" not in html
+    for widget in (
+        lw.FilterBuilder("Artifact"),
+        lw.SearchBox("Artifact"),
+        lw.LookupBox("ULabel"),
+        lw.ViewPanel(),
+    ):
+        bundle, _ = widget._repr_mimebundle_()
+        assert bundle["text/html"].startswith("<div class='lamin-fallback'>")
+        assert type(widget).__name__ in bundle["text/plain"]
+
+
+def test_widgets_load_their_built_front_end(lw):
+    from lamin_widgets import _base
+
+    for name in ("browser", "filter_builder", "search", "lookup", "view"):
+        assert "export" in _base.esm_source(name)
