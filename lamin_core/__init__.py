@@ -50,6 +50,7 @@ _LAZY = {
     "context": "lamin_core.tracking:context",
     "core": "lamin_core.core",
     "examples": "lamin_core.examples",
+    "save": "lamin_core._save:save",
 }
 
 

@@ -78,3 +78,25 @@ def instance(tmp_path_factory: pytest.TempPathFactory):
 
     storage = tmp_path_factory.mktemp("session") / "test-registries"
     return ln.setup.init(storage=storage, db=new_database_url(), modules="bionty")
+
+
+@pytest.fixture(scope="session")
+def ln(instance):
+    """`lamin_core`, connected to the session's instance."""
+    import lamin_core
+
+    return lamin_core
+
+
+@pytest.fixture(scope="module")
+def delete_new_artifacts(ln):
+    """Delete what a module saves (records and stored data): later modules see the instance as before."""
+    last = {
+        model: model.all_objects.order_by("-id").values_list("id", flat=True).first() or 0
+        for model in (ln.Collection, ln.Artifact)
+    }
+    yield
+    for collection in ln.Collection.all_objects.filter(id__gt=last[ln.Collection]).order_by("-id"):
+        collection.delete(permanent=True)
+    for artifact in ln.Artifact.all_objects.filter(id__gt=last[ln.Artifact]).order_by("-id"):
+        artifact.delete(permanent=True, storage=True)

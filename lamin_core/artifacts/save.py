@@ -7,7 +7,10 @@ before that transaction commits. Any failure rolls back the transaction and remo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -22,6 +25,30 @@ if TYPE_CHECKING:
 
 PRIVATE_STATE = ("_local_path", "_owned_source", "_existing", "_revises", "_artifact_ids")
 TRASH = -1
+_stored = threading.local()  # .paths: files stored inside `atomic_with_storage()`, removed on rollback
+
+
+@contextlib.contextmanager
+def atomic_with_storage() -> Iterator[None]:
+    """A transaction whose artifacts' stored files are removed again if it rolls back.
+
+    `transaction.atomic()` undoes the records of artifacts saved inside it, but not the files copied into
+    the storage root; this block also removes those, so a failed multi-step ingest leaves nothing behind.
+    """
+    outer = getattr(_stored, "paths", None)
+    paths: list[Path] = []
+    _stored.paths = paths
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        _stored.paths = outer
+        for path in paths:
+            discard(path)
+        raise
+    _stored.paths = outer
+    if outer is not None:  # nested: the outer block removes them if it rolls back
+        outer.extend(paths)
 
 
 def become(record: models.Model, other: models.Model) -> None:
@@ -92,6 +119,8 @@ def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.
             if staged is not None:
                 publish(staged, destination)
                 published = True
+                if getattr(_stored, "paths", None) is not None:
+                    _stored.paths.append(destination)
     except BaseException as error:
         discard(destination if published else staged)
         _reset(artifact)

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .._logger import logger
+from .._save import stamp
 from ._records import find_organism, organism_record, requires_organism
 from .errors import AmbiguousTermError, NoPublicSourceError, TermNotFoundError
 from .public import PublicOntology, _as_list, _field_name, public_ontology
@@ -292,23 +293,35 @@ def save_ancestors(record: BioRecord, parent_ids: list[str]) -> None:
     Runs inside the caller's transaction. Ancestors that exist already are linked, not changed; without
     a public source, only parents that are in the registry are linked.
     """
-    registry = type(record)
+    save_ancestors_of([(record, parent_ids)])
+
+
+def save_ancestors_of(items: list[tuple[BioRecord, list[str]]]) -> None:
+    """`save_ancestors` for several saved records of one registry and source: one bulk of ancestors.
+
+    The ancestors of all records are created together, ordered by identifier (as bionty does), so records
+    saved in one `ln.save([...])` share their ancestors' insert.
+    """
+    if not items:
+        return
+    registry = type(items[0][0])
     id_field = registry._ontology_id_field
     try:
-        public = _public_of(record)
+        public = _public_of(items[0][0])
     except NoPublicSourceError:
         public = None
+    all_parents = list(dict.fromkeys(p for _, parent_ids in items for p in parent_ids))
     if public is None:
-        closure, parents_of = sorted(set(parent_ids)), {}
+        closure, parents_of = sorted(set(all_parents)), {}
     else:
-        closure, parents_of = _ancestor_closure(public._terms, parent_ids), public._terms.parents
+        closure, parents_of = _ancestor_closure(public._terms, all_parents), public._terms.parents
     existing, created = _create_missing(registry, public, closure)
     by_id = {**existing, **{getattr(r, id_field): r for r in created}}
-    unknown = [p for p in parent_ids if p not in by_id]
+    unknown = [p for p in all_parents if p not in by_id]
     if unknown:
         where = f"in {public} nor " if public is not None else ""
         logger.warning(f"parents {where}in {registry.__name__} were not linked: {_shown(unknown)}")
-    pairs = [(record.pk, by_id[p].pk) for p in parent_ids if p in by_id]
+    pairs = [(record.pk, by_id[p].pk) for record, parent_ids in items for p in parent_ids if p in by_id]
     for child in created:
         pairs += [(child.pk, by_id[p].pk) for p in parents_of.get(getattr(child, id_field), ()) if p in by_id]
     _link_parents(registry, pairs)
@@ -331,6 +344,7 @@ def _create_missing(registry: type[BioRecord], public: PublicOntology | None, id
         positions = [p for p in positions if p is not None]
         organism = organism_of(registry, public) if positions else None
         new = [record_from_row(registry, public, p, with_parents=False, organism=organism) for p in positions]
+        stamp(new)  # one creation time for the bulk, as one INSERT of LaminDB's
         try:
             with transaction.atomic():
                 return existing, registry.all_objects.bulk_create(new)

@@ -22,9 +22,15 @@ class Settings:
         Set it to another name, or to None to require `organism=` everywhere.
         """
         if isinstance(self._organism, str):
+            from django.db import connection
+
             from ._records import organism_record
 
-            self._organism = organism_record(self._organism)
+            record = organism_record(self._organism)
+            if connection.in_atomic_block:
+                # a record created in a transaction that may still roll back is not kept
+                return record
+            self._organism = record
         return self._organism
 
     @organism.setter

@@ -13,8 +13,7 @@ from django.db import models, transaction
 from django.db.models import CASCADE, PROTECT
 
 from ..models._defaults import uid8, uid12
-from ..models.artifact import Link
-from ..models.base import BaseRecord, Record, TracksRun, TracksUpdates, check_init_kwargs
+from ..models.base import BaseRecord, Link, Record, TracksRun, TracksUpdates, check_init_kwargs
 from . import _curate, _from_source, _records
 
 if TYPE_CHECKING:

@@ -20,7 +20,17 @@ __all__ = [
     "df_iris_in_meter_study2",
     "file_fastq",
     "file_jpg_paradisi05",
+    "mini_immuno",
 ]
+
+
+def __getattr__(name: str):
+    # LaminDB 1.5's `ln.core.datasets.mini_immuno` (2.x: `ln.examples.datasets.mini_immuno`)
+    if name == "mini_immuno":
+        from ..examples.datasets import mini_immuno
+
+        return mini_immuno
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _target_dir(in_storage_root: bool) -> Path:

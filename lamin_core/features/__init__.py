@@ -14,8 +14,8 @@ def __getattr__(name: str):
         from .manager import FeatureManager
 
         return FeatureManager
-    if name == "validate_dataframe":
-        from .validation import validate_dataframe
+    if name in ("validate_dataframe", "validate_anndata"):
+        from . import validation
 
-        return validate_dataframe
+        return getattr(validation, name)
     raise AttributeError(f"module 'lamin_core.features' has no attribute {name!r}")

@@ -184,24 +184,7 @@ class FeatureManager:
                     [ArtifactFeatureValue(artifact_id=host_id, featurevalue_id=i) for i in value_ids],
                     ignore_conflicts=True,
                 )
-            by_link: dict[LabelLink, list[tuple[int, int]]] = defaultdict(list)
-            for link, label_id, feature in label_triples:
-                by_link[link].append((label_id, feature.id))
-            for link, pairs in by_link.items():
-                link.through.objects.bulk_create(
-                    [
-                        link.through(
-                            **{link.host_field: host_id, link.label_field: label_id, "feature_id": fid}
-                        )
-                        for label_id, fid in dict.fromkeys(pairs)
-                    ],
-                    ignore_conflicts=True,
-                )
-                # the same labels linked earlier without a feature are now linked through it
-                link.through.objects.filter(
-                    **{link.host_field: host_id, "feature__isnull": True},
-                    **{f"{link.label_field}__in": {label_id for label_id, _ in pairs}},
-                ).delete()
+            link_labels(host_id, label_triples)
             for feature, parsed, _, _ in cat_requests:
                 if parsed.dtype == "cat":
                     Feature.objects.filter(pk=feature.pk).update(dtype="cat[ULabel]")
@@ -373,6 +356,36 @@ class FeatureManager:
         """Schemas linked to the artifact, by slot."""
         links = self._host.links_schema.select_related("schema").order_by("id")
         return {link.slot: link.schema for link in links}
+
+
+def link_labels(host_id: int, triples: Iterable[tuple[LabelLink, int, Feature]]) -> None:
+    """Link labels to a host as values of features: one bulk insert per link table, repeats ignored.
+
+    Labels of the host that were linked without a feature before are now linked through the feature only.
+    """
+    by_link: dict[LabelLink, list[tuple[int, int]]] = defaultdict(list)
+    for link, label_id, feature in triples:
+        by_link[link].append((label_id, feature.id))
+    for link, pairs in by_link.items():
+        # links that exist are skipped here, not by the unique constraint: SQLite has none on
+        # (host, label, feature), as Django drops constraints with nulls_distinct=False there
+        have = set(
+            link.through.objects.filter(
+                **{link.host_field: host_id, f"{link.label_field}__in": {label_id for label_id, _ in pairs}}
+            ).values_list(link.label_field, "feature_id")
+        )
+        link.through.objects.bulk_create(
+            [
+                link.through(**{link.host_field: host_id, link.label_field: label_id, "feature_id": fid})
+                for label_id, fid in dict.fromkeys(pairs)
+                if (label_id, fid) not in have
+            ],
+            ignore_conflicts=True,
+        )
+        link.through.objects.filter(
+            **{link.host_field: host_id, "feature__isnull": True},
+            **{f"{link.label_field}__in": {label_id for label_id, _ in pairs}},
+        ).delete()
 
 
 def label_rows(

@@ -4,7 +4,13 @@
 (`minimal_set`), unexpected columns (`maximal_set`), columns out of order (`ordered_set`), null values in
 non-nullable features, and per column the values that do not fit the feature's dtype or are not in its
 registry. Checks are vectorized where pandas knows the column's dtype and look at each distinct value once
-otherwise; categorical values are looked up with one query per registry.
+otherwise; categorical values are looked up with one query per registry. A flexible schema (e.g. the
+built-in `valid_features`, no members) validates every column that is a registered feature.
+
+`validate_anndata(adata, schema)` does the same for each slot of a composite AnnData schema (`obs`, `var`:
+tables of features; `var.T`: the `var` index as identifiers such as Ensembl gene ids) and lists the problems
+of all slots in one error. `dataframe_annotation` / `anndata_annotation` validate and also return what the
+artifact is annotated with on save (labels of categorical columns, one schema per slot).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import datetime as dt
 import math
 import numbers
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
@@ -149,41 +156,88 @@ def _cat_names(parsed: ParsedDtype, values: list[Any]) -> tuple[list[str], list[
     return list(dict.fromkeys(names)), bad
 
 
-def _lookup_labels(requests: dict[tuple, set[str]]) -> dict[tuple, set[str]]:
-    """The names that exist, per (link, field, subtype, filters)."""
+def _lookup_labels(requests: dict[tuple, set[str]]) -> dict[tuple, dict[str, int]]:
+    """The names that exist and the id of the first record of each, per (link, field, subtype, filters)."""
     found = {}
-    for (link, field, subtype, filters), names in requests.items():
-        queryset = link.registry.objects.filter(**{f"{field}__in": list(names)})
+    for (link, name_field, subtype, filters), names in requests.items():
+        queryset = link.registry.objects.filter(**{f"{name_field}__in": list(names)})
         if subtype is not None:
             queryset = queryset.filter(type__name=subtype)
         if filters:
             queryset = queryset.filter(**dict(filters))
-        found[(link, field, subtype, filters)] = set(queryset.values_list(field, flat=True).distinct())
+        ids: dict[str, int] = {}
+        for pk, name in queryset.order_by("id").values_list("id", name_field):
+            ids.setdefault(name, pk)
+        found[(link, name_field, subtype, filters)] = ids
     return found
 
 
-def validate_dataframe(df: pd.DataFrame, schema: Schema) -> None:
-    """Raise a ValidationError listing everything in `df` that does not fit `schema`; None if all fits."""
+@dataclass
+class SlotAnnotation:
+    """What validating one table (or one slot of an AnnData) found, to annotate the artifact with.
+
+    `members` become a schema of `itype` linked in `slot`; `labels` are the categorical values, as
+    (label link, label id, feature) triples.
+    """
+
+    slot: str | None
+    itype: str
+    members: list[Any] = field(default_factory=list)
+    labels: list[tuple[Any, int, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Annotation:
+    """Everything a validated dataset is annotated with when its artifact is saved."""
+
+    schema: Schema
+    slots: list[SlotAnnotation] = field(default_factory=list)
+
+
+def _features_to_check(columns: list[str], schema: Schema) -> list[Feature]:
+    """The schema's features, plus, for a flexible schema, the other columns that are registered features."""
+    from ..models import Feature
+
+    features: list[Feature] = list(schema.members)
+    if schema.flexible and schema.itype in (None, "Feature"):
+        known = {f.name for f in features}
+        extra = [c for c in columns if c not in known]
+        if extra:
+            by_name = {f.name: f for f in Feature.objects.filter(name__in=extra)}
+            features += [by_name[c] for c in extra if c in by_name]
+    return features
+
+
+def check_dataframe(
+    df: pd.DataFrame, schema: Schema, slot: str | None = None
+) -> tuple[list[str], SlotAnnotation]:
+    """(problems, annotation) of a DataFrame validated by a schema of features; no problems means valid.
+
+    The annotation holds the features of the columns that were validated (in column order) and the ids of
+    the labels of categorical columns.
+    """
     from ..models import Artifact
 
     if schema.itype not in (None, "Feature"):
         raise ValidationError(
             f"validating DataFrames needs a schema of features, this one has itype {schema.itype!r}"
         )
-    features: list[Feature] = list(schema.members)
-    by_name = {f.name: f for f in features}
     columns = [str(c) for c in df.columns]
+    members = list(schema.members)
+    features = _features_to_check(columns, schema)
+    by_name = {f.name: f for f in features}
+    member_names = [f.name for f in members]
     problems: list[str] = []
 
-    missing = [f.name for f in features if f.name not in columns]
+    missing = [name for name in member_names if name not in columns]
     if missing and schema.minimal_set:
         problems.append(f"columns missing from the dataframe: {missing} (columns: {columns})")
-    extra = [c for c in columns if c not in by_name]
+    extra = [c for c in columns if c not in member_names]
     if extra and schema.maximal_set:
-        problems.append(f"columns not in the schema: {extra} (schema features: {list(by_name)})")
+        problems.append(f"columns not in the schema: {extra} (schema features: {member_names})")
     if schema.ordered_set:
-        present = [f.name for f in features if f.name in columns]
-        ordered = [c for c in columns if c in by_name]
+        present = [name for name in member_names if name in columns]
+        ordered = [c for c in columns if c in member_names]
         if ordered != present:
             problems.append(f"columns are not in the schema's order: expected {present}, got {ordered}")
 
@@ -217,8 +271,8 @@ def validate_dataframe(df: pd.DataFrame, schema: Schema) -> None:
             except ValidationError as error:
                 problems.append(f"column '{column}': {error}")
                 continue
-            for target, link, field in resolved:
-                requests[(link, field, target.subtype, target.filters)].update(names)
+            for target, link, field_name in resolved:
+                requests[(link, field_name, target.subtype, target.filters)].update(names)
             cat_columns.append((column, feature, parsed, names, resolved))
             continue
         if _column_ok_by_dtype(parsed.base, series) and not parsed.is_list:
@@ -228,21 +282,151 @@ def validate_dataframe(df: pd.DataFrame, schema: Schema) -> None:
         if bad:
             problems.append(f"column '{column}' ({feature.dtype}): invalid values {_shown(bad)}")
 
+    annotation = SlotAnnotation(
+        slot=slot, itype="Feature", members=[by_name[c] for c in columns if c in by_name]
+    )
     if requests:
         found = _lookup_labels(requests)
         for column, feature, _parsed, names, resolved in cat_columns:
-            known = set()
-            for target, link, field in resolved:
-                known |= found[(link, field, target.subtype, target.filters)]
-            unknown = [n for n in names if n not in known]
+            unknown = []
+            for name in names:
+                for target, link, field_name in resolved:
+                    pk = found[(link, field_name, target.subtype, target.filters)].get(name)
+                    if pk is not None:
+                        annotation.labels.append((link, pk, feature))
+                        break
+                else:
+                    unknown.append(name)
             if unknown:
                 where = " or ".join(
                     link.name + (f"[{t.subtype}]" if t.subtype else "") for t, link, _ in resolved
                 )
+                hint = _public_hint(resolved[0][1].registry, resolved[0][2], unknown)
                 problems.append(
-                    f"column '{column}' ({feature.dtype}): values not in {where}: {_shown(unknown)}"
+                    f"column '{column}' ({feature.dtype}): values not in {where}: {_shown(unknown)}{hint}"
                 )
+    return problems, annotation
 
+
+def _public_hint(registry: type, field_name: str, unknown: list[str]) -> str:
+    """A hint for values that are missing from an ontology registry but exist in its public source."""
+    if registry._meta.app_label != "bionty" or not hasattr(registry, "public"):
+        return ""
+    from ..bionty._curate import _in_public_source
+
+    try:
+        in_source = _in_public_source(registry, unknown, field_name, None)
+    except Exception:  # e.g. a registry that needs an organism and has no default: no hint
+        return ""
+    if not in_source:
+        return ""
+    example = ", ".join(repr(v) for v in in_source[:3])
+    return (
+        f"; {len(in_source)} of them are in the public source: save them with "
+        f"ln.save(bt.{registry.__name__}.from_values([{example}], field='{field_name}'))"
+    )
+
+
+def validate_dataframe(df: pd.DataFrame, schema: Schema) -> None:
+    """Raise a ValidationError listing everything in `df` that does not fit `schema`; None if all fits."""
+    problems, _ = check_dataframe(df, schema)
     if problems:
-        label = f"schema '{schema.name}'" if schema.name else f"schema {schema.uid}"
-        raise ValidationError(f"dataframe does not fit {label}:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise ValidationError(f"dataframe does not fit {_schema_label(schema)}:\n" + _bullets(problems))
+
+
+def _schema_label(schema: Schema) -> str:
+    return f"schema '{schema.name}'" if schema.name else f"schema {schema.uid}"
+
+
+def _bullets(problems: list[str]) -> str:
+    return "\n".join(f"  - {p}" for p in problems)
+
+
+def dataframe_annotation(df: pd.DataFrame, schema: Schema) -> Annotation:
+    """Validate `df` (raising like `validate_dataframe`) and return what its artifact is annotated with."""
+    problems, slot = check_dataframe(df, schema, slot="columns")
+    if problems:
+        raise ValidationError(f"dataframe does not fit {_schema_label(schema)}:\n" + _bullets(problems))
+    return Annotation(schema=schema, slots=[slot])
+
+
+def check_index(values: list[Any], schema: Schema, slot: str) -> tuple[list[str], SlotAnnotation]:
+    """(problems, annotation) of identifiers (e.g. Ensembl gene ids of `var.T`) validated by `schema`.
+
+    Every value must be a record of the schema's itype registry (`bionty.Gene.ensembl_gene_id`: a Gene
+    with that Ensembl id); a schema with members also checks them (`minimal_set`, `maximal_set`).
+    """
+    from ..models.schema import itype_registry_field
+
+    if schema.itype in (None, "Composite"):
+        raise ValidationError(f"slot '{slot}': schema {schema.uid} has no itype to validate identifiers with")
+    registry, field_name = itype_registry_field(schema.itype)
+    problems: list[str] = []
+    nulls = [v for v in values if _is_null(v)]
+    if nulls:
+        problems.append(f"slot '{slot}': {len(nulls)} missing identifiers")
+    wanted = [str(v) for v in dict.fromkeys(v for v in values if not _is_null(v))]
+    found: dict[str, Any] = {}
+    for record in registry.objects.filter(**{f"{field_name}__in": wanted}).order_by("id"):
+        found.setdefault(getattr(record, field_name), record)
+    unknown = [v for v in wanted if v not in found]
+    if unknown:
+        hint = _public_hint(registry, field_name, unknown)
+        problems.append(
+            f"slot '{slot}': {len(unknown)} of {len(wanted)} values are not in {schema.itype}: "
+            f"{_shown(unknown)}{hint}"
+        )
+    members = list(schema.members)
+    if members:
+        member_values = [getattr(m, field_name) for m in members]
+        absent = [v for v in member_values if v not in wanted]
+        if absent and schema.minimal_set:
+            problems.append(f"slot '{slot}': schema members missing: {_shown(absent)}")
+        outside = [v for v in wanted if v not in set(member_values)]
+        if outside and schema.maximal_set:
+            problems.append(f"slot '{slot}': values not in the schema: {_shown(outside)}")
+    annotation = SlotAnnotation(
+        slot=slot, itype=schema.itype, members=[found[v] for v in wanted if v in found]
+    )
+    return problems, annotation
+
+
+ANNDATA_SLOTS = ("obs", "var", "var.T")
+
+
+def anndata_annotation(adata: Any, schema: Schema) -> Annotation:
+    """Validate an AnnData by a composite schema (slots `obs`, `var`, `var.T`), raising one ValidationError
+    that lists the problems of every slot; return what its artifact is annotated with.
+    """
+    if schema.itype != "Composite" or schema.otype != "AnnData":
+        raise ValidationError(
+            f"validating an AnnData needs a composite schema with otype 'AnnData' (slots such as 'obs' and "
+            f"'var.T'); {_schema_label(schema)} has itype {schema.itype!r} and otype {schema.otype!r}"
+        )
+    slots = schema.slots
+    unsupported = [s for s in slots if s not in ANNDATA_SLOTS]
+    if unsupported:
+        raise ValidationError(
+            f"{_schema_label(schema)}: slots {unsupported} are not supported for AnnData "
+            f"(supported: {', '.join(ANNDATA_SLOTS)})"
+        )
+    problems: list[str] = []
+    annotation = Annotation(schema=schema)
+    for slot, component in slots.items():
+        transposed = slot == "var.T" or (slot == "var" and component.itype not in (None, "Feature"))
+        if transposed:
+            found, slot_annotation = check_index(list(adata.var_names), component, slot)
+        else:
+            frame = adata.obs if slot == "obs" else adata.var
+            found, slot_annotation = check_dataframe(frame, component, slot=slot)
+            found = [f"slot '{slot}': {p}" for p in found]
+        problems += found
+        annotation.slots.append(slot_annotation)
+    if problems:
+        raise ValidationError(f"AnnData does not fit {_schema_label(schema)}:\n" + _bullets(problems))
+    return annotation
+
+
+def validate_anndata(adata: Any, schema: Schema) -> None:
+    """Raise a ValidationError listing everything in `adata` that does not fit the composite `schema`."""
+    anndata_annotation(adata, schema)

@@ -12,7 +12,7 @@ from .artifact import (
 from .feature import Feature, FeatureValue
 from .label import ULabel
 from .run import Run, Transform
-from .schema import Schema, SchemaFeature
+from .schema import Schema, SchemaComponent, SchemaFeature
 from .storage import Storage
 from .user import Space, User
 
@@ -28,6 +28,7 @@ __all__ = [
     "FeatureValue",
     "Run",
     "Schema",
+    "SchemaComponent",
     "SchemaFeature",
     "Space",
     "Storage",

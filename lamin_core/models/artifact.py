@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 
 from ..artifacts import lifecycle
 from ..artifacts.collection import prepare_collection
@@ -20,7 +19,7 @@ from ..artifacts.save import save_artifact, save_collection
 from ..artifacts.versions import versions
 from ..storage import auto_storage_key, storage_root
 from ._defaults import current_run_id, current_user_id, versioned_uid16
-from .base import BaseRecord, IsVersioned, Record, TracksRun, TracksUpdates
+from .base import IsVersioned, Link, Record, TracksRun, TracksUpdates
 
 ARTIFACT_KINDS = [(k, k) for k in ("dataset", "model", "__lamindb_run__")]
 
@@ -95,14 +94,20 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         schema: Any = None,
         **kwargs: Any,
     ) -> Artifact:
-        """An artifact of a DataFrame, written as Parquet; validated by `schema` if given."""
+        """An artifact of a DataFrame, written as Parquet; validated by `schema` if given.
+
+        With a schema, saving the artifact also annotates it: the labels of categorical columns as
+        values of their features, and the validated columns as a schema in slot `columns`.
+        """
         if type(df).__name__ != "DataFrame" or not type(df).__module__.startswith("pandas"):
             raise TypeError(f"from_df() takes a pandas DataFrame, got {type(df).__name__}")
+        annotation = None
         if schema is not None:
-            _validate_with_schema("validate_dataframe", df, schema)
+            annotation = _validate_with_schema("dataframe_annotation", df, schema)
         artifact = cls(df, key=key, description=description, run=run, revises=revises, **kwargs)
-        if schema is not None:
+        if annotation is not None:
             artifact.schema = schema
+            artifact._annotation = annotation  # labels and the columns' schema, linked on save()
         return artifact
 
     @classmethod
@@ -121,10 +126,25 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         schema: Any = None,
         **kwargs: Any,
     ) -> Artifact:
-        """An artifact of an AnnData object (written as `.h5ad`) or of an `.h5ad`/`.zarr` path."""
+        """An artifact of an AnnData object (written as `.h5ad`) or of an `.h5ad`/`.zarr` path.
+
+        A composite `schema` (e.g. slots `obs`: features, `var.T`: Ensembl gene ids) validates the data
+        now, raising one error that lists every problem; saving the artifact then annotates it: the labels
+        of categorical `obs` columns as values of their features, and one schema per slot (the validated
+        `obs` features, the `var` genes) linked with its slot.
+        """
         anndata = import_anndata()
+        annotation = None
         if schema is not None:
-            _validate_with_schema("validate_anndata", adata, schema)
+            if isinstance(adata, str | Path):
+                backed = _read_backed(anndata, Path(adata))
+                try:
+                    annotation = _validate_with_schema("anndata_annotation", backed, schema)
+                finally:
+                    if getattr(backed, "file", None) is not None and backed.isbacked:
+                        backed.file.close()
+            else:
+                annotation = _validate_with_schema("anndata_annotation", adata, schema)
         options = {"key": key, "description": description, "run": run, "revises": revises, **kwargs}
         if isinstance(adata, anndata.AnnData):
             artifact = cls(adata, **options)
@@ -140,8 +160,9 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                 artifact.n_observations = anndata.read_zarr(path).n_obs
         else:
             raise TypeError(f"from_anndata() takes an AnnData or a path to one, got {type(adata).__name__}")
-        if schema is not None:
+        if annotation is not None:
             artifact.schema = schema
+            artifact._annotation = annotation  # labels and the slots' schemas, linked on save()
         return artifact
 
     def save(self, *args, **kwargs) -> Artifact:
@@ -150,9 +171,38 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         If an artifact with the same content exists, it is returned instead (and restored if it was in
         the trash); nothing is copied.
         """
-        if self._state.adding and self.__dict__.get("_local_path") is not None:
-            return save_artifact(self, lambda: super(Artifact, self).save(*args, **kwargs))
-        return super().save(*args, **kwargs)
+        annotation = self.__dict__.pop("_annotation", None)
+        if annotation is None:
+            if self._state.adding and self.__dict__.get("_local_path") is not None:
+                return save_artifact(self, lambda: super(Artifact, self).save(*args, **kwargs))
+            return super().save(*args, **kwargs)
+        from django.db import transaction
+
+        from ..features.annotate import annotate
+
+        inserted = []
+
+        def insert() -> None:
+            super(Artifact, self).save(*args, **kwargs)
+            annotate(self, annotation)  # in the insert's transaction: record and annotations together
+            inserted.append(True)
+
+        try:
+            if self._state.adding and self.__dict__.get("_local_path") is not None:
+                save_artifact(self, insert)
+                if not inserted:  # the same content was saved before: annotate that artifact, like LaminDB
+                    with transaction.atomic():
+                        if self.schema_id is None:
+                            type(self).all_objects.filter(pk=self.pk).update(schema=annotation.schema)
+                            self.schema_id = annotation.schema.pk
+                        annotate(self, annotation)
+            else:
+                with transaction.atomic():
+                    insert()
+        except BaseException:
+            self._annotation = annotation  # a retry annotates again
+            raise
+        return self
 
     @property
     def path(self) -> Path:
@@ -218,8 +268,17 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         return describe(self, return_str=return_str)
 
 
-def _validate_with_schema(function: str, data: Any, schema: Any) -> None:
-    """Validate `data` with `lamin_core.features.validation.<function>(data, schema)`."""
+def _read_backed(anndata: Any, path: Path) -> Any:
+    """An AnnData read lazily (h5ad: backed, so only obs and var are loaded) for validation."""
+    if not path.exists():
+        raise FileNotFoundError(f"no such file or folder: {path}")
+    if path.suffix == ".h5ad":
+        return anndata.read_h5ad(path, backed="r")
+    return anndata.read_zarr(path)
+
+
+def _validate_with_schema(function: str, data: Any, schema: Any) -> Any:
+    """Validate `data` with `lamin_core.features.validation.<function>(data, schema)`; its result."""
     from .schema import Schema
 
     if not isinstance(schema, Schema):
@@ -235,7 +294,7 @@ def _validate_with_schema(function: str, data: Any, schema: Any) -> None:
         raise NotImplementedError(
             f"validation of {type(data).__name__} objects by a schema is not supported yet"
         )
-    validate(data, schema)
+    return validate(data, schema)
 
 
 class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
@@ -314,21 +373,6 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
     def stem_uid(self) -> str:
         """The 16-character uid stem all versions share."""
         return self.uid[:16]
-
-
-class Link(BaseRecord):
-    """A row of a link table: who created it, when, in which run."""
-
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        "lamin_core.User", models.PROTECT, default=current_user_id, related_name="+", editable=False
-    )
-    run = models.ForeignKey(
-        "lamin_core.Run", models.PROTECT, null=True, default=current_run_id, related_name="+"
-    )
-
-    class Meta:
-        abstract = True
 
 
 class ArtifactULabel(Link):

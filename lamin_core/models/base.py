@@ -177,3 +177,18 @@ class IsVersioned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Link(BaseRecord):
+    """A row of a link table: who created it, when, in which run."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "lamin_core.User", models.PROTECT, default=current_user_id, related_name="+", editable=False
+    )
+    run = models.ForeignKey(
+        "lamin_core.Run", models.PROTECT, null=True, default=current_run_id, related_name="+"
+    )
+
+    class Meta:
+        abstract = True

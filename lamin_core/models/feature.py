@@ -32,7 +32,7 @@ class Feature(Record, TracksRun, TracksUpdates):
     uid = models.CharField(max_length=12, unique=True, default=uid12, editable=False)
     name = models.CharField(max_length=150, unique=True)
     dtype = models.CharField(max_length=255, null=True, default=None, db_index=True)
-    is_type = models.BooleanField(null=True, default=False, db_index=True)
+    is_type = models.BooleanField(null=True, default=None, db_index=True)  # None, as in LaminDB 1.5
     unit = models.CharField(max_length=30, null=True, default=None, db_index=True)
     description = models.TextField(null=True, default=None)
     array_rank = models.SmallIntegerField(default=0, db_index=True)

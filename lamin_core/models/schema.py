@@ -10,7 +10,7 @@ from .._logger import logger
 from ..errors import ValidationError
 from ..hashing import hash_set, hash_string
 from ._defaults import uid16
-from .base import Record, TracksRun, check_init_kwargs
+from .base import Link, Record, TracksRun, check_init_kwargs
 
 # the built-in schemas get reserved uids (LaminDB's KNOWN_SCHEMAS)
 KNOWN_SCHEMAS = {
@@ -32,6 +32,7 @@ _HASH_CODE = {
 }
 _SCHEMA_ARGS = (
     "features",
+    "slots",
     "name",
     "description",
     "itype",
@@ -59,7 +60,10 @@ def _itype_str(itype: Any) -> str | None:
     if isinstance(itype, type) and issubclass(itype, models.Model):
         return registry_name(itype)
     if isinstance(itype, DeferredAttribute):
-        return f"{registry_name(itype.field.model)}.{itype.field.name}"
+        model, field = itype.field.model, itype.field.name
+        if registry_name(model) == "Feature" and field == "name":
+            return "Feature"  # features are identified by name: `Feature.name` is `Feature`, like LaminDB
+        return f"{registry_name(model)}.{field}"
     raise ValidationError(f"itype must be a registry, a registry field or a string, got {itype!r}")
 
 
@@ -83,6 +87,38 @@ def _itype_registry(itype: str) -> type[models.Model]:
     if len(parts) >= 2 and parts[1][:1].isupper():
         return apps.get_model(parts[0], parts[1])
     return apps.get_model("lamin_core", parts[0])
+
+
+def composite_hash(slots: dict[str, Schema]) -> str:
+    """LaminDB's hash of a composite schema: the hash of its components' sorted hashes."""
+    return hash_string(":".join(sorted(component.hash for component in slots.values())))
+
+
+def _check_slots(slots: Any) -> dict[str, Schema]:
+    """`{slot name: saved Schema}` or a ValidationError saying what is wrong."""
+    if not isinstance(slots, dict) or not slots:
+        raise ValidationError(
+            "slots must be a non-empty dict of slot name -> Schema, e.g. {'obs': obs_schema, 'var.T': genes}"
+        )
+    for slot, component in slots.items():
+        if not isinstance(slot, str) or not slot:
+            raise ValidationError(f"slot names must be non-empty strings, got {slot!r}")
+        if not isinstance(component, Schema):
+            raise ValidationError(f"slot {slot!r} must be a Schema, got {type(component).__name__}")
+        if component._state.adding or component.pk is None:
+            raise ValidationError(f"save the schema of slot {slot!r} before building a composite schema")
+        if component.itype == "Composite":
+            raise ValidationError(f"slot {slot!r}: a composite schema cannot be a component")
+    return dict(slots)
+
+
+def itype_registry_field(itype: str) -> tuple[type[models.Model], str]:
+    """(registry, field) of an itype: `bionty.Gene.ensembl_gene_id` -> (Gene, "ensembl_gene_id");
+    without a field, the registry's name field (`Feature` -> (Feature, "name"))."""
+    registry = _itype_registry(itype)
+    parts = itype.split(".")
+    rest = parts[2:] if len(parts) >= 2 and parts[1][:1].isupper() else parts[1:]
+    return registry, rest[0] if rest else getattr(registry, "_name_field", "name")
 
 
 def schema_hash(
@@ -139,9 +175,13 @@ class Schema(Record, TracksRun):
     validated_by = models.ForeignKey(
         "lamin_core.Feature", models.PROTECT, null=True, default=None, related_name="validated_schemas"
     )
-    composite = models.ForeignKey("self", models.PROTECT, null=True, default=None, related_name="components")
+    # the legacy pointer of a component to its composite (unused, as in LaminDB 1.5: see `components`)
+    composite = models.ForeignKey("self", models.PROTECT, null=True, default=None, related_name="+")
     features = models.ManyToManyField(
         "lamin_core.Feature", through="lamin_core.SchemaFeature", related_name="schemas"
+    )
+    components = models.ManyToManyField(
+        "self", through="lamin_core.SchemaComponent", symmetrical=False, related_name="composites"
     )
 
     _name_field = "name"
@@ -150,8 +190,10 @@ class Schema(Record, TracksRun):
 
     def __init__(self, *args, **kwargs):
         """`Schema(features=[...], name=None, itype=None, otype=None, dtype=None, minimal_set=True,
-        ordered_set=False, maximal_set=False, coerce_dtype=False)`. A schema with the same hash (same
-        features and options) that exists already is returned, like LaminDB.
+        ordered_set=False, maximal_set=False, coerce_dtype=False)`, or a composite schema
+        `Schema(slots={"obs": obs_schema, "var.T": gene_schema}, otype="AnnData", name=...)`. A schema with
+        the same hash (same features and options; for a composite, the same components) that exists
+        already is returned, like LaminDB.
         """
         if len(args) == len(self._meta.concrete_fields):  # a row loaded from the database
             super().__init__(*args, **kwargs)
@@ -160,13 +202,16 @@ class Schema(Record, TracksRun):
             raise TypeError("Schema() takes one positional argument, the features")
         if args:
             kwargs["features"] = args[0]
+        if "components" in kwargs and "slots" not in kwargs:
+            logger.warning("`components` as a keyword argument is deprecated, please use `slots` instead")
+            kwargs["slots"] = kwargs.pop("components")
         unknown = {k: v for k, v in kwargs.items() if k not in _SCHEMA_ARGS}
         if unknown:
             check_init_kwargs(Schema, unknown)
             raise TypeError(
                 f"Schema() does not take {', '.join(map(repr, unknown))}; valid: {', '.join(_SCHEMA_ARGS)}"
             )
-        fields, features, flexible, coerce_dtype = self._compute(**kwargs)
+        fields, features, flexible, coerce_dtype, slots = self._compute(**kwargs)
         existing = Schema.objects.filter(hash=fields["hash"]).order_by("id").first()
         if existing is not None:
             logger.info(f"returning existing schema with same hash: {existing}")
@@ -177,14 +222,17 @@ class Schema(Record, TracksRun):
                 if key in kwargs and getattr(self, key) != fields[key]:
                     setattr(self, key, fields[key])  # kept on save(), like LaminDB
             self._features = None
+            self._slots = None
             return
         super().__init__(uid=KNOWN_SCHEMAS.get(fields["hash"]) or uid16(), **fields)
         self._aux = {"af": {**({"0": True} if coerce_dtype else {}), "2": flexible}}
         self._features = features
+        self._slots = slots
 
     @staticmethod
     def _compute(
         features: Any = None,
+        slots: Any = None,
         name: str | None = None,
         description: str | None = None,
         itype: Any = None,
@@ -198,10 +246,19 @@ class Schema(Record, TracksRun):
         n: int | None = None,
         is_type: bool = False,
         type: Schema | None = None,
-    ) -> tuple[dict[str, Any], list, bool, bool]:
-        """(field values incl. hash, features, flexible, coerce_dtype) from the constructor's arguments."""
+    ) -> tuple[dict[str, Any], list, bool, bool, dict[str, Schema] | None]:
+        """(field values incl. hash, features, flexible, coerce_dtype, slots) from the constructor's
+        arguments."""
         from ..features.dtypes import registry_name
 
+        if slots is not None:
+            slots = _check_slots(slots)
+            if features:
+                raise ValidationError("a composite schema takes slots, not features")
+            if itype not in (None, "Composite"):
+                raise ValidationError(f"a composite schema has itype 'Composite', not {itype!r}")
+            if otype is None:
+                raise ValidationError("pass otype (e.g. otype='AnnData') for a composite schema")
         if features is None:
             features = []
         elif isinstance(features, models.Model) or not hasattr(features, "__iter__"):
@@ -246,6 +303,8 @@ class Schema(Record, TracksRun):
             dtype = getattr(dtype, "__name__", str(dtype))
         if flexible is None:
             flexible = n < 0
+        if slots is not None:
+            itype = "Composite"  # set after the dtype default, as in LaminDB (composites get dtype 'num')
         fields = {
             "name": name,
             "description": description,
@@ -259,22 +318,27 @@ class Schema(Record, TracksRun):
             "is_type": is_type,
             "type": type,
         }
-        fields["hash"] = schema_hash(
-            dtype=dtype,
-            itype=itype,
-            minimal_set=minimal_set,
-            ordered_set=ordered_set,
-            maximal_set=maximal_set,
-            flexible=flexible,
-            coerce_dtype=coerce_dtype,
-            n=n,
-            feature_uids=[f.uid for f in features],
-        )
-        return fields, features, flexible, coerce_dtype
+        if slots is not None:
+            fields["hash"] = composite_hash(slots)
+        else:
+            fields["hash"] = schema_hash(
+                dtype=dtype,
+                itype=itype,
+                minimal_set=minimal_set,
+                ordered_set=ordered_set,
+                maximal_set=maximal_set,
+                flexible=flexible,
+                coerce_dtype=coerce_dtype,
+                n=n,
+                feature_uids=[f.uid for f in features],
+            )
+        return fields, features, flexible, coerce_dtype, slots
 
     def save(self, *args, **kwargs) -> Schema:
-        """Save the schema and link its features; an existing one with the same hash is returned instead."""
+        """Save the schema and link its features (or, for a composite, its slots' schemas); an existing one
+        with the same hash is returned instead."""
         features = getattr(self, "_features", None)
+        slots = getattr(self, "_slots", None)
         if self._state.adding:
             existing = Schema.objects.filter(hash=self.hash).order_by("id").first() if self.hash else None
             if existing is not None:
@@ -283,7 +347,10 @@ class Schema(Record, TracksRun):
                 logger.info(f"returning existing schema with same hash: {existing}")
                 load_from(self, existing)
                 self._features = None
+                self._slots = None
                 return self
+        elif self.itype == "Composite":
+            self.hash = composite_hash(slots if slots is not None else self.slots)
         else:
             # options may have changed since the schema was saved: keep the hash in step
             members = features if features is not None else list(self.members)
@@ -305,8 +372,25 @@ class Schema(Record, TracksRun):
                 link.objects.bulk_create(
                     [link(**{"schema_id": self.pk, field: f.pk}) for f in features], ignore_conflicts=True
                 )
+            if slots:
+                SchemaComponent.objects.bulk_create(
+                    [
+                        SchemaComponent(composite_id=self.pk, component_id=component.pk, slot=slot)
+                        for slot, component in slots.items()
+                    ],
+                    ignore_conflicts=True,
+                )
         self._features = None
+        self._slots = None
         return self
+
+    @property
+    def slots(self) -> dict[str, Schema]:
+        """The component schemas of a composite schema by slot (`{"obs": ..., "var.T": ...}`); else `{}`."""
+        if self._state.adding:
+            return dict(getattr(self, "_slots", None) or {})
+        links = SchemaComponent.objects.filter(composite_id=self.pk).select_related("component")
+        return {link.slot: link.component for link in links.order_by("id")}
 
     @property
     def members(self):
@@ -365,6 +449,16 @@ class Schema(Record, TracksRun):
             f"├── .ordered_set = {self.ordered_set}",
             f"├── .maximal_set = {self.maximal_set}",
         ]
+        if self.itype == "Composite":
+            slots = list(self.slots.items())
+            for i, (slot, component) in enumerate(slots):
+                branch = "└──" if i == len(slots) - 1 else "├──"
+                lines.append(f"{branch} {slot}: {component.itype} • {component.n} ({component.uid})")
+            text = "\n".join(lines)
+            if return_str:
+                return text
+            print(text)
+            return None
         members = list(self.members)
         lines.append(f"└── {self.itype} • {len(members)}")
         if members:
@@ -392,3 +486,17 @@ class SchemaFeature(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["schema", "feature"], name="uniq_schemafeature")]
+
+
+class SchemaComponent(Link):
+    """A composite schema's component in a slot (`obs`, `var.T`, ...), as LaminDB 1.5's SchemaComponent."""
+
+    composite = models.ForeignKey(Schema, models.CASCADE, related_name="links_composite")
+    component = models.ForeignKey(Schema, models.PROTECT, related_name="links_component")
+    slot = models.CharField(max_length=255, null=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["composite", "component"], name="uniq_schemacomponent"),
+            models.UniqueConstraint(fields=["composite", "slot"], name="uniq_schemacomponent_slot"),
+        ]

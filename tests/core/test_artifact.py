@@ -9,26 +9,7 @@ from pathlib import Path
 
 import pytest
 
-
-@pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cleanup(ln):
-    """Delete what this module saves (records and stored data): later modules see the instance as before."""
-    last = {
-        model: model.all_objects.order_by("-id").values_list("id", flat=True).first() or 0
-        for model in (ln.Collection, ln.Artifact)
-    }
-    yield
-    for collection in ln.Collection.all_objects.filter(id__gt=last[ln.Collection]).order_by("-id"):
-        collection.delete(permanent=True)
-    for artifact in ln.Artifact.all_objects.filter(id__gt=last[ln.Artifact]).order_by("-id"):
-        artifact.delete(permanent=True, storage=True)
+pytestmark = pytest.mark.usefixtures("delete_new_artifacts")
 
 
 @pytest.fixture

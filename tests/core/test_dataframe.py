@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from django.db import transaction
-
-
-@pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
 
 
 def test_arrow_and_row_paths_give_the_same_frame(ln):

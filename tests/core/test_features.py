@@ -24,13 +24,6 @@ _counter = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
-@pytest.fixture(scope="module")
 def data(ln):
     """The guide's features and labels plus a few more, rolled back after this module."""
     with transaction.atomic():

@@ -10,13 +10,6 @@ from django.db import transaction
 
 
 @pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
-@pytest.fixture(scope="module")
 def data(ln):
     """Guide-like records, created in a transaction that is rolled back after this module."""
     from django.db.models import Model

@@ -9,13 +9,6 @@ from conftest import TEST_DB
 
 
 @pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
-@pytest.fixture(scope="module")
 def labels(ln):
     names = ["DMSO", "IFNG", "Experiment 1", "Experiment 2"]
     return [ln.ULabel(name=name).save() or ln.ULabel.get(name=name) for name in names]

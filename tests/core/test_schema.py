@@ -14,13 +14,6 @@ from django.db import transaction
 
 
 @pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
-@pytest.fixture(scope="module")
 def data(ln):
     with transaction.atomic():
         features = {
