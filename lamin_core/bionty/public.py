@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from ..search_index import Vocabulary
     from ._lookup import Lookup
-    from ._ranking import Vocabulary
     from .models import BioRecord, Organism, Source
 
 
@@ -50,7 +50,7 @@ class Terms:
     def vocabulary(self) -> Vocabulary:
         """Search indexes over names and synonyms (built on first search)."""
         if self._vocabulary is None:
-            from ._ranking import Vocabulary
+            from ..search_index import Vocabulary
 
             self._vocabulary = Vocabulary(self.frame.index.tolist(), self.names, self.synonyms)
         return self._vocabulary

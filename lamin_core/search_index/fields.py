@@ -1,0 +1,95 @@
+"""Which fields a registry searches by default, and the role each field plays in the ranking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.db import models
+
+# roles, strongest first: an exact name or identifier outranks an exact synonym; free text (descriptions)
+# only ever matches as whole tokens, substrings or fuzzily
+NAME, ID, SYNONYM, TEXT = range(4)
+
+_ROLES = {
+    "key": NAME,
+    "name": NAME,
+    "symbol": NAME,
+    "handle": NAME,
+    "root": NAME,
+    "ontology_id": ID,
+    "ensembl_gene_id": ID,
+    "uniprotkb_id": ID,
+    "synonyms": SYNONYM,
+    "abbr": SYNONYM,
+    "scientific_name": SYNONYM,
+    "gene_symbol": SYNONYM,
+    "description": TEXT,
+}
+# keys are paths: their values are long and unique, a compact ("no spaces") document would double the
+# index for little gain
+_NO_COMPACT = {"key", "root", "description"}
+
+# default fields, in order; ontology registries (bionty, with synonyms) leave out their long definitions
+_CORE_DEFAULTS = ("key", "name", "handle", "root", "synonyms", "description")
+_ONTOLOGY_DEFAULTS = (
+    "name",
+    "symbol",
+    "synonyms",
+    "ontology_id",
+    "ensembl_gene_id",
+    "uniprotkb_id",
+    "abbr",
+    "scientific_name",
+)
+
+
+@dataclass(frozen=True)
+class SearchField:
+    """A searched field: its name, ranking role and whether the index keeps a compact document of it."""
+
+    name: str
+    role: int
+    compact: bool
+
+
+def _concrete_text_fields(model: type[models.Model]) -> list[str]:
+    from django.db import models as m
+
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, m.CharField | m.TextField) and not f.is_relation
+    ]
+
+
+def default_fields(model: type[models.Model]) -> list[str]:
+    """The human-readable fields searched by default (never uid or hash)."""
+    explicit = getattr(model, "_search_fields", None)
+    if explicit is not None:
+        return list(explicit)
+    names = set(_concrete_text_fields(model))
+    ontology = model._meta.app_label == "bionty" and "synonyms" in names
+    order = _ONTOLOGY_DEFAULTS if ontology else _CORE_DEFAULTS
+    if model._meta.app_label == "bionty" and not ontology:
+        order = ("name", "description")
+    return [name for name in order if name in names]
+
+
+def field_specs(model: type[models.Model], names: list[str]) -> list[SearchField]:
+    """Roles of `names` on `model` (a field asked for explicitly, e.g. `uid`, ranks like a name)."""
+    specs = []
+    for name in names:
+        model._meta.get_field(name)  # raises FieldDoesNotExist for typos
+        role = _ROLES.get(name, NAME)
+        specs.append(SearchField(name, role, compact=role != TEXT and name not in _NO_COMPACT))
+    return specs
+
+
+def primary_field(model: type[models.Model], names: list[str]) -> str | None:
+    """The field whose length breaks ties (the record's name, key or symbol)."""
+    for name in ("key", "name", "symbol", "handle", "root"):
+        if name in names:
+            return name
+    return names[0] if names else None
