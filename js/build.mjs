@@ -1,5 +1,8 @@
 // Bundles each widget front end (js/src/widgets/<name>.ts) into lamin_widgets/static/<name>.js (ESM,
-// minified) for anywidget's `_esm`. `--watch` rebuilds on save (dev mode).
+// minified) for anywidget's `_esm`, and the JupyterLab extension's entry (js/src/labextension/index.ts)
+// into js/lib/labextension.js with JupyterLab's packages left as imports: JupyterLab's builder
+// (`jupyter-builder build .`) turns that into the federated extension in lamin_widgets/labextension/.
+// `--watch` rebuilds on save (dev mode).
 import * as esbuild from "esbuild";
 import { readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -25,13 +28,26 @@ const options = {
   logLevel: "warning",
 };
 
+const labextension = {
+  entryPoints: [join(here, "src", "labextension", "index.ts")],
+  outfile: join(here, "lib", "labextension.js"),
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  legalComments: "none",
+  logLevel: "warning",
+  external: ["@jupyterlab/*", "@lumino/*"],
+};
+
 mkdirSync(outdir, { recursive: true });
 if (process.argv.includes("--watch")) {
   const context = await esbuild.context(options);
   await context.watch();
+  await (await esbuild.context(labextension)).watch();
   console.log(`watching js/src -> ${outdir}`);
 } else {
   const result = await esbuild.build(options);
+  await esbuild.build(labextension);
   const sizes = Object.entries(result.metafile.outputs).map(([file, out]) => `${file.split("/").pop()} ${(out.bytes / 1024).toFixed(1)} KB`);
   // the stamp make checks; its presence means every module was built
   writeFileSync(join(outdir, ".built"), sizes.join("\n") + "\n");

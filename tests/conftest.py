@@ -100,3 +100,12 @@ def delete_new_artifacts(ln):
         collection.delete(permanent=True)
     for artifact in ln.Artifact.all_objects.filter(id__gt=last[ln.Artifact]).order_by("-id"):
         artifact.delete(permanent=True, storage=True)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory):
+    """JupyterLab from the built wheel on the guide's small instance, with Chromium (tests/e2e)."""
+    sys.path.insert(0, str(Path(__file__).parent / "e2e"))
+    from lab_harness import lab_fixture
+
+    yield from lab_fixture(tmp_path_factory)

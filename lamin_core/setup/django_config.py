@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import InstanceSwitchError
 from .settings import InstanceSettings
@@ -19,8 +19,23 @@ def configured_instance() -> InstanceSettings | None:
     return _active
 
 
-def database_config(instance: InstanceSettings) -> dict:
-    """Django's DATABASES['default'] for an instance (SQLite in WAL mode, or PostgreSQL)."""
+def database_config(instance: InstanceSettings, *, read_only: bool = False) -> dict:
+    """Django's DATABASES['default'] for an instance (SQLite in WAL mode, or PostgreSQL).
+
+    `read_only` (the Jupyter server extension): SQLite opened as a `mode=ro` URI (a missing file is an
+    error, never created), PostgreSQL sessions with `default_transaction_read_only`.
+    """
+    if instance.is_sqlite and read_only:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            # Django opens SQLite with uri=True
+            "NAME": f"file:{quote(str(instance.sqlite_path))}?mode=ro",
+            "OPTIONS": {"timeout": 30, "init_command": "PRAGMA foreign_keys=ON;"},
+        }
+    if read_only:
+        config = postgres_config(instance.db)
+        config["OPTIONS"]["options"] = "-c default_transaction_read_only=on"
+        return config
     if instance.is_sqlite:
         return {
             "ENGINE": "django.db.backends.sqlite3",
@@ -64,7 +79,7 @@ def installed_apps(instance: InstanceSettings) -> list[str]:
     return apps
 
 
-def setup_django(instance: InstanceSettings) -> None:
+def setup_django(instance: InstanceSettings, *, read_only: bool = False) -> None:
     """Configure Django for `instance` once per process; refuse to switch to another one."""
     global _active
     with _lock:
@@ -82,7 +97,7 @@ def setup_django(instance: InstanceSettings) -> None:
         os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         dj_settings.configure(
             INSTALLED_APPS=installed_apps(instance),
-            DATABASES={"default": database_config(instance)},
+            DATABASES={"default": database_config(instance, read_only=read_only)},
             USE_TZ=True,
             TIME_ZONE="UTC",
             DEFAULT_AUTO_FIELD="django.db.models.AutoField",

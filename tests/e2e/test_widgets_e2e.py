@@ -7,12 +7,10 @@ runs a cell that reads the widget's state back in Python and compares it with th
 from __future__ import annotations
 
 import pytest
-from lab_harness import lab_fixture, shot
+from lab_harness import shot
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
-
-lab = pytest.fixture(scope="module")(lab_fixture)
 
 SETUP = "import json, lamin_core as ln, lamin_widgets as lw\n"
 

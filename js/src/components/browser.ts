@@ -259,19 +259,26 @@ export function registryBrowser(client: RpcClient, store: Store) {
     }
   }
 
+  // a new query starts on page 1 (the widget's Python side does the same; a memory store needs it here)
+  const firstPage = () => {
+    if (store.get("page") !== 0) store.set({ page: 0 });
+  };
   const offs = [
     store.on("registry", () => loadRegistry()),
     store.on("filters", () => {
       showFilterCount();
+      firstPage();
       loadCount();
       loadPage();
     }),
     store.on("search", () => {
       if (search.value !== store.get("search")) search.value = store.get("search");
+      firstPage();
       loadCount();
       loadPage();
     }),
     store.on("order", () => {
+      firstPage();
       loadCount();
       loadPage();
     }),

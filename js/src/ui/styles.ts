@@ -71,6 +71,16 @@ const CSS = `
 .lw-view .lw-tablewrap { max-height: 220px; }
 .lw-view .lw-regname { color: var(--lw-accent); cursor: pointer; background: none; border: none; padding: 0;
   font-weight: 600; text-decoration: underline; min-height: 0; }
+.lw-sidebar { padding: 8px; min-height: 100%; }
+.lw-sidebar .lw-instance { display: grid; grid-template-columns: max-content 1fr; gap: 1px 8px; margin: 0; }
+.lw-sidebar .lw-instance dt { color: var(--lw-fg2); }
+.lw-sidebar .lw-instance dd { margin: 0; overflow-wrap: anywhere; }
+.lw-sidebar .lw-registries { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px;
+  max-height: 132px; overflow: auto; }
+.lw-sidebar .lw-registries li { display: inline-flex; gap: 4px; align-items: center; border: 1px solid var(--lw-border);
+  border-radius: 10px; padding: 0 6px; }
+.lw-sidebar .lw-regname { color: var(--lw-accent); background: none; border: none; padding: 0; min-height: 0; }
+.lw-sidebar .lw-regname[aria-pressed=true] { font-weight: 700; }
 `;
 
 export function ensureStyles(root: Document = document): void {

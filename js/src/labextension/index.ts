@@ -1,0 +1,145 @@
+// JupyterLab 4 extension: the "Lamin" left-sidebar panel over the server extension's REST API
+// (/lamin/api/), with commands in the palette and a settings schema (js/schema/plugin.json).
+import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { ICommandPalette } from "@jupyterlab/apputils";
+import { PageConfig, URLExt } from "@jupyterlab/coreutils";
+import { ISettingRegistry } from "@jupyterlab/settingregistry";
+import { LabIcon } from "@jupyterlab/ui-components";
+import { Widget } from "@lumino/widgets";
+import { sidebarPanel, type InstanceInfo } from "../components/sidebar";
+import { RpcClient } from "../rpc/client";
+import { restTransport } from "../rpc/rest";
+import { RpcError } from "../rpc/types";
+import { ensureStyles } from "../ui/styles";
+
+const PLUGIN_ID = "lamin-widgets:plugin";
+const CATEGORY = "Lamin";
+const COMMANDS = {
+  open: "lamin:open",
+  refresh: "lamin:refresh",
+  insert: "lamin:insert-code",
+  insertRun: "lamin:insert-and-run",
+};
+
+const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16" height="16">
+<g class="jp-icon3" fill="#616161"><path d="M4 3h3v15h10v3H4z"/><circle cx="17" cy="8" r="4"/></g></svg>`;
+export const laminIcon = new LabIcon({ name: "lamin-widgets:lamin", svgstr: ICON_SVG });
+
+function headers(): Record<string, string> {
+  const token = PageConfig.getToken();
+  return token ? { Authorization: `token ${token}` } : {};
+}
+
+async function fetchInstance(base: string): Promise<InstanceInfo> {
+  const response = await fetch(`${base}/instance`, { headers: headers(), credentials: "same-origin" });
+  let body: any;
+  try {
+    body = await response.json();
+  } catch {
+    throw new RpcError({ type: "http", message: `the lamin server extension did not answer (HTTP ${response.status}); is it enabled?` });
+  }
+  if (!body.ok) throw new RpcError(body.error ?? { type: "http", message: `HTTP ${response.status}` });
+  return body.result;
+}
+
+/** Code below the active cell of the current notebook (a cell of its own), optionally run. */
+async function insertIntoNotebook(app: JupyterFrontEnd, code: string, run: boolean): Promise<string | null> {
+  const panel: any = app.shell.currentWidget;
+  const notebook = panel?.content;
+  if (!notebook || !notebook.model || typeof notebook.activeCellIndex !== "number" || !panel.sessionContext) {
+    return "open a notebook first: the code goes below its active cell";
+  }
+  const index = notebook.activeCellIndex + 1;
+  notebook.model.sharedModel.insertCell(index, { cell_type: "code", source: code });
+  notebook.activeCellIndex = index;
+  app.shell.activateById(panel.id);
+  if (run) await app.commands.execute("notebook:run-cell");
+  return null;
+}
+
+class SidebarWidget extends Widget {
+  constructor(private onShow: () => void) {
+    super();
+  }
+
+  protected onAfterShow(): void {
+    this.onShow();
+  }
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: "A lamin registry browser in the left sidebar",
+  autoStart: true,
+  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry],
+  activate: async (
+    app: JupyterFrontEnd,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    registry: ISettingRegistry | null,
+  ) => {
+    ensureStyles();
+    const base = URLExt.join(PageConfig.getBaseUrl(), "lamin/api");
+    let settings = { pageSize: 20, registry: "Artifact", importLine: true };
+    let loadedSettings: ISettingRegistry.ISettings | null = null;
+    if (registry) {
+      try {
+        loadedSettings = await registry.load(PLUGIN_ID);
+        settings = { ...settings, ...(loadedSettings.composite as any) };
+      } catch (error) {
+        console.warn("lamin-widgets: settings not loaded", error);
+      }
+    }
+    const client = new RpcClient(restTransport({ baseUrl: base, headers: headers() }));
+    const sidebar = sidebarPanel({
+      client,
+      instance: () => fetchInstance(base),
+      insert: (code, run) => insertIntoNotebook(app, code, run),
+      pageSize: settings.pageSize,
+      registry: settings.registry,
+      importLine: settings.importLine,
+    });
+    // the first load waits until the panel is shown (no requests for a closed panel)
+    let loaded = false;
+    const load = () => {
+      if (!loaded) {
+        loaded = true;
+        sidebar.refresh();
+      }
+    };
+    loadedSettings?.changed.connect((changed) => sidebar.configure(changed.composite as any));
+    const widget = new SidebarWidget(load);
+    widget.id = "lamin-sidebar";
+    widget.title.icon = laminIcon;
+    widget.title.caption = "Lamin";
+    widget.addClass("lamin-widget");
+    widget.addClass("lamin-sidebar");
+    widget.node.style.overflow = "auto";
+    widget.node.append(sidebar.el);
+    app.shell.add(widget, "left", { rank: 600 });
+    restorer?.add(widget, "lamin-sidebar");
+    app.restored.then(() => widget.isVisible && load());
+
+    app.commands.addCommand(COMMANDS.open, {
+      label: "Open the Lamin Panel",
+      icon: laminIcon,
+      execute: () => {
+        app.shell.activateById(widget.id);
+        load();
+      },
+    });
+    app.commands.addCommand(COMMANDS.refresh, {
+      label: "Refresh the Lamin Panel",
+      execute: () => {
+        loaded = true;
+        return sidebar.refresh();
+      },
+    });
+    app.commands.addCommand(COMMANDS.insert, { label: "Insert Lamin Code Below the Active Cell", execute: () => sidebar.insert(false) });
+    app.commands.addCommand(COMMANDS.insertRun, { label: "Insert and Run Lamin Code", execute: () => sidebar.insert(true) });
+    for (const command of Object.values(COMMANDS)) palette?.addItem({ command, category: CATEGORY });
+    document.body.dataset.laminSidebar = "activated";
+  },
+};
+
+export default plugin;

@@ -1,0 +1,129 @@
+// @vitest-environment happy-dom
+import { describe, expect, it, vi } from "vitest";
+import { sidebarPanel } from "../src/components/sidebar";
+import { RpcClient } from "../src/rpc/client";
+import { restTransport } from "../src/rpc/rest";
+import { RpcError } from "../src/rpc/types";
+import { flush, ipc } from "./fake";
+
+const SCHEMA = {
+  registry: "Artifact",
+  code_name: "ln.Artifact",
+  label_field: "key",
+  columns: ["key", "size"],
+  lookup_labels: { exact: "=" },
+  fields: [{ path: "key", kind: "text", lookups: ["exact"], is_feature: false, to_many: false, target: null, target_field: null, dtype: "CharField" }],
+  relations: [],
+  features: [],
+};
+const ROWS = [
+  { id: 1, key: "images/my_image.jpg", size: 29358 },
+  { id: 2, key: "raw/my_fastq.fastq.gz", size: 20 },
+  { id: 3, key: "iris.parquet", size: 5131 },
+];
+
+const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+/** The server extension over a mocked fetch: POST {base}/rpc/{method} with {"params"}. */
+function fakeServer() {
+  const handlers: Record<string, (p: any) => { result: any; buffers?: Uint8Array[] }> = {
+    list_registries: () => ({ result: { registries: [{ name: "Artifact", module: "core", count: 3 }, { name: "ULabel", module: "core", count: 4 }] } }),
+    schema: () => ({ result: SCHEMA }),
+    count: (p) => ({ result: { count: p.search ? 1 : ROWS.length } }),
+    codegen: (p) => ({ result: { code: `ln.${p.registry}${p.search ? `.search('${p.search}', limit=1000)` : ".filter()"}` } }),
+    page: (p) => {
+      const rows = (p.search ? ROWS.filter((r) => r.key.includes(p.search)) : ROWS).slice(p.offset, p.offset + p.limit);
+      return {
+        result: { ms: 1, offset: p.offset, limit: p.limit },
+        buffers: [ipc({ id: rows.map((r) => r.id), key: rows.map((r) => r.key), size: rows.map((r) => r.size) })],
+      };
+    },
+  };
+  const calls: Array<{ method: string; params: any }> = [];
+  const fetch = vi.fn(async (url: string, init: any) => {
+    const method = url.split("/rpc/")[1];
+    const { params } = JSON.parse(init.body);
+    calls.push({ method, params });
+    const reply = handlers[method](params);
+    const body = { ok: true, result: reply.result, buffers: (reply.buffers ?? []).map(base64) };
+    return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
+  });
+  return { calls, client: new RpcClient(restTransport({ baseUrl: "/lamin/api", fetch: fetch as any })) };
+}
+
+const INSTANCE = { name: "storage", slug: "testuser1/storage", storage: "/data/storage", database: "sqlite:///x.db", modules: [] };
+
+describe("sidebar panel", () => {
+  it("shows the instance, registries with counts and a page of the browser over REST", async () => {
+    const server = fakeServer();
+    const panel = sidebarPanel({ client: server.client, instance: async () => INSTANCE, insert: async () => null, pageSize: 2 });
+    await panel.refresh();
+    await flush();
+    const el = panel.el;
+    expect(el.querySelector(".lw-instance-name")!.textContent).toBe("testuser1/storage");
+    const counts = [...el.querySelectorAll(".lw-registries li")].map((li) => li.textContent);
+    expect(counts).toEqual(["Artifact3", "ULabel4"]);
+    expect([...el.querySelectorAll("tbody tr[data-id]")].map((tr) => tr.getAttribute("data-id"))).toEqual(["1", "2"]);
+    expect(el.querySelector(".lw-total")!.textContent).toBe("3 records");
+    (el.querySelector(".lw-next") as HTMLButtonElement).click();
+    await flush();
+    expect(server.calls.filter((c) => c.method === "page").at(-1)!.params.offset).toBe(2);
+    // a search starts again on page 1
+    const search = el.querySelector(".lw-search") as HTMLInputElement;
+    search.value = "iris";
+    search.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    await flush();
+    expect(server.calls.filter((c) => c.method === "page").at(-1)!.params).toMatchObject({ search: "iris", offset: 0 });
+    expect(el.querySelector(".lw-total")!.textContent).toBe("1 record");
+  });
+
+  it("inserts the browser's query as code, with the import line", async () => {
+    const server = fakeServer();
+    const insert = vi.fn(async () => null);
+    const panel = sidebarPanel({ client: server.client, instance: async () => INSTANCE, insert });
+    await panel.refresh();
+    await flush();
+    (panel.el.querySelector("li[data-registry=ULabel] button") as HTMLButtonElement).click();
+    await flush();
+    (panel.el.querySelector(".lw-insert-run") as HTMLButtonElement).click();
+    await flush();
+    expect(insert).toHaveBeenCalledWith("import lamin_core as ln\n\nln.ULabel.filter().df()", true);
+    expect(panel.el.querySelector(".lw-insert-notice")!.textContent).toBe("inserted and running");
+  });
+
+  it("says what to do when no instance is configured or the database is unreachable", async () => {
+    const server = fakeServer();
+    for (const type of ["no_instance", "database_unavailable"]) {
+      const panel = sidebarPanel({
+        client: server.client,
+        instance: async () => {
+          throw new RpcError({ type, message: `the ${type} message` });
+        },
+        insert: async () => null,
+      });
+      await panel.refresh();
+      const message = panel.el.querySelector(".lw-sidebar-message") as HTMLElement;
+      expect(message.hidden).toBe(false);
+      expect(message.dataset.type).toBe(type);
+      expect(message.textContent).toContain(`the ${type} message`);
+      expect(message.textContent).toContain("then refresh");
+      expect(panel.el.querySelector(".lw-browser")).toBeNull();
+    }
+    expect(server.calls).toEqual([]);
+  });
+});
+
+describe("sidebar settings", () => {
+  it("applies a new page size at once and the import setting to the next insert", async () => {
+    const server = fakeServer();
+    const insert = vi.fn(async () => null);
+    const panel = sidebarPanel({ client: server.client, instance: async () => INSTANCE, insert, pageSize: 2 });
+    await panel.refresh();
+    await flush();
+    panel.configure({ pageSize: 1, importLine: false });
+    await flush();
+    expect(panel.el.querySelectorAll("tbody tr[data-id]").length).toBe(1);
+    await panel.insert(false);
+    expect(insert).toHaveBeenCalledWith("ln.Artifact.filter().df()", false);
+  });
+});

@@ -1,0 +1,22 @@
+"""Jupyter server extension: the widgets' method table over REST under `/lamin/api/`, for the sidebar.
+
+Enabled by `etc/jupyter/jupyter_server_config.d/lamin_widgets.json` in the wheel. The instance is
+`c.LaminServer.instance`, else the environment variable `LAMIN_SERVER_INSTANCE`, else the current one;
+its database is opened read-only.
+"""
+
+from __future__ import annotations
+
+from .app import LaminServer, load
+
+
+def _jupyter_server_extension_points() -> list[dict]:
+    return [{"module": "lamin_widgets.server"}]
+
+
+def _load_jupyter_server_extension(serverapp) -> None:
+    load(serverapp)
+
+
+__version__ = "0.1.0"
+__all__ = ["LaminServer"]
