@@ -24,7 +24,7 @@ export PYTEST_FLAGS VENV
 .NOTPARALLEL:
 
 help:
-	@echo "make demo            run the guide's demo (docs/demo.py)"
+	@echo "make demo            the guide's demo instance and tour (docs/demo.py), then JupyterLab with widgets and sidebar"
 	@echo "make test            system deps, venv, lint, pytest on SQLite then on PostgreSQL"
 	@echo "make test-sqlite     pytest on SQLite only      (ARGS='tests/core -k name' to narrow)"
 	@echo "make test-postgres   pytest on a throwaway PostgreSQL server only"
@@ -93,6 +93,7 @@ screenshots: deps js venv
 
 demo: js venv
 	$(BIN)/python docs/demo.py
+	bash scripts/demo-lab.sh
 
 # import/init, search relevance and the registry workload at N = 1k..1M, LaminDB 2.12 side by side
 # (its venv made once by benchmarks/setup-peer.sh); regenerates benchmarks/RESULTS.md and scaling.png

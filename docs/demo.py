@@ -1,7 +1,8 @@
-"""An executed tour of the core API on a demo instance: what `make demo` runs until the widgets exist.
+"""The demo instance: the guide's records, a printed tour of the core API, and a notebook of widgets.
 
-The demo keeps its settings inside `demo-instance/` (LAMIN_HOME), so it never touches `~/.lamin`.
-Running it again reuses the instance (saving the same files returns the existing artifacts).
+`make demo` runs this, then starts JupyterLab on `demo-instance/` (scripts/demo-lab.sh). The settings stay
+inside `demo-instance/` (LAMIN_HOME), so `~/.lamin` is never touched. Running it again reuses the
+instance (saving the same files returns the existing artifacts).
 """
 
 from __future__ import annotations
@@ -36,32 +37,42 @@ def setup_instance() -> None:
 
 
 def write_guide_records() -> None:
-    """The guide's first cells: three files, labels, features and their values."""
+    """The guide's first cells: three files and the mini-immuno datasets with their features and labels."""
     os.chdir(DEMO)
     ln.track("Wc8F4siRSKMZ", path=Path(__file__))
     ln.Artifact(ln.core.datasets.file_jpg_paradisi05(), key="images/my_image.jpg").save()
     ln.Artifact(ln.core.datasets.file_fastq(), key="raw/my_fastq.fastq.gz").save()
-    iris = ln.Artifact.from_df(ln.core.datasets.df_iris(), key="iris.parquet").save()
-    for name in ("DMSO", "IFNG", "Experiment 1", "Experiment 2"):
-        ln.ULabel(name=name).save()
-    for name, dtype in [
-        ("perturbation", ln.ULabel),
-        ("temperature", float),
-        ("experiment", ln.ULabel),
-        ("study_note", str),
-        ("study_metadata", dict),
-    ]:
-        ln.Feature(name=name, dtype=dtype).save()
-    iris.features.add_values(
-        {
-            "perturbation": ["DMSO", "IFNG"],
-            "temperature": 21.6,
-            "experiment": "Experiment 1",
-            "study_note": "We had a great time performing this study and the results look compelling.",
-            "study_metadata": {"detail1": "123", "detail2": 1},
-        }
-    )
+    ln.Artifact.from_df(ln.core.datasets.df_iris(), key="iris.parquet").save()
+    ln.examples.ingest_mini_immuno_datasets()
     ln.finish()
+
+
+def write_widget_notebook() -> Path:
+    """A notebook with every widget, opened by `make demo`'s JupyterLab."""
+    import nbformat
+
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            "# lamin-widgets demo\nThe guide's instance; the Lamin sidebar is on the left."
+        ),
+        nbformat.v4.new_code_cell("import lamin_core as ln\nimport lamin_widgets as lw"),
+        nbformat.v4.new_code_cell('browser = lw.RegistryBrowser("Artifact")\nbrowser'),
+        nbformat.v4.new_code_cell("browser.selected"),
+        nbformat.v4.new_code_cell('fb = lw.FilterBuilder("Artifact")\nfb'),
+        nbformat.v4.new_code_cell("print(fb.code)\nfb.to_dataframe()"),
+        nbformat.v4.new_code_cell('box = lw.SearchBox("CellType")\nbox'),
+        nbformat.v4.new_code_cell("lw.LookupBox(ln.ULabel)"),
+        nbformat.v4.new_code_cell("lw.ViewPanel()"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
+    path = DEMO / "widgets-demo.ipynb"
+    nbformat.write(notebook, path)
+    return path
 
 
 def main() -> None:
@@ -72,6 +83,8 @@ def main() -> None:
     print(ln.Artifact.df())
     section("df(include=[...])")
     print(ln.Artifact.df(include=["created_by__name", "ulabels__name", "feature_sets__itype", "suffix"]))
+    section("df(include=[...]) with ontology labels")
+    print(ln.Artifact.df(include=["ulabels__name", "cell_types__name"]))
     section("filter(perturbation='DMSO').df(features=True)")
     print(ln.Artifact.filter(perturbation="DMSO").df(features=True))
     section("lookup, get, filter")
@@ -91,6 +104,7 @@ def main() -> None:
     ln.view()
     section("instance")
     print(ln.setup.info())
+    print(f"\nwidget notebook: {write_widget_notebook()}")
 
 
 if __name__ == "__main__":
