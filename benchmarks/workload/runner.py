@@ -1,0 +1,716 @@
+"""Run the registry workload against one implementation, in this process; append JSON lines.
+
+    .venv/bin/python      benchmarks/workload/runner.py --impl lamin_core --n 100000 --out FILE
+    .peer-venv/bin/python benchmarks/workload/runner.py --impl lamindb    --n 100000 --out FILE
+    .venv/bin/python      benchmarks/workload/runner.py --impl lamin_core --relevance --cl-terms T.tsv --out F
+    .peer-venv/bin/python benchmarks/workload/runner.py --impl lamindb    --relevance --cl-terms T.tsv --out F
+
+Workload mode: a fresh SQLite instance (with bionty) in a temp dir under its own settings dir, populated
+with `spec.generate(n)` through the implementation's bulk path (Django `bulk_create` of plain model
+instances, link tables, feature values), checked, then every op of `OPS` timed: one warm-up, then
+`--repeats` runs with `time.perf_counter`, output discarded. Every read op's row count and uid digest is
+compared with the value the spec predicts (`expected` in the record, `correct` true/false).
+
+Relevance mode: the Cell Ontology in `bt.CellType`, then the 30 queries of
+tests/data/search_relevance_public.tsv through `bt.CellType.search(q)`: top-1 and top-5 hits per kind and
+the latency per query. lamin_core loads the ontology offline (`import_source()`, bundled) and writes the
+terms to `--cl-terms`; LaminDB's bionty downloads its sources, so it first tries `import_source()` and,
+when that fails offline, bulk-creates the terms lamin_core wrote (the same records) and notes why.
+
+Standard library only at module level: the LaminDB venv runs this file too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import logging
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import spec as workload
+
+HERE = Path(__file__).resolve().parent
+QUERIES = HERE.parent.parent / "tests" / "data" / "search_relevance_public.tsv"
+CL_COLUMNS = ("uid", "ontology_id", "name", "synonyms", "description")
+CHUNK = 50_000  # model instances built per bulk_create round (bounds memory at N = 1M)
+
+
+def _plain_instance(model, fields: dict):
+    """A model instance built by Django's own ``Model.__init__`` (LaminDB's ``Artifact.__init__`` wants a
+    file; both implementations then insert exactly the given field values)."""
+    django_model = next(
+        c for c in model.__mro__ if c.__name__ == "Model" and c.__module__ == "django.db.models.base"
+    )
+    obj = model.__new__(model)
+    django_model.__init__(obj, **fields)
+    return obj
+
+
+# --- implementations -------------------------------------------------------------------------------
+
+
+class Impl:
+    """What differs between the two implementations; the timed calls are the same public API."""
+
+    name = ""
+    ln = bt = None
+    value_model = value_link = value_fk = ""
+
+    def init(self, workdir: Path) -> None:
+        raise NotImplementedError
+
+    def version(self) -> str:
+        raise NotImplementedError
+
+    def model(self, name: str):
+        return getattr(self.ln.models, name)
+
+    def frame(self, registry_or_qs, limit, include=None, features=False):
+        """``to_dataframe`` with an explicit limit (100 = 1.x ``Registry.df()``, None = all)."""
+        raise NotImplementedError
+
+
+class LaminCore(Impl):
+    name = "lamin_core"
+    value_model, value_link, value_fk = "FeatureValue", "ArtifactFeatureValue", "featurevalue_id"
+
+    def init(self, workdir):
+        import lamin_core as ln
+
+        ln.setup.init(storage=str(workdir / "storage"), modules="bionty")
+        import lamin_core.bionty as bt
+
+        self.ln, self.bt = ln, bt
+
+    def version(self):
+        from importlib.metadata import version
+
+        return f"lamin_core=={getattr(self.ln, '__version__', version('lamin-widgets'))}"
+
+    def frame(self, obj, limit, include=None, features=False):
+        return obj.to_dataframe(limit=limit, include=include, features=features)
+
+
+class LaminDB(Impl):
+    name = "lamindb"
+    value_model, value_link, value_fk = "JsonValue", "ArtifactJsonValue", "jsonvalue_id"
+
+    def init(self, workdir):
+        lamin = Path(sys.executable).parent / "lamin"
+        cmd = [str(lamin), "init", "--storage", str(workdir / "storage"), "--modules", "bionty"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"lamin init failed: {proc.stdout}{proc.stderr}")
+        import bionty as bt
+        import lamindb as ln  # connects to the instance just created
+
+        instance = ln.setup.settings.instance
+        if hasattr(instance, "_is_on_hub"):
+            instance._is_on_hub = False  # offline: never ask LaminHub about a local instance
+        self.ln, self.bt = ln, bt
+
+    def version(self):
+        import bionty
+
+        return f"lamindb=={self.ln.__version__} bionty=={bionty.__version__}"
+
+    def frame(self, obj, limit, include=None, features=False):
+        include = list(include or [])
+        if features:
+            include.append("features")
+        return obj.to_dataframe(limit=limit, **({"include": include} if include else {}))
+
+
+IMPLS = {"lamin_core": LaminCore, "lamindb": LaminDB}
+
+
+# --- population ------------------------------------------------------------------------------------
+
+
+def populate(impl: Impl, data: workload.Spec) -> dict:
+    """Bulk-insert labels, artifacts, label links and feature values; seconds per part."""
+    ln, parts = impl.ln, {}
+    t = time.perf_counter()
+    labels = [
+        _plain_instance(ln.ULabel, {"uid": x["uid"], "name": x["name"], "created_at": x["created_at"]})
+        for x in data.labels
+    ]
+    ln.ULabel.objects.bulk_create(labels, batch_size=2000)
+    by_uid = dict(ln.ULabel.objects.values_list("uid", "id"))
+    label_ids = [by_uid[x["uid"]] for x in data.labels]
+    parts["labels_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    storage_id = ln.Storage.filter().first().id
+    fields = ("uid", "key", "suffix", "kind", "otype", "size", "hash", "n_observations")
+    for start in range(0, data.n, CHUNK):
+        objs = [
+            _plain_instance(
+                ln.Artifact,
+                {
+                    **{f: a[f] for f in fields},
+                    "_hash_type": "md5",
+                    "_key_is_virtual": True,
+                    "_overwrite_versions": False,
+                    "is_latest": True,
+                    "storage_id": storage_id,
+                    "created_at": a["created_at"],
+                    "updated_at": a["created_at"],
+                },
+            )
+            for a in data.artifacts[start : start + CHUNK]
+        ]
+        ln.Artifact.objects.bulk_create(objs, batch_size=2000)
+    by_uid = dict(ln.Artifact.objects.values_list("uid", "id"))
+    artifact_ids = [by_uid[a["uid"]] for a in data.artifacts]
+    del by_uid
+    parts["artifacts_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    link = impl.model("ArtifactULabel")
+    for start in range(0, len(data.links), CHUNK):
+        objs = [
+            _plain_instance(link, {"artifact_id": artifact_ids[i], "ulabel_id": label_ids[j]})
+            for i, j in data.links[start : start + CHUNK]
+        ]
+        link.objects.bulk_create(objs, batch_size=5000)
+    parts["label_links_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    feature = {
+        "temperature": ln.Feature(name="temperature", dtype=float).save(),
+        "perturbation": ln.Feature(name="perturbation", dtype=ln.ULabel).save(),
+        "study_note": ln.Feature(name="study_note", dtype=str).save(),
+        "study_metadata": ln.Feature(name="study_metadata", dtype=dict).save(),
+    }
+    value_model, value_link = impl.model(impl.value_model), impl.model(impl.value_link)
+    value_ids: dict[tuple[str, str], int] = {}
+
+    def value_id(name: str, value) -> int:
+        key = (name, json.dumps(value, sort_keys=True))
+        if key not in value_ids:
+            value_ids[key] = value_model.objects.get_or_create(feature=feature[name], value=value)[0].id
+        return value_ids[key]
+
+    values, perturbations = [], []
+    for f in data.features:
+        aid = artifact_ids[f["artifact"]]
+        for name in ("temperature", "study_note", "study_metadata"):
+            values.append(
+                _plain_instance(value_link, {"artifact_id": aid, impl.value_fk: value_id(name, f[name])})
+            )
+        for p in f["perturbation"]:
+            perturbations.append(
+                _plain_instance(
+                    link,
+                    {"artifact_id": aid, "ulabel_id": label_ids[p], "feature_id": feature["perturbation"].id},
+                )
+            )
+    value_link.objects.bulk_create(values, batch_size=5000)
+    link.objects.bulk_create(perturbations, batch_size=5000)
+    parts["features_s"] = time.perf_counter() - t
+    return parts
+
+
+def check_population(impl: Impl, data: workload.Spec) -> dict:
+    """Counts and one bulk artifact's feature values through the public API, against the spec."""
+    ln = impl.ln
+    out = {
+        "n_artifacts": ln.Artifact.filter().count(),
+        "n_ulabels": ln.ULabel.filter().count(),
+    }
+    if data.features:
+        f0 = data.features[0]
+        values = ln.Artifact.get(uid=data.artifacts[f0["artifact"]]["uid"]).features.get_values()
+
+        def norm(v):
+            if isinstance(v, list | tuple | set):
+                v = sorted(str(x) for x in v)
+                return v[0] if len(v) == 1 else v
+            return v
+
+        expected = {
+            "temperature": f0["temperature"],
+            "perturbation": [workload.PERTURBATIONS[p] for p in f0["perturbation"]],
+            "study_note": f0["study_note"],
+            "study_metadata": f0["study_metadata"],
+        }
+        out["feature_values_match"] = all(norm(values.get(k)) == norm(v) for k, v in expected.items())
+    out["counts_match"] = out["n_artifacts"] == data.n and out["n_ulabels"] == len(data.labels)
+    return out
+
+
+# --- operations ------------------------------------------------------------------------------------
+
+LABEL = "label 7"
+KEY_FRAGMENT = "batch_07/sample_000077"  # 10 artifacts when n >= 780
+SIZE_SUFFIXES = (".h5ad", ".parquet", ".csv")
+
+
+def expected_results(data: workload.Spec) -> dict[str, tuple[int, str | None]]:
+    """(rows, uid digest) each read op must return, derived from the spec alone."""
+    arts = data.artifacts
+    uids = [a["uid"] for a in arts]
+    label_j = next(j for j, x in enumerate(data.labels) if x["name"] == LABEL)
+    h5ad = [a["uid"] for a in arts if a["suffix"] == ".h5ad"]
+    with_label = [uids[i] for i, j in data.links if j == label_j]
+    sized = [a["uid"] for a in arts if a["size"] > 1e4 and a["suffix"] in SIZE_SUFFIXES]
+    first_1000 = uids[:1000]
+    dmso = [uids[f["artifact"]] for f in data.features if 0 in f["perturbation"]]
+    return {
+        "artifact_df_latest100": (min(100, data.n), workload.uid_digest(uids[-100:])),
+        "filter_suffix_h5ad_full": (len(h5ad), workload.uid_digest(h5ad)),
+        "filter_ulabel_full": (len(with_label), workload.uid_digest(with_label)),
+        "filter_size_suffix_in_order_full": (len(sized), workload.uid_digest(sized)),
+        "include_related_1000": (len(first_1000), workload.uid_digest(first_1000)),
+        "features_filter_dmso_full": (len(dmso), workload.uid_digest(dmso)),
+        "ulabel_lookup_5000": (len(data.labels), None),  # at least one field per label
+        "ulabel_get_name": (1, workload.uid_digest([data.labels[label_j]["uid"]])),
+        "artifact_filter_count": (len(h5ad), None),
+    }
+
+
+def build_ops(impl: Impl, data: workload.Spec, workdir: Path):
+    """(name, call, fn, kind) for every op; kind "read" ops are checked against the spec."""
+    ln, frame = impl.ln, impl.frame
+    first_1000_end = workload.BASE_TIME + timedelta(seconds=min(1000, data.n))
+    plain = [a["uid"] for i, a in enumerate(data.artifacts) if i % 10 != 0][:50]
+    files = workdir / "public_files"
+    files.mkdir(exist_ok=True)
+    counter = [0]
+
+    def save_one():
+        counter[0] += 1
+        k = counter[0]
+        path = files / f"file_{k}.csv"
+        path.write_text(f"a,b\n{k},{k * 7}\n")
+        return ln.Artifact(str(path), key=f"bench_public/file_{k}.csv").save()
+
+    def add_values_one():
+        counter[0] += 1
+        k = counter[0]
+        artifact = ln.Artifact.get(uid=plain[k % len(plain)])
+        artifact.features.add_values(
+            {
+                "temperature": 30.5,
+                "perturbation": "IFNG",
+                "study_note": f"note {k}",
+                "study_metadata": {"detail1": str(k)},
+            }
+        )
+        return artifact
+
+    return [
+        ("artifact_df_latest100", "Artifact.to_dataframe(limit=100)", lambda: frame(ln.Artifact, 100)),
+        (
+            "filter_suffix_h5ad_full",
+            'Artifact.filter(suffix=".h5ad").to_dataframe(limit=None)',
+            lambda: frame(ln.Artifact.filter(suffix=".h5ad"), None),
+        ),
+        (
+            "filter_ulabel_full",
+            f"Artifact.filter(ulabels=ULabel.get(name={LABEL!r})).to_dataframe(limit=None)",
+            lambda: frame(ln.Artifact.filter(ulabels=ln.ULabel.get(name=LABEL)), None),
+        ),
+        (
+            "filter_size_suffix_in_order_full",
+            'Artifact.filter(size__gt=1e4, suffix__in=[".h5ad",".parquet",".csv"]).order_by("-created_at")'
+            ".to_dataframe(limit=None)",
+            lambda: frame(
+                ln.Artifact.filter(size__gt=1e4, suffix__in=list(SIZE_SUFFIXES)).order_by("-created_at"), None
+            ),
+        ),
+        (
+            "include_related_1000",
+            'Artifact.filter(created_at__lt=T1000).to_dataframe(include=["created_by__name","ulabels__name",'
+            '"suffix"], limit=None)',
+            lambda: frame(
+                ln.Artifact.filter(created_at__lt=first_1000_end),
+                None,
+                include=["created_by__name", "ulabels__name", "suffix"],
+            ),
+        ),
+        (
+            "features_filter_dmso_full",
+            'Artifact.filter(perturbation="DMSO").to_dataframe(features / include="features", limit=None)',
+            lambda: frame(ln.Artifact.filter(perturbation="DMSO"), None, features=True),
+        ),
+        ("ulabel_search", 'list(ULabel.search("label 1"))', lambda: list(ln.ULabel.search("label 1"))),
+        (
+            "artifact_search",
+            f'list(Artifact.search("{KEY_FRAGMENT}"))',
+            lambda: list(ln.Artifact.search(KEY_FRAGMENT)),
+        ),
+        (
+            "artifact_search_broad",
+            'list(Artifact.search("batch_07"))  (N/50 matches, top 20)',
+            lambda: list(ln.Artifact.search("batch_07")),
+        ),
+        ("ulabel_lookup_5000", "ULabel.lookup()", lambda: ln.ULabel.lookup()),
+        ("view", "ln.view()  (printed output discarded)", lambda: ln.view()),
+        ("ulabel_get_name", f"ULabel.get(name={LABEL!r})", lambda: ln.ULabel.get(name=LABEL)),
+        (
+            "artifact_filter_count",
+            'Artifact.filter(suffix=".h5ad").count()',
+            lambda: ln.Artifact.filter(suffix=".h5ad").count(),
+        ),
+        ("public_artifact_save", 'Artifact("<new 12-byte csv>", key=...).save()', save_one),
+        (
+            "public_features_add_values",
+            "artifact.features.add_values({temperature, perturbation, study_note, study_metadata})",
+            add_values_one,
+        ),
+    ]
+
+
+def describe(result) -> dict:
+    """Rows (and uid digest where the result has uids) of an op's result."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        pd = None
+    if pd is not None and isinstance(result, pd.DataFrame):
+        info = {"rows": int(result.shape[0]), "cols": int(result.shape[1])}
+        if "uid" in result.columns:
+            info["uid_digest"] = workload.uid_digest(result["uid"].astype(str))
+        return info
+    if hasattr(result, "_fields"):  # a namedtuple-like lookup
+        return {"rows": len(result._fields)}
+    if isinstance(result, list | tuple):
+        info = {"rows": len(result)}
+        if all(hasattr(r, "uid") for r in result):
+            info["uid_digest"] = workload.uid_digest(r.uid for r in result)
+        return info
+    if isinstance(result, int):
+        return {"rows": result}
+    if result is not None and hasattr(result, "uid"):
+        return {"rows": 1, "uid_digest": workload.uid_digest([result.uid])}
+    if result is not None and hasattr(result, "dict"):  # a lookup object with a dict() of its entries
+        with contextlib.suppress(Exception):
+            return {"rows": len(result.dict())}
+    return {"rows": None}
+
+
+@contextlib.contextmanager
+def quiet():
+    """Discard stdout/stderr and the stream handlers of every logger while timing."""
+    sink = io.StringIO()
+    loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values())]
+    with contextlib.suppress(Exception):
+        from lamindb_setup.core._logger import logger as lamin_logger
+
+        loggers.append(lamin_logger)
+    swapped = []
+    for lg in loggers:
+        for h in getattr(lg, "handlers", []):
+            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
+                swapped.append((h, h.setStream(sink)))
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            yield sink
+    finally:
+        for h, old in swapped:
+            if old is not None:
+                h.setStream(old)
+
+
+def timed(fn, repeats: int) -> tuple[list[float], object]:
+    """One warm-up, then ``repeats`` timed calls (seconds); the last result."""
+    times, result = [], None
+    for i in range(repeats + 1):
+        with quiet():
+            t0 = time.perf_counter()
+            result = fn()
+            dt = time.perf_counter() - t0
+        if i:
+            times.append(dt)
+    return times, result
+
+
+# --- modes -----------------------------------------------------------------------------------------
+
+
+def op_record(name: str, call: str, st: dict, expected: dict) -> dict:
+    """The JSON line of one op: timings, what it returned, and whether that is what the spec predicts."""
+    rec = {"op": name, "call": call}
+    if st.get("error"):
+        return {**rec, "error": st["error"], "traceback": st.get("traceback")}
+    times = st["times"]
+    if not times:
+        return {**rec, "error": "no timed runs"}
+    rec.update(
+        median_s=statistics.median(times),
+        min_s=min(times),
+        max_s=max(times),
+        times_s=[round(x, 6) for x in times],
+        **describe(st["result"]),
+    )
+    if name in expected:
+        rows, digest = expected[name]
+        rec["expected"] = {"rows": rows, "uid_digest": digest}
+        if name == "ulabel_lookup_5000":
+            rec["correct"] = rec.get("rows") is not None and rec["rows"] >= rows
+        else:
+            rec["correct"] = rec.get("rows") == rows and (digest is None or rec.get("uid_digest") == digest)
+    return rec
+
+
+def call_once(fn, st: dict, timed_run: bool) -> None:
+    """Run ``fn`` once with its output discarded; keep the result, the time (if timed) or the error."""
+    try:
+        with quiet():
+            t0 = time.perf_counter()
+            result = fn()
+            dt = time.perf_counter() - t0
+    except Exception as e:
+        st["error"] = f"{type(e).__name__}: {e}"[:1500]
+        st["traceback"] = traceback.format_exc()[-2000:]
+        return
+    st["result"] = result
+    if timed_run:
+        st["times"].append(dt)
+
+
+def prepare_workload(impl: Impl, args, workdir: Path, emit):
+    """Generate, populate and check; the ops and the results the spec predicts."""
+    t = time.perf_counter()
+    data = workload.generate(args.n, args.seed)
+    datagen_s = time.perf_counter() - t
+    t = time.perf_counter()
+    with quiet():  # LaminDB logs tips while saving features
+        parts = populate(impl, data)
+    populate_s = time.perf_counter() - t
+    checks = check_population(impl, data)
+    emit(
+        {
+            "op": "populate",
+            "median_s": populate_s,
+            "parts": parts,
+            "checks": checks,
+            "datagen_s": datagen_s,
+            "n_label_links": len(data.links),
+            "n_feature_artifacts": len(data.features),
+            "correct": bool(checks.get("counts_match") and checks.get("feature_values_match", True)),
+        }
+    )
+    expected = expected_results(data)
+    del data.labels[len(workload.PERTURBATIONS) + 50 :]  # keep what the ops use; frees memory at 1M
+    only = set(args.ops.split(",")) if args.ops else None
+    ops = [op for op in build_ops(impl, data, workdir) if not only or op[0] in only]
+    return ops, expected
+
+
+def run_workload(impl: Impl, args, workdir: Path, emit) -> int:
+    """All ops in turn: one warm-up, then ``--repeats`` timed runs each."""
+    ops, expected = prepare_workload(impl, args, workdir, emit)
+    failed = 0
+    for name, call, fn in ops:
+        st = {"times": [], "result": None}
+        for i in range(args.repeats + 1):
+            call_once(fn, st, timed_run=i > 0)
+            if st.get("error"):
+                break
+        rec = op_record(name, call, st, expected)
+        failed += bool(rec.get("error"))
+        emit(rec)
+    return 1 if failed else 0
+
+
+def serve_workload(impl: Impl, args, workdir: Path, emit, reply) -> int:
+    """``--serve``: populate, reply ``{"ready", "ops"}``, then run what stdin asks, one JSON line each:
+    ``{"op": name, "timed": bool}`` runs it once (``{"dt"}`` or ``{"error"}`` back);
+    ``{"op": name, "finish": true}`` writes its record; ``{"quit": true}`` ends. bench.py drives two of
+    these, one per implementation, and alternates them call by call."""
+    ops, expected = prepare_workload(impl, args, workdir, emit)
+    table = {name: (call, fn) for name, call, fn in ops}
+    state: dict[str, dict] = {}
+    reply({"ready": True, "ops": list(table)})
+    failed = 0
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd.get("quit"):
+            break
+        name = cmd["op"]
+        call, fn = table[name]
+        st = state.setdefault(name, {"times": [], "result": None})
+        if cmd.get("finish"):
+            rec = op_record(name, call, st, expected)
+            failed += bool(rec.get("error"))
+            emit(rec)
+            state.pop(name)
+            reply({"finished": name})
+            continue
+        if not st.get("error"):
+            call_once(fn, st, timed_run=bool(cmd.get("timed")))
+        reply(
+            {"error": st["error"]}
+            if st.get("error")
+            else {"dt": st["times"][-1] if cmd.get("timed") else None}
+        )
+    return 1 if failed else 0
+
+
+def load_cell_ontology(impl: Impl, terms: Path | None) -> dict:
+    """The Cell Ontology in ``bt.CellType``; how it got there."""
+    bt = impl.bt
+    t = time.perf_counter()
+    if impl.name == "lamin_core":
+        with quiet():
+            bt.CellType.import_source()
+        if terms is not None:
+            rows = bt.CellType.filter().order_by("id").values_list(*CL_COLUMNS)
+            with open(terms, "w", newline="") as f:
+                w = csv.writer(f, delimiter="\t")
+                w.writerow(CL_COLUMNS)
+                w.writerows(rows)
+        return {"source": "import_source() (offline, bundled)", "load_s": time.perf_counter() - t}
+    try:
+        with quiet():
+            bt.CellType.import_source()
+        return {"source": "import_source()", "load_s": time.perf_counter() - t}
+    except Exception as e:
+        why = f"{type(e).__name__}: {e}"[:300]
+    if terms is None or not terms.exists():
+        raise RuntimeError(f"bionty could not load the Cell Ontology offline ({why}) and no --cl-terms")
+    with open(terms, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    objs = [_plain_instance(bt.CellType, {k: (v or None) for k, v in row.items()}) for row in rows]
+    bt.CellType.objects.bulk_create(objs, batch_size=1000)
+    return {
+        "source": "lamin_core's Cell Ontology terms (bulk_create): import_source() failed offline",
+        "import_source_error": why,
+        "load_s": time.perf_counter() - t,
+    }
+
+
+def run_relevance(impl: Impl, args, emit) -> int:
+    loaded = load_cell_ontology(impl, args.cl_terms)
+    with open(QUERIES, newline="") as f:
+        queries = list(csv.DictReader(f, delimiter="\t"))
+    per_kind: dict[str, dict] = {}
+    latencies, misses = [], []
+    for q in queries:
+        times, found = timed(lambda q=q: list(impl.bt.CellType.search(q["query"])), args.repeats)
+        latencies.append(statistics.median(times))
+        ids = [r.ontology_id for r in found[:5]]
+        kind = per_kind.setdefault(q["kind"], {"queries": 0, "top1": 0, "top5": 0})
+        kind["queries"] += 1
+        kind["top1"] += bool(ids) and ids[0] == q["expected_ontology_id"]
+        kind["top5"] += q["expected_ontology_id"] in ids
+        if not ids or ids[0] != q["expected_ontology_id"]:
+            misses.append({"query": q["query"], "expected": q["expected_ontology_id"], "top5": ids})
+    emit(
+        {
+            "op": "celltype_search_relevance",
+            "call": "list(bt.CellType.search(q)) per query of tests/data/search_relevance_public.tsv",
+            "n_terms": impl.bt.CellType.filter().count(),
+            "by_kind": per_kind,
+            "misses": misses,
+            "median_s": statistics.median(latencies),
+            "min_s": min(latencies),
+            "max_s": max(latencies),
+            "per_query_median_s": [round(x, 6) for x in latencies],
+            **loaded,
+        }
+    )
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--impl", choices=sorted(IMPLS), required=True)
+    p.add_argument("--n", type=int, default=1000, help="artifacts (workload mode)")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ops", help="comma-separated subset of op names")
+    p.add_argument("--out", type=Path, required=True, help="JSON lines file (appended)")
+    p.add_argument("--run-id", default=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    p.add_argument("--relevance", action="store_true", help="Cell Ontology search relevance instead")
+    p.add_argument("--cl-terms", type=Path, help="TSV of CL terms: written by lamin_core, read by lamindb")
+    p.add_argument("--keep", action="store_true", help="keep the temp instance dir")
+    p.add_argument("--serve", action="store_true", help="after populating, run ops as stdin asks (bench.py)")
+    args = p.parse_args(argv)
+    out = args.out.resolve()
+    if args.cl_terms:
+        args.cl_terms = args.cl_terms.resolve()
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"workload-{args.impl}-{args.n}-"))
+    home = workdir / "home"
+    home.mkdir()
+    for var in ("LAMIN_CURRENT_INSTANCE", "LAMIN_ENV"):
+        os.environ.pop(var, None)
+    os.environ.update(HOME=str(home), LAMIN_SETTINGS_DIR=str(home), LAMIN_HOME=str(home / ".lamin"))
+    os.chdir(workdir)  # not $HOME: LaminDB refuses to init there
+
+    common = {
+        "runner": "benchmarks/workload",
+        "run_id": args.run_id,
+        "impl": args.impl,
+        "n": None if args.relevance else args.n,
+        "repeats": args.repeats,
+        "seed": args.seed,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "machine": f"{platform.machine()} x{os.cpu_count()} cpu",
+        "load_avg_before": [round(x, 2) for x in os.getloadavg()],
+        "interleaved": args.serve,
+        "ts": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+    def emit(rec: dict) -> None:
+        rec = {**common, **rec}
+        with out.open("a") as f:
+            f.write(json.dumps(rec, default=str) + "\n")
+        brief = {k: rec[k] for k in ("op", "median_s", "rows", "correct", "error") if k in rec}
+        print(json.dumps(brief, default=str), file=sys.stderr if args.serve else sys.stdout, flush=True)
+
+    def reply(msg: dict) -> None:
+        print("@@ " + json.dumps(msg, default=str), flush=True)
+
+    impl = IMPLS[args.impl]()
+    t_all = time.perf_counter()
+    try:
+        t = time.perf_counter()
+        with quiet():
+            impl.init(workdir)
+        common["init_s"] = time.perf_counter() - t
+        common["version"] = impl.version()
+        if args.relevance:
+            rc = run_relevance(impl, args, emit)
+        elif args.serve:
+            rc = serve_workload(impl, args, workdir, emit, reply)
+        else:
+            rc = run_workload(impl, args, workdir, emit)
+    except Exception as e:
+        emit(
+            {
+                "op": "relevance" if args.relevance else "populate",
+                "error": f"{type(e).__name__}: {e}"[:2000],
+                "traceback": traceback.format_exc()[-3000:],
+            }
+        )
+        rc = 2
+    finally:
+        os.chdir("/")
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    emit({"op": "total_wall", "median_s": time.perf_counter() - t_all})
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
