@@ -367,13 +367,16 @@ def link_labels(host_id: int, triples: Iterable[tuple[LabelLink, int, Feature]])
     for link, label_id, feature in triples:
         by_link[link].append((label_id, feature.id))
     for link, pairs in by_link.items():
+        label_ids = {label_id for label_id, _ in pairs}
+        # the host's links, selected by host alone (its index): with the label or feature in SQL too, SQLite
+        # (no statistics) may walk the index of a common label instead; a host has few links
+        rows = link.through.objects.filter(**{link.host_field: host_id})
+        current = [
+            row for row in rows.values_list("pk", link.label_field, "feature_id") if row[1] in label_ids
+        ]
         # links that exist are skipped here, not by the unique constraint: SQLite has none on
         # (host, label, feature), as Django drops constraints with nulls_distinct=False there
-        have = set(
-            link.through.objects.filter(
-                **{link.host_field: host_id, f"{link.label_field}__in": {label_id for label_id, _ in pairs}}
-            ).values_list(link.label_field, "feature_id")
-        )
+        have = {(label_id, fid) for _, label_id, fid in current}
         link.through.objects.bulk_create(
             [
                 link.through(**{link.host_field: host_id, link.label_field: label_id, "feature_id": fid})
@@ -382,10 +385,9 @@ def link_labels(host_id: int, triples: Iterable[tuple[LabelLink, int, Feature]])
             ],
             ignore_conflicts=True,
         )
-        link.through.objects.filter(
-            **{link.host_field: host_id, "feature__isnull": True},
-            **{f"{link.label_field}__in": {label_id for label_id, _ in pairs}},
-        ).delete()
+        plain = [pk for pk, _, fid in current if fid is None]
+        if plain:
+            link.through.objects.filter(pk__in=plain).delete()
 
 
 def label_rows(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from .._logger import logger
+from .include import ids_for_in
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,16 +44,20 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
             "queried for all categorical features with dtype 'cat[ULabel...'] and non-categorical features: "
             f"({len(listed)}) {listed}"
         )
-    ids = queryset.values("id")
+    ids = ids_for_in(frame.index, queryset)
     cat_ids = [fid for fid, _, dtype in features if dtype and dtype.startswith("cat")]
     other_ids = [fid for fid, _, dtype in features if fid not in cat_ids]
     values: dict[tuple[int, int], list] = defaultdict(list)
     if cat_ids:
-        links = ArtifactULabel.objects.filter(artifact_id__in=ids, feature_id__in=cat_ids)
+        # by artifact only: with `feature_id IN (...)` too, SQLite may walk the feature index (every link of
+        # a common feature) instead of the artifact index
+        wanted = set(cat_ids)
+        links = ArtifactULabel.objects.filter(artifact_id__in=ids)
         for artifact_id, feature_id, name in links.order_by("id").values_list(
             "artifact_id", "feature_id", "ulabel__name"
         ):
-            values[artifact_id, feature_id].append(name)
+            if feature_id in wanted:
+                values[artifact_id, feature_id].append(name)
     if other_ids:
         # links by artifact only (SQLite walks the link index from the rows' ids), then each distinct value
         # once: many artifacts share a value, so JSON is decoded per value, not per link

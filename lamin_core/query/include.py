@@ -37,6 +37,15 @@ def is_to_many(model: type[models.Model], path: str) -> bool:
     return False
 
 
+MAX_LISTED_IDS = 10_000
+
+
+def ids_for_in(index, queryset: QuerySet):
+    """The rows' ids for an `id__in` condition: the list itself when short (an index lookup per id, whatever
+    SQLite's planner guesses without statistics), else the queryset as a subquery."""
+    return list(index) if len(index) <= MAX_LISTED_IDS else queryset.values("id")
+
+
 def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
     """`uid`, the label field and the included paths for the rows of `queryset`, indexed by id."""
     import pandas as pd
@@ -50,7 +59,7 @@ def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows, columns=["id", *base, *to_one]).set_index("id")
     if to_many:
         # one query per path over the same rows: the queryset as a subquery keeps its filters and slice
-        ids = queryset.values("id")
+        ids = ids_for_in(frame.index, queryset)
         manager = model._base_manager
         for path in to_many:
             groups: dict[int, set] = defaultdict(set)
