@@ -24,7 +24,25 @@ from .base import IsVersioned, Link, Record, TracksRun, TracksUpdates
 ARTIFACT_KINDS = [(k, k) for k in ("dataset", "model", "__lamindb_run__")]
 
 
-class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
+class StoredVersions:
+    """Trash and versions shared by artifacts and collections (uid: 16-character stem + 4 for the version)."""
+
+    def restore(self) -> None:
+        """Bring a trashed record back."""
+        lifecycle.restore(self)
+
+    @property
+    def versions(self) -> models.QuerySet:
+        """All visible versions of this record, oldest first."""
+        return versions(self)
+
+    @property
+    def stem_uid(self) -> str:
+        """The 16-character uid stem all versions share."""
+        return self.uid[:16]
+
+
+class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
     """A file, a folder or an in-memory dataset saved to storage, with its metadata."""
 
     _has_features = True  # filter() accepts feature names (lamin_core.query.feature_filter)
@@ -235,20 +253,6 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         else:
             lifecycle.trash(self)
 
-    def restore(self) -> None:
-        """Bring a trashed artifact back."""
-        lifecycle.restore(self)
-
-    @property
-    def versions(self) -> models.QuerySet:
-        """All visible versions of this artifact, oldest first."""
-        return versions(self)
-
-    @property
-    def stem_uid(self) -> str:
-        """The 16-character uid stem all versions share."""
-        return self.uid[:16]
-
     @property
     def schemas(self):
         """Alias of `feature_sets`: the schemas this artifact is annotated with."""
@@ -297,7 +301,7 @@ def _validate_with_schema(function: str, data: Any, schema: Any) -> Any:
     return validate(data, schema)
 
 
-class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
+class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
     """A versioned set of artifacts."""
 
     uid = models.CharField(max_length=20, unique=True, default=versioned_uid16, editable=False)
@@ -359,20 +363,6 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
             lifecycle.delete_permanently(self)
         else:
             lifecycle.trash(self)
-
-    def restore(self) -> None:
-        """Bring a trashed collection back."""
-        lifecycle.restore(self)
-
-    @property
-    def versions(self) -> models.QuerySet:
-        """All visible versions of this collection, oldest first."""
-        return versions(self)
-
-    @property
-    def stem_uid(self) -> str:
-        """The 16-character uid stem all versions share."""
-        return self.uid[:16]
 
 
 class ArtifactULabel(Link):
