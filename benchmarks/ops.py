@@ -37,6 +37,7 @@ class Snippet:
 
     stmt: str
     setup: str | Mapping[str, str] = "import {module} as ln"
+    fixture: str = "instance"  # the Target method giving the sandbox: instance | bionty_instance
 
     def setup_for(self, target: Target) -> str:
         """The setup code for ``target``."""
@@ -63,7 +64,7 @@ WORKER = Path(__file__).resolve().parent / "worker.py"
 
 def run_snippet(target: Target, snippet: Snippet, warmup: int, repeats: int) -> tuple[list[float], str]:
     """Time ``snippet`` in ``target``'s interpreter against its instance fixture: (times in ms, output)."""
-    box = target.instance()
+    box = getattr(target, snippet.fixture)()
     spec = {"setup": snippet.setup_for(target), "stmt": snippet.stmt, "warmup": warmup, "repeats": repeats}
     proc = run_checked([str(target.python), str(WORKER)], target.env(box), box.work, stdin=json.dumps(spec))
     *head, last = proc.stdout.rstrip().splitlines() or [""]
@@ -95,6 +96,23 @@ def import_and_query(target: Target) -> Trial:
     """Import plus a first registry query in a fresh process: includes any setup deferred past import."""
     box = target.instance()
     code = f"import {target.module} as ln; ln.ULabel.filter().count()"
+    return _subprocess_trial([str(target.python), "-c", code], target, box)
+
+
+# the ontology module of each implementation
+BIONTY = {"lamin_core": "lamin_core.bionty", "lamindb": "bionty"}
+
+
+def import_bionty(target: Target) -> Trial:
+    """``import`` of the ontology module in a fresh process, on an instance created with it."""
+    box = target.bionty_instance()
+    return _subprocess_trial([str(target.python), "-c", f"import {BIONTY[target.impl]}"], target, box)
+
+
+def bionty_public_first_use(target: Target) -> Trial:
+    """Import plus the first ``bt.CellType.public()`` in a fresh process (loads the bundled ontology)."""
+    box = target.bionty_instance()
+    code = f"import {BIONTY[target.impl]} as bt; bt.CellType.public()"
     return _subprocess_trial([str(target.python), "-c", code], target, box)
 
 
@@ -144,6 +162,42 @@ OPS: list[Op] = [
             "larger than the plain CLI call measured here",
         ),
         about="`lamin init` CLI as a subprocess, fresh settings dir and storage each time",
+    ),
+]
+
+
+OPS += [
+    Op(
+        name="import_bionty",
+        call='{python} -c "import lamin_core.bionty" | "import bionty"',
+        target_ms=100,
+        repeats=9,
+        fn=import_bionty,
+        about="cold import of the ontology module in a fresh process (includes the core import)",
+    ),
+    Op(
+        name="bionty_public_first_use",
+        call='{python} -c "import lamin_core.bionty as bt; bt.CellType.public()"',
+        target_ms=300,
+        repeats=7,
+        fn=bionty_public_first_use,
+        about="fresh process: import plus the first public Cell Ontology access (LaminDB downloads it, so "
+        "offline it errors)",
+    ),
+    Op(
+        name="bionty_public_search",
+        call='bt.CellType.public().search("T cell")',
+        target_ms=30,
+        repeats=15,
+        snippet=Snippet(
+            stmt='public.search("T cell")',
+            setup={
+                "lamin_core": "import lamin_core.bionty as bt\npublic = bt.CellType.public()",
+                "lamindb": "import bionty as bt\npublic = bt.CellType.public()",
+            },
+            fixture="bionty_instance",
+        ),
+        about="ranked search of the whole public Cell Ontology, in-process after a warm-up",
     ),
 ]
 

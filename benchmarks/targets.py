@@ -74,6 +74,7 @@ class Target:
     scratch: Path
     extra_pythonpath: str | None = None
     _instance: Sandbox | None = field(default=None, repr=False)
+    _bionty_instance: Sandbox | None = field(default=None, repr=False)
 
     @property
     def lamin(self) -> Path:
@@ -108,6 +109,14 @@ class Target:
             run_checked(self.init(box), self.env(box), box.work)
             self._instance = box
         return self._instance
+
+    def bionty_instance(self) -> Sandbox:
+        """A sandbox holding a current instance with the bionty module; created once per run and reused."""
+        if self._bionty_instance is None:
+            box = self.sandbox("bionty")
+            run_checked([*self.init(box), "--modules", "bionty"], self.env(box), box.work)
+            self._bionty_instance = box
+        return self._bionty_instance
 
     def versions(self) -> dict[str, str]:
         """Python, SQLite and distribution versions as seen by this target's interpreter."""
