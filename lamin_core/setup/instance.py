@@ -98,6 +98,11 @@ def init(
 
     A new SQLite database is copied from the package's pre-migrated template when it is up to date.
     """
+    if "://" in str(storage):
+        raise ValueError(
+            f"storage {str(storage)!r}: object storage (s3://, gs://, ...) is not supported yet; "
+            "use a local folder"
+        )
     storage_path = Path(storage).expanduser().resolve()
     name = check_instance_name(name or storage_path.name.lower())
     instance = InstanceSettings(

@@ -228,3 +228,11 @@ def test_database_matches_test_db_setting(home, tmp_path, db_url):
         home=home,
     )
     assert vendor.stdout.strip() == ("postgresql" if TEST_DB else "sqlite")
+
+
+def test_object_storage_is_refused_clearly(home, tmp_path):
+    result = lamin("init", "--storage", "s3://bucket/prefix", home=home, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "object storage (s3://, gs://, ...) is not supported yet" in result.stderr
+    assert not any(tmp_path.iterdir())
+    assert not (home / "instances").exists() or not any((home / "instances").iterdir())
