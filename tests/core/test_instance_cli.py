@@ -234,5 +234,5 @@ def test_object_storage_is_refused_clearly(home, tmp_path):
     result = lamin("init", "--storage", "s3://bucket/prefix", home=home, cwd=tmp_path)
     assert result.returncode == 1
     assert "object storage (s3://, gs://, ...) is not supported yet" in result.stderr
-    assert not any(tmp_path.iterdir())
+    assert not (tmp_path / "s3:").exists()
     assert not (home / "instances").exists() or not any((home / "instances").iterdir())
