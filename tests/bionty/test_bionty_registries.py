@@ -52,13 +52,6 @@ def bt(instance):
     return lamin_core.bionty
 
 
-@pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
 @pytest.mark.parametrize("registry", sorted(GUIDE_COLUMNS))
 def test_df_columns_follow_the_guide(bt, registry):
     assert list(getattr(bt, registry).df().columns) == GUIDE_COLUMNS[registry].split()

@@ -15,13 +15,6 @@ class _Rollback(Exception):
 
 
 @pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
-@pytest.fixture(scope="module")
 def bt(instance):
     import lamin_core.bionty
 

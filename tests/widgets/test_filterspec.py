@@ -15,13 +15,6 @@ PREFIX = "fs/"
 
 
 @pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
-@pytest.fixture(scope="module")
 def data(ln):
     """The guide-like records (keys under fs/), rolled back after this module."""
     with transaction.atomic():

@@ -18,13 +18,6 @@ MINE = {"field": "key", "lookup": "startswith", "value": PREFIX}
 
 
 @pytest.fixture(scope="module")
-def ln(instance):
-    import lamin_core
-
-    return lamin_core
-
-
-@pytest.fixture(scope="module")
 def data(ln):
     with transaction.atomic():
         artifacts = seed(ln, PREFIX)
