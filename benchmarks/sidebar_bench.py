@@ -123,6 +123,22 @@ def post(base: str, path: str, body: dict | None = None, headers: dict | None = 
         return e.code, e.read()
 
 
+def wait_until_serving(
+    proc: subprocess.Popen, base: str, log: Path, name: str, timeout: float, interval: float
+):
+    """Poll `/api/status` until the server answers; raise with the log's tail if it exits or times out."""
+    started = time.time()
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text()[-3000:]}")
+        with contextlib.suppress(OSError):
+            if post(base, "/api/status")[0] == 200:
+                return
+        if time.time() - started > timeout:
+            raise RuntimeError(f"{name} did not start in {timeout:.0f} s")
+        time.sleep(interval)
+
+
 @contextlib.contextmanager
 def jupyter_server(home: Path, tmp: Path):
     """`jupyter server` on 127.0.0.1 serving the instance of `home` (LAMIN_HOME); stopped on exit."""
@@ -146,16 +162,7 @@ def jupyter_server(home: Path, tmp: Path):
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        started = time.time()
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jupyter server exited: {(tmp / 'server.log').read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                if post(base, "/api/status")[0] == 200:
-                    break
-            if time.time() - started > 60:
-                raise RuntimeError("jupyter server did not start in 60 s")
-            time.sleep(0.1)
+        wait_until_serving(proc, base, tmp / "server.log", "jupyter server", timeout=60, interval=0.1)
         yield base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -260,16 +267,7 @@ def checkout_lab(home: Path, tmp: Path):
     log = open(tmp / "jupyter.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        started = time.time()
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited: {(tmp / 'jupyter.log').read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                if post(base, "/api/status")[0] == 200:
-                    break
-            if time.time() - started > 120:
-                raise RuntimeError("jupyter lab did not start in 120 s")
-            time.sleep(0.2)
+        wait_until_serving(proc, base, tmp / "jupyter.log", "jupyter lab", timeout=120, interval=0.2)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
             try:
