@@ -29,8 +29,6 @@ import contextlib
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "benchmarks"
 BIN = Path(sys.executable).parent
 TOKEN = "lamin-sidebar-bench"
+# the tests' Jupyter process helpers and e2e harness
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
 
 PANEL_JS = """async ([timeoutMs]) => {
   // pointerdown on the Lamin tab (recorded by the listener below) -> rows of the first page in the DOM,
@@ -104,12 +104,6 @@ def build_instance(n: int) -> Path:
     return new / "home" / ".lamin"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def post(base: str, path: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, bytes]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(f"{base}{path}", data=data, method="POST" if data is not None else "GET")
@@ -123,54 +117,22 @@ def post(base: str, path: str, body: dict | None = None, headers: dict | None = 
         return e.code, e.read()
 
 
-def wait_until_serving(
-    proc: subprocess.Popen, base: str, log: Path, name: str, timeout: float, interval: float
-):
-    """Poll `/api/status` until the server answers; raise with the log's tail if it exits or times out."""
-    started = time.time()
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited: {log.read_text()[-3000:]}")
-        with contextlib.suppress(OSError):
-            if post(base, "/api/status")[0] == 200:
-                return
-        if time.time() - started > timeout:
-            raise RuntimeError(f"{name} did not start in {timeout:.0f} s")
-        time.sleep(interval)
-
-
 @contextlib.contextmanager
 def jupyter_server(home: Path, tmp: Path):
     """`jupyter server` on 127.0.0.1 serving the instance of `home` (LAMIN_HOME); stopped on exit."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAMIN"))}
+    from jupyter_process import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
+
     # runner.py's layout: HOME/.lamin is LAMIN_HOME, HOME is the settings dir
-    env.update(LAMIN_HOME=str(home), LAMIN_SETTINGS_DIR=str(home.parent), HOME=str(home.parent))
-    for var, sub in [
-        ("JUPYTER_CONFIG_DIR", "cfg"),
-        ("JUPYTER_RUNTIME_DIR", "rt"),
-        ("JUPYTER_DATA_DIR", "data"),
-    ]:
-        env[var] = str(tmp / sub)
-    env["JUPYTER_PLATFORM_DIRS"] = "1"
-    port = _free_port()
-    cmd = [
-        str(BIN / "jupyter"), "server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}", "--allow-root",
-        f"--ServerApp.root_dir={tmp}", "--ServerApp.jpserver_extensions={'lamin_widgets.server': True}",
-    ]  # fmt: skip
-    log = open(tmp / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(proc, base, tmp / "server.log", "jupyter server", timeout=60, interval=0.1)
+    env = jupyter_env(
+        tmp,
+        drop=("JUPYTER", "LAMIN"),
+        LAMIN_HOME=str(home),
+        LAMIN_SETTINGS_DIR=str(home.parent),
+        HOME=str(home.parent),
+    )
+    cmd = [*server_command([BIN / "jupyter", "server"], free_port(), TOKEN, tmp), EXTENSION_ARG]
+    with serving(cmd, env, tmp / "server.log", TOKEN) as base:
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def bench_rest(home: Path, repeats: int) -> dict:
@@ -229,58 +191,34 @@ def bench_rest(home: Path, repeats: int) -> dict:
 def checkout_lab(home: Path, tmp: Path):
     """JupyterLab (this venv) serving the instance of `home`, with the checkout's built labextension found
     through JUPYTER_PATH (as scripts/demo-lab.sh), and Chromium; yields `(base, token, browser)`."""
+    from jupyter_process import EXTENSION_ARG, LAB_ARGS, free_port, jupyter_env, server_command, serving
     from lab_harness import CHROME_ARGS, CHROMIUM
     from playwright.sync_api import sync_playwright
 
     data = tmp / "ext"
     (data / "labextensions").mkdir(parents=True)
     (data / "labextensions" / "lamin-widgets").symlink_to(ROOT / "lamin_widgets" / "labextension")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAMIN"))}
-    env.update(LAMIN_HOME=str(home), LAMIN_SETTINGS_DIR=str(home.parent), HOME=str(home.parent))
-    for var, sub in [
-        ("JUPYTER_CONFIG_DIR", "cfg"),
-        ("JUPYTER_RUNTIME_DIR", "rt"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("IPYTHONDIR", "ipy"),
-        ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
-        ("JUPYTERLAB_WORKSPACES_DIR", "lab-ws"),
-    ]:
-        env[var] = str(tmp / sub)
-    env["JUPYTER_PLATFORM_DIRS"] = "1"
-    env["JUPYTER_PATH"] = f"{data}{os.pathsep}{Path(sys.prefix) / 'share' / 'jupyter'}"
-    notification = (
-        tmp / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    env = jupyter_env(
+        tmp,
+        lab=True,
+        drop=("JUPYTER", "LAMIN"),
+        LAMIN_HOME=str(home),
+        LAMIN_SETTINGS_DIR=str(home.parent),
+        HOME=str(home.parent),
+        JUPYTER_PATH=f"{data}{os.pathsep}{Path(sys.prefix) / 'share' / 'jupyter'}",
     )
-    notification.parent.mkdir(parents=True)
-    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     root = tmp / "root"
     root.mkdir()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    cmd = [
-        str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}", "--allow-root",
-        f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--ServerApp.jpserver_extensions={'lamin_widgets.server': True}",
-    ]  # fmt: skip
-    log = open(tmp / "jupyter.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_until_serving(proc, base, tmp / "jupyter.log", "jupyter lab", timeout=120, interval=0.2)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
-            try:
-                yield base, TOKEN, browser
-            finally:
-                browser.close()
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+    cmd = [*server_command([BIN / "jupyter", "lab"], free_port(), TOKEN, root), *LAB_ARGS, EXTENSION_ARG]
+    with (
+        serving(cmd, env, tmp / "jupyter.log", TOKEN, timeout=120, interval=0.2) as base,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+            yield base, TOKEN, browser
+        finally:
+            browser.close()
 
 
 @contextlib.contextmanager
@@ -295,7 +233,6 @@ def wheel_lab(tmp: Path):
 
 def bench_panel(repeats: int, home: Path | None) -> dict:
     """Panel open to first page; on the guide's small instance (wheel) or on `home` (the checkout)."""
-    sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
     tmp = Path(tempfile.mkdtemp(prefix="lamin-sidebar-lab-"))
     times, wall, rows, before = [], [], 0, []
     with checkout_lab(home, tmp) if home else wheel_lab(tmp) as (base, token, browser):

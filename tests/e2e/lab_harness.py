@@ -11,16 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from jupyter_process import LAB_ARGS, free_port, jupyter_env, server_command, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "lamin-e2e"
@@ -44,12 +42,6 @@ KERNEL_READY_JS = """() => {
   const k = sc && sc.session && sc.session.kernel;
   return !!(sc && sc.isReady && k && k.connectionStatus === "connected" && k.status === "idle");
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wheel_env(tmp: Path) -> Path:
@@ -182,16 +174,21 @@ def running_lab(tmp: Path, db: str | None = None, bulk: int = 0):
     """JupyterLab (from the wheel's venv) on a seeded instance, and Chromium; `bulk` adds N artifacts."""
     from playwright.sync_api import sync_playwright
 
-    started = time.time()
     venv = _wheel_env(tmp)
     home = tmp / "home"
     home.mkdir()
     (home / "user.json").write_text(
         json.dumps({"uid": "DzTjkKse", "handle": "testuser1", "name": "Test User1"})
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAMIN_TEST_DB"))}
-    env["LAMIN_HOME"] = str(home)
-    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env = jupyter_env(
+        tmp,
+        lab=True,
+        drop=("JUPYTER", "LAMIN_TEST_DB"),
+        LAMIN_HOME=str(home),
+        PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        # front-end extensions (anywidget, the widget manager) of the test venv
+        JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
+    )
     seed = [
         venv / "bin" / "python",
         Path(__file__).with_name("seed.py"),
@@ -200,49 +197,15 @@ def running_lab(tmp: Path, db: str | None = None, bulk: int = 0):
         str(bulk),
     ]
     subprocess.run(seed, env=env, check=True, cwd=tmp)
-    for var, sub in [
-        ("JUPYTER_CONFIG_DIR", "cfg"),
-        ("JUPYTER_RUNTIME_DIR", "rt"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("IPYTHONDIR", "ipy"),
-        ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
-        ("JUPYTERLAB_WORKSPACES_DIR", "lab-ws"),
-    ]:
-        env[var] = str(tmp / sub)
-    env["JUPYTER_PLATFORM_DIRS"] = "1"
-    # front-end extensions (anywidget, the widget manager) of the test venv
-    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
-    # no "get notified about Jupyter news?" toast over the widgets
-    notification = (
-        tmp / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    )
-    notification.parent.mkdir(parents=True)
-    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     root = tmp / "root"
     root.mkdir()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     cmd = [
-        str(venv / "bin" / "python"), "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}", "--allow-root",
-        f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *server_command([venv / "bin" / "python", "-m", "jupyterlab"], free_port(), TOKEN, root),
+        *LAB_ARGS,
         "--LabApp.expose_app_in_browser=True",
-    ]  # fmt: skip
-    log = open(tmp / "jupyter.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
+    ]
+    with serving(cmd, env, tmp / "jupyter.log", TOKEN, timeout=120, interval=0.2) as base:
         lab = Lab(base, root, None, venv)
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"jupyter exited early: {(tmp / 'jupyter.log').read_text()[-2000:]}")
-            try:
-                lab.api("/api/status")
-                break
-            except Exception:
-                if time.time() - started > 120:
-                    raise
-                time.sleep(0.2)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
             lab.browser = browser
@@ -250,13 +213,6 @@ def running_lab(tmp: Path, db: str | None = None, bulk: int = 0):
                 yield lab
             finally:
                 browser.close()
-    finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
-        except Exception:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
 
 
 def shot(locator, name: str) -> None:

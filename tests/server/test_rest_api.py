@@ -13,11 +13,8 @@ import contextlib
 import http.cookiejar
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from conftest import TEST_DB, new_database_url, write_user
+from jupyter_process import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
@@ -32,12 +30,6 @@ from seed import HOSTILE_LABEL  # noqa: E402
 
 TOKEN = "lamin-rest-test"
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -70,47 +62,10 @@ class Server:
 @contextlib.contextmanager
 def jupyter_server(tmp: Path, home: Path, *args: str, env_extra: dict | None = None):
     """`jupyter server` (this venv) on 127.0.0.1 with the lamin extension enabled; stopped on exit."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAMIN_SERVER"))}
-    env.update(env_extra or {})
-    env["LAMIN_HOME"] = str(home)
-    for var, sub in [
-        ("JUPYTER_CONFIG_DIR", "cfg"),
-        ("JUPYTER_RUNTIME_DIR", "rt"),
-        ("JUPYTER_DATA_DIR", "data"),
-    ]:
-        env[var] = str(tmp / sub)
-    env["JUPYTER_PLATFORM_DIRS"] = "1"
-    port = _free_port()
-    cmd = [
-        str(BIN / "jupyter"), "server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}", "--allow-root",
-        f"--ServerApp.root_dir={tmp}", '--ServerApp.jpserver_extensions={"lamin_widgets.server": True}',
-        *args,
-    ]  # fmt: skip
-    log = open(tmp / "server.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}")
-    try:
-        started = time.time()
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"jupyter server exited: {(tmp / 'server.log').read_text()[-3000:]}")
-            try:
-                if server.request("/api/status")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() - started > 60:
-                raise RuntimeError("jupyter server did not start in 60 s")
-            time.sleep(0.1)
-        yield server
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+    env = jupyter_env(tmp, drop=("JUPYTER", "LAMIN_SERVER"), **(env_extra or {}), LAMIN_HOME=str(home))
+    cmd = [*server_command([BIN / "jupyter", "server"], free_port(), TOKEN, tmp), EXTENSION_ARG, *args]
+    with serving(cmd, env, tmp / "server.log", TOKEN) as base:
+        yield Server(base)
 
 
 def _seed(tmp: Path, home: Path, db: str | None) -> Path:
