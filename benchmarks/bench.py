@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bench.py                       # the full run (make bench)
     .venv/bin/python benchmarks/bench.py --sizes 1000,10000    # a quick one
     .venv/bin/python benchmarks/bench.py --report-only         # RESULTS.md + scaling.png from the jsonl files
+    .venv/bin/python benchmarks/bench.py --sizes 100000 --skip startup,relevance \
+        --db sqlite,postgresql --pg-url postgresql://postgres@127.0.0.1:54343/postgres   # both databases
 
 Steps (each implementation in its own processes; comparisons are ratios within one run):
 1. `run.py --peer-python ...`: `import` and `lamin init` in fresh processes, the two implementations'
@@ -12,6 +14,8 @@ Steps (each implementation in its own processes; comparisons are ratios within o
 3. The registry workload (`workload/runner.py`) at each N, alternating which implementation goes first.
    At N = 1 000 000 LaminDB runs only if its populate time at 100 000, times 10, stays under
    `--peer-populate-limit` seconds (600); otherwise a `skipped` line records the estimate.
+   With `--db sqlite,postgresql --pg-url URL`, lamin_core runs once per database in the same round
+   (LaminDB on SQLite only), every op alternating between all the processes.
 4. RESULTS.md (report.py) and scaling.png (plot.py).
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -85,7 +90,7 @@ class Served:
 def interleaved(served: list[Served], repeats: int) -> None:
     """Per op: each implementation's warm-up, then the timed runs alternating between the processes
     call by call (who goes first alternates every round), then each writes its record."""
-    ops = served[0].ops
+    ops = list(dict.fromkeys(op for s in served for op in s.ops))  # ops only one implementation has too
     for k, op in enumerate(ops):
         live = [s for s in served if op in s.ops]
         for s in live:
@@ -104,13 +109,39 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--peer-python", default=str(REPO / ".peer-venv" / "bin" / "python"))
     p.add_argument("--sizes", default=DEFAULT_SIZES, help=f"artifact counts (default {DEFAULT_SIZES})")
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--peer-populate-limit", type=float, default=600.0, help="seconds (estimated at 1M)")
+    p.add_argument(
+        "--peer-populate-limit", type=float, default=600.0, help="seconds (estimated at 1M); inf: always run"
+    )
     p.add_argument("--no-peer", action="store_true", help="lamin_core only")
     p.add_argument("--skip", default="", help="comma-separated steps to skip: startup,relevance,workload")
     p.add_argument("--report-only", action="store_true")
+    p.add_argument(
+        "--db",
+        default="sqlite",
+        help="comma-separated databases for lamin_core: sqlite, postgresql (LaminDB: SQLite only)",
+    )
+    p.add_argument(
+        "--pg-url",
+        default=os.environ.get("LAMIN_BENCH_PG_URL"),
+        help="URL of a PostgreSQL server for --db postgresql (the runner creates and drops a database on "
+        "it); default $LAMIN_BENCH_PG_URL, e.g. from `LAMIN_PGPORT=54343 bash scripts/pg-test-server.sh url`",
+    )
+    p.add_argument(
+        "--loader",
+        choices=("bulk_create", "copy"),
+        default="bulk_create",
+        help="lamin_core's populate: Django bulk_create (as LaminDB) or copy (COPY / executemany)",
+    )
+    p.add_argument(
+        "--peer-db", default="sqlite", help="databases for LaminDB (of --db): sqlite, or sqlite,postgresql"
+    )
+    p.add_argument("--jsonl", help="write the workload lines here instead (a trial run: no report)")
     args = p.parse_args(argv)
+    dbs = [d.strip() for d in args.db.split(",") if d.strip()]
+    if "postgresql" in dbs and not args.pg_url:
+        p.error("--db postgresql needs --pg-url or $LAMIN_BENCH_PG_URL")
 
-    jsonl = HERE / "registry-results.jsonl"
+    jsonl = Path(args.jsonl).resolve() if args.jsonl else HERE / "registry-results.jsonl"
     if args.report_only:
         return report()
     t_all = time.perf_counter()
@@ -120,13 +151,20 @@ def main(argv: list[str] | None = None) -> int:
     if peer is None and not args.no_peer:
         print(f"note: {args.peer_python} missing (benchmarks/setup-peer.sh makes it): lamin_core only")
     impls = [("lamin_core", args.python)] + ([("lamindb", peer)] if peer else [])
+    # the workload's processes: lamin_core on each database, then LaminDB (on --peer-db)
+    targets = [("lamin_core", args.python, db) for db in dbs]
+    targets += [("lamindb", peer, db) for db in args.peer_db.split(",") if db in dbs] if peer else []
     failures = 0
 
-    def start(impl: str, python: str, n: int) -> Served | None:
+    def start(impl: str, python: str, n: int, db: str = "sqlite") -> Served | None:
         """A populated ``--serve`` runner (populating while the other implementation's process idles)."""
         nonlocal failures
         cmd = [python, RUNNER, "--impl", impl, "--n", n, "--repeats", args.repeats]
-        s = Served(impl, [*cmd, "--out", jsonl, "--run-id", run_id, "--serve"])
+        if db == "postgresql":
+            cmd += ["--db", args.pg_url]
+        if impl == "lamin_core":
+            cmd += ["--loader", args.loader]
+        s = Served(f"{impl} ({db})", [*cmd, "--out", jsonl, "--run-id", run_id, "--serve"])
         ready = s.read()
         if not ready or not ready.get("ready"):
             failures += 1
@@ -146,14 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     if "workload" not in skip:
         sizes = sorted(int(s) for s in args.sizes.split(","))
         for k, n in enumerate(sizes):
-            order = impls if k % 2 == 0 else impls[::-1]
+            order = targets if k % 2 == 0 else targets[::-1]
             served = []
-            for impl, python in order:
+            for impl, python, db in order:
                 if impl == "lamindb" and n >= PEER_ONLY_IF_POPULATE_BELOW_AT:
                     below = [m for m in sizes if m < n]
                     base = populate_seconds(jsonl, run_id, "lamindb", below[-1]) if below else None
                     estimate = base * n / below[-1] if base else None
-                    if estimate is None or estimate > args.peer_populate_limit:
+                    always = args.peer_populate_limit == float("inf")
+                    if not always and (estimate is None or estimate > args.peer_populate_limit):
                         reason = (
                             f"estimated populate {estimate:.0f} s (linear from {base:.1f} s at "
                             f"N = {below[-1]:,}) > {args.peer_populate_limit:.0f} s"
@@ -165,8 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                             f.write(json.dumps({**rec, "op": "skipped", "reason": reason}) + "\n")
                         print(f"LaminDB at N = {n:,} skipped: {reason}")
                         continue
-                    print(f"LaminDB at N = {n:,}: estimated populate {estimate:.0f} s, running it")
-                s = start(impl, python, n)
+                    guess = f"estimated populate {estimate:.0f} s" if estimate else "no populate estimate"
+                    print(f"LaminDB at N = {n:,}: {guess}, running it")
+                s = start(impl, python, n, db)
                 if s is not None:
                     served.append(s)
             if served:
@@ -176,8 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - t_all
     with jsonl.open("a") as f:
         rec = {"runner": "benchmarks/workload", "run_id": run_id, "impl": "all", "op": "bench_wall"}
-        f.write(json.dumps({**rec, "median_s": wall, "sizes": args.sizes, "skip": sorted(skip)}) + "\n")
+        extra = {"sizes": args.sizes, "skip": sorted(skip), "db": args.db, "loader": args.loader}
+        f.write(json.dumps({**rec, "median_s": wall, **extra}) + "\n")
     print(f"bench wall time {wall / 60:.1f} min")
+    if args.jsonl:
+        return 1 if failures else 0
     return report() or (1 if failures else 0)
 
 

@@ -42,6 +42,11 @@ LABELS = {
     "view": "`ln.view()`",
     "ulabel_get_name": "`ULabel.get(name=…)`",
     "artifact_filter_count": '`filter(suffix=".h5ad").count()`',
+    "artifact_count_all": "`Artifact.filter().count()`",
+    "artifact_page_suffix_100": '`filter(suffix=".h5ad").order_by("-created_at")[:100]` (a page)',
+    "features_filter_dmso_count": '`filter(perturbation="DMSO").count()`',
+    "widget_page_100": "widget/REST `page`: 100 rows, `-created_at`, Arrow",
+    "widget_page_suffix_100": 'widget/REST `page`: `suffix = ".h5ad"`, 100 rows, `-created_at`, Arrow',
     "public_artifact_save": "`Artifact(path).save()`",
     "public_features_add_values": "`features.add_values` (4 features)",
 }
@@ -79,21 +84,34 @@ def workload_records(path: Path) -> list[dict]:
     return [r for r in read_jsonl(path) if r.get("runner") == "benchmarks/workload"]
 
 
-def run_for(records: list[dict], n: int | None) -> str | None:
-    """The latest run_id that measured lamin_core at ``n`` (None: relevance)."""
-    runs = [r["run_id"] for r in records if r.get("impl") == "lamin_core" and r.get("n") == n]
+def db_of(rec: dict) -> str:
+    """The database a record was measured on (lines from before `--db` existed: SQLite)."""
+    return rec.get("db") or "sqlite"
+
+
+def run_for(records: list[dict], n: int | None, db: str = "sqlite") -> str | None:
+    """The latest run_id that measured lamin_core at ``n`` on ``db`` (None: relevance)."""
+    runs = [
+        r["run_id"] for r in records if r.get("impl") == "lamin_core" and r.get("n") == n and db_of(r) == db
+    ]
     return max(runs) if runs else None
 
 
-def ops_of(records: list[dict], run_id: str | None, impl: str, n: int | None) -> dict[str, dict]:
-    """op -> record for one implementation at ``n`` in run ``run_id``."""
+def ops_of(
+    records: list[dict], run_id: str | None, impl: str, n: int | None, db: str = "sqlite"
+) -> dict[str, dict]:
+    """op -> record for one implementation on one database at ``n`` in run ``run_id``."""
     return {
-        r["op"]: r for r in records if r.get("run_id") == run_id and r.get("impl") == impl and r.get("n") == n
+        r["op"]: r
+        for r in records
+        if r.get("run_id") == run_id and r.get("impl") == impl and r.get("n") == n and db_of(r) == db
     }
 
 
-def sizes(records: list[dict]) -> list[int]:
-    return sorted({r["n"] for r in records if r.get("impl") == "lamin_core" and r.get("n")})
+def sizes(records: list[dict], db: str = "sqlite") -> list[int]:
+    return sorted(
+        {r["n"] for r in records if r.get("impl") == "lamin_core" and r.get("n") and db_of(r) == db}
+    )
 
 
 def _cell(rec: dict | None, op: str) -> tuple[str, float | None]:
@@ -266,6 +284,8 @@ def render_registry(path: Path) -> list[str]:
             p_text, p_ms = _cell(peer.get(op), op)
             c_text, c_ms = _cell(rec, op)
             ratio = f"{c_ms / p_ms:.2f}" if c_ms is not None and p_ms else "-"
+            if op == "populate" and rec.get("loader", "bulk_create") != "bulk_create":
+                ratio = "-"  # different loaders: not comparable
             target = TARGETS_MS.get(op) if n == TARGET_N else None
             met = "-" if target is None or c_ms is None else ("yes" if c_ms <= target else "**NOT MET**")
             lines.append(
@@ -278,6 +298,8 @@ def render_registry(path: Path) -> list[str]:
         if pop_c and not pop_c.get("error"):
             parts = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in pop_c.get("parts", {}).items())
             text = f"Populate: lamin_core {pop_c['median_s']:.1f} s ({parts})"
+            if pop_c.get("loader", "bulk_create") != "bulk_create":
+                text += f" via `--loader {pop_c['loader']}` (not Django's bulk_create)"
             if pop_p and not pop_p.get("error"):
                 parts = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in pop_p.get("parts", {}).items())
                 text += f", LaminDB {pop_p['median_s']:.1f} s ({parts})"
@@ -315,6 +337,7 @@ def render_registry(path: Path) -> list[str]:
             f"load avg before {first.get('load_avg_before')}."
         )
         lines += [" ".join(notes), ""]
+    lines += render_databases(records)
     lines += render_relevance(records)
     lines += render_widgets()
     lines += render_sidebar()
@@ -323,6 +346,153 @@ def render_registry(path: Path) -> list[str]:
         w = max(walls, key=lambda r: r["run_id"])
         lines += [
             f"`make bench` (run `{w['run_id']}`, sizes {w.get('sizes')}) took {w['median_s'] / 60:.0f} min.",
+            "",
+        ]
+    return lines
+
+
+# the reads a user of a large registry does all day (issue 9): they must stay usable at 1 000 000
+MAIN_READS = (
+    "artifact_df_latest100",
+    "artifact_page_suffix_100",
+    "widget_page_100",
+    "widget_page_suffix_100",
+    "artifact_count_all",
+    "artifact_filter_count",
+    "features_filter_dmso_count",
+    "artifact_search",
+    "artifact_search_broad",
+    "ulabel_search",
+    "features_filter_dmso_full",
+)
+TARGETS_ANY_N_MS = {"widget_page_100": 50}  # DESIGN §8: first page of 100 rows of 1M, indexed sort
+
+
+def _populate_note(label: str, rec: dict | None) -> str:
+    if not rec or rec.get("error"):
+        return f"{label}: -"
+    parts = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in rec.get("parts", {}).items())
+    return f"{label} {rec['median_s']:.1f} s via {rec.get('loader', 'bulk_create')} ({parts})"
+
+
+def render_databases(records: list[dict]) -> list[str]:
+    """lamin_core on SQLite and on PostgreSQL side by side (and LaminDB on SQLite) per N of the latest
+    run that measured PostgreSQL; at 1 000 000 the main reads first."""
+    pg_sizes = sizes(records, "postgresql")
+    if not pg_sizes:
+        return []
+    lines = [
+        "## lamin_core on SQLite and on PostgreSQL",
+        "",
+        "The same workload, the same runner and the same op calls with `workload/runner.py --db",
+        "postgresql://…` (a fresh database on a local throwaway PostgreSQL server, `VACUUM ANALYZE` after",
+        "the bulk load as autovacuum would do) next to the SQLite instance (no ANALYZE: the representative",
+        "planner statistics lamin_core installs with its schema), processes alive side by side, calls",
+        "alternating between them, median of 5, ms. *PG ÷ SQLite* < 1: PostgreSQL is faster. LaminDB 2.12",
+        "runs alongside on SQLite (and on PostgreSQL where the run asked for it: `--peer-db`). Rows and uid",
+        "digests are checked on every database.",
+        "",
+    ]
+    for n in pg_sizes:
+        run_id = run_for(records, n, "postgresql")
+        lite = ops_of(records, run_id, "lamin_core", n, "sqlite")
+        pg = ops_of(records, run_id, "lamin_core", n, "postgresql")
+        peer = ops_of(records, run_id, "lamindb", n, "sqlite")
+        peer_pg = ops_of(records, run_id, "lamindb", n, "postgresql")
+        ops = [op for op in {**lite, **pg} if op not in NOT_TIMED and op != "populate"]
+        if n >= 1_000_000:
+            main = [op for op in MAIN_READS if op in ops]
+            ops = main + [op for op in ops if op not in main]
+            title = f"### {n:,} artifacts: the main reads (first {len(main)} rows), then the other ops"
+        else:
+            title = f"### N = {n:,}"
+        lines += [
+            title,
+            "",
+            "| operation | SQLite ms | PostgreSQL ms | PG ÷ SQLite | LaminDB (SQLite) ms "
+            + ("| LaminDB (PostgreSQL) ms " if peer_pg else "")
+            + "| target ms | met? |",
+            "|---|---:|---:|---:|---:|" + ("---:|" if peer_pg else "") + "---:|:---:|",
+        ]
+        for op in ops:
+            l_text, l_ms = _cell(lite.get(op), op)
+            g_text, g_ms = _cell(pg.get(op), op)
+            p_text, _ = _cell(peer.get(op), op)
+            ratio = f"{g_ms / l_ms:.2f}" if g_ms is not None and l_ms else "-"
+            target = TARGETS_ANY_N_MS.get(op) or (TARGETS_MS.get(op) if n == TARGET_N else None)
+            met = "-"
+            if target is not None and l_ms is not None and g_ms is not None:
+                met = (
+                    "yes"
+                    if max(l_ms, g_ms) <= target
+                    else (
+                        "SQLite only"
+                        if l_ms <= target
+                        else "PostgreSQL only"
+                        if g_ms <= target
+                        else "**NOT MET**"
+                    )
+                )
+            pg_peer_cell = f"{_cell(peer_pg.get(op), op)[0]} | " if peer_pg else ""
+            lines.append(
+                f"| {LABELS.get(op, op)} | **{l_text}** | **{g_text}** | {ratio} | {p_text} | {pg_peer_cell}"
+                f"{f'≤ {target:g}' if target else '-'} | {met} |"
+            )
+        lines.append("")
+        every = (
+            ("SQLite", lite),
+            ("PostgreSQL", pg),
+            ("LaminDB (SQLite)", peer),
+            ("LaminDB (PostgreSQL)", peer_pg),
+        )
+        notes = [
+            "Populate: "
+            + "; ".join(_populate_note(label, ops.get("populate")) for label, ops in every if ops)
+            + "."
+        ]
+        wrong = [
+            f"{op} ({label})"
+            for label, ops in every
+            for op, rec in ops.items()
+            if rec.get("correct") is False
+        ]
+        errors = [
+            f"`{op}` ({label}): {rec['error'][:200]}"
+            for label, ops in every
+            for op, rec in ops.items()
+            if rec.get("error")
+        ]
+        checked = sum(1 for _, ops in every for rec in ops.values() if "correct" in rec)
+        notes.append(
+            f"Rows and uids: {checked} read results checked against the generated data, "
+            + ("all correct." if not wrong else f"**wrong: {', '.join(wrong)}**.")
+        )
+        if errors:
+            notes.append("Errors: " + "; ".join(errors))
+        published = published_digests(n)
+        if published:
+            same = differ = 0
+            for ops in (lite, pg):
+                for op, r in ops.items():
+                    if r.get("uid_digest") and op in published:
+                        same += (r.get("rows"), r["uid_digest"]) == published[op]
+                        differ += (r.get("rows"), r["uid_digest"]) != published[op]
+            notes.append(
+                f"Equal to the peer's published rows and digests: {same} of {same + differ} (both databases)."
+            )
+        first = lite.get("populate") or next(iter(lite.values()), {})
+        first_pg = pg.get("populate") or next(iter(pg.values()), {})
+        notes.append(
+            f"Run `{run_id}` ({first.get('ts')}): {first.get('version')}, SQLite {first.get('sqlite')}, "
+            f"PostgreSQL {first_pg.get('postgresql')} (local, default settings); {first.get('machine')}; "
+            f"load avg before SQLite {first.get('load_avg_before')}, "
+            f"PostgreSQL {first_pg.get('load_avg_before')}."
+        )
+        lines += [" ".join(notes), ""]
+    if (HERE / "PLANNER.md").exists():
+        lines += [
+            "The query plans of these reads before and after the planner statistics and the index of",
+            "migration 0004: [PLANNER.md](PLANNER.md).",
             "",
         ]
     return lines

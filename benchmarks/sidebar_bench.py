@@ -120,7 +120,7 @@ def post(base: str, path: str, body: dict | None = None, headers: dict | None = 
 @contextlib.contextmanager
 def jupyter_server(home: Path, tmp: Path):
     """`jupyter server` on 127.0.0.1 serving the instance of `home` (LAMIN_HOME); stopped on exit."""
-    from jupyter_process import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
+    from local_servers import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
 
     # runner.py's layout: HOME/.lamin is LAMIN_HOME, HOME is the settings dir
     env = jupyter_env(
@@ -191,8 +191,8 @@ def bench_rest(home: Path, repeats: int) -> dict:
 def checkout_lab(home: Path, tmp: Path):
     """JupyterLab (this venv) serving the instance of `home`, with the checkout's built labextension found
     through JUPYTER_PATH (as scripts/demo-lab.sh), and Chromium; yields `(base, token, browser)`."""
-    from jupyter_process import EXTENSION_ARG, LAB_ARGS, free_port, jupyter_env, server_command, serving
     from lab_harness import CHROME_ARGS, CHROMIUM
+    from local_servers import EXTENSION_ARG, LAB_ARGS, free_port, jupyter_env, server_command, serving
     from playwright.sync_api import sync_playwright
 
     data = tmp / "ext"

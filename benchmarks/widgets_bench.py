@@ -174,6 +174,16 @@ def main(argv: list[str] | None = None) -> int:
             f"| keystroke -> rendered results | **{browser['median']:.0f}** | {browser['min']:.0f}-"
             f"{browser['max']:.0f} | {browser['n']} | ≤ 150 |",
         ]
+    elif args.out.exists() and "## Keystroke" in (previous := args.out.read_text()):
+        # --browser-n 0: keep the last measured keystroke figures, saying they were not re-measured
+        kept = previous[previous.index("## Keystroke") :].split("\n\nOne page of")[0].rstrip()
+        lines += [
+            "",
+            *kept.splitlines()[:1],
+            "",
+            "(Not re-measured by this run, `--browser-n 0`: kept from the previous WIDGETS.md.)",
+            *kept.splitlines()[1:],
+        ]
     lines += [
         "",
         f"One page of 100 rows with the default columns is {len(buffers[0]):,} bytes of Arrow IPC.",

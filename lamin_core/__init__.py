@@ -51,6 +51,7 @@ _LAZY = {
     "core": "lamin_core.core",
     "examples": "lamin_core.examples",
     "save": "lamin_core._save:save",
+    "settings": "lamin_core.setup.settings:settings",  # LaminDB's `ln.settings` (`.storage`, `.user`)
 }
 
 

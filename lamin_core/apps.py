@@ -17,6 +17,7 @@ class LaminCoreConfig(AppConfig):
 
         lookups.register()
         post_migrate.connect(_repair_search_index, sender=self, dispatch_uid="lamin_core.search_index")
+        post_migrate.connect(_planner_stats, sender=self, dispatch_uid="lamin_core.planner_stats")
 
 
 def _repair_search_index(sender, using="default", verbosity=1, **kwargs) -> None:
@@ -24,3 +25,14 @@ def _repair_search_index(sender, using="default", verbosity=1, **kwargs) -> None
     from .search_index.ddl import repair
 
     repair(using, verbosity=verbosity)
+
+
+def _planner_stats(sender, using="default", **kwargs) -> None:
+    """After `migrate` on SQLite: representative planner statistics for tables that have none (see
+    `lamin_core.setup.sqlite_template.install_planner_stats`), so that a migrated database plans its
+    queries like one copied from the template."""
+    from django.db import connections
+
+    from .setup.sqlite_template import install_planner_stats
+
+    install_planner_stats(connections[using])

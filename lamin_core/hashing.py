@@ -89,3 +89,27 @@ def hash_dir(path: str | os.PathLike[str]) -> tuple[str, str, int]:
     if not hashes:
         raise ValueError(f"cannot hash empty directory {path}")
     return hash_from_hashes(hashes), "md5-d", len(hashes)
+
+
+def b16_to_b64(hex_digest: str) -> str:
+    """A hex digest (e.g. an S3 ETag) as 22-char base64url, like LaminDB's `b16_to_b64`."""
+    return b64url(base64.b16decode(hex_digest.strip('"'), casefold=True))
+
+
+def hash_from_etag(etag: str) -> tuple[str, str]:
+    """(hash, hash_type) of an S3 object from its ETag, as LaminDB's `get_stat_file_cloud`.
+
+    A plain ETag is the md5 of the content: hash type "md5", the same hash as hashing the file locally.
+    A multipart upload's ETag `"<hex>-<n>"` is the md5 of the n parts' concatenated md5 digests: its hex
+    part becomes the hash, with hash type `md5-<n>`.
+    """
+    etag = etag.strip('"')
+    if "-" not in etag:
+        return b16_to_b64(etag), "md5"
+    hex_part, n_parts = etag.split("-", 1)
+    return b16_to_b64(hex_part), f"md5-{n_parts}"
+
+
+def hash_from_etags(etags: Iterable[str]) -> tuple[str, str]:
+    """(hash, "md5-d") of a folder of S3 objects from their ETags, as LaminDB's `get_stat_dir_cloud`."""
+    return hash_from_hashes(etag.strip('"=') for etag in etags), "md5-d"

@@ -4,6 +4,7 @@
 #   scripts/pg-test-server.sh start    fresh server on 127.0.0.1:$LAMIN_PGPORT; waits until it is ready
 #   scripts/pg-test-server.sh url      prints its connection URL
 #   scripts/pg-test-server.sh status   exit 0 if it accepts connections
+#   scripts/pg-test-server.sh restart  restarts the running server, keeping its data (clients are cut off)
 #   scripts/pg-test-server.sh stop     stops it and removes its data
 #
 # `start` always begins from an empty cluster: a server left behind by an earlier run is stopped and
@@ -88,10 +89,23 @@ start() {
   die "server started but does not accept connections on 127.0.0.1:$PORT"
 }
 
+# Fast shutdown (open sessions are terminated, as in a real server restart), then start on the same data
+# with the options it was started with (pg_ctl keeps them in postmaster.opts).
+restart() {
+  PGBIN=$(find_pgbin)
+  [ -n "$PGBIN" ] || die "no PostgreSQL server binaries found"
+  [ -f "$DATA/postmaster.pid" ] || die "no server runs from $DATA; use start"
+  as_postgres "$PGBIN/pg_ctl" -D "$DATA" -l "$ROOT/server.log" -m fast -w -t 60 restart >/dev/null \
+    || { tail -n 30 "$ROOT/server.log" >&2 || true; die "restart failed (log: $ROOT/server.log)"; }
+  for _ in $(seq 100); do accepts_connections && return 0; sleep 0.1; done
+  die "server restarted but does not accept connections on 127.0.0.1:$PORT"
+}
+
 case "${1:-}" in
   start) start ;;
+  restart) restart ;;
   stop) PGBIN=$(find_pgbin); stop_and_remove ;;
   url) echo "$URL" ;;
   status) PGBIN=$(find_pgbin); accepts_connections ;;
-  *) echo "usage: $0 start|stop|url|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|restart|stop|url|status" >&2; exit 2 ;;
 esac

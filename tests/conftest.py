@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from local_servers import free_port
 
 TEST_DB = os.environ.get("LAMIN_TEST_DB") or None
 BIN = Path(sys.executable).parent
@@ -109,3 +110,137 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     from lab_harness import lab_fixture
 
     yield from lab_fixture(tmp_path_factory)
+
+
+# --- tests/scale: counts of the concurrency and fault tests, printed at the end of the pytest run ----------
+
+SCALE_COUNTS: list[tuple[str, dict]] = []
+
+
+def record_scale_counts(test: str, **counts) -> None:
+    """Keep what a scale or fault test measured (records written, read, lost, duplicates) for the summary."""
+    SCALE_COUNTS.append((test, counts))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print the scale tests' measured counts, one line per test, for this run's database."""
+    if not SCALE_COUNTS:
+        return
+    terminalreporter.section(f"concurrency and fault counts ({'PostgreSQL' if TEST_DB else 'SQLite'})")
+    for test, counts in SCALE_COUNTS:
+        terminalreporter.write_line(f"{test}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+# --- S3-compatible object storage: moto's standalone server on 127.0.0.1 (self-contained block) ---
+
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",  # never ask a cloud metadata service for credentials
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when pytest dies, even if killed before its fixtures' teardown (Linux)."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _wait_for_s3(endpoint: str, process: subprocess.Popen | None, timeout: float = 60.0) -> None:
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(endpoint + "/moto-api/", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # an S3 server that is not moto answers, too
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"moto_server exited with code {process.returncode}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no S3 server answers at {endpoint}") from None
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """An S3-compatible endpoint: `LAMIN_TEST_S3_ENDPOINT`, else moto's server started on a free port.
+
+    Fake credentials and `AWS_ENDPOINT_URL` go into this process's environment (subprocesses inherit
+    them) and are restored at the end of the session, when the server started here is stopped.
+    """
+    endpoint = os.environ.get("LAMIN_TEST_S3_ENDPOINT")
+    process = None
+    if not endpoint:
+        port = free_port()
+        endpoint = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+    saved = {name: os.environ.get(name) for name in [*S3_ENV, "AWS_ENDPOINT_URL"]}
+    try:
+        _wait_for_s3(endpoint, process)
+        os.environ.update(S3_ENV, AWS_ENDPOINT_URL=endpoint)
+        yield endpoint
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint) -> str:
+    """A new empty bucket on the test S3 server; its name."""
+    import s3fs
+
+    from lamin_core.storage.filesystem import s3_options
+
+    name = f"lamin-test-{uuid.uuid4().hex[:12]}"
+    s3fs.S3FileSystem(**s3_options()).mkdir(name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def s3_root(s3_endpoint, ln) -> str:
+    """An S3 storage root of the session's instance (`s3://<bucket>/data`), for artifacts on S3."""
+    import s3fs
+
+    from lamin_core.storage.filesystem import s3_options
+
+    bucket = f"lamin-session-{uuid.uuid4().hex[:12]}"
+    s3fs.S3FileSystem(**s3_options()).mkdir(bucket)
+    return f"s3://{bucket}/data"
+
+
+@pytest.fixture(params=["local", "s3"])
+def artifact_storage(request, ln, instance) -> str:
+    """Parametrizes a test over local and S3 storage: the default storage of new artifacts meanwhile."""
+    root = instance.storage if request.param == "local" else request.getfixturevalue("s3_root")
+    ln.settings.storage = root
+    try:
+        yield root
+    finally:
+        ln.settings.storage = instance.storage

@@ -70,7 +70,7 @@ class Impl:
     ln = bt = None
     value_model = value_link = value_fk = ""
 
-    def init(self, workdir: Path) -> None:
+    def init(self, workdir: Path, db: str | None = None) -> None:
         raise NotImplementedError
 
     def version(self) -> str:
@@ -88,10 +88,10 @@ class LaminCore(Impl):
     name = "lamin_core"
     value_model, value_link, value_fk = "FeatureValue", "ArtifactFeatureValue", "featurevalue_id"
 
-    def init(self, workdir):
+    def init(self, workdir, db=None):
         import lamin_core as ln
 
-        ln.setup.init(storage=str(workdir / "storage"), modules="bionty")
+        ln.setup.init(storage=str(workdir / "storage"), db=db, modules="bionty")
         import lamin_core.bionty as bt
 
         self.ln, self.bt = ln, bt
@@ -109,9 +109,11 @@ class LaminDB(Impl):
     name = "lamindb"
     value_model, value_link, value_fk = "JsonValue", "ArtifactJsonValue", "jsonvalue_id"
 
-    def init(self, workdir):
+    def init(self, workdir, db=None):
         lamin = Path(sys.executable).parent / "lamin"
         cmd = [str(lamin), "init", "--storage", str(workdir / "storage"), "--modules", "bionty"]
+        if db:
+            cmd += ["--db", db]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"lamin init failed: {proc.stdout}{proc.stderr}")
@@ -141,15 +143,62 @@ IMPLS = {"lamin_core": LaminCore, "lamindb": LaminDB}
 # --- population ------------------------------------------------------------------------------------
 
 
-def populate(impl: Impl, data: workload.Spec) -> dict:
+def fast_insert(model, rows: list[dict]) -> None:
+    """Insert ``rows`` (field values by attname) without building a model instance per row: one
+    instance gives every other column's value, then PostgreSQL ``COPY ... FROM STDIN`` or SQLite
+    ``executemany`` on the driver's connection, in one transaction (``--loader copy``, lamin_core only)."""
+    from django.db import connection, transaction
+
+    if not rows:
+        return
+    template = _plain_instance(model, rows[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    given = [f for f in fields if f.attname in rows[0]]
+    fixed = {
+        f.attname: f.get_db_prep_save(getattr(template, f.attname), connection)
+        for f in fields
+        if f.attname not in rows[0] and not f.unique
+    }
+    fresh = [f for f in fields if f.attname not in rows[0] and f.unique]  # e.g. a random uid per row
+    columns = [f.column for f in given] + [model._meta.get_field(a).column for a in fixed]
+    columns += [f.column for f in fresh]
+    constants = tuple(fixed.values())
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+
+    def values():
+        for r in rows:
+            yield (
+                *(f.get_db_prep_save(r[f.attname], connection) for f in given),
+                *constants,
+                *(f.get_db_prep_save(f.get_default(), connection) for f in fresh),
+            )
+
+    with transaction.atomic():
+        connection.ensure_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as c, c.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+                for row in values():
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            connection.connection.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", values())
+
+
+def insert(loader: str, model, rows: list[dict], batch_size: int) -> None:
+    """``rows`` into ``model``'s table: Django ``bulk_create`` of plain instances, or ``fast_insert``."""
+    if loader == "copy":
+        fast_insert(model, rows)
+    else:
+        model.objects.bulk_create([_plain_instance(model, r) for r in rows], batch_size=batch_size)
+
+
+def populate(impl: Impl, data: workload.Spec, loader: str = "bulk_create") -> dict:
     """Bulk-insert labels, artifacts, label links and feature values; seconds per part."""
     ln, parts = impl.ln, {}
     t = time.perf_counter()
-    labels = [
-        _plain_instance(ln.ULabel, {"uid": x["uid"], "name": x["name"], "created_at": x["created_at"]})
-        for x in data.labels
-    ]
-    ln.ULabel.objects.bulk_create(labels, batch_size=2000)
+    labels = [{"uid": x["uid"], "name": x["name"], "created_at": x["created_at"]} for x in data.labels]
+    insert(loader, ln.ULabel, labels, 2000)
     by_uid = dict(ln.ULabel.objects.values_list("uid", "id"))
     label_ids = [by_uid[x["uid"]] for x in data.labels]
     parts["labels_s"] = time.perf_counter() - t
@@ -158,23 +207,20 @@ def populate(impl: Impl, data: workload.Spec) -> dict:
     storage_id = ln.Storage.filter().first().id
     fields = ("uid", "key", "suffix", "kind", "otype", "size", "hash", "n_observations")
     for start in range(0, data.n, CHUNK):
-        objs = [
-            _plain_instance(
-                ln.Artifact,
-                {
-                    **{f: a[f] for f in fields},
-                    "_hash_type": "md5",
-                    "_key_is_virtual": True,
-                    "_overwrite_versions": False,
-                    "is_latest": True,
-                    "storage_id": storage_id,
-                    "created_at": a["created_at"],
-                    "updated_at": a["created_at"],
-                },
-            )
+        rows = [
+            {
+                **{f: a[f] for f in fields},
+                "_hash_type": "md5",
+                "_key_is_virtual": True,
+                "_overwrite_versions": False,
+                "is_latest": True,
+                "storage_id": storage_id,
+                "created_at": a["created_at"],
+                "updated_at": a["created_at"],
+            }
             for a in data.artifacts[start : start + CHUNK]
         ]
-        ln.Artifact.objects.bulk_create(objs, batch_size=2000)
+        insert(loader, ln.Artifact, rows, 2000)
     by_uid = dict(ln.Artifact.objects.values_list("uid", "id"))
     artifact_ids = [by_uid[a["uid"]] for a in data.artifacts]
     del by_uid
@@ -183,11 +229,11 @@ def populate(impl: Impl, data: workload.Spec) -> dict:
     t = time.perf_counter()
     link = impl.model("ArtifactULabel")
     for start in range(0, len(data.links), CHUNK):
-        objs = [
-            _plain_instance(link, {"artifact_id": artifact_ids[i], "ulabel_id": label_ids[j]})
+        rows = [
+            {"artifact_id": artifact_ids[i], "ulabel_id": label_ids[j], "feature_id": None}
             for i, j in data.links[start : start + CHUNK]
         ]
-        link.objects.bulk_create(objs, batch_size=5000)
+        insert(loader, link, rows, 5000)
     parts["label_links_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -210,20 +256,29 @@ def populate(impl: Impl, data: workload.Spec) -> dict:
     for f in data.features:
         aid = artifact_ids[f["artifact"]]
         for name in ("temperature", "study_note", "study_metadata"):
-            values.append(
-                _plain_instance(value_link, {"artifact_id": aid, impl.value_fk: value_id(name, f[name])})
-            )
+            values.append({"artifact_id": aid, impl.value_fk: value_id(name, f[name])})
         for p in f["perturbation"]:
             perturbations.append(
-                _plain_instance(
-                    link,
-                    {"artifact_id": aid, "ulabel_id": label_ids[p], "feature_id": feature["perturbation"].id},
-                )
+                {"artifact_id": aid, "ulabel_id": label_ids[p], "feature_id": feature["perturbation"].id}
             )
-    value_link.objects.bulk_create(values, batch_size=5000)
-    link.objects.bulk_create(perturbations, batch_size=5000)
+    insert(loader, value_link, values, 5000)
+    insert(loader, link, perturbations, 5000)
     parts["features_s"] = time.perf_counter() - t
     return parts
+
+
+def analyze(impl: Impl) -> float:
+    """PostgreSQL: ``VACUUM ANALYZE`` after the bulk load, what autovacuum does shortly after one (planner
+    statistics, visibility map for index-only scans); seconds. SQLite: nothing (lamin_core ships planner
+    statistics with its schema, see lamin_core/setup/sqlite_stats.py)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    t = time.perf_counter()
+    with connection.cursor() as c:
+        c.execute("VACUUM ANALYZE")
+    return time.perf_counter() - t
 
 
 def check_population(impl: Impl, data: workload.Spec) -> dict:
@@ -281,7 +336,33 @@ def expected_results(data: workload.Spec) -> dict[str, tuple[int, str | None]]:
         "ulabel_lookup_5000": (len(data.labels), None),  # at least one field per label
         "ulabel_get_name": (1, workload.uid_digest([data.labels[label_j]["uid"]])),
         "artifact_filter_count": (len(h5ad), None),
+        "artifact_count_all": (data.n, None),
+        "artifact_page_suffix_100": (min(100, len(h5ad)), workload.uid_digest(h5ad[-100:])),
+        "features_filter_dmso_count": (len(dmso), None),
+        "widget_page_100": (min(100, data.n), workload.uid_digest(uids[-100:])),
+        "widget_page_suffix_100": (min(100, len(h5ad)), workload.uid_digest(h5ad[-100:])),
     }
+
+
+class IpcRows(list):
+    """The uids of a widget page (Arrow IPC bytes from the RPC method table), for ``describe``."""
+
+
+def widget_page(ln, filters: list[dict] | None = None) -> IpcRows:
+    """What the widgets and the sidebar's REST API ask: ``page``, 100 rows, ``-created_at`` (ties by id),
+    Arrow IPC, through ``lamin_widgets._rpc.handle`` (validation, query, Arrow encoding)."""
+    import pyarrow as pa
+
+    from lamin_widgets import _rpc
+
+    params = {"registry": "Artifact", "order": ["-created_at"], "limit": 100}
+    if filters:
+        params["filters"] = {"op": "and", "not": False, "items": filters}
+    response, buffers = _rpc.handle({"id": 1, "kind": "lamin-rpc", "method": "page", "params": params})
+    if not response.get("ok"):
+        raise RuntimeError(response)
+    table = pa.ipc.open_stream(buffers[0]).read_all()
+    return IpcRows(table.column("uid").to_pylist())
 
 
 def build_ops(impl: Impl, data: workload.Spec, workdir: Path):
@@ -368,6 +449,33 @@ def build_ops(impl: Impl, data: workload.Spec, workdir: Path):
             'Artifact.filter(suffix=".h5ad").count()',
             lambda: ln.Artifact.filter(suffix=".h5ad").count(),
         ),
+        ("artifact_count_all", "Artifact.filter().count()", lambda: ln.Artifact.filter().count()),
+        (
+            "artifact_page_suffix_100",
+            'list(Artifact.filter(suffix=".h5ad").order_by("-created_at", "id")[:100])',
+            lambda: list(ln.Artifact.filter(suffix=".h5ad").order_by("-created_at", "id")[:100]),
+        ),
+        (
+            "features_filter_dmso_count",
+            'Artifact.filter(perturbation="DMSO").count()',
+            lambda: ln.Artifact.filter(perturbation="DMSO").count(),
+        ),
+        *(
+            [
+                (
+                    "widget_page_100",
+                    'rpc page: Artifact, order ["-created_at"], 100 rows, Arrow IPC',
+                    lambda: widget_page(ln),
+                ),
+                (
+                    "widget_page_suffix_100",
+                    'rpc page: Artifact, filter suffix = ".h5ad", order ["-created_at"], 100 rows, Arrow IPC',
+                    lambda: widget_page(ln, [{"field": "suffix", "lookup": "exact", "value": ".h5ad"}]),
+                ),
+            ]
+            if impl.name == "lamin_core"
+            else []
+        ),
         ("public_artifact_save", 'Artifact("<new 12-byte csv>", key=...).save()', save_one),
         (
             "public_features_add_values",
@@ -390,6 +498,8 @@ def describe(result) -> dict:
         return info
     if hasattr(result, "_fields"):  # a namedtuple-like lookup
         return {"rows": len(result._fields)}
+    if isinstance(result, IpcRows):
+        return {"rows": len(result), "uid_digest": workload.uid_digest(result)}
     if isinstance(result, list | tuple):
         info = {"rows": len(result)}
         if all(hasattr(r, "uid") for r in result):
@@ -492,8 +602,11 @@ def prepare_workload(impl: Impl, args, workdir: Path, emit):
     datagen_s = time.perf_counter() - t
     t = time.perf_counter()
     with quiet():  # LaminDB logs tips while saving features
-        parts = populate(impl, data)
+        parts = populate(impl, data, args.loader)
     populate_s = time.perf_counter() - t
+    analyze_s = analyze(impl)
+    if analyze_s:
+        parts["analyze_s"] = analyze_s
     checks = check_population(impl, data)
     emit(
         {
@@ -504,6 +617,7 @@ def prepare_workload(impl: Impl, args, workdir: Path, emit):
             "datagen_s": datagen_s,
             "n_label_links": len(data.links),
             "n_feature_artifacts": len(data.features),
+            "loader": args.loader,
             "correct": bool(checks.get("counts_match") and checks.get("feature_values_match", True)),
         }
     )
@@ -630,6 +744,52 @@ def run_relevance(impl: Impl, args, emit) -> int:
     return 0
 
 
+def _pg_admin(server_url: str, *statements: str) -> None:
+    """Run statements on the server in autocommit mode (psycopg 3 here, psycopg2 in LaminDB's venv)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+    except ImportError:
+        import psycopg2
+
+        conn = psycopg2.connect(server_url)
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        finally:
+            conn.close()
+
+
+def fresh_postgres_database(server_url: str, name: str):
+    """A new, empty database ``name`` on the server of ``server_url``: its URL and a function dropping it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    _pg_admin(server_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with contextlib.suppress(Exception):
+            _pg_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return urlunsplit(urlsplit(server_url)._replace(path="/" + name)), drop
+
+
+def server_version(impl: Impl) -> str | None:
+    from django.db import connection
+
+    with contextlib.suppress(Exception), connection.cursor() as c:
+        c.execute("SHOW server_version")
+        return c.fetchone()[0]
+    return None
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--impl", choices=sorted(IMPLS), required=True)
@@ -643,7 +803,22 @@ def main(argv=None) -> int:
     p.add_argument("--cl-terms", type=Path, help="TSV of CL terms: written by lamin_core, read by lamindb")
     p.add_argument("--keep", action="store_true", help="keep the temp instance dir")
     p.add_argument("--serve", action="store_true", help="after populating, run ops as stdin asks (bench.py)")
+    p.add_argument(
+        "--db",
+        default="sqlite",
+        help="sqlite (a file in the instance's storage) or the postgresql:// URL of a server: the runner "
+        "creates a fresh database there for the instance and drops it at the end (kept with --keep)",
+    )
+    p.add_argument(
+        "--loader",
+        choices=("bulk_create", "copy"),
+        default="bulk_create",
+        help="populate through Django bulk_create (default) or copy: COPY FROM STDIN on PostgreSQL, "
+        "executemany on SQLite (lamin_core only; fast loading at 1M)",
+    )
     args = p.parse_args(argv)
+    if args.loader == "copy" and args.impl != "lamin_core":
+        p.error("--loader copy is implemented for lamin_core only")
     out = args.out.resolve()
     if args.cl_terms:
         args.cl_terms = args.cl_terms.resolve()
@@ -656,10 +831,14 @@ def main(argv=None) -> int:
     os.environ.update(HOME=str(home), LAMIN_SETTINGS_DIR=str(home), LAMIN_HOME=str(home / ".lamin"))
     os.chdir(workdir)  # not $HOME: LaminDB refuses to init there
 
+    db_url, drop_db = None, None
+    if args.db != "sqlite":
+        db_url, drop_db = fresh_postgres_database(args.db, f"lamin_bench_{args.n}_{os.getpid()}")
     common = {
         "runner": "benchmarks/workload",
         "run_id": args.run_id,
         "impl": args.impl,
+        "db": "postgresql" if db_url else "sqlite",
         "n": None if args.relevance else args.n,
         "repeats": args.repeats,
         "seed": args.seed,
@@ -686,8 +865,10 @@ def main(argv=None) -> int:
     try:
         t = time.perf_counter()
         with quiet():
-            impl.init(workdir)
+            impl.init(workdir, db_url)
         common["init_s"] = time.perf_counter() - t
+        if db_url:
+            common["postgresql"] = server_version(impl)
         common["version"] = impl.version()
         if args.relevance:
             rc = run_relevance(impl, args, emit)
@@ -708,6 +889,8 @@ def main(argv=None) -> int:
         os.chdir("/")
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+            if drop_db:
+                drop_db()
     emit({"op": "total_wall", "median_s": time.perf_counter() - t_all})
     return rc
 

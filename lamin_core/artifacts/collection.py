@@ -83,6 +83,7 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
     if not key.strip():
         raise ValueError("key must not be empty")
     hash_ = hash_set(item.hash for item in items)
+    from_key = revises is None  # saving revises the latest collection with the key then (None: a new family)
 
     query = Q(hash=hash_)
     if revises is None:
@@ -106,5 +107,10 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
         fields["run"] = run
     if revises is not None and existing is None:
         fields["uid"], _ = next_uid(model, stem_of(revises))
-    state = {"_existing": existing, "_revises": revises, "_artifact_ids": [item.pk for item in items]}
+    state = {
+        "_existing": existing,
+        "_revises": revises,
+        "_revises_from_key": from_key,
+        "_artifact_ids": [item.pk for item in items],
+    }
     return fields, state

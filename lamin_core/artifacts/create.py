@@ -11,10 +11,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._logger import logger
-from ..storage import cache_dir, check_key, default_storage, extract_suffix, file_stats
+from ..storage import (
+    cache_dir,
+    check_key,
+    default_storage,
+    extract_suffix,
+    file_stats,
+    is_remote,
+    remote_errors,
+    remote_stats,
+    storage_path,
+)
+from ..storage.filesystem import normalize_root
 from ..storage.keys import MANAGED_DIR, check_key_suffix
 from ..uids import base62
-from .versions import next_uid, stem_of
+from .versions import latest_with_key, next_uid, stem_of
 
 if TYPE_CHECKING:
     from ..models import Artifact
@@ -105,8 +116,6 @@ def local_path(data: object) -> Path:
     text = os.fspath(data)
     if isinstance(text, bytes):
         text = os.fsdecode(text)
-    if "://" in text:
-        raise ValueError(f"only local paths are supported so far, got {text!r}")
     path = Path(text).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"no such file or folder: {text}")
@@ -115,6 +124,8 @@ def local_path(data: object) -> Path:
 
 def _key_in_storage(path: Path, root: str) -> str | None:
     """The key of a path that already lies in the storage root (registered in place), else None."""
+    if is_remote(root):
+        return None
     try:
         relative = path.resolve().relative_to(root)
     except ValueError:
@@ -148,6 +159,19 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
         key = revises.key if key is None else key
         description = revises.description if description is None else description
 
+    if (isinstance(data, str) and is_remote(data)) or _is_remote_path(data):
+        return _prepare_remote(
+            model,
+            str(data),
+            key,
+            revises,
+            {
+                "description": description,
+                "kind": kind,
+                "version": version,
+                "run": run,
+            },
+        )
     extra: dict = {}
     owned = False
     if isinstance(data, str | os.PathLike):
@@ -198,7 +222,92 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
             logger.warning(
                 f"revises={revises.uid!r} is not the latest version; the new version follows {latest!r}"
             )
-    state = {"_local_path": path, "_owned_source": owned, "_existing": existing, "_revises": revises}
+    state = {
+        "_local_path": path,
+        "_owned_source": owned,
+        "_existing": existing,
+        "_revises": revises,
+        # no `revises=`: saving revises the latest artifact with the key then (None: a new family)
+        "_revises_from_key": options.get("revises") is None and key is not None,
+    }
+    return fields, state
+
+
+def _is_remote_path(data: object) -> bool:
+    """An `upath.UPath` of an object store (local UPaths are os.PathLike and take the local route)."""
+    return type(data).__module__.partition(".")[0] == "upath" and not isinstance(data, os.PathLike)
+
+
+def _storage_containing(url: str) -> tuple[int | None, str]:
+    """(id, root) of the Storage record whose root holds `url` (the longest one), else (None, bucket root)."""
+    from ..models import Storage
+
+    best: tuple[int | None, str] | None = None
+    for storage_id, root in Storage.all_objects.values_list("id", "root"):
+        if url.startswith(root.rstrip("/") + "/") and (best is None or len(root) > len(best[1])):
+            best = (storage_id, root)
+    if best is not None:
+        return best
+    scheme, _, rest = url.partition("://")
+    return None, f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _prepare_remote(model, url: str, key: str | None, revises, options: dict) -> tuple[dict, dict]:
+    """An artifact of an existing S3 object or prefix, registered in place (nothing is copied).
+
+    Its size and hash come from the object's metadata (ETag), like LaminDB's `get_stat_file_cloud`;
+    an object outside every known storage root gets a new Storage record for its bucket when saved.
+    """
+    url = normalize_root(url)
+    storage_id, root = _storage_containing(url)
+    in_storage_key = url[len(root.rstrip("/")) + 1 :]
+    if in_storage_key.split("/")[0] == MANAGED_DIR:
+        raise ValueError(
+            f"{url} lies in the storage root's managed folder {MANAGED_DIR!r}; "
+            "query its artifact instead (ln.Artifact.get(...))"
+        )
+    if key is not None and key != in_storage_key:
+        raise ValueError(
+            f"{url} already lies in the storage root, so its key is {in_storage_key!r}, not {key!r}"
+        )
+    path = storage_path(url)
+    with remote_errors(root):
+        try:
+            size, hash_, hash_type, n_files, is_dir = remote_stats(path)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f"no such file or folder: {url}") from e
+    suffix = extract_suffix(url.rsplit("/", 1)[-1], is_dir=is_dir)
+    existing = None
+    from_key = hash_ is not None and revises is None  # without a hash, no version by key (nor same content)
+    if hash_ is not None:
+        existing, revises = _lookup(model, hash_, in_storage_key, storage_id or -1, root, revises)
+    fields = {
+        "key": in_storage_key,
+        "description": options["description"],
+        "suffix": suffix,
+        "kind": options["kind"],
+        "size": size,
+        "hash": hash_,
+        "_hash_type": hash_type,
+        "n_files": n_files,
+        "storage_id": storage_id,
+        "_key_is_virtual": False,
+        "_overwrite_versions": is_dir,
+        "version": options["version"],
+    }
+    if options["run"] is not None:
+        fields["run"] = options["run"]
+    if revises is not None and existing is None:
+        fields["uid"], _ = next_uid(model, stem_of(revises))
+    state = {
+        "_local_path": path,
+        "_owned_source": False,
+        "_existing": existing,
+        "_revises": revises,
+        "_revises_from_key": from_key,
+    }
+    if storage_id is None:
+        state["_new_storage_root"] = root
     return fields, state
 
 
@@ -208,20 +317,13 @@ def _lookup(model, hash_: str, key: str | None, storage_id: int, root: str, revi
     An artifact with the same key in the same storage is the previous version, as in LaminDB, unless
     `revises` names one or the content already exists. Two queries, each on its own index: as one
     `hash = .. OR key = ..` SQLite scans the whole table (14 ms at 100 000 artifacts instead of 0.1 ms).
+    Saving reads the record to revise again (`save._settle_version`): another process may save under the
+    same key in between.
     """
     rows = list(model.all_objects.filter(hash=hash_)[:1])
-    if not rows and key is not None and revises is None:
-        # by key alone: with storage/is_latest/branch in SQL, SQLite (no statistics) walks the low-cardinality
-        # is_latest index instead of the key index; the few versions of a key are filtered here
-        same_key = [
-            r
-            for r in model.all_objects.filter(key=key)
-            if r.storage_id == storage_id and r.is_latest and r._branch_code == 1
-        ]
-        # newest first, sorted here: an ORDER BY costs more to compile than the few rows cost to sort
-        rows = sorted(same_key, key=lambda r: (r.created_at, r.id), reverse=True)[:10]
-    existing = next((row for row in rows if row.hash == hash_), None)
-    if existing is None and revises is None and rows:
-        revises = rows[0]
-        logger.info(f"creating new artifact version for key='{key}' (storage: '{root}')")
+    existing = rows[0] if rows else None
+    if existing is None and revises is None and key is not None:
+        revises = latest_with_key(model, key, storage_id=storage_id)
+        if revises is not None:
+            logger.info(f"creating new artifact version for key='{key}' (storage: '{root}')")
     return existing, revises

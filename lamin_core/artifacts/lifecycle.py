@@ -11,7 +11,7 @@ from django.db import transaction
 
 from .._logger import logger
 from ..errors import LaminError
-from ..storage import discard
+from ..storage import discard, is_remote, remote_errors, root_of
 from .versions import stem_of, sync_latest
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ def delete_permanently(record: models.Model, delete_file: bool = False) -> None:
     model = type(record)
     stem, was_latest = stem_of(record), record.is_latest
     path = record.path if isinstance(record, Artifact) and delete_file else None
+    if path is not None and is_remote(path):
+        _delete_remote(record, path, model, stem, was_latest)
+        return
     moved = None
     try:
         with transaction.atomic():
@@ -83,3 +86,29 @@ def delete_permanently(record: models.Model, delete_file: bool = False) -> None:
             os.replace(moved, path)
         raise
     discard(moved)
+
+
+def _delete_remote(record: models.Model, path, model, stem: str, was_latest: bool) -> None:
+    """Delete an artifact stored on S3: check the storage answers, delete the record, then the objects.
+
+    An unreachable storage fails before anything changes. If removing the objects fails after the
+    record is gone, a warning names them (`lamin cleanup` finds such orphans).
+    """
+    root = root_of(record.storage_id)
+    with remote_errors(root, "deleting an artifact"):
+        keys = sorted(path.fs.find(path.path))
+    try:
+        with transaction.atomic():
+            dj_models.Model.delete(record)
+            if was_latest:
+                sync_latest(model, stem)
+    except dj_models.ProtectedError as e:
+        users = sorted({_referrer(obj) for obj in e.protected_objects})[:5]
+        raise LaminError(
+            f"cannot delete {record!r}: it is still referenced by {', '.join(users)}; delete those first"
+        ) from e
+    if keys:
+        try:
+            path.fs.rm(keys)
+        except Exception as e:
+            logger.warning(f"deleted the record, but could not remove {path} from storage {root}: {e}")

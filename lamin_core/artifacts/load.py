@@ -24,9 +24,18 @@ def track_input(artifact: Artifact) -> None:
 
 
 def cached_path(artifact: Artifact) -> Path:
-    """The local path of an artifact's file or folder, checked to exist."""
+    """The local path of an artifact's file or folder, checked to exist; S3 data is synced to the cache."""
+    from ..storage import cache_dir, is_remote, remote_errors, root_of, sync_to_cache
+
     path = artifact.path
-    if not (path.exists() or path.is_symlink()):
+    if is_remote(path):
+        root = root_of(artifact.storage_id) if artifact.storage_id is not None else str(path)
+        with remote_errors(root, "caching an artifact"):
+            try:
+                path = sync_to_cache(path, cache_dir())
+            except FileNotFoundError as e:
+                raise FileNotFoundError(f"the stored data of {artifact!r} is missing: {artifact.path}") from e
+    elif not (path.exists() or path.is_symlink()):
         raise FileNotFoundError(f"the stored data of {artifact!r} is missing: {path}")
     if artifact.pk is not None:
         track_input(artifact)

@@ -3,6 +3,11 @@
 An artifact's data is staged under a hidden name next to its destination, the record is inserted (and
 the previous version's `is_latest` cleared) in one transaction, and the staged copy is renamed into place
 before that transaction commits. Any failure rolls back the transaction and removes the copy.
+On S3 the staged copy is an upload to a hidden temporary key, and the rename a copy on the server.
+
+The version a new record follows is settled inside that transaction, after serialising on its key and
+family (`versions.lock`): `Artifact()` chose it earlier, and another process may have saved a version
+under the same key since. The record's uid, and so its file's name in storage, follow from that choice.
 """
 
 from __future__ import annotations
@@ -17,13 +22,23 @@ from django.db import IntegrityError, transaction
 
 from .._logger import logger
 from ..errors import StorageError
-from ..storage import auto_storage_key, discard, publish, stage, storage_root
-from .versions import stem_of, unset_latest
+from ..storage import auto_storage_key, discard, publish, remote_errors, root_of, stage, storage_root
+from ..storage.filesystem import is_remote, storage_type
+from ..uids import new_uid
+from .versions import latest_with_key, lock, next_uid, stem_of, unset_latest
 
 if TYPE_CHECKING:
     from django.db import models
 
-PRIVATE_STATE = ("_local_path", "_owned_source", "_existing", "_revises", "_artifact_ids")
+PRIVATE_STATE = (
+    "_local_path",
+    "_owned_source",
+    "_existing",
+    "_revises",
+    "_revises_from_key",
+    "_artifact_ids",
+    "_new_storage_root",
+)
 TRASH = -1
 _stored = threading.local()  # .paths: files stored inside `atomic_with_storage()`, removed on rollback
 
@@ -88,10 +103,46 @@ def _refetch(record: models.Model | None) -> models.Model | None:
     return type(record).all_objects.filter(pk=record.pk).first()
 
 
-def _reset(record: models.Model) -> None:
-    """Undo what a failed insert left on the in-memory record."""
+def _reset(record: models.Model, uid: str) -> None:
+    """Undo what a failed insert left on the in-memory record (`uid`: the one before the transaction)."""
     record.pk = None
+    record.uid = uid
     record._state.adding = True
+
+
+def _storage_for(root: str) -> int:
+    """The id of the Storage record of `root`, created (unmanaged: no instance uid) if missing."""
+    from ..models import Storage
+
+    record, _ = Storage.all_objects.get_or_create(root=root, defaults={"type": storage_type(root)})
+    return record.id
+
+
+def _settle_version(
+    record: models.Model, revises: models.Model | None, from_key: bool, scope: dict
+) -> models.Model | None:
+    """The record a new one revises, read again inside the saving transaction; sets the new one's uid.
+
+    Serialises on the key, then on the version family (PostgreSQL: advisory locks, always in this order;
+    SQLite: the transaction's write lock), so concurrent savers under one key form one chain of versions.
+    Without `revises=` the latest visible record with the key (in `scope`) is revised, whichever that is
+    now; with it, the family of `revises`. The uid is the family's next one (or a new stem if none).
+    """
+    model = type(record)
+    if record.key is not None and (from_key or revises is not None):
+        lock(model, "key:" + "".join(f"{v}:" for v in scope.values()) + record.key)
+    if from_key:
+        latest = latest_with_key(model, record.key, **scope)
+        if latest is None and revises is not None:  # the version chosen by Artifact() is gone since
+            record.uid = new_uid(model.__name__)
+        elif latest is not None and (revises is None or revises.pk != latest.pk):
+            logger.info(f"creating new {model.__name__.lower()} version for key='{record.key}'")
+        revises = latest
+    if revises is not None:
+        stem = stem_of(revises)
+        lock(model, "family:" + stem)
+        record.uid, _ = next_uid(model, stem)
+    return revises
 
 
 def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.Model:
@@ -102,28 +153,44 @@ def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.
         return adopt_existing(artifact, existing)
     source = state["_local_path"]
     revises = state.get("_revises")
+    from_key = state.get("_revises_from_key", False)
     model = type(artifact)
+    new_root = state.get("_new_storage_root")
     staged = destination = None
+    root = "" if new_root is not None else root_of(artifact.storage_id)
+    errors = remote_errors(root, "saving an artifact") if is_remote(root) else contextlib.nullcontext()
     if artifact._key_is_virtual:
-        destination = storage_root(artifact.storage_id) / auto_storage_key(artifact.uid, artifact.suffix)
-        staged = stage(source, destination)
-        if artifact.n_files is None and staged.stat().st_size != artifact.size:
+        # named after the uid `Artifact()` chose; the final one, settled in the transaction, names the file
+        provisional = storage_root(artifact.storage_id) / auto_storage_key(artifact.uid, artifact.suffix)
+        with errors:
+            staged = stage(source, provisional)
+            staged_size = staged.stat().st_size if artifact.n_files is None else None
+        if artifact.n_files is None and staged_size != artifact.size:
             discard(staged)
             raise StorageError(f"{source} changed after Artifact() read it; create the artifact again")
-    published = False
+    published, uid = False, artifact.uid
     try:
         with transaction.atomic():
+            if new_root is not None:
+                artifact.storage_id = _storage_for(new_root)
+            revises = _settle_version(artifact, revises, from_key, {"storage_id": artifact.storage_id})
             if revises is not None:
                 unset_latest(model, stem_of(revises))
             insert()
             if staged is not None:
-                publish(staged, destination)
+                destination = storage_root(artifact.storage_id) / auto_storage_key(
+                    artifact.uid, artifact.suffix
+                )
+                with (
+                    remote_errors(root, "saving an artifact") if is_remote(root) else contextlib.nullcontext()
+                ):
+                    publish(staged, destination)
                 published = True
                 if getattr(_stored, "paths", None) is not None:
                     _stored.paths.append(destination)
     except BaseException as error:
         discard(destination if published else staged)
-        _reset(artifact)
+        _reset(artifact, uid)
         if isinstance(error, IntegrityError):
             # saved concurrently (or since this artifact was created) with the same content
             duplicate = model.all_objects.filter(hash=artifact.hash).first()
@@ -149,9 +216,12 @@ def save_collection(collection: models.Model, insert: Callable[[], None]) -> mod
         return adopt_existing(collection, existing)
     artifact_ids = state["_artifact_ids"]
     revises = state.get("_revises")
+    from_key = state.get("_revises_from_key", False)
     model = type(collection)
+    uid = collection.uid
     try:
         with transaction.atomic():
+            revises = _settle_version(collection, revises, from_key, {})
             if revises is not None:
                 unset_latest(model, stem_of(revises))
             insert()
@@ -159,7 +229,7 @@ def save_collection(collection: models.Model, insert: Callable[[], None]) -> mod
                 [CollectionArtifact(collection_id=collection.pk, artifact_id=pk) for pk in artifact_ids]
             )
     except BaseException as error:
-        _reset(collection)
+        _reset(collection, uid)
         if isinstance(error, IntegrityError):
             duplicate = model.all_objects.filter(hash=collection.hash).first()
             if duplicate is not None:

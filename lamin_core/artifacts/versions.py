@@ -2,10 +2,15 @@
 
 The 4-character suffix counts versions in base62 ("0000", "0001", ..., "000A"); exactly one visible
 record of a family has `is_latest=True`: the one with the highest suffix.
+
+Saving a new version reads the family and inserts after it, so concurrent savers of one key or family
+are serialised (`lock`): on SQLite every write transaction already is (BEGIN IMMEDIATE), on PostgreSQL a
+transaction-scoped advisory lock on the key, then on the family, does it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -48,6 +53,37 @@ def next_uid(model: type[models.Model], stem: str) -> tuple[str, str | None]:
     top = max((uid for uid, _, _ in rows), key=suffix_value)
     latest = next((uid for uid, is_latest, branch in rows if is_latest and branch == VISIBLE), None)
     return stem + next_version_suffix(top[-4:]), latest
+
+
+def latest_with_key(model: type[models.Model], key: str, **scope) -> models.Model | None:
+    """The newest visible `is_latest` record with this key (and `scope`'s field values), else None.
+
+    Selected by key alone (its index): with more conditions in SQL, SQLite (no statistics) may walk the
+    low-cardinality `is_latest` index instead; the few versions of a key are filtered here.
+    """
+    rows = [
+        r
+        for r in model.all_objects.filter(key=key)
+        if r.is_latest and r._branch_code == VISIBLE and all(getattr(r, f) == v for f, v in scope.items())
+    ]
+    # the newest, picked here: an ORDER BY costs more to compile than the few rows cost to compare
+    return max(rows, key=lambda r: (r.created_at, r.id), default=None)
+
+
+def lock(model: type[models.Model], name: str) -> None:
+    """Serialise the writers of `name` (a key, a family) until the current transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock on a 64-bit hash of the name. SQLite: nothing to do,
+    a write transaction holds the database's write lock from its BEGIN IMMEDIATE on.
+    """
+    if connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock() outside a transaction would be released at once")
+    text = f"lamin_core.{model._meta.model_name}:{name}"
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
 
 
 def unset_latest(model: type[models.Model], stem: str) -> None:

@@ -14,6 +14,7 @@ from django.db import models
 from ..artifacts import lifecycle
 from ..artifacts.collection import prepare_collection
 from ..artifacts.create import import_anndata, prepare_artifact
+from ..artifacts.links import install_idempotent_link_adds
 from ..artifacts.load import cached_path, load_artifact, load_collection
 from ..artifacts.save import save_artifact, save_collection
 from ..artifacts.versions import versions
@@ -22,6 +23,8 @@ from ._defaults import current_run_id, current_user_id, versioned_uid16
 from .base import IsVersioned, Link, Record, TracksRun, TracksUpdates
 
 ARTIFACT_KINDS = [(k, k) for k in ("dataset", "model", "__lamindb_run__")]
+# `artifact.ulabels.add(label)` and every other add() through a link table: concurrent adds of one link
+install_idempotent_link_adds(Link)
 
 
 class StoredVersions:
@@ -90,6 +93,14 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         "lamin_core.FeatureValue", through="lamin_core.ArtifactFeatureValue", related_name="artifacts"
     )
     input_of_runs = models.ManyToManyField("lamin_core.Run", related_name="input_artifacts")
+
+    class Meta:
+        indexes = [
+            # a page filtered by suffix, newest first (widgets, REST, `filter(suffix=…).order_by(…)[:n]`)
+            # walks this index in order; its count reads the index alone. (No index on `_branch_code`
+            # alone: SQLite would walk it for `_branch_code = ?` instead of an index that gives the order.)
+            models.Index(fields=["suffix", "_branch_code", "created_at"], name="artifact_suffix_page_idx"),
+        ]
 
     def __init__(self, *args, **kwargs):
         # Django builds loaded rows from all field values; users pass a path (or DataFrame/AnnData)
@@ -169,7 +180,7 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         elif isinstance(adata, str | Path):
             artifact = cls(adata, **({"kind": "dataset"} | options))
             artifact.otype = "AnnData"
-            path = artifact.path
+            path = artifact.path if isinstance(artifact.path, Path) else artifact.cache()  # S3: local copy
             if path.suffix == ".h5ad":
                 backed = anndata.read_h5ad(path, backed="r")
                 artifact.n_observations = backed.n_obs
@@ -223,8 +234,12 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         return self
 
     @property
-    def path(self) -> Path:
-        """Where the data lives: the stored file or folder (the local source until saved)."""
+    def path(self) -> Any:
+        """Where the data lives: the stored file or folder (the source until saved).
+
+        A `pathlib.Path` on local storage, an `upath.UPath` (e.g. `s3://bucket/prefix/.lamindb/<uid>.csv`)
+        on S3; `cache()` gives a local copy of S3 data.
+        """
         local = self.__dict__.get("_local_path")
         if local is not None and self._state.adding:
             return local
@@ -234,7 +249,8 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         return root / self.key
 
     def cache(self) -> Path:
-        """A local path to the data (storage is local, so the stored path)."""
+        """A local path to the data: the stored path on local storage; on S3 a copy in the cache folder
+        (`$LAMIN_HOME/cache/<bucket>/<key>`), downloaded again only when the object changed."""
         return cached_path(self)
 
     def load(self, **kwargs: Any) -> Any:

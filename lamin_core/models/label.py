@@ -1,6 +1,6 @@
 """Free-text labels (ULabel) and their links to artifacts and collections."""
 
-from django.db import models
+from django.db import connections, models, router, transaction
 
 from .._logger import logger
 from ._defaults import uid8
@@ -33,3 +33,29 @@ class ULabel(Record, TracksRun, TracksUpdates):
         super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
         self._state.adding = False
         self._state.db = existing._state.db
+
+    def save(self, *args, **kwargs):
+        """Save; a label with this name (within its type) saved meanwhile, e.g. by another process, is
+        returned instead of a duplicate (names are not unique in the table, as in LaminDB)."""
+        if not self._state.adding or not isinstance(self.name, str):
+            return super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            # one writer per name at a time: SQLite's transactions take the write lock at BEGIN
+            # (IMMEDIATE), PostgreSQL's take a lock on the name until they end
+            connection = connections[using]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"lamin_core.ulabel:{self.name}"]
+                    )
+            same_type = {"type_id": self.type_id} if self.type_id is not None else {"type__isnull": True}
+            existing = ULabel.objects.using(using).filter(name=self.name, **same_type).order_by("id").first()
+            if existing is None:
+                return super().save(*args, **kwargs)
+        logger.info(f"returning existing ULabel record with same name: '{self.name}'")
+        for field in self._meta.concrete_fields:
+            setattr(self, field.attname, getattr(existing, field.attname))
+        self._state.adding = False
+        self._state.db = existing._state.db
+        return self

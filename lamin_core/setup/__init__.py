@@ -1,6 +1,7 @@
-"""Instance set-up: `init`, `connect`, `delete`, `info` and the settings (`ln.setup.settings`)."""
+"""Instance set-up: `init`, `connect`, `delete`, `info`, `cleanup` and the settings (`ln.setup.settings`)."""
 
+from .cleanup import cleanup
 from .instance import connect, delete, info, init
 from .settings import settings
 
-__all__ = ["connect", "delete", "info", "init", "settings"]
+__all__ = ["cleanup", "connect", "delete", "info", "init", "settings"]

@@ -1,4 +1,4 @@
-"""The `lamin` command line: init, connect, info, delete, settings."""
+"""The `lamin` command line: init, connect, info, delete, cleanup, settings."""
 
 from __future__ import annotations
 
@@ -12,15 +12,49 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lamin", description="Manage lamin instances.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init", help="create an instance and make it current")
-    p.add_argument("--storage", required=True, help="storage root folder")
+    p.add_argument(
+        "--storage",
+        required=True,
+        help="storage root: a local folder or s3://bucket/prefix (S3 credentials and endpoint from the "
+        "AWS_* environment variables, e.g. AWS_ENDPOINT_URL for MinIO)",
+    )
     p.add_argument("--db", default=None, help="postgresql://user:password@host:port/dbname (default: SQLite)")
     p.add_argument("--modules", default=None, help="comma-separated modules, e.g. bionty")
     p.add_argument("--name", default=None, help="instance name (default: the storage folder's name)")
-    p = sub.add_parser("connect", help="make an instance current (by name or storage folder)")
+    p = sub.add_parser(
+        "connect", help="make an instance current (by name, storage folder or s3://bucket/prefix)"
+    )
     p.add_argument("instance")
     sub.add_parser("info", help="show the user and the current instance")
     p = sub.add_parser("delete", help="delete an instance's settings and SQLite database")
     p.add_argument("instance")
+    p = sub.add_parser(
+        "cleanup",
+        help="remove files in <storage>/.lamindb/ that no artifact record owns (left by killed saves)",
+        description=(
+            "Remove, from the .lamindb/ folder of each storage root of the current instance, the files no "
+            "artifact record owns: staged copies (.*.tmp) and deletions (.*.deleting) of interrupted saves "
+            "and deletes, and <uid><suffix> files whose uid has no record (in any branch, trash included); "
+            "the file of a delete that never committed (its record still exists) is renamed back instead. "
+            "Only files older than --older-than seconds are removed (a save may be in progress); the "
+            "instance's own files (instance.json, the SQLite database) and anything outside .lamindb/ are "
+            "never touched."
+        ),
+    )
+    p.add_argument(
+        "--older-than",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="only files last modified more than SECONDS ago (default: 3600)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+    p.add_argument(
+        "--storage",
+        default=None,
+        metavar="ROOT",
+        help="only this storage root of the instance (default: every root the instance manages)",
+    )
     p = sub.add_parser("settings", help="change user settings")
     settings_sub = p.add_subparsers(dest="action", required=True)
     s = settings_sub.add_parser("set", help="set handle or name")
@@ -43,6 +77,14 @@ def main(argv: list[str] | None = None) -> int:
             print(instance.info())
         elif args.command == "delete":
             instance.delete(args.instance)
+        elif args.command == "cleanup":
+            from .cleanup import cleanup
+
+            instance.ensure_connected()
+            report = cleanup(older_than=args.older_than, dry_run=args.dry_run, storage=args.storage)
+            print(report.summary())
+            if report.errors:
+                return 1
         elif args.command == "settings":
             instance.set_user(args.key, args.value)
     except (LaminError, ValueError, OSError) as e:

@@ -57,7 +57,9 @@ def postgres_config(url: str) -> dict:
     if parts.scheme not in ("postgresql", "postgres"):
         raise ValueError(f"unsupported database URL {url!r}: expected postgresql://user@host:port/dbname")
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's backend, plus replacing a connection the server dropped (a restart) on next use:
+        # CONN_HEALTH_CHECKS acts only at web-request boundaries, never in a notebook or script
+        "ENGINE": "lamin_core.setup.postgresql",
         "NAME": unquote(parts.path.lstrip("/")) or "postgres",
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

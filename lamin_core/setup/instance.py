@@ -96,40 +96,53 @@ def init(
 ) -> InstanceSettings:
     """Create an instance (storage root + database + settings) and make it the current one.
 
-    A new SQLite database is copied from the package's pre-migrated template when it is up to date.
+    `storage` is a local folder or an S3 prefix (`s3://bucket/prefix`; the bucket must exist). A new
+    SQLite database is copied from the package's pre-migrated template when it is up to date; with S3
+    storage it lives under `$LAMIN_HOME/instances/<name>/` and the bucket holds the instance marker.
     """
-    if "://" in str(storage):
-        raise ValueError(
-            f"storage {str(storage)!r}: object storage (s3://, gs://, ...) is not supported yet; "
-            "use a local folder"
-        )
-    storage_path = Path(storage).expanduser().resolve()
-    name = check_instance_name(name or storage_path.name.lower())
+    remote = "://" in str(storage)
+    if remote:
+        from ..storage.filesystem import check_storage, normalize_root
+
+        root = normalize_root(str(storage))
+        default_name = root.rsplit("/", 1)[-1].lower()
+    else:
+        storage_path = Path(storage).expanduser().resolve()
+        root, default_name = str(storage_path), storage_path.name.lower()
+    name = check_instance_name(name or default_name)
     instance = InstanceSettings(
         name=name,
         owner=UserSettings.load().handle,
-        storage=str(storage_path),
+        storage=root,
         db=db,
         modules=_parse_modules(modules),
     )
-    if (storage_path / INSTANCE_MARKER).exists():
+    if remote:
+        check_storage(root)  # the bucket exists and answers
+    if instance.marker_exists():
         raise InstanceExistsError(
-            f"{storage_path} already holds a lamin instance; "
-            f"connect to it with `lamin connect {storage_path}`"
+            f"{root} already holds a lamin instance; connect to it with `lamin connect {root}`"
         )
     if InstanceSettings.path_for(name).exists():
         raise InstanceExistsError(
             f"an instance named {name!r} already exists; connect with `lamin connect {name}` "
             f"or pick another name with --name"
         )
-    if storage_path.exists() and not storage_path.is_dir():
+    if remote and instance.is_sqlite and instance.sqlite_path.parent.exists():
+        raise InstanceExistsError(
+            f"{instance.sqlite_path.parent} (the database folder of an instance named {name!r}) already "
+            "exists; remove it or pick another name with --name"
+        )
+    if not remote and storage_path.exists() and not storage_path.is_dir():
         raise NotADirectoryError(f"storage {storage_path} exists and is not a folder")
     check_database(instance, expect_instance=False)
 
-    created_root = not storage_path.exists()
-    lamindb_dir = storage_path / ".lamindb"
+    # local storage: .lamindb/ in the folder holds marker and SQLite file; S3: the SQLite file is local
+    local_dir = instance.sqlite_path.parent if remote else storage_path / ".lamindb"
+    created_root = not remote and not storage_path.exists()
     try:
-        lamindb_dir.mkdir(parents=True, exist_ok=False)
+        if not remote or instance.is_sqlite:
+            local_dir.mkdir(parents=True, exist_ok=False)
         apps = installed_apps(instance)
         copied = use_template and instance.is_sqlite and copy_template(apps, instance.sqlite_path)
         setup_django(instance)
@@ -140,7 +153,10 @@ def init(
         set_current_instance(name)
     except BaseException:
         close_connections()
-        shutil.rmtree(lamindb_dir, ignore_errors=True)
+        if not remote or instance.is_sqlite:
+            shutil.rmtree(local_dir, ignore_errors=True)
+        if remote:
+            instance.remove_marker()
         if created_root:
             shutil.rmtree(storage_path, ignore_errors=True)
         InstanceSettings.path_for(name).unlink(missing_ok=True)
@@ -150,6 +166,8 @@ def init(
 
 
 def _resolve(instance: str) -> InstanceSettings:
+    if "://" in instance:
+        return InstanceSettings.load_from_storage(instance)
     path = Path(instance).expanduser()
     if path.is_dir():
         return InstanceSettings.load_from_storage(path.resolve())
@@ -157,7 +175,7 @@ def _resolve(instance: str) -> InstanceSettings:
 
 
 def connect(instance: str, *, configure: bool = True) -> InstanceSettings:
-    """Connect to an instance by name (`name` or `owner/name`) or storage folder, and make it current.
+    """Connect to an instance by name (`name` or `owner/name`), storage folder or S3 root; make it current.
 
     With `configure=False` (the CLI) only the current instance changes; this process stays unconnected.
     """
@@ -211,6 +229,9 @@ def delete(name: str) -> None:
     active = configured_instance()
     if active is not None and active.uid == instance.uid:
         close_connections()
+    if instance.is_remote:
+        _delete_remote(instance)
+        return
     storage = Path(instance.storage)
     # .lamindb holds the marker and, for SQLite, the database
     shutil.rmtree(storage / ".lamindb", ignore_errors=True)
@@ -220,6 +241,24 @@ def delete(name: str) -> None:
         storage.rmdir()
     elif storage.is_dir():
         logger.info(f"kept the files in storage {storage}")
+    InstanceSettings.path_for(instance.name).unlink(missing_ok=True)
+    if current_instance_name() == instance.name:
+        set_current_instance(None)
+    logger.success(f"deleted instance {instance.slug}")
+
+
+def _delete_remote(instance: InstanceSettings) -> None:
+    """Delete an instance on S3 storage: its marker in the bucket, its local SQLite folder, its settings."""
+    if not instance.remove_marker():
+        logger.warning(
+            f"could not remove the instance marker {instance.storage}/{INSTANCE_MARKER.as_posix()}; "
+            "remove it by hand before creating another instance there"
+        )
+    if instance.is_sqlite:
+        shutil.rmtree(instance.sqlite_path.parent, ignore_errors=True)
+    else:
+        logger.info(f"left the PostgreSQL database {instance.db_display} as it is")
+    logger.info(f"kept the files in storage {instance.storage}")
     InstanceSettings.path_for(instance.name).unlink(missing_ok=True)
     if current_instance_name() == instance.name:
         set_current_instance(None)

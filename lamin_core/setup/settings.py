@@ -88,7 +88,19 @@ class InstanceSettings:
         return self.db is None
 
     @property
+    def is_remote(self) -> bool:
+        """True if the storage root is an object-store prefix (`s3://bucket/prefix`)."""
+        return "://" in self.storage
+
+    @property
     def sqlite_path(self) -> Path:
+        """The SQLite file: in the storage folder; for S3 storage, `$LAMIN_HOME/instances/<name>/lamin.db`.
+
+        A database cannot live in a bucket (SQLite needs file locks), so an SQLite instance on S3 storage
+        exists on the machine that created it; teams use PostgreSQL with S3 storage.
+        """
+        if self.is_remote:
+            return lamin_home() / "instances" / self.name / SQLITE_FILE.name
         return Path(self.storage) / SQLITE_FILE
 
     @property
@@ -130,18 +142,74 @@ class InstanceSettings:
         return cls.from_dict(_read_json(path, "instance settings"), path)
 
     @classmethod
-    def load_from_storage(cls, storage: Path) -> InstanceSettings:
-        """The instance whose storage root is `storage` (read from its marker file)."""
-        marker = storage / INSTANCE_MARKER
+    def load_from_storage(cls, storage: Path | str) -> InstanceSettings:
+        """The instance whose storage root is `storage` (read from its marker file, also on S3)."""
+        if "://" in str(storage):
+            return cls._load_from_remote(str(storage))
+        marker = storage / INSTANCE_MARKER  # type: ignore[operator]
         if not marker.exists():
             raise InstanceNotFoundError(f"no lamin instance in {storage} (no {INSTANCE_MARKER} there)")
         return cls.from_dict(_read_json(marker, "instance marker"), marker)
 
+    @classmethod
+    def _load_from_remote(cls, root: str) -> InstanceSettings:
+        from ..storage.filesystem import fs_path, normalize_root, remote_errors, storage_filesystem
+
+        root = normalize_root(root)
+        marker = f"{fs_path(root)}/{INSTANCE_MARKER.as_posix()}"
+        with remote_errors(root):
+            try:
+                text = storage_filesystem(root).cat_file(marker).decode()
+            except FileNotFoundError as e:
+                raise InstanceNotFoundError(
+                    f"no lamin instance in {root} (no {INSTANCE_MARKER} there)"
+                ) from e
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise SettingsError(f"the instance marker file {root}/{INSTANCE_MARKER} is corrupt ({e})") from e
+        return cls.from_dict(data, Path(marker))
+
+    def marker_exists(self) -> bool:
+        """True if the storage root holds an instance marker (local folder or S3 prefix)."""
+        if not self.is_remote:
+            return (Path(self.storage) / INSTANCE_MARKER).exists()
+        from ..storage.filesystem import fs_path, remote_errors, storage_filesystem
+
+        with remote_errors(self.storage):
+            return storage_filesystem(self.storage).exists(
+                f"{fs_path(self.storage)}/{INSTANCE_MARKER.as_posix()}"
+            )
+
+    def remove_marker(self) -> bool:
+        """Remove the marker from the storage root; never raises, False if that failed."""
+        try:
+            if not self.is_remote:
+                (Path(self.storage) / INSTANCE_MARKER).unlink(missing_ok=True)
+                return True
+            from ..storage.filesystem import fs_path, storage_filesystem
+
+            fs = storage_filesystem(self.storage)
+            marker = f"{fs_path(self.storage)}/{INSTANCE_MARKER.as_posix()}"
+            if fs.exists(marker):
+                fs.rm(marker)
+            return True
+        except Exception:
+            return False
+
     def save(self) -> None:
-        """Write the settings file and, for local storage, the marker in the storage root."""
+        """Write the settings file and the marker in the storage root (a local folder or an S3 prefix)."""
         _write_json(self.path_for(self.name), asdict(self))
-        if not self.storage.startswith(("s3://", "gs://")):
+        if not self.is_remote:
             _write_json(Path(self.storage) / INSTANCE_MARKER, asdict(self))
+            return
+        from ..storage.filesystem import fs_path, remote_errors, storage_filesystem
+
+        with remote_errors(self.storage, "writing the instance marker"):
+            storage_filesystem(self.storage).pipe_file(
+                f"{fs_path(self.storage)}/{INSTANCE_MARKER.as_posix()}",
+                json.dumps(asdict(self), indent=2).encode(),
+            )
 
 
 def current_instance_file() -> Path:
@@ -173,8 +241,23 @@ def check_instance_name(name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class StorageSettings:
+    """A storage root of the connected instance: `root` (local folder or `s3://bucket/prefix`), record id."""
+
+    root: str
+    id: int
+
+    @property
+    def type(self) -> str:
+        return self.root.split("://", 1)[0] if "://" in self.root else "local"
+
+    def __str__(self) -> str:
+        return self.root
+
+
 class Settings:
-    """`ln.setup.settings`: the user and the current instance, read fresh from disk."""
+    """`ln.setup.settings` (also `ln.settings`): the user and the current instance, read fresh from disk."""
 
     @property
     def home(self) -> Path:
@@ -198,6 +281,24 @@ class Settings:
                 "(or `ln.setup.init(storage='./mydata')`), or connect one with `lamin connect NAME`"
             )
         return InstanceSettings.load(name)
+
+    @property
+    def storage(self) -> StorageSettings:
+        """The default storage of new artifacts in this process (`.root`: a folder or `s3://bucket/prefix`).
+
+        Set it to another root, as in LaminDB (`ln.settings.storage = "s3://bucket/prefix"`), to store new
+        artifacts there; its Storage record is created if needed. It applies to this process only.
+        """
+        from ..storage import default_storage
+
+        storage_id, root = default_storage()
+        return StorageSettings(root=root, id=storage_id)
+
+    @storage.setter
+    def storage(self, root: str | Path | StorageSettings) -> None:
+        from ..storage import set_default_storage
+
+        set_default_storage(root.root if isinstance(root, StorageSettings) else root)
 
     def __repr__(self) -> str:
         user = self.user

@@ -99,3 +99,110 @@ def build_all() -> list[Path]:
     if importlib.util.find_spec(BIONTY_APP) is not None:
         built.append(build(["lamin_core", BIONTY_APP]))
     return built
+
+
+# --- planner statistics ---------------------------------------------------------------------------
+#
+# SQLite plans a query from `sqlite_stat1` (rows per table, rows per distinct value of each index
+# prefix), which only ANALYZE writes. Without it, SQLite assumes every index equally selective and often
+# walks the index of a low-cardinality column (`is_latest`, `suffix`, `storage_id`, a link table's
+# `feature_id`) instead of the selective index or the index that gives the order: at 1 000 000 artifacts
+# a filtered page then reads hundreds of thousands of rows. ANALYZE on the user's database cannot help
+# while the tables are small (its statistics describe 10 rows) and is too slow to run on every write, so
+# lamin_core writes *representative* statistics once, from the schema: a registry of a million artifacts
+# whose unique and near-unique columns select a row or two, foreign keys to small registries (users,
+# spaces, storages, features, schemas) and flag/category columns a large share of the table, foreign keys
+# to large registries a few rows. Real statistics win: a table that already has rows in sqlite_stat1
+# (from ANALYZE or `PRAGMA optimize`) is left alone.
+
+PLANNER_ROWS = 1_000_000  # rows assumed for artifacts and the link tables that reference them
+PLANNER_ROWS_SMALL = 10_000  # rows assumed for every other registry
+# foreign keys to registries that stay small: many rows per value
+SMALL_TARGETS = {"user", "space", "storage", "feature", "schema", "source", "organism", "branch"}
+# columns with a handful of distinct values (besides booleans and fields with `choices`)
+CATEGORY_COLUMNS = {
+    "suffix", "kind", "otype", "_hash_type", "type", "dtype", "unit", "itype", "region",
+    "reference_type", "array_rank", "array_size", "_status_code", "slot", "instance_uid",
+    "version",
+}  # fmt: skip
+
+
+def _rows_per_value(field, table_rows: int) -> int:
+    """The rows one value of ``field`` selects in a registry of ``table_rows`` rows (representative)."""
+    from django.db import models
+
+    if field is None or field.primary_key or field.unique:
+        return 1
+    if field.name == "_branch_code":  # nearly every record is visible (1): the index never selects
+        return table_rows
+    if isinstance(field, models.BooleanField) or field.choices or field.name in CATEGORY_COLUMNS:
+        return max(1, table_rows // 4)
+    if isinstance(field, models.ForeignKey):
+        target = field.related_model._meta.model_name
+        return max(1, table_rows // 10) if target in SMALL_TARGETS else 5
+    return 2
+
+
+def planner_stats(connection) -> list[tuple[str, str, str]]:
+    """(table, index, stat) rows of sqlite_stat1 for every index of this project's registries."""
+    from django.apps import apps
+
+    models_by_table = {
+        m._meta.db_table: m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.app_label in ("lamin_core", "bionty")
+    }
+    rows = []
+    with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
+        for table, model in sorted(models_by_table.items()):
+            if table not in existing:
+                continue
+            columns = {f.column: f for f in model._meta.concrete_fields}
+            big = model._meta.model_name == "artifact" or any(
+                getattr(f, "related_model", None) is not None
+                and f.related_model._meta.model_name == "artifact"
+                for f in model._meta.concrete_fields
+            )
+            n = PLANNER_ROWS if big else PLANNER_ROWS_SMALL
+            cursor.execute(f'PRAGMA index_list("{table}")')
+            for _, index, unique, *_ in cursor.fetchall():
+                cursor.execute(f'PRAGMA index_info("{index}")')
+                index_columns = [r[2] for r in sorted(cursor.fetchall())]
+                per_prefix, last = [], n
+                for column in index_columns:
+                    last = min(last, _rows_per_value(columns.get(column), n))
+                    per_prefix.append(last)
+                if unique and per_prefix:
+                    per_prefix[-1] = 1
+                rows.append((table, index, " ".join(str(x) for x in (n, *per_prefix))))
+    return rows
+
+
+def install_planner_stats(connection) -> int:
+    """Write the representative statistics of indexes that have none; rows written (SQLite only).
+
+    A table whose statistics came from ANALYZE (its row count differs from the one assumed here) is left
+    alone; on a table with representative statistics, indexes added by a later migration get theirs."""
+    if connection.vendor != "sqlite":
+        return 0
+    stats = planner_stats(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if not cursor.fetchone()[0]:
+            cursor.execute("ANALYZE sqlite_master")  # creates sqlite_stat1 (and nothing else)
+        cursor.execute("SELECT tbl, idx, stat FROM sqlite_stat1")
+        present: dict[str, dict[str, str]] = {}
+        for table, index, stat in cursor.fetchall():
+            present.setdefault(table, {})[index] = stat or ""
+        assumed = {table: stat.split()[0] for table, _, stat in stats}
+        measured = {
+            table
+            for table, by_index in present.items()
+            if any(stat.split()[:1] != [assumed.get(table)] for stat in by_index.values())
+        }
+        new = [row for row in stats if row[0] not in measured and row[1] not in present.get(row[0], {})]
+        cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", new)
+        if new:
+            cursor.execute("ANALYZE sqlite_master")  # reload the statistics into this connection
+    return len(new)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.usefixtures("delete_new_artifacts")
+# each test runs on local storage and on S3 (moto's server; `artifact_storage` in tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("delete_new_artifacts", "artifact_storage")
 
 
 def new_file(folder: Path, name: str = "data.txt") -> Path:
@@ -21,15 +22,16 @@ def fresh(ln, artifact):
 
 
 def test_revises_keeps_the_stem_and_moves_is_latest(ln, tmp_path):
-    v1 = ln.Artifact(new_file(tmp_path), key="versions/report.txt", description="first").save()
+    key = f"versions/{uuid.uuid4().hex}/report.txt"
+    v1 = ln.Artifact(new_file(tmp_path), key=key, description="first").save()
     assert v1.uid.endswith("0000") and v1.is_latest
     v2 = ln.Artifact(new_file(tmp_path), revises=v1, version="2").save()
     assert v2.uid[:16] == v1.uid[:16] and v2.uid[16:] == "0001"
-    assert (v2.key, v2.description, v2.version) == ("versions/report.txt", "first", "2")
+    assert (v2.key, v2.description, v2.version) == (key, "first", "2")
     assert v2.is_latest and not v1.is_latest and not fresh(ln, v1).is_latest
     assert list(v1.versions) == [v1, v2] == list(v2.versions)
     assert v1.stem_uid == v2.stem_uid == v1.uid[:16]
-    assert list(ln.Artifact.filter(key="versions/report.txt", is_latest=True)) == [v2]
+    assert list(ln.Artifact.filter(key=key, is_latest=True)) == [v2]
 
 
 def test_new_content_under_an_existing_key_is_a_new_version(ln, tmp_path, capsys):
@@ -115,3 +117,39 @@ def test_folder_versions(ln, tmp_path):
     assert (v1.n_files, v2.n_files) == (1, 2)
     assert v1.path != v2.path and v1.path.is_dir() and v2.path.is_dir()
     assert sorted(p.name for p in v2.path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_a_version_saved_in_between_is_revised(ln, tmp_path):
+    """Artifacts made for one key before any is saved (as by concurrent processes) form one chain."""
+    key = f"versions/{uuid.uuid4().hex}.txt"
+    first, second = ln.Artifact(new_file(tmp_path), key=key), ln.Artifact(new_file(tmp_path), key=key)
+    assert first.uid[:16] != second.uid[:16]  # the key was new for both
+    first.save()
+    second.save()
+    assert second.uid == first.uid[:16] + "0001"
+    assert second.path.name == f"{second.uid}.txt" and second.path.exists()
+    assert not fresh(ln, first).is_latest and fresh(ln, second).is_latest
+    # both chose version 0002 when made; the one saved second follows the other
+    third, fourth = ln.Artifact(new_file(tmp_path), key=key), ln.Artifact(new_file(tmp_path), key=key)
+    assert third.uid == fourth.uid == first.uid[:16] + "0002"
+    fourth.save()
+    third.save()
+    assert third.uid == first.uid[:16] + "0003" and third.path.name == f"{third.uid}.txt"
+    assert third.path.exists() and fourth.path.exists()
+    assert [v.is_latest for v in first.versions] == [False, False, False, True]
+    # the same content saved in between is returned, and stays the latest version
+    path = new_file(tmp_path)
+    fifth, again = ln.Artifact(path, key=key), ln.Artifact(path, key=key)
+    fifth.save()
+    assert again.save().pk == fifth.pk and fresh(ln, fifth).is_latest
+    assert [v.is_latest for v in first.versions] == [False, False, False, False, True]
+
+
+def test_a_collection_version_saved_in_between_is_revised(ln, tmp_path):
+    key = f"versions/{uuid.uuid4().hex}"
+    a, b = (ln.Artifact(new_file(tmp_path)).save() for _ in range(2))
+    first, second = ln.Collection([a], key=key), ln.Collection([b], key=key)
+    first.save()
+    second.save()
+    assert second.uid == first.uid[:16] + "0001"
+    assert not ln.Collection.all_objects.get(pk=first.pk).is_latest and second.is_latest

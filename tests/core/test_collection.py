@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.usefixtures("delete_new_artifacts")
+# each test runs on local storage and on S3 (moto's server; `artifact_storage` in tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("delete_new_artifacts", "artifact_storage")
+
+
+@pytest.fixture
+def kind(artifact_storage) -> str:
+    """ "local" or "s3": keys differ per storage, so that versions of one run do not meet the other's."""
+    return "s3" if artifact_storage.startswith("s3://") else "local"
 
 
 def saved_file(ln, folder: Path, key: str | None = None):
@@ -16,24 +23,29 @@ def saved_file(ln, folder: Path, key: str | None = None):
     return ln.Artifact(path, key=key).save()
 
 
-def test_collection_of_dataframes(ln):
+def test_collection_of_dataframes(ln, kind):
     from lamin_core.hashing import hash_set
 
     df = ln.core.datasets.df_iris_in_meter()
     df["tag"] = str(uuid.uuid4())
     study1 = ln.Artifact.from_df(df.iloc[:75], key="collection/study1.parquet").save()
     study2 = ln.Artifact.from_df(df.iloc[75:], key="collection/study2.parquet").save()
-    collection = ln.Collection([study1, study2], key="collection/iris", description="both studies")
+    collection = ln.Collection([study1, study2], key=f"collection/iris-{kind}", description="both studies")
     assert collection.pk is None and collection.hash == hash_set([study1.hash, study2.hash])
     collection.save()
     assert len(collection.uid) == 20 and collection.uid.endswith("0000") and collection.is_latest
     assert set(collection.artifacts.all()) == {study1, study2}
     assert list(collection.ordered_artifacts) == [study1, study2]
     assert list(study1.collections.all()) == [collection]
-    assert collection.cache() == [study1.path, study2.path]
+    if str(study1.path).startswith("s3://"):  # local copies in the cache folder
+        from lamin_core.setup.settings import lamin_home
+
+        assert collection.cache() == [lamin_home() / "cache" / a.path.path for a in (study1, study2)]
+    else:
+        assert collection.cache() == [study1.path, study2.path]
     loaded = collection.load()
     assert loaded.shape == df.shape and list(loaded.index) == list(df.index)
-    assert ln.Collection.get(key="collection/iris") == collection
+    assert ln.Collection.get(key=f"collection/iris-{kind}") == collection
 
 
 def test_same_artifacts_return_the_existing_collection(ln, tmp_path, capsys):
@@ -54,15 +66,15 @@ def test_single_artifact_and_queryset(ln, tmp_path):
     assert from_queryset.pk == single.pk  # same content
 
 
-def test_collection_versions(ln, tmp_path, capsys):
+def test_collection_versions(ln, tmp_path, capsys, kind):
     a, b, c = (saved_file(ln, tmp_path) for _ in range(3))
-    v1 = ln.Collection([a, b], key="collection/versioned").save()
+    v1 = ln.Collection([a, b], key=f"collection/versioned-{kind}").save()
     v2 = ln.Collection([a, b, c], revises=v1, version="2").save()
-    assert v2.uid == v1.uid[:16] + "0001" and v2.key == "collection/versioned" and v2.version == "2"
+    assert v2.uid == v1.uid[:16] + "0001" and v2.key == f"collection/versioned-{kind}" and v2.version == "2"
     assert not ln.Collection.all_objects.get(pk=v1.pk).is_latest and v2.is_latest
     capsys.readouterr()
-    v3 = ln.Collection([c], key="collection/versioned").save()
-    assert "creating new collection version for key='collection/versioned'" in capsys.readouterr().err
+    v3 = ln.Collection([c], key=f"collection/versioned-{kind}").save()
+    assert f"creating new collection version for key='collection/versioned-{kind}'" in capsys.readouterr().err
     assert v3.uid[16:] == "0002"
     assert [v.uid[16:] for v in v3.versions] == ["0000", "0001", "0002"]
     assert [v.is_latest for v in v3.versions] == [False, False, True]

@@ -230,9 +230,81 @@ def test_database_matches_test_db_setting(home, tmp_path, db_url):
     assert vendor.stdout.strip() == ("postgresql" if TEST_DB else "sqlite")
 
 
-def test_object_storage_is_refused_clearly(home, tmp_path):
-    result = lamin("init", "--storage", "s3://bucket/prefix", home=home, cwd=tmp_path)
+def test_init_on_s3_storage(home, tmp_path, db_url, s3_bucket):
+    """`lamin init --storage s3://bucket/prefix`: marker in the bucket, SQLite under LAMIN_HOME (or --db)."""
+    import s3fs
+
+    from lamin_core.storage.filesystem import s3_options
+
+    fs = s3fs.S3FileSystem(**s3_options())
+    root = f"s3://{s3_bucket}/team-data"
+    db = ["--db", db_url] if db_url else []
+    result = lamin("init", "--storage", root, *db, home=home, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "initialized lamin instance: testuser1/team-data" in result.stderr
+    marker = json.loads(fs.cat_file(f"{s3_bucket}/team-data/.lamindb/instance.json"))
+    assert (marker["name"], marker["storage"], marker["db"]) == ("team-data", root, db_url)
+    assert (home / "instances" / "team-data" / "lamin.db").exists() == (db_url is None)
+    assert not list(tmp_path.glob("s3*"))
+
+    code = (
+        "import lamin_core as ln, pathlib\n"
+        "pathlib.Path('x.csv').write_text('a,b\\n1,2\\n')\n"
+        "a = ln.Artifact('x.csv', key='x.csv').save()\n"
+        "print(a.path); print(ln.Storage.get(a.storage_id).root, ln.Storage.get(a.storage_id).type)\n"
+        "print(a.load().shape)"
+    )
+    saved = python(code, home=home, cwd=tmp_path)
+    assert saved.returncode == 0, saved.stderr
+    path, storage, shape = saved.stdout.strip().splitlines()
+    assert path.startswith(f"{root}/.lamindb/") and path.endswith(".csv")
+    assert storage == f"{root} s3" and shape == "(1, 2)"
+    assert fs.cat_file(path.split("://", 1)[1]) == b"a,b\n1,2\n"
+    info = lamin("info", home=home).stdout
+    assert f"storage: {root}" in info and ("postgresql://" if db_url else "sqlite:///") in info
+
+    again = lamin("init", "--storage", root + "/", "--name", "other", home=home, cwd=tmp_path)
+    assert again.returncode == 1
+    assert f"{root} already holds a lamin instance" in again.stderr
+    connected = lamin("connect", root, home=home)
+    assert connected.returncode == 0, connected.stderr
+    assert "connected lamin instance: testuser1/team-data" in connected.stderr
+
+    deleted = lamin("delete", "team-data", home=home)
+    assert deleted.returncode == 0, deleted.stderr
+    assert not fs.exists(f"{s3_bucket}/team-data/.lamindb/instance.json")
+    assert fs.exists(path.split("://", 1)[1])  # the data stays
+    assert not (home / "instances" / "team-data").exists()
+    assert not (home / "instances" / "team-data.json").exists()
+    assert lamin("connect", root, home=home).returncode == 1
+
+
+def test_init_on_missing_bucket_or_unreachable_s3_fails_and_leaves_nothing(
+    home, tmp_path, s3_endpoint, monkeypatch
+):
+    import socket
+
+    result = lamin("init", "--storage", "s3://no-such-bucket-here/x", home=home, cwd=tmp_path)
     assert result.returncode == 1
-    assert "object storage (s3://, gs://, ...) is not supported yet" in result.stderr
-    assert not (tmp_path / "s3:").exists()
+    assert (
+        result.stderr.strip()
+        == "error: storage s3://no-such-bucket-here/x: the bucket 'no-such-bucket-here' does not exist"
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", closed)
+    result = lamin("init", "--storage", "s3://some-bucket/x", home=home, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot reach storage s3://some-bucket/x: Could not connect")
+    assert "Traceback" not in result.stderr
+    assert not (home / "instances").exists() or not any((home / "instances").iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lamin-home"]
+
+
+def test_unsupported_object_storage_is_refused_clearly(home, tmp_path):
+    result = lamin("init", "--storage", "gs://bucket/prefix", home=home, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "only local folders and s3:// object storage are supported" in result.stderr
+    assert not (tmp_path / "gs:").exists()
     assert not (home / "instances").exists() or not any((home / "instances").iterdir())

@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from jupyter_process import LAB_ARGS, free_port, jupyter_env, server_command, serving
+from local_servers import LAB_ARGS, free_port, jupyter_env, server_command, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "lamin-e2e"

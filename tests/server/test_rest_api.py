@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from conftest import TEST_DB, new_database_url, write_user
-from jupyter_process import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
+from local_servers import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))

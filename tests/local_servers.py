@@ -1,4 +1,4 @@
-"""Jupyter servers for tests and benchmarks: `jupyter server` or JupyterLab on 127.0.0.1, in scratch folders.
+"""Local servers for tests and benchmarks: free ports; Jupyter (server or Lab) on 127.0.0.1 in scratch dirs.
 
 One place for what the REST tests (tests/server), the e2e harness (tests/e2e/lab_harness.py) and the
 sidebar benchmark (benchmarks/sidebar_bench.py) all need: an environment whose Jupyter folders live in a

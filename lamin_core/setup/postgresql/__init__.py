@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, reconnecting after a server restart (ENGINE `lamin_core.setup.postgresql`)."""
