@@ -42,3 +42,56 @@ def test_outdated_template_is_not_used(tmp_path, monkeypatch):
     target = tmp_path / "db.sqlite3"
     assert not template.copy_template(["lamin_core"], target)
     assert not target.exists()
+
+
+def planner_stats(path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(path) as conn:
+        return list(conn.execute("SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx"))
+
+
+def test_template_and_migrated_database_carry_the_same_planner_statistics(home, tmp_path):
+    shipped = tmp_path / "shipped.db"
+    assert copy_template(["lamin_core"], shipped)
+    result = python(
+        "from lamin_core.setup.instance import init; init(storage='migrated', use_template=False)",
+        home=home,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    stats = planner_stats(shipped)
+    assert stats == planner_stats(tmp_path / "migrated" / ".lamindb" / "lamin.db")
+    by_index = {index: stat for _, index, stat in stats}
+    # a unique column is selective; a flag is not (the planner must not walk it for `is_latest = 1`)
+    assert by_index["sqlite_autoindex_lamin_core_artifact_1"].split() == ["1000000", "1"]
+    flag = next(index for index in by_index if index.startswith("lamin_core_artifact_is_latest"))
+    assert int(by_index[flag].split()[1]) >= 100_000
+
+
+# the hot paths' queries at 1M artifacts (benchmarks/PLANNER.md) and the index each must walk
+HOT_PLANS = {
+    "SELECT id FROM lamin_core_artifact WHERE suffix = '.h5ad' AND _branch_code = 1 "
+    "ORDER BY created_at DESC LIMIT 100": "artifact_suffix_page_idx",
+    "SELECT id FROM lamin_core_artifact WHERE _branch_code = 1 ORDER BY updated_at DESC LIMIT 100": (
+        "lamin_core_artifact_updated_at"
+    ),
+    "SELECT count(*) FROM lamin_core_artifact WHERE suffix = '.h5ad' AND _branch_code = 1": (
+        "artifact_suffix_page_idx"
+    ),
+    # without statistics SQLite walks the storage_id or is_latest index here (the planner trap)
+    "SELECT id FROM lamin_core_artifact WHERE storage_id = 1 AND key = 'a/b.csv' AND _branch_code = 1": (
+        "lamin_core_artifact_key"
+    ),
+    "SELECT id FROM lamin_core_artifact WHERE is_latest = 1 AND key = 'a/b.csv'": "lamin_core_artifact_key",
+    "SELECT id FROM lamin_core_artifact WHERE hash = 'x' AND is_latest": (
+        "sqlite_autoindex_lamin_core_artifact_2 (hash=?)"
+    ),
+}
+
+
+def test_hot_paths_walk_the_selective_index(tmp_path):
+    shipped = tmp_path / "shipped.db"
+    assert copy_template(["lamin_core"], shipped)
+    with sqlite3.connect(shipped) as conn:
+        for sql, index in HOT_PLANS.items():
+            plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            assert f"INDEX {index}" in plan, f"{sql}\n  uses: {plan}"
