@@ -45,6 +45,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "workload"))
+from spec import artifact_row  # noqa: E402  (the workload's generated artifact as record fields)
+
 QUERIES = HERE.parent / "tests" / "data" / "search_relevance_public.tsv"
 TARGETS = {  # DESIGN §8 / issue 6, median ms
     ("artifact_search", 100_000): 40,
@@ -178,22 +181,7 @@ def populate(ln, spec: dict) -> dict:
     chunk = 50_000
     for start in range(0, len(spec["artifacts"]), chunk):
         objs = [
-            _model_init(
-                ln.Artifact,
-                {
-                    **{
-                        k: a[k]
-                        for k in ("uid", "key", "suffix", "kind", "otype", "size", "hash", "n_observations")
-                    },
-                    "_hash_type": "md5",
-                    "_key_is_virtual": True,
-                    "_overwrite_versions": False,
-                    "is_latest": True,
-                    "storage_id": storage_id,
-                    "created_at": a["created_at"],
-                    "updated_at": a["created_at"],
-                },
-            )
+            _model_init(ln.Artifact, artifact_row(a, storage_id))
             for a in spec["artifacts"][start : start + chunk]
         ]
         ln.Artifact.objects.bulk_create(objs, batch_size=2000)

@@ -205,21 +205,8 @@ def populate(impl: Impl, data: workload.Spec, loader: str = "bulk_create") -> di
 
     t = time.perf_counter()
     storage_id = ln.Storage.filter().first().id
-    fields = ("uid", "key", "suffix", "kind", "otype", "size", "hash", "n_observations")
     for start in range(0, data.n, CHUNK):
-        rows = [
-            {
-                **{f: a[f] for f in fields},
-                "_hash_type": "md5",
-                "_key_is_virtual": True,
-                "_overwrite_versions": False,
-                "is_latest": True,
-                "storage_id": storage_id,
-                "created_at": a["created_at"],
-                "updated_at": a["created_at"],
-            }
-            for a in data.artifacts[start : start + CHUNK]
-        ]
+        rows = [workload.artifact_row(a, storage_id) for a in data.artifacts[start : start + CHUNK]]
         insert(loader, ln.Artifact, rows, 2000)
     by_uid = dict(ln.Artifact.objects.values_list("uid", "id"))
     artifact_ids = [by_uid[a["uid"]] for a in data.artifacts]

@@ -131,3 +131,20 @@ def generate(n: int, seed: int = 0, n_labels: int = N_LABELS) -> Spec:
 def uid_digest(uids) -> str:
     """sha1 (first 16 hex digits) over the sorted uids of a result: equal results, equal digests."""
     return hashlib.sha1("\n".join(sorted(str(u) for u in uids)).encode()).hexdigest()[:16]
+
+
+ARTIFACT_FIELDS = ("uid", "key", "suffix", "kind", "otype", "size", "hash", "n_observations")
+
+
+def artifact_row(artifact: dict, storage_id: int) -> dict:
+    """A generated artifact as the field values of its Artifact record (a file registered in storage)."""
+    return {
+        **{name: artifact[name] for name in ARTIFACT_FIELDS},
+        "_hash_type": "md5",
+        "_key_is_virtual": True,
+        "_overwrite_versions": False,
+        "is_latest": True,
+        "storage_id": storage_id,
+        "created_at": artifact["created_at"],
+        "updated_at": artifact["created_at"],
+    }
