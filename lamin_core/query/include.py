@@ -46,6 +46,22 @@ def ids_for_in(index, queryset: QuerySet):
     return list(index) if len(index) <= MAX_LISTED_IDS else queryset.values("id")
 
 
+def id_order(queryset: QuerySet) -> bool | None:
+    """For an unsliced QuerySet ordered by its primary key alone: True (ascending) or False (descending);
+    else None."""
+    query = queryset.query
+    if query.is_sliced or query.distinct_fields or not query.order_by or len(query.order_by) != 1:
+        return None
+    (term,) = query.order_by
+    if not isinstance(term, str):
+        return None
+    name = term.lstrip("-")
+    pk = queryset.model._meta.pk
+    if name not in ("pk", pk.name, pk.attname):
+        return None
+    return not term.startswith("-")
+
+
 def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
     """`uid`, the label field and the included paths for the rows of `queryset`, indexed by id."""
     import pandas as pd
@@ -55,8 +71,17 @@ def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
     base = [n for n in ("uid", label) if n and n not in include]
     to_many = [p for p in include if is_to_many(model, p)]
     to_one = [p for p in include if p not in to_many]
-    rows = list(queryset.values_list("id", *base, *to_one))
+    ascending = id_order(queryset)
+    # the id order of an unsliced query is restored in memory: `ORDER BY id` makes SQLite walk the whole
+    # table in rowid order rather than the index of a range filter (`created_at < T`: 134 ms instead of
+    # 1 ms at 1M rows), since without sqlite_stat4 it cannot tell how many rows such a filter keeps
+    main = queryset if ascending is None else queryset.order_by()
+    rows = list(main.values_list("id", *base, *to_one))
     frame = pd.DataFrame.from_records(rows, columns=["id", *base, *to_one]).set_index("id")
+    if ascending is not None:
+        ordered = frame.index.is_monotonic_increasing if ascending else frame.index.is_monotonic_decreasing
+        if not ordered:
+            frame = frame.sort_index(ascending=ascending)
     if to_many:
         # one query per path over the same rows: the queryset as a subquery keeps its filters and slice
         ids = ids_for_in(frame.index, queryset)

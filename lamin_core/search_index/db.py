@@ -8,6 +8,8 @@ QuerySet; PostgreSQL puts the trigram condition into the QuerySet's WHERE clause
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from functools import reduce
 from operator import and_, or_
@@ -26,6 +28,73 @@ _MAX_WINDOW = 20_000
 
 def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+# PostgreSQL: a token is "rare" when the planner statistics' sample of the documents puts it in fewer than
+# this share of the rows (a token in no sampled value of 100-bucket statistics); they are re-read after
+# _STATS_SECONDS
+_RARE = 0.005
+_STATS_SECONDS = 60.0
+_stats_lock = threading.Lock()
+# (alias, database, table) -> (time read, {column: (null_frac, [(value, frequency)], [sampled value])})
+_STATS: dict[tuple, tuple[float, dict]] = {}
+
+
+def clear_stats() -> None:
+    with _stats_lock:
+        _STATS.clear()
+
+
+def _column_stats(connection, table: str) -> dict:
+    """The sampled values of the search documents of `table` in `pg_stats` (most common values with their
+    frequencies, histogram bounds), per column; cached for _STATS_SECONDS."""
+    key = (connection.alias, str(connection.settings_dict.get("NAME")), table)
+    now = time.monotonic()
+    with _stats_lock:
+        cached = _STATS.get(key)
+    if cached is not None and now - cached[0] < _STATS_SECONDS:
+        return cached[1]
+    stats = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, null_frac, most_common_vals::text::text[], most_common_freqs, "
+            "histogram_bounds::text::text[] FROM pg_stats WHERE schemaname = current_schema() "
+            "AND tablename = %s AND attname LIKE '\\_search\\_%%'",
+            [table],
+        )
+        for column, null_frac, common, freqs, bounds in cursor.fetchall():
+            stats[column] = (
+                null_frac or 0.0,
+                list(zip(common or [], freqs or [], strict=False)),
+                bounds or [],
+            )
+    with _stats_lock:
+        _STATS[key] = (now, stats)
+    return stats
+
+
+def rare_token(connection, table: str, columns: Sequence[str], tokens: Sequence[str]) -> str | None:
+    """The token fewest rows hold in any of `columns` by the planner statistics, if fewer than _RARE of
+    them; None without statistics for every column (a table not analyzed yet) or without a rare token."""
+    if not tokens:
+        return None
+    stats = _column_stats(connection, table)
+    if not all(c in stats for c in columns):
+        return None
+    best = None
+    for token in tokens:
+        share = 0.0
+        for column in columns:
+            null_frac, common, bounds = stats[column]
+            share += sum(f for v, f in common if token in v)
+            if bounds:
+                rest = max(0.0, 1.0 - null_frac - sum(f for _, f in common))
+                share += rest * sum(1 for v in bounds if token in v) / len(bounds)
+        # ties (no sampled value holds either): the longer token has more trigrams, so fewer false hits
+        rank = (share, -len(token), token)
+        if best is None or rank < best:
+            best = rank
+    return best[2] if best is not None and best[0] < _RARE else None
 
 
 class _QuerySetBackend:
@@ -124,7 +193,15 @@ class SQLiteBackend(_QuerySetBackend):
 
 
 class PostgresBackend(_QuerySetBackend):
-    """GIN trigram indexes on the stored documents `_search_<field>` / `_search_<field>__c`."""
+    """GIN trigram indexes on the stored documents `_search_<field>` / `_search_<field>__c`.
+
+    A `LIKE` on a document makes the GIN index intersect the posting lists of every trigram of the pattern:
+    for a query with common words ("batch 07 sample 000077" over keys that all hold "batch" and "sample")
+    that reads most of the index (40 ms at 1M rows) to find a handful of rows. When the planner statistics
+    show a query token that (almost) no sampled document holds, a step therefore asks the index for that
+    token alone (`LIKE '%000077%'` on any searched document, which every match of the prefix, exact,
+    whole-token and substring steps holds) and checks its full condition with `strpos()` on the rows found.
+    """
 
     def __init__(self, queryset, fields, primary, compact, table: str):
         super().__init__(queryset, fields, primary, compact)
@@ -136,47 +213,73 @@ class PostgresBackend(_QuerySetBackend):
         quote = self.connection.ops.quote_name
         return f"{quote(self.table)}.{quote(pg_column(name, compact))}"
 
-    def _like_any(self, names: Sequence[str], pattern: str, compact: bool = False) -> tuple[str, list]:
-        sql = " OR ".join(f"{self._doc(n, compact)} LIKE %s" for n in names)
-        return f"({sql})", [pattern] * len(names)
+    def _contains_any(
+        self, names: Sequence[str], text: str, compact: bool = False, indexed: bool = True
+    ) -> tuple[str, list]:
+        """Some of the documents of `names` contain `text`: through the trigram index (`LIKE`) or not
+        (`strpos`, checked on the rows another condition found)."""
+        if indexed:
+            sql = " OR ".join(f"{self._doc(n, compact)} LIKE %s" for n in names)
+            return f"({sql})", [f"%{self._escape(text)}%"] * len(names)
+        sql = " OR ".join(f"strpos({self._doc(n, compact)}, %s) > 0" for n in names)
+        return f"({sql})", [text] * len(names)
 
     @staticmethod
     def _escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
-    def _condition(self, step: str, query: Query) -> tuple[str, list] | None:
-        q, qc = self._escape(query.text), self._escape(query.compact)
+    def _condition(self, step: str, query: Query, indexed: bool = True) -> tuple[str, list] | None:
+        q, qc = query.text, query.compact
         parts: list[tuple[str, list]] = []
+
+        def every(terms: list[tuple[str, list]]) -> tuple[str, list]:
+            return "(" + " AND ".join(s for s, _ in terms) + ")", [p for _, ps in terms for p in ps]
+
         if step in ("prefix", "exact"):
             end = " |" if step == "exact" else ""
             if self.labels:
-                parts.append(self._like_any(self.labels, f"%| {q}{end}%"))
-            if self.compact and len(query.compact) >= 2:
-                parts.append(self._like_any(self.compact, f"%|{qc}{end.strip()}%", compact=True))
+                parts.append(self._contains_any(self.labels, f"| {q}{end}", indexed=indexed))
+            if self.compact and len(qc) >= 2:
+                parts.append(self._contains_any(self.compact, f"|{qc}{end.strip()}", True, indexed))
         elif step == "tokens":
-            terms = [self._like_any(self.names, f"% {self._escape(t)} %") for t in sorted(query.token_set)]
-            parts.append(("(" + " AND ".join(s for s, _ in terms) + ")", [p for _, ps in terms for p in ps]))
+            words = sorted(query.token_set)
+            parts.append(every([self._contains_any(self.names, f" {t} ", indexed=indexed) for t in words]))
         elif step == "substring":
             if query.long_tokens:
-                terms = [
-                    self._like_any(self.names, f"%{self._escape(t)}%") for t in sorted(query.long_tokens)
-                ]
-                parts.append(
-                    ("(" + " AND ".join(s for s, _ in terms) + ")", [p for _, ps in terms for p in ps])
-                )
-            if self.compact and len(query.compact) >= SHORT_TOKEN:
-                parts.append(self._like_any(self.compact, f"%{qc}%", compact=True))
+                words = sorted(query.long_tokens)
+                parts.append(every([self._contains_any(self.names, t, indexed=indexed) for t in words]))
+            if self.compact and len(qc) >= SHORT_TOKEN:
+                parts.append(self._contains_any(self.compact, qc, True, indexed))
         if not parts:
             return None
         return " OR ".join(s for s, _ in parts), [p for _, ps in parts for p in ps]
 
+    def _driver(self, query: Query) -> tuple[str, list] | None:
+        """An indexed condition every match of the prefix, exact, tokens and substring steps meets: a long
+        query token in some document (each of those steps needs every long token in a document, or the
+        compact query, which holds them all, in a compact document); None unless a token is rare."""
+        from .ddl import pg_column
+
+        columns = [pg_column(n) for n in self.names] + [pg_column(n, True) for n in self.compact]
+        token = rare_token(self.connection, self.table, columns, query.long_tokens)
+        if token is None:
+            return None
+        docs = self._contains_any(self.names, token)
+        if not self.compact:
+            return docs
+        compact = self._contains_any(self.compact, token, compact=True)
+        return f"({docs[0]} OR {compact[0]})", docs[1] + compact[1]
+
     def fetch(self, step: str, query: Query, cap: int | None) -> list[tuple]:
         if step == "fuzzy":
             return self._fuzzy(query, cap)
-        condition = self._condition(step, query)
+        driver = self._driver(query) if query.long_tokens else None
+        condition = self._condition(step, query, indexed=driver is None)
         if condition is None:
             return []
         sql, params = condition
+        if driver is not None:
+            sql, params = f"{driver[0]} AND ({sql})", driver[1] + params
         queryset = self.queryset.filter(RawSQL(sql, params, output_field=BooleanField()))
         return self._rows(queryset, cap)
 
@@ -190,11 +293,11 @@ class PostgresBackend(_QuerySetBackend):
         terms = []
         for token in sorted(query.token_set):
             if len(token) < SHORT_TOKEN:
-                terms.append(self._like_any(self.names, f"% {self._escape(token)} %"))
+                terms.append(self._contains_any(self.names, f" {token} "))
                 continue
             close = [] if has_digit(token) else words.close(token)
             spellings = [token, *(w for w in close if w != token and len(w) >= SHORT_TOKEN)]
-            alternatives = [self._like_any(self.names, f"%{self._escape(s)}%") for s in spellings]
+            alternatives = [self._contains_any(self.names, s) for s in spellings]
             terms.append(
                 (
                     "(" + " OR ".join(s for s, _ in alternatives) + ")",

@@ -227,11 +227,12 @@ def postgres_drop_statements(table: str, fields: Sequence[str], compact: Sequenc
 
 def clear_caches() -> None:
     """Forget what is known about indexes and vocabularies (after creating or dropping an index)."""
-    from . import vocabulary
+    from . import db, vocabulary
 
     with _lock:
         _INDEX_CACHE.clear()
     vocabulary.clear()
+    db.clear_stats()
 
 
 def _cache_key(connection, table: str) -> tuple:
