@@ -15,6 +15,7 @@ from django.db import connections, models
 
 from .arrow_fetch import fetch_arrow
 from .columns import df_columns
+from .include import id_order, in_id_order
 
 ARROW_MIN_ROWS = 1000
 
@@ -106,6 +107,11 @@ def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
     model = queryset.model
     columns = df_columns(model)
     kinds = _field_kinds(model, columns)
+    # an unsliced query in id order is sent without ORDER BY and sorted in memory: `ORDER BY id` makes
+    # SQLite walk the whole table in rowid order instead of the index of a selective or range filter
+    ascending = id_order(queryset)
+    if ascending is not None:
+        queryset = queryset.order_by()
     query = queryset.values_list("id", *columns).query
     connection = connections[queryset.db]
     try:
@@ -116,7 +122,8 @@ def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
     sliced = query.high_mark is not None and query.high_mark - query.low_mark <= ARROW_MIN_ROWS
     table = None if sliced else fetch_arrow(sql, params, queryset.db)
     if table is not None:
-        return _same_datetime_unit(_arrow_to_frame(table, kinds), kinds).set_index("id")
+        frame = _same_datetime_unit(_arrow_to_frame(table, kinds), kinds).set_index("id")
+        return frame if ascending is None else in_id_order(frame, ascending)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -127,4 +134,5 @@ def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
     for position, column in enumerate(columns, start=1):
         if kinds.get(column) == "json" and rows:
             frame[column] = _json_series([row[position] for row in rows])
-    return _same_datetime_unit(frame, kinds).set_index("id")
+    frame = _same_datetime_unit(frame, kinds).set_index("id")
+    return frame if ascending is None else in_id_order(frame, ascending)

@@ -50,7 +50,9 @@ def id_order(queryset: QuerySet) -> bool | None:
     """For an unsliced QuerySet ordered by its primary key alone: True (ascending) or False (descending);
     else None."""
     query = queryset.query
-    if query.is_sliced or query.distinct_fields or not query.order_by or len(query.order_by) != 1:
+    if query.is_sliced or query.distinct_fields or query.combinator or query.extra_order_by:
+        return None
+    if len(query.order_by) != 1:
         return None
     (term,) = query.order_by
     if not isinstance(term, str):
@@ -60,6 +62,12 @@ def id_order(queryset: QuerySet) -> bool | None:
     if name not in ("pk", pk.name, pk.attname):
         return None
     return not term.startswith("-")
+
+
+def in_id_order(frame: pd.DataFrame, ascending: bool) -> pd.DataFrame:
+    """`frame` (indexed by id) sorted by id, unless it already is (an O(n) check, no copy)."""
+    ordered = frame.index.is_monotonic_increasing if ascending else frame.index.is_monotonic_decreasing
+    return frame if ordered else frame.sort_index(ascending=ascending)
 
 
 def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
@@ -79,9 +87,7 @@ def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
     rows = list(main.values_list("id", *base, *to_one))
     frame = pd.DataFrame.from_records(rows, columns=["id", *base, *to_one]).set_index("id")
     if ascending is not None:
-        ordered = frame.index.is_monotonic_increasing if ascending else frame.index.is_monotonic_decreasing
-        if not ordered:
-            frame = frame.sort_index(ascending=ascending)
+        frame = in_id_order(frame, ascending)
     if to_many:
         # one query per path over the same rows: the queryset as a subquery keeps its filters and slice
         ids = ids_for_in(frame.index, queryset)
