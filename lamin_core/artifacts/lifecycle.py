@@ -12,7 +12,7 @@ from django.db import transaction
 from .._logger import logger
 from ..errors import LaminError
 from ..storage import discard, is_remote, remote_errors, root_of
-from .versions import stem_of, sync_latest
+from .versions import lock, stem_of, sync_latest
 
 if TYPE_CHECKING:
     from django.db import models
@@ -22,6 +22,7 @@ TRASH, VISIBLE = -1, 1
 
 def _set_branch(record: models.Model, branch: int) -> None:
     with transaction.atomic():
+        lock(type(record), "family:" + stem_of(record))  # as a concurrent save of a new version does
         record._branch_code = branch
         record.save(update_fields=["_branch_code"])
         latest_id = sync_latest(type(record), stem_of(record))
@@ -68,6 +69,7 @@ def delete_permanently(record: models.Model, delete_file: bool = False) -> None:
     moved = None
     try:
         with transaction.atomic():
+            lock(model, "family:" + stem)
             dj_models.Model.delete(record)
             if was_latest:
                 sync_latest(model, stem)
@@ -99,6 +101,7 @@ def _delete_remote(record: models.Model, path, model, stem: str, was_latest: boo
         keys = sorted(path.fs.find(path.path))
     try:
         with transaction.atomic():
+            lock(model, "family:" + stem)
             dj_models.Model.delete(record)
             if was_latest:
                 sync_latest(model, stem)
