@@ -34,19 +34,18 @@ import csv
 import json
 import os
 import platform
-import random
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "workload"))
-from spec import artifact_row  # noqa: E402  (the workload's generated artifact as record fields)
+from spec import Spec, artifact_row, generate  # noqa: E402  (the registry workload's data)
 
 QUERIES = HERE.parent / "tests" / "data" / "search_relevance_public.tsv"
 TARGETS = {  # DESIGN §8 / issue 6, median ms
@@ -61,76 +60,6 @@ PUBLISHED = {  # ../shared/bench/peer-results.md (LaminDB 2.12, N = 100k)
     ("artifact_search", 100_000): 137.3,
     ("artifact_search_broad", 100_000): 253.1,
 }
-
-# --- data: the registry workload's generator (../shared/bench/registry_bench.py, make_spec) ------------
-SUFFIXES = [
-    (".h5ad", 20, "dataset", "AnnData"),
-    (".parquet", 20, "dataset", "DataFrame"),
-    (".csv", 10, "dataset", None),
-    (".fastq.gz", 15, None, None),
-    (".jpg", 10, None, None),
-    (".tiff", 5, None, None),
-    (".bam", 10, None, None),
-    (".zarr", 5, "dataset", "AnnData"),
-    (".pt", 5, "model", None),
-]
-PERTURBATIONS = ["DMSO", "IFNG", "TNF", "LPS"]
-STUDY_NOTES = 5
-WORDS_A = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta", "zeta", "lambda"]
-WORDS_B = ["cohort", "batch", "donor", "assay", "panel", "screen", "tissue", "plate", "lane", "run"]
-B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-
-def make_spec(n: int, seed: int = 0, n_labels: int = 5000, n_used: int = 50) -> dict:
-    """Labels and artifacts exactly as the registry workload makes them (the same random draws)."""
-    rng = random.Random(seed)
-    base = datetime(2025, 1, 1, tzinfo=UTC)
-    weights = [w for _, w, _, _ in SUFFIXES]
-
-    def b62(k):
-        return "".join(rng.choice(B62) for _ in range(k))
-
-    labels = []
-    for i in range(n_labels):
-        if i < len(PERTURBATIONS):
-            name = PERTURBATIONS[i]
-        elif i < n_used:
-            name = f"label {i}"
-        else:
-            name = f"{WORDS_A[i % 10]} {WORDS_B[(i // 10) % 10]} {i}"
-        labels.append(
-            {"uid": b62(8), "name": name, "created_at": base - timedelta(days=1) + timedelta(milliseconds=i)}
-        )
-    artifacts = []
-    for i in range(n):
-        suffix, _, kind, otype = rng.choices(SUFFIXES, weights=weights)[0]
-        key = f"project_{i % 7}/batch_{(i // 100) % 50:02d}/sample_{i:07d}{suffix}"
-        size = int(10 ** rng.uniform(2, 9.7))
-        uid = b62(16) + "0000"
-        hash_ = "".join(rng.choice(B64URL) for _ in range(22))
-        n_obs = rng.randint(100, 200000) if otype else None
-        artifacts.append(
-            {
-                "uid": uid,
-                "key": key,
-                "suffix": suffix,
-                "kind": kind,
-                "otype": otype,
-                "size": size,
-                "hash": hash_,
-                "n_observations": n_obs,
-                "created_at": base + timedelta(seconds=i),
-            }
-        )
-        # the draws the workload spends on label links and features keep the streams aligned
-        rng.sample(range(len(PERTURBATIONS), n_used), rng.randint(1, 3))
-        if i % 10 == 0:
-            rng.sample(range(len(PERTURBATIONS)), rng.randint(1, 2))
-            rng.uniform(20.0, 40.0)
-            rng.randrange(STUDY_NOTES)
-    return {"labels": labels, "artifacts": artifacts}
-
 
 # --- implementations ---------------------------------------------------------------------------------
 
@@ -165,13 +94,13 @@ def init(impl: str, workdir: Path, db: str | None = None):
     return ln, bt
 
 
-def populate(ln, spec: dict) -> dict:
+def populate(ln, spec: Spec) -> dict:
     timings = {}
     t = time.perf_counter()
     ln.ULabel.objects.bulk_create(
         [
             _model_init(ln.ULabel, {"uid": x["uid"], "name": x["name"], "created_at": x["created_at"]})
-            for x in spec["labels"]
+            for x in spec.labels
         ],
         batch_size=2000,
     )
@@ -179,10 +108,10 @@ def populate(ln, spec: dict) -> dict:
     t = time.perf_counter()
     storage_id = ln.Storage.filter().first().id
     chunk = 50_000
-    for start in range(0, len(spec["artifacts"]), chunk):
+    for start in range(0, len(spec.artifacts), chunk):
         objs = [
             _model_init(ln.Artifact, artifact_row(a, storage_id))
-            for a in spec["artifacts"][start : start + chunk]
+            for a in spec.artifacts[start : start + chunk]
         ]
         ln.Artifact.objects.bulk_create(objs, batch_size=2000)
     timings["artifacts_s"] = time.perf_counter() - t
@@ -235,7 +164,7 @@ def run(args) -> list[dict]:
     try:
         started = time.perf_counter()
         ln, bt = init(args.impl, workdir, args.db)
-        spec = make_spec(args.n)
+        spec = generate(args.n)
         timings = populate(ln, spec)
         if args.cl:
             t = time.perf_counter()
