@@ -90,6 +90,20 @@ def ln(instance):
 
 
 @pytest.fixture(scope="module")
+def seeded(ln, request):
+    """The e2e seed's guide-like records with keys under the module's `PREFIX`, by key; rolled back after
+    the module."""
+    from django.db import transaction
+
+    sys.path.insert(0, str(Path(__file__).parent / "e2e"))
+    from seed import seed
+
+    with transaction.atomic():
+        yield seed(ln, request.module.PREFIX)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
 def delete_new_artifacts(ln):
     """Delete what a module saves (records and stored data): later modules see the instance as before."""
     last = {

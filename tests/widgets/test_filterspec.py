@@ -9,18 +9,9 @@ import pytest
 from django.db import transaction
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from seed import HOSTILE_LABEL, seed
+from seed import HOSTILE_LABEL
 
 PREFIX = "fs/"
-
-
-@pytest.fixture(scope="module")
-def data(ln):
-    """The guide-like records (keys under fs/), rolled back after this module."""
-    with transaction.atomic():
-        artifacts = seed(ln, PREFIX)
-        yield artifacts
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +72,7 @@ EXPECTED_KEYS = {
 
 
 @pytest.mark.parametrize("name", list(SPECS))
-def test_q_and_code_select_the_same_records(ln, data, fs, name):
+def test_q_and_code_select_the_same_records(ln, seeded, fs, name):
     by_q = ln.Artifact.filter(fs.to_q(ln.Artifact, SPECS[name]))
     by_code = run_code(fs.to_code(ln.Artifact, SPECS[name]))
     assert ids(by_q) == ids(by_code)
@@ -90,7 +81,7 @@ def test_q_and_code_select_the_same_records(ln, data, fs, name):
         assert keys == EXPECTED_KEYS[name]
 
 
-def test_code_reads_like_the_guide(ln, data, fs):
+def test_code_reads_like_the_guide(ln, seeded, fs):
     two = spec(cond("suffix", "exact", ".h5ad"), cond("perturbation", "exact", "DMSO"))
     assert fs.to_code(ln.Artifact, two) == "ln.Artifact.filter(suffix='.h5ad', perturbation='DMSO')"
     assert fs.to_code(ln.Artifact, SPECS["or"]) == (
@@ -106,7 +97,7 @@ def test_code_reads_like_the_guide(ln, data, fs):
     )
 
 
-def test_values_are_written_with_repr_and_stay_inert(ln, data, fs, monkeypatch):
+def test_values_are_written_with_repr_and_stay_inert(ln, seeded, fs, monkeypatch):
     import os
 
     monkeypatch.setattr(os, "system", lambda *_: pytest.fail("a value was executed"))
@@ -119,7 +110,7 @@ def test_values_are_written_with_repr_and_stay_inert(ln, data, fs, monkeypatch):
     assert run_code(fs.to_code(ln.Artifact, quotes)).count() == 0
 
 
-def test_feature_names_that_are_not_identifiers(ln, data, fs):
+def test_feature_names_that_are_not_identifiers(ln, seeded, fs):
     with transaction.atomic():
         ln.Feature(name="sepal length (cm)", dtype=float).save()
         code = fs.to_code(ln.Artifact, spec(cond("sepal length (cm)", "gt", 1)))
@@ -162,13 +153,13 @@ def test_feature_names_that_are_not_identifiers(ln, data, fs):
         ([1], "a group must be an object"),
     ],
 )
-def test_bad_specs_say_what_is_wrong(ln, data, fs, bad, message):
+def test_bad_specs_say_what_is_wrong(ln, seeded, fs, bad, message):
     with pytest.raises(fs.FilterSpecError) as error:
         fs.to_q(ln.Artifact, bad)
     assert message in str(error.value)
 
 
-def test_unknown_field_lists_the_valid_ones(ln, data, fs):
+def test_unknown_field_lists_the_valid_ones(ln, seeded, fs):
     with pytest.raises(fs.FilterSpecError) as error:
         fs.parse(ln.ULabel, spec(cond("nam", "exact", "x")))
     text = str(error.value)
@@ -177,7 +168,7 @@ def test_unknown_field_lists_the_valid_ones(ln, data, fs):
     )
 
 
-def test_limits_on_size_and_depth(ln, data, fs):
+def test_limits_on_size_and_depth(ln, seeded, fs):
     deep = spec()
     node = deep
     for _ in range(fs.MAX_DEPTH + 1):
@@ -203,7 +194,7 @@ def test_order(ln, fs):
         fs.check_order(ln.Artifact, ["size", "size", "size", "size", "size", "size"])
 
 
-def test_field_choices_offer_fields_relations_and_features(ln, data, fs):
+def test_field_choices_offer_fields_relations_and_features(ln, seeded, fs):
     choices = fs.field_choices(ln.Artifact)
     fields = {f["path"]: f for f in choices["fields"]}
     assert fields["suffix"]["lookups"] == [

@@ -8,21 +8,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from django.db import transaction
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from seed import HOSTILE_LABEL, seed
+from seed import HOSTILE_LABEL
 
 PREFIX = "rpc/"
 MINE = {"field": "key", "lookup": "startswith", "value": PREFIX}
-
-
-@pytest.fixture(scope="module")
-def data(ln):
-    with transaction.atomic():
-        artifacts = seed(ln, PREFIX)
-        yield artifacts
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +45,7 @@ def mine(*items, op="and"):
     return {"op": "and", "not": False, "items": [MINE, *items]} if op == "and" else None
 
 
-def test_list_registries_with_counts(ln, data, rpc):
+def test_list_registries_with_counts(ln, seeded, rpc):
     result, _ = ok(rpc, "list_registries")
     by_name = {r["name"]: r for r in result["registries"]}
     assert by_name["Artifact"]["count"] == ln.Artifact.filter().count()
@@ -66,7 +57,7 @@ def test_list_registries_with_counts(ln, data, rpc):
     assert "User" not in by_name and "Space" not in by_name
 
 
-def test_schema(ln, data, rpc):
+def test_schema(ln, seeded, rpc):
     result, _ = ok(rpc, "schema", {"registry": "Artifact"})
     assert result["columns"] == list(ln.Artifact.df().columns)
     assert result["code_name"] == "ln.Artifact" and result["label_field"] == "key"
@@ -74,7 +65,7 @@ def test_schema(ln, data, rpc):
     assert result["lookup_labels"]["isnull"] == "is empty"
 
 
-def test_pages_equal_the_queryset_sliced(ln, data, rpc):
+def test_pages_equal_the_queryset_sliced(ln, seeded, rpc):
     queryset = ln.Artifact.filter(key__startswith=PREFIX).order_by("-size", "id")
     for offset in (0, 2, 4):
         result, buffers = ok(
@@ -93,7 +84,7 @@ def test_pages_equal_the_queryset_sliced(ln, data, rpc):
         assert result["offset"] == offset and result["limit"] == 2
 
 
-def test_page_columns_relations_and_features(ln, data, rpc):
+def test_page_columns_relations_and_features(ln, seeded, rpc):
     _, buffers = ok(
         rpc,
         "page",
@@ -112,14 +103,14 @@ def test_page_columns_relations_and_features(ln, data, rpc):
     assert page[1]["study_metadata"] == '{"detail1": "456", "detail2": 2}'
 
 
-def test_default_page_is_in_ascending_id_like_filter_df(ln, data, rpc):
+def test_default_page_is_in_ascending_id_like_filter_df(ln, seeded, rpc):
     _, buffers = ok(rpc, "page", {"registry": "Artifact", "filters": mine(), "limit": 100})
     assert table(buffers[0]).column("id").to_pylist() == list(
         ln.Artifact.filter(key__startswith=PREFIX).df().index
     )
 
 
-def test_count_and_codegen_equal_the_queryset(ln, data, rpc):
+def test_count_and_codegen_equal_the_queryset(ln, seeded, rpc):
     filters = mine(
         {"field": "suffix", "lookup": "exact", "value": ".h5ad"}, {"field": "perturbation", "value": "DMSO"}
     )
@@ -141,7 +132,7 @@ def test_count_and_codegen_equal_the_queryset(ln, data, rpc):
     ]
 
 
-def test_search_equals_registry_search(ln, data, rpc):
+def test_search_equals_registry_search(ln, seeded, rpc):
     result, _ = ok(rpc, "search", {"registry": "Artifact", "string": "iris", "filters": mine()})
     expected = ln.Artifact.filter(key__startswith=PREFIX).search("iris", limit=10)
     assert [r["id"] for r in result["results"]] == list(expected.values_list("id", flat=True))
@@ -154,7 +145,7 @@ def test_search_equals_registry_search(ln, data, rpc):
     ]
 
 
-def test_lookup_prefix_first_then_contains(ln, data, rpc):
+def test_lookup_prefix_first_then_contains(ln, seeded, rpc):
     result, _ = ok(rpc, "lookup", {"registry": "ULabel", "prefix": "exp"})
     assert result["field"] == "name"
     assert [r["value"] for r in result["results"]][:2] == ["Experiment 1", "Experiment 2"]
@@ -164,7 +155,7 @@ def test_lookup_prefix_first_then_contains(ln, data, rpc):
     assert len(result["results"]) == 2
 
 
-def test_view_lists_non_empty_registries_with_latest_rows(ln, data, rpc):
+def test_view_lists_non_empty_registries_with_latest_rows(ln, seeded, rpc):
     result, buffers = ok(rpc, "view", {"limit": 3})
     core = result["modules"][0]
     assert core["module"] == "core"
@@ -175,8 +166,8 @@ def test_view_lists_non_empty_registries_with_latest_rows(ln, data, rpc):
     assert "User" not in by_name
 
 
-def test_record_details(ln, data, rpc):
-    artifact = data["examples/dataset1.h5ad"]
+def test_record_details(ln, seeded, rpc):
+    artifact = seeded["examples/dataset1.h5ad"]
     result, _ = ok(rpc, "record", {"registry": "Artifact", "id": artifact.id})
     assert result["fields"]["key"] == PREFIX + "examples/dataset1.h5ad"
     assert result["related"]["ulabels"] == ["DMSO", "IFNG", "Experiment 1"] or sorted(
@@ -190,7 +181,7 @@ def test_record_details(ln, data, rpc):
     assert result["related"]["created_by"] == ["Test User1"]
 
 
-def test_hostile_label_is_data(ln, data, rpc):
+def test_hostile_label_is_data(ln, seeded, rpc):
     filters = {
         "op": "and",
         "not": False,
@@ -306,7 +297,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("request_", "message"), BAD)
-def test_bad_requests_are_answered_with_errors(ln, data, rpc, request_, message):
+def test_bad_requests_are_answered_with_errors(ln, seeded, rpc, request_, message):
     counts = (ln.Artifact.all_objects.count(), ln.ULabel.all_objects.count(), ln.Feature.all_objects.count())
     response, buffers = rpc.handle(request_)
     assert response["ok"] is False and buffers == []
@@ -328,7 +319,7 @@ def test_malformed_requests_never_raise(rpc, request_):
     assert response["ok"] is False and response["id"] is None
 
 
-def test_database_errors_come_back_as_messages(ln, data, rpc, monkeypatch):
+def test_database_errors_come_back_as_messages(ln, seeded, rpc, monkeypatch):
     from lamin_widgets import _rpc
 
     def broken(ctx, params):

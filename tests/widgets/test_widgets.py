@@ -8,21 +8,12 @@ from pathlib import Path
 
 import pytest
 import traitlets
-from django.db import transaction
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from seed import HOSTILE_LABEL, seed
+from seed import HOSTILE_LABEL
 
 PREFIX = "wid/"
 MINE = {"field": "key", "lookup": "startswith", "value": PREFIX}
-
-
-@pytest.fixture(scope="module")
-def data(ln):
-    with transaction.atomic():
-        artifacts = seed(ln, PREFIX)
-        yield artifacts
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +57,7 @@ def ids(queryset):
     return list(queryset.values_list("id", flat=True))
 
 
-def test_browser_queryset_code_and_dataframe_agree(ln, data, lw):
+def test_browser_queryset_code_and_dataframe_agree(ln, seeded, lw):
     browser = lw.RegistryBrowser("Artifact", page_size=2)
     assert browser.registry == "Artifact" and browser.code == "ln.Artifact.filter()"
     browser.filters = {"op": "and", "not": False, "items": [MINE, {"field": "suffix", "value": ".h5ad"}]}
@@ -75,13 +66,13 @@ def test_browser_queryset_code_and_dataframe_agree(ln, data, lw):
     assert ids(browser.queryset) == ids(run_code(browser.code))
     frame = browser.to_dataframe(include=["ulabels__name"])
     assert list(frame["key"]) == [PREFIX + "examples/dataset1.h5ad", PREFIX + "examples/dataset2.h5ad"]
-    browser.selected_ids = [data["iris.parquet"].id, data["examples/dataset1.h5ad"].id]
+    browser.selected_ids = [seeded["iris.parquet"].id, seeded["examples/dataset1.h5ad"].id]
     assert ids(browser.selected) == sorted(browser.selected_ids)
     browser.search = "dataset2"
-    assert ids(browser.queryset) == [data["examples/dataset2.h5ad"].id] == ids(run_code(browser.code))
+    assert ids(browser.queryset) == [seeded["examples/dataset2.h5ad"].id] == ids(run_code(browser.code))
 
 
-def test_browser_of_a_queryset_and_of_a_model(ln, data, lw):
+def test_browser_of_a_queryset_and_of_a_model(ln, seeded, lw):
     base = ln.Artifact.filter(key__startswith=PREFIX, suffix=".h5ad")
     browser = lw.RegistryBrowser(base, base_code="ln.Artifact.filter(suffix='.h5ad')")
     assert ids(browser.queryset.order_by("id")) == ids(base.order_by("id"))
@@ -91,7 +82,7 @@ def test_browser_of_a_queryset_and_of_a_model(ln, data, lw):
     assert lw.RegistryBrowser(ln.ULabel).registry == "ULabel"
 
 
-def test_changing_registry_resets_its_state(ln, data, lw):
+def test_changing_registry_resets_its_state(ln, seeded, lw):
     browser = lw.RegistryBrowser("Artifact", filters={"op": "and", "items": [MINE]}, order=["-size"])
     browser.page = 3
     browser.selected_ids = [1]
@@ -100,7 +91,7 @@ def test_changing_registry_resets_its_state(ln, data, lw):
     assert browser.selected_ids == [] and browser.code == "ln.ULabel.filter()"
 
 
-def test_invalid_state_from_python_is_refused(ln, data, lw):
+def test_invalid_state_from_python_is_refused(ln, seeded, lw):
     browser = lw.RegistryBrowser("Artifact")
     with pytest.raises(traitlets.TraitError, match="Did you mean 'suffix'"):
         browser.filters = {"op": "and", "items": [{"field": "sufix", "value": ".h5ad"}]}
@@ -113,7 +104,7 @@ def test_invalid_state_from_python_is_refused(ln, data, lw):
     assert browser.filters["items"] == [] and browser.registry == "Artifact"
 
 
-def test_filter_builder_equals_running_its_code(ln, data, lw):
+def test_filter_builder_equals_running_its_code(ln, seeded, lw):
     fb = lw.FilterBuilder("Artifact")
     fb.filters = {
         "op": "and",
@@ -201,7 +192,7 @@ def test_cancel_interrupts_a_running_query(ln, lw, monkeypatch):
     assert content["error"]["type"] == "cancelled" and len(interrupted) == 1
 
 
-def test_search_box_results_value_and_submit(ln, data, lw):
+def test_search_box_results_value_and_submit(ln, seeded, lw):
     box = lw.SearchBox("Artifact")
     assert box.results.count() == 0
     box.text = "iris"
@@ -215,7 +206,7 @@ def test_search_box_results_value_and_submit(ln, data, lw):
     assert response["result"]["results"][0]["id"] in ids(box.results)
 
 
-def test_submit_callback_errors_are_reported_not_raised(ln, data, lw):
+def test_submit_callback_errors_are_reported_not_raised(ln, seeded, lw):
     box = lw.SearchBox("ULabel")
     sent = Sent(box)
     box.on_submit(lambda record: 1 / 0)
@@ -227,7 +218,7 @@ def test_submit_callback_errors_are_reported_not_raised(ln, data, lw):
     )
 
 
-def test_lookup_box(ln, data, lw):
+def test_lookup_box(ln, seeded, lw):
     box = lw.LookupBox(ln.ULabel)
     assert box.field == "name" and box.value is None
     response, _ = box.rpc("lookup", registry="ULabel", prefix="dms")
@@ -238,7 +229,7 @@ def test_lookup_box(ln, data, lw):
         lw.LookupBox("Artifact", field="size")
 
 
-def test_view_panel(ln, data, lw):
+def test_view_panel(ln, seeded, lw):
     panel = lw.ViewPanel(limit=3)
     response, buffers = panel.rpc("view", limit=3)
     names = [r["name"] for r in response["result"]["modules"][0]["registries"]]
@@ -247,7 +238,7 @@ def test_view_panel(ln, data, lw):
     assert panel.browser().registry == "ULabel"
 
 
-def test_fallbacks_for_saved_notebooks_escape_values(ln, data, lw):
+def test_fallbacks_for_saved_notebooks_escape_values(ln, seeded, lw):
     browser = lw.RegistryBrowser(
         "ULabel", filters={"op": "and", "items": [{"field": "name", "value": HOSTILE_LABEL}]}
     )
