@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.db import models as dj_models
@@ -68,26 +70,33 @@ def delete_permanently(record: models.Model, delete_file: bool = False) -> None:
         return
     moved = None
     try:
-        with transaction.atomic():
-            lock(model, "family:" + stem)
-            dj_models.Model.delete(record)
-            if was_latest:
-                sync_latest(model, stem)
+        with _deleting(record, model, stem, was_latest):
             if path is not None and (path.exists() or path.is_symlink()):
                 moved = path.with_name(f".{path.name}.{secrets.token_hex(4)}.deleting")
                 os.replace(path, moved)
-    except dj_models.ProtectedError as e:
-        if moved is not None:
-            os.replace(moved, path)
-        users = sorted({_referrer(obj) for obj in e.protected_objects})[:5]
-        raise LaminError(
-            f"cannot delete {record!r}: it is still referenced by {', '.join(users)}; delete those first"
-        ) from e
     except BaseException:
         if moved is not None:
             os.replace(moved, path)
         raise
     discard(moved)
+
+
+@contextlib.contextmanager
+def _deleting(record: models.Model, model, stem: str, was_latest: bool) -> Iterator[None]:
+    """A transaction that deletes the record (the previous version becomes the latest) and commits after
+    the block; a record that is still referenced is a LaminError naming what refers to it."""
+    try:
+        with transaction.atomic():
+            lock(model, "family:" + stem)
+            dj_models.Model.delete(record)
+            if was_latest:
+                sync_latest(model, stem)
+            yield
+    except dj_models.ProtectedError as e:
+        users = sorted({_referrer(obj) for obj in e.protected_objects})[:5]
+        raise LaminError(
+            f"cannot delete {record!r}: it is still referenced by {', '.join(users)}; delete those first"
+        ) from e
 
 
 def _delete_remote(record: models.Model, path, model, stem: str, was_latest: bool) -> None:
@@ -99,17 +108,8 @@ def _delete_remote(record: models.Model, path, model, stem: str, was_latest: boo
     root = root_of(record.storage_id)
     with remote_errors(root, "deleting an artifact"):
         keys = sorted(path.fs.find(path.path))
-    try:
-        with transaction.atomic():
-            lock(model, "family:" + stem)
-            dj_models.Model.delete(record)
-            if was_latest:
-                sync_latest(model, stem)
-    except dj_models.ProtectedError as e:
-        users = sorted({_referrer(obj) for obj in e.protected_objects})[:5]
-        raise LaminError(
-            f"cannot delete {record!r}: it is still referenced by {', '.join(users)}; delete those first"
-        ) from e
+    with _deleting(record, model, stem, was_latest):
+        pass
     if keys:
         try:
             path.fs.rm(keys)
