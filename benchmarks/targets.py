@@ -78,8 +78,8 @@ class Target:
 
     @property
     def lamin(self) -> Path:
-        """The ``lamin`` console script of this target's venv."""
-        return self.python.parent / "lamin"
+        """The command-line script of this target's venv: ``lamin-core``, or lamin-cli's ``lamin``."""
+        return self.python.parent / ("lamin-core" if self.impl == "lamin_core" else "lamin")
 
     def env(self, box: Sandbox) -> dict[str, str]:
         """Environment isolating all settings inside ``box``: HOME plus the impl's settings variable."""

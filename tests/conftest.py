@@ -46,8 +46,8 @@ def run(args: list[str], home: Path, cwd: Path | None = None) -> subprocess.Comp
 
 
 def lamin(*args: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the installed `lamin` command."""
-    return run([str(BIN / "lamin"), *args], home, cwd)
+    """Run the installed command line (`lamin-core`; the README writes it `lamin`)."""
+    return run([str(BIN / "lamin-core"), *args], home, cwd)
 
 
 def python(code: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -17,8 +17,12 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def lamin_home() -> Path:
-    """The settings directory: `$LAMIN_HOME`, else `~/.lamin`."""
-    return Path(os.environ.get("LAMIN_HOME") or Path.home() / ".lamin")
+    """The settings directory: `$LAMIN_HOME`, else `~/.lamin-core`.
+
+    Not `~/.lamin`, which LaminDB's lamindb-setup (`$LAMIN_SETTINGS_DIR/.lamin`) keeps its own settings
+    in: the two packages never read or write each other's settings.
+    """
+    return Path(os.environ.get("LAMIN_HOME") or Path.home() / ".lamin-core")
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -116,6 +120,13 @@ class InstanceSettings:
 
     @classmethod
     def from_dict(cls, data: dict, source: Path) -> InstanceSettings:
+        try:
+            # the name becomes a settings file name: a marker from storage must not lead elsewhere
+            check_instance_name(str(data["name"]))
+        except ValueError as e:
+            raise SettingsError(f"the instance settings file {source} names no valid instance: {e}") from e
+        except KeyError:
+            pass
         try:
             return cls(
                 name=data["name"],

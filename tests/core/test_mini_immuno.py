@@ -75,7 +75,7 @@ def run_python(code: str, home: Path, cwd: Path) -> subprocess.CompletedProcess:
 
 def init_instance(home: Path, tmp_path: Path, db_url: str | None) -> Path:
     db = ["--db", db_url] if db_url else []
-    args = [str(BIN / "lamin"), "init", "--storage", "minimmuno", "--modules", "bionty", *db]
+    args = [str(BIN / "lamin-core"), "init", "--storage", "minimmuno", "--modules", "bionty", *db]
     result = subprocess.run(
         args, env={**os.environ, "LAMIN_HOME": str(home)}, cwd=tmp_path, capture_output=True, text=True
     )
