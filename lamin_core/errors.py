@@ -35,3 +35,11 @@ class ValidationError(LaminError, ValueError):
 
 class StorageError(LaminError):
     """Storage cannot be read or written; nothing was recorded."""
+
+
+class StorageInUseError(StorageError):
+    """A storage root belongs to another instance (or to LaminDB), or holds files no instance claims."""
+
+
+class UnsafePathError(StorageError, ValueError):
+    """A stored or remote name would become a path outside its root (`..`, absolute, empty segments)."""

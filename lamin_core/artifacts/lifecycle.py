@@ -12,7 +12,7 @@ from django.db import models as dj_models
 from django.db import transaction
 
 from .._logger import logger
-from ..errors import LaminError
+from ..query.protection import protected_error
 from ..storage import discard, is_remote, remote_errors, root_of
 from .versions import lock, stem_of, sync_latest
 
@@ -51,13 +51,6 @@ def restore(record: models.Model, quiet: bool = False) -> None:
         logger.success(f"restored {type(record).__name__.lower()}: {record}")
 
 
-def _referrer(obj: models.Model) -> str:
-    """A record that blocks a deletion, named by what a user knows (the collection, not its link row)."""
-    if type(obj).__name__ == "CollectionArtifact":
-        return f"Collection(id={obj.collection_id})"
-    return f"{type(obj).__name__}(id={obj.pk})"
-
-
 def delete_permanently(record: models.Model, delete_file: bool = False) -> None:
     """Delete the record and, if asked, its stored data (removed only once the delete commits)."""
     from ..models import Artifact
@@ -92,11 +85,8 @@ def _deleting(record: models.Model, model, stem: str, was_latest: bool) -> Itera
             if was_latest:
                 sync_latest(model, stem)
             yield
-    except dj_models.ProtectedError as e:
-        users = sorted({_referrer(obj) for obj in e.protected_objects})[:5]
-        raise LaminError(
-            f"cannot delete {record!r}: it is still referenced by {', '.join(users)}; delete those first"
-        ) from e
+    except (dj_models.ProtectedError, dj_models.RestrictedError) as e:
+        raise protected_error(repr(record), e) from e
 
 
 def _delete_remote(record: models.Model, path, model, stem: str, was_latest: bool) -> None:

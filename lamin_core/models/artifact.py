@@ -19,6 +19,7 @@ from ..artifacts.load import cached_path, load_artifact, load_collection
 from ..artifacts.save import save_artifact, save_collection
 from ..artifacts.versions import versions
 from ..storage import auto_storage_key, storage_root
+from ..storage.containment import check_relative
 from ._defaults import current_run_id, current_user_id, versioned_uid16
 from .base import IsVersioned, Link, Record, TracksRun, TracksUpdates
 
@@ -29,6 +30,8 @@ install_idempotent_link_adds(Link)
 
 class StoredVersions:
     """Trash and versions shared by artifacts and collections (uid: 16-character stem + 4 for the version)."""
+
+    _has_trash = True  # QuerySet.delete() trashes record by record (lamin_core.query.manager)
 
     def restore(self) -> None:
         """Bring a trashed record back."""
@@ -243,10 +246,9 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         local = self.__dict__.get("_local_path")
         if local is not None and self._state.adding:
             return local
-        root = storage_root(self.storage_id)
-        if self._key_is_virtual:
-            return root / auto_storage_key(self.uid, self.suffix)
-        return root / self.key
+        key = auto_storage_key(self.uid, self.suffix) if self._key_is_virtual else self.key
+        # a key from the database (another machine, another tool) must not lead outside the root
+        return storage_root(self.storage_id) / check_relative(key, f"the storage key of artifact {self.uid}")
 
     def cache(self) -> Path:
         """A local path to the data: the stored path on local storage; on S3 a copy in the cache folder

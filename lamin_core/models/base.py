@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from ..query.manager import RegistryManager, VisibleManager
+from ..query.protection import protected_error
 from ._defaults import current_run_id, current_user_id
 
 _REPR_EXCLUDE = ("id", "updated_at", "source_code")
@@ -66,6 +67,13 @@ class BaseRecord(models.Model):
         """Save the record and return it, so that `Registry(...).save()` chains."""
         super().save(*args, **kwargs)
         return self
+
+    def delete(self, *args, **kwargs):
+        """Delete the record for good; one that other records still refer to is refused, naming them."""
+        try:
+            return super().delete(*args, **kwargs)
+        except (models.ProtectedError, models.RestrictedError) as e:
+            raise protected_error(repr(self), e) from e
 
     def __repr__(self) -> str:
         # LaminDB's layout: uid, plain fields, foreign-key ids, created_at; no private or None values

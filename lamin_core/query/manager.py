@@ -8,8 +8,10 @@ from django.db import models
 from django.db.models import Q
 
 from .._logger import logger
+from ..errors import LaminError
 from .columns import has_updated_at
 from .dataframe import queryset_to_frame
+from .protection import protected_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,6 +85,35 @@ class RegistryQuerySet(models.QuerySet):
     ) -> pd.DataFrame:
         """2.x name of `df()`."""
         return self.df(include=include, features=features, limit=limit)
+
+    def delete(self, permanent: bool | None = None, storage: bool | None = None):
+        """Delete the records as one `record.delete()` each would, as LaminDB does.
+
+        Artifacts and collections go to the trash (restorable, listed by `all_objects`); with
+        `permanent=True` each record goes with its stored files in a transaction of its own, and one that
+        other records still use is refused. Registries without a trash delete for good, as Django does,
+        refusing records that others still refer to (returns Django's `(count, per model)`).
+        """
+        name = self.model.__name__
+        if getattr(self.model, "_has_trash", False):
+            options = {} if storage is None else {"storage": storage}
+            records = list(self)
+            for done, record in enumerate(records):
+                try:
+                    record.delete(permanent=permanent, **options)
+                except LaminError as e:
+                    if not done:
+                        raise
+                    raise type(e)(f"{e} ({done} of {len(records)} {name} records were deleted before)") from e
+            return None
+        if permanent is False:
+            raise ValueError(f"{name} has no trash: its records can only be deleted for good (delete())")
+        if storage is not None:
+            raise TypeError(f"delete(storage=...) applies to artifacts, not to {name} records")
+        try:
+            return super().delete()
+        except (models.ProtectedError, models.RestrictedError) as e:
+            raise protected_error(f"these {name} records", e) from e
 
     def lookup(self, field: str | None = None, return_field: str | None = None):
         """A Lookup object over this QuerySet's records (see `lamin_core.lookup.Lookup`)."""

@@ -12,9 +12,11 @@ current instance manages, it lists
   in any branch (visible, archived or trash: `Artifact.all_objects`),
 
 that were last modified more than `older_than` seconds ago (default 1 hour: a save in progress may still
-own a young file). It never touches the instance's own files (`instance.json`, the SQLite database and
-its `-wal`, `-shm`, `-journal` files), any other name, or anything outside `.lamindb/`. Storage is read
-through fsspec, so object-store roots work as well as local folders.
+own a young file). It acts only on roots whose marker (`instance.json` or `storage.json`) names this
+instance, and refuses others, naming their owner (storage/ownership.py): another instance's or LaminDB's
+files are never taken for orphans. It never touches the instance's own files (markers, the SQLite
+database and its `-wal`, `-shm`, `-journal` files), any other name, or anything outside `.lamindb/`.
+Storage is read through fsspec, so object-store roots work as well as local folders.
 """
 
 from __future__ import annotations
@@ -25,17 +27,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_OLDER_THAN = 3600.0
-MANAGED_DIR = ".lamindb"
-# the instance's own files in .lamindb: never candidates, whatever their age
-PROTECTED = frozenset(
-    {"instance.json", "lamin.db", "lamin.db-wal", "lamin.db-shm", "lamin.db-journal", "_is_initialized"}
+from ..errors import StorageInUseError
+from ..storage.keys import MANAGED_DIR
+from ..storage.ownership import (
+    ARTIFACT_NAME_RE,
+    LAMINDB_MARKER_NAMES,
+    OWN_FILE_NAMES,
+    TRANSIENT_NAME_RE,
+    check_owned,
 )
-_TRANSIENT_RE = re.compile(r"^\..+\.(tmp|deleting)$")
+
+DEFAULT_OLDER_THAN = 3600.0
+# the instance's own files in .lamindb (and LaminDB's markers): never candidates, whatever their age
+PROTECTED = OWN_FILE_NAMES | frozenset(LAMINDB_MARKER_NAMES)
 # `.<name>.<hex>.deleting`: the file `<name>` of a permanent delete, renamed before the delete commits
 _DELETING_RE = re.compile(r"^\.(.+)\.[0-9a-f]{4,}\.deleting$")
-# an artifact's file: its 20-character base62 uid, then its suffix (none for some folders)
-_UID_RE = re.compile(r"^([0-9A-Za-z]{20})(\..*)?$")
 _QUERY_CHUNK = 500
 
 
@@ -168,14 +174,14 @@ def find_orphans(root: str, *, older_than: float = DEFAULT_OLDER_THAN, now: floa
         name = info["name"].rstrip("/").rsplit("/", 1)[-1]
         if name in PROTECTED or name.startswith("lamin.db"):
             continue
-        transient = _TRANSIENT_RE.match(name)
+        transient = TRANSIENT_NAME_RE.match(name)
         if transient and transient.group(1) == "tmp":
             candidates.append((info, "staged copy", None))
         elif transient:
             deleted = _DELETING_RE.match(name)
-            uid = _UID_RE.match(deleted.group(1)) if deleted else None
+            uid = ARTIFACT_NAME_RE.match(deleted.group(1)) if deleted else None
             deletions.append((info, uid.group(1) if uid else None))
-        elif match := _UID_RE.match(name):
+        elif match := ARTIFACT_NAME_RE.match(name):
             by_uid.setdefault(match.group(1), []).append(info)
     uids = list({*by_uid, *(uid for _, uid in deletions if uid)})
     owned: set[str] = set()
@@ -249,10 +255,20 @@ def cleanup(
     """
     if older_than < 0:
         raise ValueError(f"older_than must be >= 0 seconds, got {older_than}")
+    from .instance import ensure_connected
+
+    instance = ensure_connected()
     report = CleanupReport(dry_run=dry_run, older_than=float(older_than))
     for root in managed_roots(storage):
-        report.roots.append(root)
         with _errors_of(root):
+            try:
+                check_owned(root, instance.uid, instance.slug, action="clean up")
+            except StorageInUseError as e:
+                if storage is not None:
+                    raise
+                report.errors.append(str(e))
+                continue
+            report.roots.append(root)
             _clean_root(root, report, older_than, dry_run)
     return report
 

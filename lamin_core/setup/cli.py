@@ -26,8 +26,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("instance")
     sub.add_parser("info", help="show the user and the current instance")
-    p = sub.add_parser("delete", help="delete an instance's settings and SQLite database")
+    p = sub.add_parser(
+        "delete",
+        help="delete an instance: its settings and its SQLite database; data files only with --delete-data",
+        description=(
+            "Delete an instance. Removes its settings file and, for SQLite, its database and marker (the "
+            "records are lost); a PostgreSQL database and its marker are kept. Artifact files are kept "
+            "unless --delete-data is given, and files outside <root>/.lamindb/ are never removed. On a "
+            "terminal it lists what it removes and keeps and asks first; elsewhere it refuses to remove a "
+            "database or files unless --yes is given."
+        ),
+    )
     p.add_argument("instance")
+    p.add_argument(
+        "--delete-data",
+        action="store_true",
+        help="also remove the artifact files in <root>/.lamindb/ of every storage root the instance owns",
+    )
+    p.add_argument("--yes", action="store_true", help="do not ask; needed to delete without a terminal")
     p = sub.add_parser(
         "cleanup",
         help="remove files in <storage>/.lamindb/ that no artifact record owns (left by killed saves)",
@@ -36,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
             "artifact record owns: staged copies (.*.tmp) and deletions (.*.deleting) of interrupted saves "
             "and deletes, and <uid><suffix> files whose uid has no record (in any branch, trash included); "
             "the file of a delete that never committed (its record still exists) is renamed back instead. "
+            "Only roots whose marker names this instance are cleaned; others are refused, naming the owner. "
             "Only files older than --older-than seconds are removed (a save may be in progress); the "
             "instance's own files (instance.json, the SQLite database) and anything outside .lamindb/ are "
             "never touched."
@@ -76,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "info":
             print(instance.info())
         elif args.command == "delete":
-            instance.delete(args.instance)
+            from .delete import delete
+
+            delete(args.instance, delete_data=args.delete_data, yes=args.yes)
         elif args.command == "cleanup":
             from .cleanup import cleanup
 

@@ -7,10 +7,10 @@ import threading
 from pathlib import Path
 
 from .._logger import logger
-from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError
+from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError, StorageInUseError
+from ..storage.ownership import check_unclaimed
 from .django_config import BIONTY_APP, close_connections, configured_instance, installed_apps, setup_django
 from .settings import (
-    INSTANCE_MARKER,
     InstanceSettings,
     UserSettings,
     check_instance_name,
@@ -123,6 +123,7 @@ def init(
         raise InstanceExistsError(
             f"{root} already holds a lamin instance; connect to it with `lamin connect {root}`"
         )
+    check_unclaimed(root, what="create an instance")  # files of another instance, LaminDB's markers
     if InstanceSettings.path_for(name).exists():
         raise InstanceExistsError(
             f"an instance named {name!r} already exists; connect with `lamin connect {name}` "
@@ -140,9 +141,9 @@ def init(
     # local storage: .lamindb/ in the folder holds marker and SQLite file; S3: the SQLite file is local
     local_dir = instance.sqlite_path.parent if remote else storage_path / ".lamindb"
     created_root = not remote and not storage_path.exists()
+    if not remote or instance.is_sqlite:
+        _make_empty_dir(local_dir)
     try:
-        if not remote or instance.is_sqlite:
-            local_dir.mkdir(parents=True, exist_ok=False)
         apps = installed_apps(instance)
         copied = use_template and instance.is_sqlite and copy_template(apps, instance.sqlite_path)
         setup_django(instance)
@@ -163,6 +164,18 @@ def init(
         raise
     logger.info(f"initialized lamin instance: {instance.slug}")
     return instance
+
+
+def _make_empty_dir(path: Path) -> None:
+    """Create the instance's folder; an existing empty one is taken, one with files refused (kept as is)."""
+    path.mkdir(parents=True, exist_ok=True)
+    names = sorted(p.name for p in path.iterdir())
+    if names:
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise StorageInUseError(
+            f"cannot create an instance: {path} already holds {len(names)} entries ({shown}); "
+            "nothing was changed; pick another folder"
+        )
 
 
 def _resolve(instance: str) -> InstanceSettings:
@@ -221,48 +234,6 @@ def current_user_record_id() -> int:
             record.save()
         _user_ids[instance.uid] = record.id
         return record.id
-
-
-def delete(name: str) -> None:
-    """Delete an instance: its settings and its SQLite database (a PostgreSQL database is left as is)."""
-    instance = InstanceSettings.load(name.split("/")[-1])
-    active = configured_instance()
-    if active is not None and active.uid == instance.uid:
-        close_connections()
-    if instance.is_remote:
-        _delete_remote(instance)
-        return
-    storage = Path(instance.storage)
-    # .lamindb holds the marker and, for SQLite, the database
-    shutil.rmtree(storage / ".lamindb", ignore_errors=True)
-    if not instance.is_sqlite:
-        logger.info(f"left the PostgreSQL database {instance.db_display} as it is")
-    if storage.is_dir() and not any(storage.iterdir()):
-        storage.rmdir()
-    elif storage.is_dir():
-        logger.info(f"kept the files in storage {storage}")
-    InstanceSettings.path_for(instance.name).unlink(missing_ok=True)
-    if current_instance_name() == instance.name:
-        set_current_instance(None)
-    logger.success(f"deleted instance {instance.slug}")
-
-
-def _delete_remote(instance: InstanceSettings) -> None:
-    """Delete an instance on S3 storage: its marker in the bucket, its local SQLite folder, its settings."""
-    if not instance.remove_marker():
-        logger.warning(
-            f"could not remove the instance marker {instance.storage}/{INSTANCE_MARKER.as_posix()}; "
-            "remove it by hand before creating another instance there"
-        )
-    if instance.is_sqlite:
-        shutil.rmtree(instance.sqlite_path.parent, ignore_errors=True)
-    else:
-        logger.info(f"left the PostgreSQL database {instance.db_display} as it is")
-    logger.info(f"kept the files in storage {instance.storage}")
-    InstanceSettings.path_for(instance.name).unlink(missing_ok=True)
-    if current_instance_name() == instance.name:
-        set_current_instance(None)
-    logger.success(f"deleted instance {instance.slug}")
 
 
 def info() -> str:

@@ -121,6 +121,13 @@ class InstanceSettings:
     @classmethod
     def from_dict(cls, data: dict, source: Path) -> InstanceSettings:
         try:
+            # the name becomes a settings file name: a marker from storage must not lead elsewhere
+            check_instance_name(str(data["name"]))
+        except ValueError as e:
+            raise SettingsError(f"the instance settings file {source} names no valid instance: {e}") from e
+        except KeyError:
+            pass
+        try:
             return cls(
                 name=data["name"],
                 owner=data["owner"],

@@ -18,7 +18,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..errors import UnsafePathError
 from ..hashing import hash_dir, hash_file, hash_from_etag, hash_from_etags
+from .containment import contained
 from .filesystem import is_remote
 
 
@@ -222,15 +224,24 @@ def sync_to_cache(path: Any, cache: Path) -> Path:
     """A local copy of an S3 file or folder under `cache/<bucket>/<key>`, downloaded only when it changed.
 
     A cached file is reused while its size and modification time (set to the object's LastModified)
-    match the object's; otherwise it is downloaded again (to a temporary name, then renamed).
+    match the object's; otherwise it is downloaded again (to a temporary name, then renamed). Every
+    local name is checked to stay inside `cache` before anything is written: a folder with an object
+    named `ds/../../x` or `ds//abs` is refused whole (storage/containment.py).
     """
     fs, key = path.fs, path.path
-    local = cache / key
+    local = contained(cache, key, "the cache path of")
     info = fs.info(key)
     if info.get("type") != "directory":
         _sync_object(fs, key, info, local)
         return local
+    targets = []
     for name, entry in sorted(fs.find(key, detail=True).items()):
-        if entry.get("type") != "directory":
-            _sync_object(fs, name, entry, local / name[len(key) + 1 :])
+        if entry.get("type") == "directory":
+            continue
+        if not name.startswith(key + "/"):
+            raise UnsafePathError(f"refusing the object {name!r}: it is not inside the folder {key!r}")
+        relative = name[len(key) + 1 :]
+        targets.append((name, entry, contained(local, relative, f"the object name (in {path})")))
+    for name, entry, target in targets:
+        _sync_object(fs, name, entry, target)
     return local

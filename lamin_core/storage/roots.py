@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import StorageError
+from ..errors import StorageError, StorageInUseError
 from .filesystem import check_storage, is_remote, normalize_root, storage_path, storage_type
+from .ownership import ARTIFACT_NAME_RE, RootContents, foreign_owner, inspect_root, write_storage_marker
 
 # (instance uid, storage id) -> root; (instance uid, None) -> (id, root) of the instance's own storage
 _roots: dict[tuple[str, int | None], object] = {}
@@ -43,6 +44,8 @@ def set_default_storage(root: str | Path) -> tuple[int, str]:
     """Make `root` the default storage of new artifacts in this process; creates its Storage record.
 
     A remote root is checked first (the bucket must exist and be reachable); a local folder is created.
+    A root that another instance or LaminDB marked, or whose `.lamindb/` holds artifact files this
+    instance has no record of, is refused; an accepted root gets this instance's marker (ownership.py).
     """
     from ..setup.instance import ensure_connected
 
@@ -51,14 +54,19 @@ def set_default_storage(root: str | Path) -> tuple[int, str]:
         text = normalize_root(str(root))
         check_storage(text)
     else:
-        path = Path(root).expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
-        text = str(path)
+        text = str(Path(root).expanduser().resolve())
+    contents = inspect_root(text)
+    if contents.owner_uid != instance.uid:
+        _check_claimable(contents, instance)
+    if not is_remote(text):
+        Path(text).mkdir(parents=True, exist_ok=True)
     from ..models import Storage
 
     record = Storage.all_objects.filter(root=text).first()
     if record is None:
         record = Storage(root=text, type=storage_type(text), instance_uid=instance.uid).save()
+    if contents.owner_uid != instance.uid:
+        write_storage_marker(text, instance.uid, instance.slug)
     row = (record.id, record.root)
     _roots[(instance.uid, record.id)] = record.root
     if text == instance.storage:
@@ -66,6 +74,24 @@ def set_default_storage(root: str | Path) -> tuple[int, str]:
     else:
         _default[instance.uid] = row
     return row
+
+
+def _check_claimable(contents: RootContents, instance) -> None:
+    """Refuse a root marked by someone else, or holding artifact files of uids this instance lacks."""
+    reason = foreign_owner(contents, instance.uid)
+    if reason is None and contents.artifact_files:
+        from ..models import Artifact
+
+        uid_of = {name: m.group(1) for name in contents.artifact_files if (m := ARTIFACT_NAME_RE.match(name))}
+        known = set(Artifact.all_objects.filter(uid__in=set(uid_of.values())).values_list("uid", flat=True))
+        strangers = [name for name in contents.artifact_files if uid_of.get(name) not in known]
+        if strangers:
+            contents.artifact_files = strangers
+            reason = f"it holds {contents.files_text()} that instance {instance.slug} has no record of"
+    if reason is not None:
+        raise StorageInUseError(
+            f"cannot store artifacts of {instance.slug} in {contents.root}: {reason}. Nothing was changed"
+        )
 
 
 def root_of(storage_id: int) -> str:

@@ -180,10 +180,12 @@ def test_connect_by_folder_and_delete(home, tmp_path, db_url):
     where = python("import lamin_core as ln; print(ln.Storage.df()['root'].iloc[0])", home=home)
     assert where.stdout.strip() == str((tmp_path / "alpha").resolve())
 
-    deleted = lamin("delete", "alpha", home=home)
+    deleted = lamin("delete", "alpha", "--yes", home=home)
     assert deleted.returncode == 0, deleted.stderr
     assert not (home / "instances" / "alpha.json").exists()
-    assert not (tmp_path / "alpha" / ".lamindb").exists()
+    # SQLite: the database and marker go with the (then empty) folder; PostgreSQL keeps both
+    assert (tmp_path / "alpha" / ".lamindb" / "instance.json").exists() == bool(db_url)
+    assert (tmp_path / "alpha").exists() == bool(db_url)
     assert "instance: none" in lamin("info", home=home).stdout
     assert lamin("connect", "alpha", home=home).returncode == 1
     assert lamin("connect", "beta", home=home).returncode == 0
@@ -270,13 +272,14 @@ def test_init_on_s3_storage(home, tmp_path, db_url, s3_bucket):
     assert connected.returncode == 0, connected.stderr
     assert "connected lamin instance: testuser1/team-data" in connected.stderr
 
-    deleted = lamin("delete", "team-data", home=home)
+    deleted = lamin("delete", "team-data", "--yes", home=home)
     assert deleted.returncode == 0, deleted.stderr
-    assert not fs.exists(f"{s3_bucket}/team-data/.lamindb/instance.json")
+    # SQLite: the marker goes with the database; PostgreSQL keeps both (`lamin connect` finds it again)
+    assert fs.exists(f"{s3_bucket}/team-data/.lamindb/instance.json") == bool(db_url)
     assert fs.exists(path.split("://", 1)[1])  # the data stays
     assert not (home / "instances" / "team-data").exists()
     assert not (home / "instances" / "team-data.json").exists()
-    assert lamin("connect", root, home=home).returncode == 1
+    assert lamin("connect", root, home=home).returncode == (0 if db_url else 1)
 
 
 def test_init_on_missing_bucket_or_unreachable_s3_fails_and_leaves_nothing(
