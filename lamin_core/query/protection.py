@@ -13,6 +13,8 @@ def _referrer(obj: models.Model) -> str:
     """A record that blocks a deletion, named by what a user knows (the collection, not its link row)."""
     if type(obj).__name__ == "CollectionArtifact":
         return f"Collection(id={obj.collection_id})"
+    if type(obj).__name__.startswith("Artifact") and hasattr(obj, "artifact_id"):
+        return f"Artifact(id={obj.artifact_id})"  # a label, feature or schema link of an artifact
     return f"{type(obj).__name__}(id={obj.pk})"
 
 

@@ -124,9 +124,10 @@ def inspect_root(root: str) -> RootContents:
 
 def foreign_owner(contents: RootContents, instance_uid: str | None) -> str | None:
     """Why the root belongs to someone other than `instance_uid` (None: no one else marked it)."""
-    if contents.owner_uid is not None and contents.owner_uid != instance_uid:
+    ours = instance_uid is not None and contents.owner_uid == instance_uid
+    if contents.owner_uid is not None and not ours:
         return f"it is a storage root of the lamin instance {contents.owner} ({contents.marker})"
-    if contents.lamindb_markers and contents.owner_uid != instance_uid:
+    if contents.lamindb_markers and not ours:
         return f"it was initialised by LaminDB ({', '.join(contents.lamindb_markers)})"
     return None
 
