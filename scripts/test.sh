@@ -6,6 +6,8 @@
 #
 # The PostgreSQL server is a throwaway one (scripts/pg-test-server.sh), stopped on every exit.
 # Both runs happen even if the first fails; the exit code is non-zero if either failed.
+# The packaging tests (tests/packaging: builds and fresh venvs) and the browser tests (tests/e2e: JupyterLab
+# on a SQLite instance) do not depend on the database: with the default target, only the SQLite run has them.
 # Settings: VENV (default .venv), PYTEST_FLAGS (default -q -p no:cacheprovider --durations=10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,8 @@ VENV=${VENV:-.venv}
 read -r -a flags <<<"${PYTEST_FLAGS:--q -p no:cacheprovider --durations=10}"
 # Extra args replace the default target `tests` (so `tests/core/test_x.py -k name` runs just that).
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tests)
+once=()
+[ ${#targets[@]} -gt 0 ] || { targets=(tests); once=(--ignore=tests/packaging --ignore=tests/e2e); }
 pytest=("$VENV/bin/pytest" "${flags[@]}" "${targets[@]}")
 [ -x "$VENV/bin/pytest" ] || { echo "test.sh: $VENV/bin/pytest not found; run 'make venv'" >&2; exit 1; }
 
@@ -36,7 +39,7 @@ run_postgres() {
   trap 'exit 143' TERM
   bash scripts/pg-test-server.sh start
   postgres_rc=0
-  LAMIN_TEST_DB=$(bash scripts/pg-test-server.sh url) "${pytest[@]}" || postgres_rc=$?
+  LAMIN_TEST_DB=$(bash scripts/pg-test-server.sh url) "${pytest[@]}" "${once[@]}" || postgres_rc=$?
 }
 
 case "$which" in

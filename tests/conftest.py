@@ -137,7 +137,13 @@ def record_scale_counts(test: str, **counts) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    """Print the scale tests' measured counts, one line per test, for this run's database."""
+    """Print the install times of the packaging tests, and the scale tests' measured counts, one line per
+    test, for this run's database."""
+    helpers = sys.modules.get("install_helpers")
+    if helpers is not None and helpers.TIMINGS:
+        terminalreporter.section("install wall times (tests/packaging)")
+        for what, seconds in helpers.TIMINGS.items():
+            terminalreporter.write_line(f"{what}: {seconds:.1f} s")
     if not SCALE_COUNTS:
         return
     terminalreporter.section(f"concurrency and fault counts ({'PostgreSQL' if TEST_DB else 'SQLite'})")
