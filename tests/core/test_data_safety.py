@@ -109,7 +109,7 @@ def test_delete_keeps_artifact_files_and_says_where(home, tmp_path, db_url):
         loaded = python(
             "import lamin_core as ln; print(ln.Artifact.get(key='d.csv').load().shape)", home=home
         )
-        assert loaded.stdout.strip() == "(1, 1)", loaded.stderr
+        assert loaded.stdout.strip() == "(0, 1)", loaded.stderr  # the header "a", no rows
 
 
 def test_delete_asks_on_a_terminal(home, tmp_path):
