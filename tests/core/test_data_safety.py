@@ -332,6 +332,21 @@ def test_settings_storage_refuses_s3_roots_of_other_owners(ln, instance, s3_buck
         assert ln.settings.storage.root == instance.storage
         assert not ln.Storage.filter(root=f"s3://{s3_bucket}/{prefix}").exists()
 
+    # a Storage record of such a root (made before roots had owners): cleanup refuses to touch it
+    from django.db import transaction
+
+    from lamin_core.setup.cleanup import cleanup
+
+    with transaction.atomic():
+        for prefix in ("lamindb", "other"):
+            root = f"s3://{s3_bucket}/{prefix}"
+            ln.Storage(root=root, type="s3", instance_uid=instance.uid).save()
+            with pytest.raises(StorageInUseError, match=f"refusing to clean up in {root}: it "):
+                cleanup(older_than=0, storage=root)
+        transaction.set_rollback(True)
+    assert fs.exists(f"{s3_bucket}/lamindb/.lamindb/storage_uid.txt")
+    assert fs.exists(f"{s3_bucket}/strange/.lamindb/{UID_FILE}")
+
 
 # --- names from storage become paths only inside their root -------------------------------------------
 

@@ -60,8 +60,8 @@ def test_permanent_delete_refuses_what_a_collection_uses(ln, artifact_storage, t
     with pytest.raises(LaminError) as error:
         ln.Artifact.filter(key__startswith=prefix).order_by("-id").delete(permanent=True)
     assert str(error.value) == (
-        f"cannot delete {used!r}: it is still referenced by Collection(id={collection.id}); delete those first "
-        "(1 of 2 Artifact records were deleted before)"
+        f"cannot delete {used!r}: it is still referenced by Collection(id={collection.id}); "
+        "delete those first (1 of 2 Artifact records were deleted before)"
     )
     assert list(ln.Artifact.filter(key__startswith=prefix).values_list("id", flat=True)) == [used.id]
     assert exists(used.path) and not exists(free.path)
