@@ -83,8 +83,10 @@ class CleanupReport:
         lines = [
             f"{put_back} {o.path} as {o.restore_to} ({o.reason}: its record exists)" for o in self.restored
         ]
-        lines += [f"{verb} {o.path} ({_size(o.size)}, {o.reason}, {_age(o.age)} old)" for o in self.orphans]
-        total = f"{verb} {self.n_files} file{'s' if self.n_files != 1 else ''} ({_size(self.n_bytes)})"
+        lines += [
+            f"{verb} {o.path} ({human_size(o.size)}, {o.reason}, {_age(o.age)} old)" for o in self.orphans
+        ]
+        total = f"{verb} {self.n_files} file{'s' if self.n_files != 1 else ''} ({human_size(self.n_bytes)})"
         total += f" in {len(self.roots)} storage root{'s' if len(self.roots) != 1 else ''}"
         if self.young:
             total += (
@@ -97,7 +99,8 @@ class CleanupReport:
         return "\n".join(lines)
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
+    """`512 B`, `1.5 KB`, `3.2 MB`: a size for messages."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -28,6 +28,7 @@ from ..errors import LaminError
 from ..storage.filesystem import fs_path, is_remote, remote_errors, storage_filesystem
 from ..storage.keys import MANAGED_DIR
 from ..storage.ownership import INSTANCE_MARKER_NAME, STORAGE_MARKER_NAME, inspect_root
+from .cleanup import human_size
 from .django_config import close_connections, configured_instance
 from .settings import InstanceSettings, current_instance_name, set_current_instance
 
@@ -63,14 +64,6 @@ class DeletePlan:
             lines.append("and keeps:")
             lines += [f"  - {line}" for line in self.keeps]
         return "\n".join(lines)
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n} B"  # pragma: no cover
 
 
 def _sqlite_counts(path: Path) -> str:
@@ -140,7 +133,7 @@ def plan_delete(instance: InstanceSettings, delete_data: bool = False) -> Delete
     for owned in plan.roots:
         where = f"{owned.root}/{MANAGED_DIR}/"
         n = len(owned.files)
-        files = f"{n} artifact file{'s' if n != 1 else ''} ({_size(owned.n_bytes)}) in {where}"
+        files = f"{n} artifact file{'s' if n != 1 else ''} ({human_size(owned.n_bytes)}) in {where}"
         if delete_data:
             plan.removes.append(files)
         elif n:
