@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import FloatField, Q
 from django.db.models.functions import Cast
 
+from ..errors import ValidationError
+
 _NUMERIC = ("int", "float", "num")
 _COMPARISONS = ("gt", "gte", "lt", "lte")
 
@@ -42,29 +44,92 @@ def _unknown_name_error(model: type[models.Model], key: str, features: list[str]
     )
 
 
-def _label_condition(rest: list[str], value: object) -> dict:
-    from ..models import ULabel
+_LOOKUPS = frozenset(
+    {"exact", "iexact", "in", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith"}
+)
 
-    lookup = rest[0] if rest else "exact"
-    if lookup == "name" and len(rest) > 1:
-        lookup = rest[1]
-    records = isinstance(value, ULabel) or (
-        isinstance(value, list | tuple | set) and value and all(isinstance(v, ULabel) for v in value)
+
+def _is_record_value(value: object, registry: type[models.Model]) -> bool:
+    """A record of `registry`, or a non-empty list of them (matched by identity, not by name)."""
+    if isinstance(value, registry):
+        return True
+    return (
+        isinstance(value, list | tuple | set) and bool(value) and all(isinstance(v, registry) for v in value)
     )
-    if records:
-        return {"ulabel__in" if lookup == "in" else "ulabel": value}
-    return {f"ulabel__name__{lookup}": value}
 
 
-def feature_q(feature: tuple[int, str, str | None], rest: list[str], value: object) -> Q:
-    """A Q selecting artifacts whose `feature` value matches `rest` (lookups, dict keys) and `value`."""
-    from ..models import ArtifactFeatureValue, ArtifactULabel
+def _is_any_record(value: object) -> bool:
+    if isinstance(value, models.Model):
+        return True
+    return isinstance(value, list | tuple | set) and any(isinstance(v, models.Model) for v in value)
+
+
+def _label_condition(link, field: str, rest: list[str], value: object) -> dict | None:
+    """Lookups on the link table selecting labels of one registry; None if `value` cannot match it.
+
+    Records match by identity (`feature=record`, `feature__in=[...]`); strings match the dtype's field
+    (the name field unless the dtype names one: `cat[bionty.CellType.ontology_id]`); a field path
+    (`feature__ontology_id`, `feature__name__icontains`) is applied to the label registry.
+    """
+    fk = link.label_fk
+    if _is_record_value(value, link.registry):
+        lookup = rest[0] if rest else "exact"
+        if lookup not in ("exact", "in"):
+            raise FieldError(f"records can only be compared with exact or __in, not __{lookup}")
+        return {f"{fk}__in" if lookup == "in" else fk: value}
+    if _is_any_record(value):
+        return None  # records of another registry
+    if not rest or rest[0] in _LOOKUPS:
+        lookup = rest[0] if rest else "exact"
+        return {f"{fk}__{field}__{lookup}": value}
+    return {"__".join([fk, *rest]): value}
+
+
+def _cat_q(
+    model: type[models.Model], feature: tuple[int, str, str | None], rest: list[str], value: object
+) -> Q:
+    """Artifacts linked to matching labels through the link table of each registry the dtype names."""
+    from ..features.dtypes import CatTarget, parse_dtype
+    from ..features.registries import name_field, resolve
+
+    feature_id, name, dtype = feature
+    targets = parse_dtype(dtype).targets or (CatTarget(registry="ULabel"),)
+    combined: Q | None = None
+    for target in targets:
+        link = resolve(target, model)
+        condition = _label_condition(link, target.field or name_field(link.registry), rest, value)
+        if condition is None:
+            continue
+        links = link.through.objects.filter(feature_id=feature_id, **condition)
+        part = Q(pk__in=links.values(link.host_field))
+        combined = part if combined is None else combined | part
+    if combined is None:
+        registries = ", ".join(t.registry for t in targets)
+        raise ValidationError(
+            f"feature {name!r} (dtype {dtype}) takes labels of {registries}; got {_describe(value)}"
+        )
+    return combined
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, models.Model):
+        return f"a {type(value).__name__} record"
+    if isinstance(value, list | tuple | set):
+        kinds = sorted({type(v).__name__ for v in value})
+        return f"a list of {', '.join(kinds)}"
+    return repr(value)
+
+
+def feature_q(
+    model: type[models.Model], feature: tuple[int, str, str | None], rest: list[str], value: object
+) -> Q:
+    """A Q selecting records of `model` whose `feature` value matches `rest` (lookups, keys) and `value`."""
+    from ..models import ArtifactFeatureValue
 
     feature_id, _, dtype = feature
     dtype = dtype or ""
-    if dtype.startswith("cat"):
-        links = ArtifactULabel.objects.filter(feature_id=feature_id, **_label_condition(rest, value))
-        return Q(pk__in=links.values("artifact_id"))
+    if dtype.startswith(("cat", "list[cat")):
+        return _cat_q(model, feature, rest, value)
     links = ArtifactFeatureValue.objects.filter(featurevalue__feature_id=feature_id)
     if dtype in _NUMERIC and len(rest) == 1 and rest[0] in _COMPARISONS:
         # compare numbers, not JSON text
@@ -94,7 +159,7 @@ def translate(model: type[models.Model], query: Q | None = None, **kwargs) -> Q:
         found = feature(name)
         if found is None:
             raise _unknown_name_error(model, key, list(Feature.objects.values_list("name", flat=True)))
-        return feature_q(found, rest, value)
+        return feature_q(model, found, rest, value)
 
     def walk(node: Q) -> Q:
         parts = [walk(c) if isinstance(c, Q) else one(*c) for c in node.children]

@@ -26,9 +26,33 @@ def _shown(values: list) -> object:
         return values
 
 
+def _add_label_values(values: dict, host, ids, features: list[tuple[int, str, str]]) -> None:
+    """The label names of categorical features, read from the link table of every registry their dtypes
+    name (`ArtifactULabel`, `ArtifactCellType`, ...), into `values[host id, feature id]`."""
+    from ..errors import ValidationError
+    from ..features.dtypes import CatTarget, parse_dtype
+    from ..features.registries import name_field, resolve
+
+    wanted: dict = defaultdict(set)  # label link -> ids of the features it holds values of
+    for feature_id, _, dtype in features:
+        for target in parse_dtype(dtype).targets or (CatTarget(registry="ULabel"),):
+            try:
+                wanted[resolve(target, host)].add(feature_id)
+            except ValidationError:
+                continue  # a registry this instance does not have: no values can exist
+    for link, feature_ids in wanted.items():
+        # by host only: with `feature_id IN (...)` too, SQLite may walk the feature index (every link of
+        # a common feature) instead of the host index
+        links = link.through.objects.filter(**{f"{link.host_field}__in": ids}).order_by("id")
+        label = f"{link.label_fk}__{name_field(link.registry)}"
+        for host_id, feature_id, name in links.values_list(link.host_field, "feature_id", label):
+            if feature_id in feature_ids:
+                values[host_id, feature_id].append(name)
+
+
 def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str] | None) -> pd.DataFrame:
     """Append feature columns to `frame` (indexed by the ids of `queryset`'s rows)."""
-    from ..models import ArtifactFeatureValue, ArtifactULabel, Feature, FeatureValue
+    from ..models import ArtifactFeatureValue, Feature, FeatureValue
 
     features = Feature.objects.filter(Q(dtype__startswith="cat[ULabel") | ~Q(dtype__startswith="cat"))
     if names is not None:
@@ -45,19 +69,11 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
             f"({len(listed)}) {listed}"
         )
     ids = ids_for_in(frame.index, queryset)
-    cat_ids = [fid for fid, _, dtype in features if dtype and dtype.startswith("cat")]
+    cat_ids = [fid for fid, _, dtype in features if dtype and dtype.startswith(("cat", "list[cat"))]
     other_ids = [fid for fid, _, dtype in features if fid not in cat_ids]
     values: dict[tuple[int, int], list] = defaultdict(list)
     if cat_ids:
-        # by artifact only: with `feature_id IN (...)` too, SQLite may walk the feature index (every link of
-        # a common feature) instead of the artifact index
-        wanted = set(cat_ids)
-        links = ArtifactULabel.objects.filter(artifact_id__in=ids)
-        for artifact_id, feature_id, name in links.order_by("id").values_list(
-            "artifact_id", "feature_id", "ulabel__name"
-        ):
-            if feature_id in wanted:
-                values[artifact_id, feature_id].append(name)
+        _add_label_values(values, queryset.model, ids, [f for f in features if f[0] in cat_ids])
     if other_ids:
         # links by artifact only (SQLite walks the link index from the rows' ids), then each distinct value
         # once: many artifacts share a value, so JSON is decoded per value, not per link

@@ -675,3 +675,63 @@ def test_describe_shows_schema_features_as_dataset_features(ln, data):
     assert "f_count      int" in text
     assert "└── study_note  str  in a schema" in text
     assert repr(artifact.features).startswith("Features\n")
+
+
+def test_filters_and_frames_read_every_label_link_table(ln, data):
+    """Ontology-typed features are found by feature filters and shown by `df(features=[...])`."""
+    import math
+
+    from django.db.models import Q
+
+    from lamin_core.errors import ValidationError
+
+    cell_type = bionty_models().get_model("CellType")
+    t_cell = raw_record(cell_type, name="flt T cell", ontology_id="CL:9991084")
+    b_cell = raw_record(cell_type, name="flt B cell", ontology_id="CL:9991236")
+    raw_record(cell_type, name="flt CD8 T cell", ontology_id="CL:9991625")
+    ln.Feature(name="flt_by_expert", dtype=cell_type).save()
+    ln.Feature(name="flt_by_model", dtype="cat[bionty.CellType.ontology_id]").save()
+    ln.Feature(name="flt_mixed", dtype="cat[ULabel|bionty.CellType]").save()
+    first, second, third = new_artifact(ln), new_artifact(ln), new_artifact(ln)
+    first.features.add_values(
+        {
+            "flt_by_expert": ["flt CD8 T cell", "flt B cell"],
+            "flt_by_model": ["CL:9991084", "CL:9991236"],
+            "flt_mixed": "DMSO",
+        }
+    )
+    second.features.add_values({"flt_by_expert": "flt T cell", "flt_mixed": "flt B cell"})
+    ours = ln.Artifact.filter(id__in=[first.id, second.id, third.id])
+
+    def ids(queryset) -> list[int]:
+        return sorted(queryset.values_list("id", flat=True))
+
+    one, two, three = first.id, second.id, third.id
+    assert ids(ours.filter(flt_by_expert=b_cell)) == [one]
+    assert ids(ours.filter(flt_by_expert=t_cell)) == [two]
+    assert ids(ours.filter(flt_by_expert__in=[t_cell, b_cell])) == [one, two]
+    assert ids(ours.filter(flt_by_expert="flt T cell")) == [two]  # by name, as LaminDB 2.x
+    assert ids(ours.filter(flt_by_expert__in=["flt T cell", "flt B cell"])) == [one, two]
+    assert ids(ours.filter(flt_by_model="CL:9991084")) == [one]  # the dtype's field
+    assert ids(ours.filter(flt_by_model=t_cell)) == [one]
+    assert ids(ours.filter(flt_by_expert__ontology_id="CL:9991625")) == [one]
+    assert ids(ours.filter(flt_by_expert__name__icontains="cd8")) == [one]
+    assert ids(ours.filter(Q(flt_by_expert=t_cell) | Q(flt_mixed="DMSO"))) == [one, two]
+    assert ids(ours.exclude(flt_by_expert=b_cell)) == [two, three]
+    assert ids(ours.filter(flt_by_expert=b_cell, key__startswith="features-test/")) == [one]
+    assert ids(ours.filter(flt_mixed=b_cell)) == [two]  # through ArtifactCellType
+    assert ids(ours.filter(flt_mixed=data["labels"]["DMSO"])) == [one]  # through ArtifactULabel
+    assert ids(ours.filter(flt_mixed__in=["DMSO", "flt B cell"])) == [one, two]
+    with pytest.raises(ValidationError, match=r"takes labels of bionty\.CellType; got a ULabel record"):
+        ours.filter(flt_by_expert=data["labels"]["DMSO"])
+
+    frame = ours.df(features=["flt_by_expert", "flt_by_model", "flt_mixed"])
+    assert frame.loc[one, "flt_by_expert"] == {"flt CD8 T cell", "flt B cell"}
+    assert frame.loc[one, "flt_by_model"] == {"flt T cell", "flt B cell"}  # shown by name
+    assert (frame.loc[one, "flt_mixed"], frame.loc[two, "flt_mixed"]) == ("DMSO", "flt B cell")
+    assert frame.loc[two, "flt_by_expert"] == "flt T cell"
+    assert math.isnan(frame.loc[two, "flt_by_model"]) and math.isnan(frame.loc[three, "flt_by_expert"])
+    # features=True keeps LaminDB 1.5.3's rule: only cat[ULabel...] and non-categorical features
+    shown = ours.df(features=True)
+    assert not {"flt_by_expert", "flt_by_model"} & set(shown.columns)
+    assert shown.loc[two, "flt_mixed"] == "flt B cell"  # cat[ULabel|...]: every registry it names
