@@ -12,6 +12,8 @@ TRANSFORM_TYPES = [(t, t) for t in ("pipeline", "notebook", "upload", "script", 
 class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
     """Code that creates data: a notebook, a script, a pipeline."""
 
+    _filter_aliases = {"visibility": "_branch_code"}  # LaminDB 1.x name
+
     uid = models.CharField(max_length=16, unique=True, default=versioned_uid12, editable=False)
     key = models.CharField(max_length=1024, null=True, default=None, db_index=True)
     description = models.TextField(null=True, default=None, db_index=True)

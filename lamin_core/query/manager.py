@@ -29,10 +29,75 @@ def _split_include(include: str | list[str] | None, features: bool | list[str]) 
     return paths, features
 
 
+def _keys(args: tuple, kwargs: dict) -> list[str]:
+    """Every lookup key of a filter call: keyword names and the keys inside Q objects."""
+    keys = list(kwargs)
+    stack = [a for a in args if isinstance(a, Q)]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if isinstance(child, Q):
+                stack.append(child)
+            else:
+                keys.append(child[0])
+    return keys
+
+
+def _renamed(key: str, aliases: dict[str, str]) -> str:
+    first, _, rest = key.partition("__")
+    return aliases[first] + (f"__{rest}" if rest else "") if first in aliases else key
+
+
+def _rename_q(node: Q, aliases: dict[str, str]) -> Q:
+    clone = node.copy()
+    clone.children = [
+        _rename_q(c, aliases) if isinstance(c, Q) else (_renamed(c[0], aliases), c[1]) for c in node.children
+    ]
+    return clone
+
+
 class RegistryQuerySet(models.QuerySet):
-    """A Django QuerySet with the registry verbs (`df`, `to_dataframe`, `one`, `one_or_none`, ...)."""
+    """A Django QuerySet with the registry verbs (`df`, `to_dataframe`, `one`, `one_or_none`, ...).
+
+    A QuerySet of the default manager starts with the visibility condition `_branch_code=1`; a filter that
+    names `_branch_code` itself (or LaminDB 1.x's `visibility`) replaces it, as in LaminDB 1.5:
+    `filter(_branch_code=-1)` lists the trash, `filter(_branch_code=None)` every record.
+    """
+
+    _default_branch = False  # this QuerySet carries the default visibility condition, first in WHERE
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._default_branch = self._default_branch
+        return clone
+
+    def _without_default_branch(self) -> RegistryQuerySet:
+        """This QuerySet without the default visibility condition (other conditions stay)."""
+        from django.db.models.lookups import Exact
+
+        clone = self._chain()
+        where = clone.query.where
+        if self._default_branch and where.connector == "AND" and not where.negated and where.children:
+            first = where.children[0]
+            target = getattr(getattr(first, "lhs", None), "target", None)
+            if isinstance(first, Exact) and getattr(target, "name", None) == "_branch_code":
+                where.children = where.children[1:]
+        clone._default_branch = False
+        return clone
 
     def _filter_or_exclude(self, negate, args, kwargs):
+        target = self
+        aliases = getattr(self.model, "_filter_aliases", None)
+        if aliases:  # LaminDB 1.x names: `visibility`, Artifact's `transform`
+            kwargs = {_renamed(key, aliases): value for key, value in kwargs.items()}
+            args = tuple(_rename_q(a, aliases) if isinstance(a, Q) else a for a in args)
+        if self._default_branch and any(k.split("__", 1)[0] == "_branch_code" for k in _keys(args, kwargs)):
+            target = self._without_default_branch()
+            if "_branch_code" in kwargs and kwargs["_branch_code"] is None:
+                kwargs = {k: v for k, v in kwargs.items() if k != "_branch_code"}  # None: every branch
+        return target._filter_with_features(negate, args, kwargs)
+
+    def _filter_with_features(self, negate, args, kwargs):
         # registries with features (Artifact) accept feature names next to fields
         if getattr(self.model, "_has_features", False) and (kwargs or any(isinstance(a, Q) for a in args)):
             from .feature_filter import translate
@@ -213,12 +278,18 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
             raise TypeError(
                 f"{model.__name__}.get() expects an int id or a str uid, got {type(idlike).__name__}"
             )
+        # by id or uid, trashed and archived records are found too (LaminDB 1.5): `get(uid).restore()`
+        queryset = queryset._without_default_branch()
         if isinstance(idlike, int):
             return queryset.get(id=idlike)
         uid_field = model._meta.get_field("uid")
         # a full-length uid is an exact (indexed) match; a shorter one a prefix
         exact = len(idlike) >= uid_field.max_length
-        matches = list(queryset.filter(**{"uid" if exact else "uid__startswith": idlike}).order_by("id")[:3])
+        found = queryset.filter(**{"uid" if exact else "uid__startswith": idlike})
+        matches = list(found.order_by("id")[:3])
+        if len(matches) > 1 and hasattr(model, "is_latest"):
+            # a version family's stem: its latest version, as in LaminDB
+            matches = list(found.filter(is_latest=True).order_by("id")[:3]) or matches
         if len(matches) == 1:
             return matches[0]
         if not matches:
@@ -235,4 +306,6 @@ class VisibleManager(RegistryManager):
     """The default manager: hides archived and trashed records on every read path."""
 
     def get_queryset(self) -> RegistryQuerySet:
-        return super().get_queryset().filter(_branch_code=VISIBLE)
+        queryset = super().get_queryset().filter(_branch_code=VISIBLE)
+        queryset._default_branch = True
+        return queryset

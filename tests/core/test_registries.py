@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 from conftest import TEST_DB
@@ -99,9 +100,52 @@ def test_trash_is_hidden_from_reads_and_kept_for_internal_use(ln, labels):
     assert "to be trashed" not in set(ln.ULabel.df()["name"])
     with pytest.raises(ln.ULabel.DoesNotExist):
         ln.ULabel.get(name="to be trashed")
-    with pytest.raises(ln.ULabel.DoesNotExist):
-        ln.ULabel.get(label.uid)
+    # by id or uid every branch is found, as in LaminDB 1.5 (so `get(uid).restore()` works)
+    assert ln.ULabel.get(label.uid)._branch_code == -1 and ln.ULabel.get(label.id) == label
     assert ln.ULabel.all_objects.get(name="to be trashed")._branch_code == -1
+
+
+def test_an_explicit_branch_filter_replaces_the_default(ln, labels):
+    from django.db.models import Q
+
+    names = {"branch visible": 1, "branch archived": 0, "branch trashed": -1}
+    for name, branch in names.items():
+        ln.ULabel(name=name).save()
+        ln.ULabel.all_objects.filter(name=name).update(_branch_code=branch)
+    ours = {"name__startswith": "branch "}
+
+    def names_of(queryset) -> list[str]:
+        return sorted(queryset.values_list("name", flat=True))
+
+    assert names_of(ln.ULabel.filter(**ours)) == ["branch visible"]
+    assert names_of(ln.ULabel.filter(_branch_code=-1, **ours)) == ["branch trashed"]
+    assert names_of(ln.ULabel.filter(_branch_code=0, **ours)) == ["branch archived"]
+    assert names_of(ln.ULabel.filter(_branch_code=None, **ours)) == sorted(names)
+    assert names_of(ln.ULabel.filter(_branch_code__lte=0, **ours)) == ["branch archived", "branch trashed"]
+    assert names_of(ln.ULabel.filter(**ours).filter(_branch_code=-1)) == ["branch trashed"]
+    assert names_of(ln.ULabel.filter(Q(_branch_code=-1) | Q(_branch_code=0), **ours)) == [
+        "branch archived",
+        "branch trashed",
+    ]
+    assert ln.ULabel.filter(**ours).filter(_branch_code=-1).count() == 1
+    assert names_of(ln.ULabel.filter(**ours).exclude(_branch_code=1)) == ["branch archived", "branch trashed"]
+
+
+def test_trashed_artifact_found_by_uid_and_visibility(ln, tmp_path):
+    path = tmp_path / "branch.txt"
+    path.write_text(f"branch {uuid.uuid4()}\n")
+    artifact = ln.Artifact(path, key=f"branch-{uuid.uuid4().hex[:8]}.txt").save()
+    try:
+        artifact.delete()
+        assert not ln.Artifact.filter(key=artifact.key).exists()
+        assert ln.Artifact.filter(key=artifact.key, visibility=-1).one().uid == artifact.uid  # 1.x name
+        assert ln.Artifact.filter(_branch_code=-1, key=artifact.key).count() == 1
+        assert ln.Artifact.filter(visibility=None, key=artifact.key).count() == 1
+        ln.Artifact.get(artifact.uid).restore()
+        assert ln.Artifact.get(artifact.uid[:16]) == artifact  # the family stem: its latest version
+        assert ln.Artifact.filter(key=artifact.key).one()._branch_code == 1
+    finally:
+        ln.Artifact.all_objects.get(pk=artifact.pk).delete(permanent=True)
 
 
 def test_link_tables_and_feature_sets_accessor(ln, labels):
