@@ -52,6 +52,7 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
     """A file, a folder or an in-memory dataset saved to storage, with its metadata."""
 
     _has_features = True  # filter() accepts feature names (lamin_core.query.feature_filter)
+    _name_field = "key"  # LaminDB 1.5.3 falls back to its first text field there, `version` (README)
     _filter_aliases = {"visibility": "_branch_code", "transform": "run__transform"}  # LaminDB 1.x names
     uid = models.CharField(max_length=20, unique=True, default=versioned_uid16, editable=False)
     key = models.CharField(max_length=1024, null=True, default=None, db_index=True)
@@ -323,6 +324,7 @@ def _validate_with_schema(function: str, data: Any, schema: Any) -> Any:
 class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
     """A versioned set of artifacts."""
 
+    _name_field = "key"
     _filter_aliases = {"visibility": "_branch_code"}  # LaminDB 1.x name
 
     uid = models.CharField(max_length=20, unique=True, default=versioned_uid16, editable=False)

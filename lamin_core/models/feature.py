@@ -157,6 +157,7 @@ class Feature(Record, TracksRun, TracksUpdates):
 class FeatureValue(Record, TracksRun):
     """One value of a non-categorical feature, shared by every artifact annotated with it."""
 
+    _name_field = "value"
     value = models.JSONField()
     hash = models.CharField(max_length=22, null=True, default=None, db_index=True)
     feature = models.ForeignKey(Feature, models.CASCADE, null=True, default=None, related_name="values")

@@ -12,6 +12,7 @@ TRANSFORM_TYPES = [(t, t) for t in ("pipeline", "notebook", "upload", "script", 
 class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
     """Code that creates data: a notebook, a script, a pipeline."""
 
+    _name_field = "key"
     _filter_aliases = {"visibility": "_branch_code"}  # LaminDB 1.x name
 
     uid = models.CharField(max_length=16, unique=True, default=versioned_uid12, editable=False)
@@ -30,6 +31,7 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
 class Run(Record):
     """One execution of a transform."""
 
+    _name_field = "started_at"
     uid = models.CharField(max_length=20, unique=True, default=uid20, editable=False)
     name = models.CharField(max_length=150, null=True, default=None)
     started_at = models.DateTimeField(default=timezone.now, db_index=True)

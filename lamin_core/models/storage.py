@@ -9,6 +9,7 @@ from .base import Record, TracksRun, TracksUpdates
 class Storage(Record, TracksRun, TracksUpdates):
     """A storage root (local folder or object-store prefix)."""
 
+    _name_field = "root"
     uid = models.CharField(max_length=12, unique=True, default=uid12, editable=False)
     root = models.CharField(max_length=255, unique=True)
     description = models.TextField(null=True, default=None)

@@ -10,6 +10,7 @@ from .base import BaseRecord
 class User(BaseRecord):
     """A user of the instance (handle `testuser1`, name `Test User1`)."""
 
+    _name_field = "handle"  # lookups and from_values key users by handle, as LaminDB
     uid = models.CharField(max_length=8, unique=True, default=uid8, editable=False)
     handle = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=150, null=True, default=None, db_index=True)

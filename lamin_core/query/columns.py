@@ -20,3 +20,31 @@ def df_columns(model: type[models.Model]) -> list[str]:
 def has_updated_at(model: type[models.Model]) -> bool:
     """Whether a registry records when its rows last changed."""
     return any(f.name == "updated_at" for f in model._meta.concrete_fields)
+
+
+def name_field(model: type[models.Model]) -> str | None:
+    """The field that names a record, as LaminDB 1.5 picks it: `_name_field` (User: `handle`, Transform:
+    `key`), else `name`, else the first text field whose name does not contain "id"; None if there is none.
+
+    Lookups key records by it; search always includes it.
+    """
+    explicit = getattr(model, "_name_field", None)
+    if explicit is not None:
+        return explicit
+    fields = model._meta.concrete_fields
+    if any(f.name == "name" for f in fields):
+        return "name"
+    for field in fields:
+        if "id" not in field.name and isinstance(field, models.CharField | models.TextField):
+            return field.name
+    return None
+
+
+def field_name(field: object) -> str | None:
+    """A field given by name (`"handle"`) or as a model attribute (`ln.User.handle`), as its name."""
+    if field is None or isinstance(field, str):
+        return field
+    inner = getattr(field, "field", None)
+    if isinstance(inner, models.Field):
+        return inner.name
+    raise TypeError(f"expected a field name or a field attribute such as ln.User.handle, got {field!r}")

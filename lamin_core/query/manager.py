@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from .._logger import logger
 from ..errors import LaminError
-from .columns import has_updated_at
+from .columns import field_name, has_updated_at, name_field
 from .dataframe import queryset_to_frame
 from .protection import protected_error
 
@@ -180,15 +180,15 @@ class RegistryQuerySet(models.QuerySet):
         except (models.ProtectedError, models.RestrictedError) as e:
             raise protected_error(f"these {name} records", e) from e
 
-    def lookup(self, field: str | None = None, return_field: str | None = None):
-        """A Lookup object over this QuerySet's records (see `lamin_core.lookup.Lookup`)."""
+    def lookup(self, field: object = None, return_field: object = None):
+        """A Lookup object over this QuerySet's records (see `lamin_core.lookup.Lookup`), keyed by `field`
+        (a name or a field attribute such as `ln.User.handle`; default: the registry's name field)."""
         from ..lookup import Lookup
-        from .include import label_field
 
-        field = field or label_field(self.model)
+        field = field_name(field) or name_field(self.model)
         if field is None:
             raise ValueError(f"{self.model.__name__} has no name field; pass field=")
-        return Lookup(self, field=field, return_field=return_field)
+        return Lookup(self, field=field, return_field=field_name(return_field))
 
     def search(self, string: str, field: str | list[str] | None = None, limit: int | None = 20):
         """This QuerySet's records matching `string`, best first (see `lamin_core.search`)."""

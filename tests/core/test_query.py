@@ -168,6 +168,29 @@ def test_lookup(ln, data):
         _ = ulabels.nothing_here
 
 
+def test_lookup_keys_by_laminDB_name_fields(ln, data):
+    from lamin_core.query.columns import name_field
+
+    user = ln.User.get(1)
+    assert ln.User.lookup().testuser1 == user  # by handle, as LaminDB
+    assert ln.User.lookup(ln.User.name).test_user1 == user  # a field attribute
+    assert ln.User.lookup(field="name", return_field=ln.User.handle).test_user1 == "testuser1"
+    expected = {
+        ln.User: "handle",
+        ln.ULabel: "name",
+        ln.Feature: "name",
+        ln.Schema: "name",
+        ln.Collection: "key",
+        ln.Transform: "key",
+        ln.Storage: "root",
+        ln.Run: "started_at",
+        ln.Artifact: "key",
+    }
+    assert {model: name_field(model) for model in expected} == expected
+    with pytest.raises(TypeError, match="expected a field name or a field attribute"):
+        ln.User.lookup(field=3)
+
+
 def test_lookup_sanitizes_keywords_methods_digits_and_duplicates(ln, data, capsys):
     from lamin_core.lookup import sanitize
 
