@@ -43,3 +43,51 @@ class StorageInUseError(StorageError):
 
 class UnsafePathError(StorageError, ValueError):
     """A stored or remote name would become a path outside its root (`..`, absolute, empty segments)."""
+
+
+# --- LaminDB 1.5.3's `ln.errors` names. Where one of ours means the same, it is both (a superset): code
+# that catches LaminDB's class or Python's builtin one catches ours.
+
+
+class InvalidArgument(LaminError, ValueError, TypeError):
+    """An argument of the wrong type or value (`search(None)`, an unknown option)."""
+
+
+class DoesNotExist(LaminError):
+    """No record matches; `one()` and `get()` raise a class that is also the registry's own DoesNotExist."""
+
+
+class FieldValidationError(LaminError, TypeError):
+    """A registry was given a field it does not have, or lacks one it needs."""
+
+
+class InconsistentKey(LaminError):
+    """A key contradicts the data it names (another suffix, a changed key of stored data)."""
+
+
+class IntegrityError(LaminError):
+    """A write would break the registry's integrity."""
+
+
+class RecordNameChangeIntegrityError(LaminError):
+    """Renaming a record would break the data annotated with it."""
+
+
+class NoWriteAccess(LaminError):
+    """The user may not write to this instance or space."""
+
+
+class TrackNotCalled(LaminError):
+    """`ln.finish()` was called without an active run."""
+
+
+class NotebookNotSaved(LaminError):
+    """A notebook must be saved before it is tracked or finished."""
+
+
+class MissingContextUID(SystemExit):
+    """LaminDB asks for a context uid here; lamin_core never raises it (kept for `except` clauses)."""
+
+
+class UpdateContext(LaminError):
+    """The tracked file no longer matches the Transform it asks for; the message names the uid to use."""

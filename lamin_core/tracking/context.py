@@ -28,17 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from .._logger import logger
-from ..errors import LaminError
+from ..errors import LaminError, TrackNotCalled, UpdateContext
 
 STEM_LEN, UID_LEN = 12, 16
-
-
-class TrackNotCalled(LaminError):
-    """`ln.finish()` was called without an active run."""
-
-
-class UpdateContext(LaminError):
-    """The tracked file no longer matches the Transform it asks for; the message names the uid to use."""
 
 
 def format_time(value: datetime) -> str:
