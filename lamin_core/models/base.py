@@ -9,6 +9,9 @@ from functools import cache
 from django.db import models
 from django.utils import timezone
 
+from ..errors import FieldValidationError
+from ..query.ancestry import HasParents
+from ..query.curation import CanCurate
 from ..query.manager import RegistryManager, VisibleManager
 from ..query.protection import protected_error
 from ._defaults import current_run_id, current_user_id
@@ -43,13 +46,13 @@ def check_init_kwargs(model: type[models.Model], kwargs: dict) -> None:
     valid = [n for n in valid if n not in ("id", "pk")]
     hints = [m for k in unknown for m in difflib.get_close_matches(k, valid, n=1)]
     hint = f"; did you mean {', '.join(map(repr, hints))}?" if hints else ""
-    raise TypeError(
+    raise FieldValidationError(
         f"{model.__name__} has no field {', '.join(map(repr, unknown))}{hint} "
         f"valid fields: {', '.join(valid)}"
     )
 
 
-class BaseRecord(models.Model):
+class BaseRecord(CanCurate, HasParents, models.Model):
     """A registry record: Django model plus the registry-level verbs (`df`, `filter`, `get`)."""
 
     objects = RegistryManager()
@@ -117,9 +120,15 @@ class BaseRecord(models.Model):
         return cls.objects.all().lookup(field=field, return_field=return_field)
 
     @classmethod
-    def search(cls, string: str, field: str | list[str] | None = None, limit: int | None = 20):
+    def search(
+        cls,
+        string: str,
+        field: str | list[str] | None = None,
+        limit: int | None = 20,
+        case_sensitive: bool = False,
+    ):
         """Visible records matching `string`, best first."""
-        return cls.objects.all().search(string, field=field, limit=limit)
+        return cls.objects.all().search(string, field=field, limit=limit, case_sensitive=case_sensitive)
 
 
 class Record(BaseRecord):

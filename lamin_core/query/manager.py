@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 from django.db.models import Q
 
+from .. import errors
 from .._logger import logger
 from ..errors import LaminError
 from .columns import field_name, has_updated_at, name_field
+from .curation import CurationQuerySetMixin
+from .listing import ListingMixin
 from .dataframe import queryset_to_frame
 from .protection import protected_error
 
@@ -27,6 +33,12 @@ def _split_include(include: str | list[str] | None, features: bool | list[str]) 
         paths.remove("features")
         features = features or True
     return paths, features
+
+
+@functools.cache
+def does_not_exist(model: type[models.Model]) -> type[Exception]:
+    """The error of a missing record: the registry's own DoesNotExist and `ln.errors.DoesNotExist` at once."""
+    return type("DoesNotExist", (model.DoesNotExist, errors.DoesNotExist), {"__module__": model.__module__})
 
 
 def _keys(args: tuple, kwargs: dict) -> list[str]:
@@ -56,7 +68,31 @@ def _rename_q(node: Q, aliases: dict[str, str]) -> Q:
     return clone
 
 
-class RegistryQuerySet(models.QuerySet):
+def _check_relation_strings(model: type[models.Model], kwargs: dict) -> None:
+    """`filter(ulabels="DMSO")`: a name given to a relation is a FieldError suggesting `ulabels__name`."""
+    for key, value in kwargs.items():
+        if "__" in key or not isinstance(value, str) or value.strip().isdigit():
+            continue
+        try:
+            field = model._meta.get_field(key)
+        except FieldDoesNotExist:
+            continue
+        if field.is_relation and field.related_model is not None:
+            target = name_field(field.related_model) or "id"
+            raise FieldError(f"Invalid lookup '{value}' for {key}. Did you mean {key}__{target}?")
+
+
+def _unknown_field(model: type[models.Model], name: str) -> FieldError:
+    """LaminDB's error for an unknown field: it lists the fields (and the closest ones)."""
+    fields = sorted(
+        f.name for f in model._meta.get_fields() if not f.name.startswith(("_", "links_")) and f.name != "id"
+    )
+    close = difflib.get_close_matches(name, fields, n=3)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    return FieldError(f"Unknown field '{name}'.{hint} Available fields: {', '.join(fields)}")
+
+
+class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
     """A Django QuerySet with the registry verbs (`df`, `to_dataframe`, `one`, `one_or_none`, ...).
 
     A QuerySet of the default manager starts with the visibility condition `_branch_code=1`; a filter that
@@ -98,6 +134,7 @@ class RegistryQuerySet(models.QuerySet):
         return target._filter_with_features(negate, args, kwargs)
 
     def _filter_with_features(self, negate, args, kwargs):
+        _check_relation_strings(self.model, kwargs)
         # registries with features (Artifact) accept feature names next to fields
         if getattr(self.model, "_has_features", False) and (kwargs or any(isinstance(a, Q) for a in args)):
             from .feature_filter import translate
@@ -109,7 +146,12 @@ class RegistryQuerySet(models.QuerySet):
                 combined &= translate(self.model, query)
             combined &= translate(self.model, None, **kwargs)
             return super()._filter_or_exclude(negate, (*others, combined), {})
-        return super()._filter_or_exclude(negate, args, kwargs)
+        try:
+            return super()._filter_or_exclude(negate, args, kwargs)
+        except FieldError as e:
+            if "Cannot resolve keyword" not in str(e):
+                raise
+            raise _unknown_field(self.model, str(e).split("'")[1]) from None
 
     def df(
         self,
@@ -190,11 +232,17 @@ class RegistryQuerySet(models.QuerySet):
             raise ValueError(f"{self.model.__name__} has no name field; pass field=")
         return Lookup(self, field=field, return_field=field_name(return_field))
 
-    def search(self, string: str, field: str | list[str] | None = None, limit: int | None = 20):
+    def search(
+        self,
+        string: str,
+        field: str | list[str] | None = None,
+        limit: int | None = 20,
+        case_sensitive: bool = False,
+    ):
         """This QuerySet's records matching `string`, best first (see `lamin_core.search`)."""
         from ..search import search
 
-        return search(self, string, field=field, limit=limit)
+        return search(self, string, field=field, limit=limit, case_sensitive=case_sensitive)
 
     def _few_uids(self) -> str:
         field = "uid" if any(f.name == "uid" for f in self.model._meta.concrete_fields) else "id"
@@ -209,7 +257,7 @@ class RegistryQuerySet(models.QuerySet):
             return records[0]
         name = self.model.__name__
         if not records:
-            raise self.model.DoesNotExist(f"no {name} record matches {what}")
+            raise does_not_exist(self.model)(f"no {name} record matches {what}")
         raise self.model.MultipleObjectsReturned(
             f"{self.count()} {name} records match {what} (expected exactly one): {self._few_uids()}"
         )
@@ -281,7 +329,7 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
         # by id or uid, trashed and archived records are found too (LaminDB 1.5): `get(uid).restore()`
         queryset = queryset._without_default_branch()
         if isinstance(idlike, int):
-            return queryset.get(id=idlike)
+            return queryset.filter(id=idlike).exactly_one(f"id={idlike}")
         uid_field = model._meta.get_field("uid")
         # a full-length uid is an exact (indexed) match; a shorter one a prefix
         exact = len(idlike) >= uid_field.max_length
@@ -294,7 +342,7 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
             return matches[0]
         if not matches:
             how = "uid" if exact else "a uid starting with"
-            raise model.DoesNotExist(f"no {model.__name__} record with {how} {idlike!r}")
+            raise does_not_exist(model)(f"no {model.__name__} record with {how} {idlike!r}")
         uids = ", ".join(m.uid for m in matches)
         raise model.MultipleObjectsReturned(
             f"several {model.__name__} records have a uid starting with {idlike!r} ({uids}, ...); "

@@ -165,24 +165,39 @@ def _literal(queryset: QuerySet, names: list[str], needle: str, limit: int | Non
     return _ordered(queryset, ids[: MAX_RESULTS if limit is None else limit])
 
 
-def search(queryset: QuerySet, string: str, field=None, limit: int | None = 20) -> QuerySet:
+def search(
+    queryset: QuerySet, string: str, field=None, limit: int | None = 20, case_sensitive: bool = False
+) -> QuerySet:
     """The records of `queryset` that match `string`, best first, as a QuerySet.
 
     `field`: a field name or a list of them (default: the registry's human-readable fields, never uid or
     hash). `limit`: at most this many records (None: every match, up to MAX_RESULTS). An empty or blank
     string gives the most recently updated records; a string longer than MAX_QUERY_LENGTH is cut to it.
+    `case_sensitive=True` keeps only records where one of the fields contains `string` in that case.
     """
     from . import engine
     from .ranking import parse
 
     if not isinstance(string, str):
-        raise TypeError(f"search() expects a string, got {type(string).__name__}")
+        from ..errors import InvalidArgument
+
+        raise InvalidArgument(f"search() expects a string to search for, got {type(string).__name__}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
     if queryset.query.is_sliced:  # `qs[:10].search(...)`: search those records
         pks = list(queryset.values_list("pk", flat=True))
         queryset = type(queryset)(model=queryset.model, using=queryset.db).filter(pk__in=pks)
     names = _field_names(queryset.model, field)
+    if case_sensitive and string.strip():
+        import re
+
+        from django.db.models import Q
+
+        # `contains` is case-insensitive on SQLite; a regular expression of the escaped text is not
+        exact = Q()
+        for name in names:
+            exact |= Q(**{f"{name}__regex": re.escape(string.strip())})
+        queryset = queryset.filter(exact)
     if not string.strip():
         return _latest(queryset, limit)
     query = parse(string)
