@@ -15,14 +15,20 @@ Which Transform `track()` uses (uid = 12-character stem + 4-character version su
   latest Transform with the same key (file name) and type is reused (a script with changed source
   gets a new version as above); else a new random uid.
 
-A reused Transform gets the current file name as key and, for notebooks, the current title as
-description. Every call creates a new Run. Scripts store `source_code` and `hash` (md5 of the file) at
-`track()`; notebooks store neither (as the guide's Transform row shows).
+A new Transform's description is, as in LaminDB 1.5.3, the notebook's title, else `ln.context.description`
+(set before `track()`), else the file name; its version is `ln.context.version`. A reused Transform gets the
+current file name as key, the title or `ln.context.description` (never the file name) as description, and
+`ln.context.version` if it had none. A version that contradicts the reused Transform's, or that another
+version of the family already has, stops with `VersionConflict` (a `SystemExit`, as in 1.5.3) before
+anything is written. `ln.finish()` clears `description` and `version`. Every call creates a new Run.
+Scripts store `source_code` and `hash` (md5 of the file) at `track()`; notebooks store neither (as the
+guide's Transform row shows).
 """
 
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,16 @@ from .._logger import logger
 from ..errors import LaminError, TrackNotCalled, UpdateContext
 
 STEM_LEN, UID_LEN = 12, 16
+
+function_run: ContextVar = ContextVar("lamin_core_function_run", default=None)
+"""The run of the `@ln.tracked()` function running in this thread or task (`lamin_core.tracking.tracked`)."""
+
+
+class VersionConflict(SystemExit):
+    """`ln.context.version` contradicts the tracked Transform's version or is taken in its family.
+
+    A `SystemExit` as in LaminDB 1.5.3: a script stops with the message (exit status 1), without a traceback.
+    """
 
 
 def format_time(value: datetime) -> str:
@@ -79,15 +95,32 @@ class RunContext:
 
     def __init__(self) -> None:
         self.transform: Any = None
-        self.run: Any = None
+        self._run: Any = None
+        self.description: str | None = None
+        """Description of the Transform `track()` creates (a notebook's title wins, as in LaminDB 1.5.3)."""
+        self.version: str | None = None
+        """Version of the Transform `track()` creates or loads (checked against the family's versions)."""
         self.path: Path | None = None
         """The script or notebook file being tracked."""
         self.notebook_runner: str | None = None
         """How the notebook path was found: explicit, headless, vscode, jupyter (None for scripts)."""
 
+    @property
+    def run(self) -> Any:
+        """The run that newly saved records point to: inside an `@ln.tracked()` function that function's
+        run, else the one `ln.track()` started (None before `track()` and after `finish()`)."""
+        current = function_run.get()
+        return current if current is not None else self._run
+
+    @run.setter
+    def run(self, value: Any) -> None:
+        self._run = value
+
     def reset(self) -> None:
-        """Forget the current transform and run (records saved afterwards get no run)."""
-        self.transform = self.run = self.path = self.notebook_runner = None
+        """Forget the current transform and run (records saved afterwards get no run), description and
+        version."""
+        self.transform = self._run = self.path = self.notebook_runner = None
+        self.description = self.version = None
 
     # -- track -----------------------------------------------------------------------------------
 
@@ -96,6 +129,12 @@ class RunContext:
         # bad input fails before anything touches the database
         uid = check_uid(transform) if isinstance(transform, str) else None
         from django.db import transaction
+
+        from .versions import check_version
+
+        check_version(self.version)
+        if self.description is not None and not isinstance(self.description, str):
+            raise TypeError(f"ln.context.description must be a str, got {type(self.description).__name__}")
 
         from ..setup.instance import ensure_connected
 
@@ -182,9 +221,10 @@ class RunContext:
                 fields["hash"] = hash_file(file_path)[0]
             except OSError as error:
                 raise LaminError(f"cannot read script {file_path}: {error}") from error
-        # as LaminDB 1.5: without a title, the file name is the description (of a new Transform)
-        fields["title"] = fields["description"]
-        fields["description"] = fields["description"] or file_path.name
+        # as LaminDB 1.5.3: the notebook's title, else ln.context.description, else the file name (the last
+        # only for a new Transform: `title` is what a reused one takes)
+        fields["title"] = fields["description"] or self.description
+        fields["description"] = fields["title"] or file_path.name
         return fields
 
     def _resolve_transform(self, uid: str | None, file_path: Path, kind: str, source: dict):
@@ -236,12 +276,29 @@ class RunContext:
                     from ..uids import FIRST_VERSION_SUFFIX, base62
 
                     new_uid = (uid or base62(STEM_LEN)) + FIRST_VERSION_SUFFIX
+        if self.version is not None:
+            self._check_version(target, new_uid)
         if target is None:
             record, created = self._create_transform(new_uid, key, kind, source)
             if created:
                 return record, [f"created Transform('{record.uid}')", *messages]
             target = record
         return target, [f"loaded Transform('{target.uid}')", *messages, *self._update(target, key, source)]
+
+    def _check_version(self, target: Any, new_uid: str | None) -> None:
+        """Stop when `version` contradicts the reused Transform's or another family member has it."""
+        from ..models import Transform
+        from .versions import taken_message, version_owner
+
+        version = self.version
+        if target is not None and target.version is not None and target.version != version:
+            raise VersionConflict(
+                f"✗ please pass consistent version: ln.context.version = '{target.version}'"
+            )
+        uid = target.uid if target is not None else new_uid
+        owner = version_owner(Transform, uid[:STEM_LEN], version, exclude_uid=uid)
+        if owner is not None:
+            raise VersionConflict("✗ " + taken_message(version, owner, "ln.context.version"))
 
     def _create_transform(self, uid: str, key: str, kind: str, source: dict):
         from django.db import IntegrityError, transaction
@@ -253,6 +310,7 @@ class RunContext:
         if code_hash is not None and manager.filter(hash=code_hash).exists():
             # the same source is saved under another uid; hashes are unique, so this one goes without
             code_hash = None
+        # a new version of an existing family takes is_latest on save (lamin_core.tracking.versions)
         record = Transform(
             uid=uid,
             key=key,
@@ -260,11 +318,12 @@ class RunContext:
             type=kind,
             source_code=source["source_code"],
             hash=code_hash,
+            version=self.version,
         )
+        if not record._state.adding:  # created meanwhile by another process: the constructor loaded it
+            return record, False
         try:
             with transaction.atomic():
-                previous = [t.pk for t in _family(manager, uid[:STEM_LEN]) if t.is_latest]
-                manager.filter(pk__in=previous).update(is_latest=False)
                 record.save()
         except IntegrityError:
             # another process created the same uid (or saved the same source) concurrently
@@ -286,6 +345,10 @@ class RunContext:
         if source["title"] is not None and record.description != source["title"]:
             record.description = source["title"]
             fields.append("description")
+        if self.version is not None and record.version is None:  # checked against the family before
+            messages.append(f"set version '{self.version}' of Transform('{record.uid}')")
+            record.version = self.version
+            fields.append("version")
         if record.source_code is None and source["source_code"] is not None:
             from ..models import Transform
 
@@ -306,9 +369,9 @@ class RunContext:
 
     def finish(self) -> None:
         """End the current run: `finished_at` now, `_is_consecutive` as far as known; then reset."""
-        if self.run is None:
+        if self._run is None:
             raise TrackNotCalled("no active run: call `ln.track()` before `ln.finish()`")
-        run = self.run
+        run = self._run
         run.finished_at = datetime.now(UTC)
         run._is_consecutive = self._is_consecutive()
         # as LaminDB 1.5: _status_code is left at its default 0
