@@ -18,6 +18,11 @@ _REGISTRIES = (
     "Collection",
     "Feature",
     "FeatureValue",
+    "Param",
+    "ParamValue",
+    "Person",
+    "Project",
+    "Reference",
     "Run",
     "Schema",
     "Space",
@@ -33,6 +38,11 @@ if TYPE_CHECKING:
         Collection,
         Feature,
         FeatureValue,
+        Param,
+        ParamValue,
+        Person,
+        Project,
+        Reference,
         Run,
         Schema,
         Space,
@@ -52,6 +62,9 @@ _LAZY = {
     "examples": "lamin_core.examples",
     "save": "lamin_core._save:save",
     "settings": "lamin_core.setup.settings:settings",  # LaminDB's `ln.settings` (`.storage`, `.user`)
+    "tracked": "lamin_core.tracking.tracked:tracked",
+    "connect": "lamin_core.setup:connect",  # LaminDB's alias of `ln.setup.connect`
+    "UPath": "lamin_core._upath:UPath",  # universal_pathlib's UPath (the `s3` extra)
 }
 
 

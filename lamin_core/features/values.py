@@ -142,3 +142,38 @@ def expected(parsed: ParsedDtype) -> str:
     }
     text = words.get(parsed.base, parsed.base)
     return f"a list whose elements are each {text}" if parsed.is_list else text
+
+
+def get_or_create_value(model: type, owner_field: str, owner: Any, value: Any) -> tuple[Any, bool]:
+    """The shared value row (FeatureValue, ParamValue) of `owner` (a Feature, a Param) for `value`, checked
+    against the owner's dtype and created if new: `(record, created)`. A concurrent insert of the same value
+    is found, not duplicated (the unique constraints on value and hash)."""
+    from django.db import IntegrityError, transaction
+
+    from ..errors import ValidationError
+    from .dtypes import parse_dtype
+
+    parsed = parse_dtype(owner.dtype)
+    if parsed.is_cat:
+        raise ValidationError(
+            f"{owner_field} '{owner.name}' is categorical ({owner.dtype}); "
+            f"its values are labels, not {model.__name__}s"
+        )
+    result = normalize(parsed, value)
+    if result is None:
+        raise ValidationError(
+            f"{owner_field} '{owner.name}' got {describe_value(value)}, expected {expected(parsed)} "
+            f"(dtype '{owner.dtype}')"
+        )
+    stored, hash_ = result
+    lookup = {owner_field: owner, "hash": hash_} if hash_ else {owner_field: owner, "value": stored}
+    if not hash_:
+        lookup["hash__isnull"] = True
+    existing = model.all_objects.filter(**lookup).order_by("id").first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return model(**{owner_field: owner, "value": stored, "hash": hash_}).save(), True
+    except IntegrityError:
+        return model.all_objects.filter(**lookup).order_by("id").first(), False

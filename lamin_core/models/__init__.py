@@ -11,6 +11,8 @@ from .artifact import (
 )
 from .feature import Feature, FeatureValue
 from .label import ULabel
+from .param import ArtifactParamValue, Param, ParamValue, RunParamValue
+from .project import ArtifactProject, ArtifactReference, Person, Project, Reference
 from .run import Run, Transform
 from .schema import Schema, SchemaComponent, SchemaFeature
 from .storage import Storage
@@ -19,6 +21,9 @@ from .user import Space, User
 __all__ = [
     "Artifact",
     "ArtifactFeatureValue",
+    "ArtifactParamValue",
+    "ArtifactProject",
+    "ArtifactReference",
     "ArtifactSchema",
     "ArtifactULabel",
     "Collection",
@@ -26,7 +31,13 @@ __all__ = [
     "CollectionULabel",
     "Feature",
     "FeatureValue",
+    "Param",
+    "ParamValue",
+    "Person",
+    "Project",
+    "Reference",
     "Run",
+    "RunParamValue",
     "Schema",
     "SchemaComponent",
     "SchemaFeature",

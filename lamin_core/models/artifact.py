@@ -279,6 +279,13 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         return self.feature_sets
 
     @property
+    def params(self):
+        """Param values of a model artifact (`kind="model"`): `add_values({...})`, `get_values()`."""
+        from ..features.params import ParamManager
+
+        return ParamManager(self)
+
+    @property
     def features(self):
         """Feature values of this artifact: `add_values({...})`, `get_values()`, `remove_values(...)`."""
         from ..features.manager import FeatureManager

@@ -188,29 +188,6 @@ class FeatureValue(Record, TracksRun):
     @classmethod
     def get_or_create(cls, feature: Feature, value: Any) -> tuple[FeatureValue, bool]:
         """The value of `feature` (checked against its dtype), created if new: `(record, created)`."""
-        from ..features.values import describe_value, expected, normalize
+        from ..features.values import get_or_create_value
 
-        parsed = parse_dtype(feature.dtype)
-        if parsed.is_cat:
-            raise ValidationError(
-                f"feature '{feature.name}' is categorical ({feature.dtype}); "
-                "its values are labels, not FeatureValues"
-            )
-        result = normalize(parsed, value)
-        if result is None:
-            raise ValidationError(
-                f"feature '{feature.name}' got {describe_value(value)}, expected {expected(parsed)} "
-                f"(dtype '{feature.dtype}')"
-            )
-        stored, hash_ = result
-        lookup = {"feature": feature, "hash": hash_} if hash_ else {"feature": feature, "value": stored}
-        if not hash_:
-            lookup["hash__isnull"] = True
-        existing = cls.all_objects.filter(**lookup).order_by("id").first()
-        if existing is not None:
-            return existing, False
-        try:
-            with transaction.atomic():
-                return cls(feature=feature, value=stored, hash=hash_).save(), True
-        except IntegrityError:
-            return cls.all_objects.filter(**lookup).order_by("id").first(), False
+        return get_or_create_value(cls, "feature", feature, value)

@@ -216,5 +216,5 @@ def _delete_sqlite(instance: InstanceSettings) -> None:
     if instance.is_remote:
         shutil.rmtree(path.parent, ignore_errors=True)
         return
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".migrate-lock"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from .._logger import logger
@@ -18,7 +20,7 @@ from .settings import (
     set_current_instance,
     settings,
 )
-from .sqlite_template import copy_template
+from .sqlite_template import copy_template, migration_files
 
 KNOWN_MODULES = ("bionty",)
 _user_ids: dict[str, int] = {}
@@ -196,6 +198,7 @@ def connect(instance: str, *, configure: bool = True) -> InstanceSettings:
     check_database(target, expect_instance=True)
     if configure:
         setup_django(target)
+        apply_pending_migrations(target)
     if not InstanceSettings.path_for(target.name).exists():
         target.save()
     set_current_instance(target.name)
@@ -213,7 +216,51 @@ def ensure_connected() -> InstanceSettings:
     instance = settings.instance
     check_database(instance, expect_instance=True)
     setup_django(instance)
+    apply_pending_migrations(instance)
     return instance
+
+
+def apply_pending_migrations(instance: InstanceSettings) -> None:
+    """Migrate an instance made by an older version of this package, once, on first connection.
+
+    Which migrations a database lacks is one query against the migration files on disk (about a
+    millisecond); concurrent processes take a lock (a file next to the SQLite database, or a PostgreSQL
+    advisory lock) and look again before they migrate.
+    """
+    from django.db import connection
+
+    def pending() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT app, name FROM django_migrations")
+            applied = set(cursor.fetchall())
+        return sorted(f"{app}.{name}" for app, name in migration_files(installed_apps(instance)) - applied)
+
+    if not pending():
+        return
+    with _migration_lock(instance, connection):
+        missing = pending()
+        if missing:
+            logger.info(f"migrating instance {instance.slug}: {', '.join(missing)}")
+            _migrate()
+
+
+@contextlib.contextmanager
+def _migration_lock(instance: InstanceSettings, connection) -> Iterator[None]:
+    """One migrating process per instance at a time."""
+    if not instance.is_sqlite:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext('lamin_core.migrate'))")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext('lamin_core.migrate'))")
+        return
+    import fcntl
+
+    with open(instance.sqlite_path.with_name(instance.sqlite_path.name + ".migrate-lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def current_user_record_id() -> int:

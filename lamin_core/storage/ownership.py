@@ -26,7 +26,7 @@ INSTANCE_MARKER_NAME = "instance.json"
 STORAGE_MARKER_NAME = "storage.json"
 LAMINDB_MARKER_NAMES = ("storage_uid.txt", "_is_initialized")
 # the instance's own files in .lamindb/: its markers, and an SQLite database with its journal files
-SQLITE_FILE_NAMES = ("lamin.db", "lamin.db-wal", "lamin.db-shm", "lamin.db-journal")
+SQLITE_FILE_NAMES = ("lamin.db", "lamin.db-wal", "lamin.db-shm", "lamin.db-journal", "lamin.db.migrate-lock")
 OWN_FILE_NAMES = frozenset({INSTANCE_MARKER_NAME, STORAGE_MARKER_NAME, *SQLITE_FILE_NAMES})
 # an artifact's file or folder (`<20-character uid><suffix>`), or one staged or being deleted by a save
 ARTIFACT_NAME_RE = re.compile(r"^([0-9A-Za-z]{20})(\..*)?$")
