@@ -10,9 +10,18 @@ import os
 from typing import Any
 
 from ._source import NotebookPathError
-from .context import RunContext, TrackNotCalled, UpdateContext, context
+from .context import RunContext, TrackNotCalled, UpdateContext, VersionConflict, context
 
-__all__ = ["NotebookPathError", "RunContext", "TrackNotCalled", "UpdateContext", "context", "finish", "track"]
+__all__ = [
+    "NotebookPathError",
+    "RunContext",
+    "TrackNotCalled",
+    "UpdateContext",
+    "VersionConflict",
+    "context",
+    "finish",
+    "track",
+]
 
 
 def track(transform: Any = None, *, path: str | os.PathLike[str] | None = None) -> None:

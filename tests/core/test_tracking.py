@@ -501,3 +501,124 @@ def test_stems_differing_in_case_are_different_transforms(ln, tmp_path):
     ln.track("casestemabcd", path=lower)
     assert context.transform.uid == "casestemabcd0000" and context.transform.id != first.id
     assert ln.Transform.get(first.id).is_latest is True
+
+
+# -- ln.context.description and ln.context.version (LaminDB 1.5.3) ------------------------------
+
+
+DESCRIBED_SCRIPT = (
+    REPORT
+    + """
+ln.context.description = "Query & search registries, as a script"
+ln.context.version = "VERSION"
+ln.track()
+print(report(ln.ULabel(name=f"described label {ln.context.run.uid}").save()))
+print(json.dumps([ln.Transform.get(context.transform.id).version,
+                  ln.Transform.filter(description__startswith="Query & search").count()]))
+"""
+)
+
+
+def test_script_description_and_version_from_context(tracked_home, tmp_path):
+    script = tmp_path / "described.py"
+    script.write_text(DESCRIBED_SCRIPT.replace("VERSION", "1"))
+
+    def run(expect_ok: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, str(script)], env=clean_env(tracked_home), capture_output=True, text=True
+        )
+        assert (result.returncode == 0) is expect_ok, result.stderr
+        return result
+
+    first = run()
+    report, (version, found) = (json.loads(line) for line in first.stdout.strip().splitlines()[-2:])
+    transform = report["transform"]
+    assert transform["description"] == "Query & search registries, as a script"  # not "described.py"
+    assert (version, found, transform["key"]) == ("1", 1, "described.py")
+    # unchanged source, same version: the same transform
+    again = run()
+    assert json.loads(again.stdout.strip().splitlines()[-2])["transform"]["id"] == transform["id"]
+
+    # changed source claiming the taken version: stops (exit 1, LaminDB's message), writes nothing
+    script.write_text(DESCRIBED_SCRIPT.replace("VERSION", "1") + "# changed\n")
+    taken = run(expect_ok=False)
+    assert taken.returncode == 1 and "Traceback" not in taken.stderr
+    assert (
+        f"✗ version '1' is already taken by Transform('{transform['uid']}'); please set another version, "
+        "e.g., ln.context.version = '1.1'"
+    ) in taken.stderr
+    count = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import lamin_core as ln; print(ln.Transform.filter(key='described.py').count())",
+        ],
+        env=clean_env(tracked_home),
+        capture_output=True,
+        text=True,
+    )
+    assert count.stdout.strip() == "1", count.stderr
+
+    # with a new version: the next version of the family, which becomes the latest
+    script.write_text(DESCRIBED_SCRIPT.replace("VERSION", "2") + "# changed\n")
+    report = json.loads(run().stdout.strip().splitlines()[-2])
+    assert report["transform"]["uid"] == transform["uid"][:12] + "0001" and report["transform"]["is_latest"]
+
+
+def test_context_version_inconsistent_with_the_loaded_transform(ln, tmp_path):
+    from lamin_core.tracking import VersionConflict, context
+
+    script = tmp_path / f"versioned_{os.getpid()}.py"
+    script.write_text("x = 1\n")
+    context.version = "1"
+    ln.track(path=script)
+    transform = context.transform
+    assert transform.version == "1"
+    n_runs = ln.Run.filter(transform=transform).count()
+    context.version = "2"  # same source, another version: 1.5.3 asks for the consistent one
+    with pytest.raises(VersionConflict, match=r"please pass consistent version: ln.context.version = '1'"):
+        ln.track(path=script)
+    assert issubclass(VersionConflict, SystemExit)
+    assert ln.Run.filter(transform=transform).count() == n_runs  # no run was started
+    ln.finish()
+    assert context.version is None and context.description is None  # finish() clears them, as 1.5.3
+
+
+def test_context_version_set_on_an_unversioned_transform(ln, tmp_path):
+    from lamin_core.tracking import context
+
+    script = tmp_path / f"unversioned_{os.getpid()}.py"
+    script.write_text("y = 1\n")
+    ln.track(path=script)
+    transform = context.transform
+    assert transform.version is None and transform.description == script.name
+    context.version, context.description = "0.1", "Described later"
+    ln.track(path=script)
+    reloaded = ln.Transform.get(transform.id)
+    assert (reloaded.version, reloaded.description) == ("0.1", "Described later")
+    context.description = None  # the file name never replaces a description
+    ln.track(path=script)
+    assert ln.Transform.get(transform.id).description == "Described later"
+
+
+def test_notebook_title_wins_over_context_description(ln, tmp_path):
+    from lamin_core.tracking import context
+
+    titled, untitled = tmp_path / "titled.ipynb", tmp_path / "untitled_nb.ipynb"
+    write_notebook(titled, ["1 + 1"], title="The title")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), untitled)
+    context.description = "From the context"
+    ln.track(path=titled)
+    assert context.transform.description == "The title"
+    ln.track(path=untitled)
+    assert context.transform.description == "From the context"
+
+
+def test_bad_context_version_fails_before_writing(ln, tmp_path):
+    from lamin_core.tracking import context
+
+    n_transforms = ln.Transform.all_objects.count()
+    context.version = 1
+    with pytest.raises(ValueError, match=r"`version` parameter must be `None` or `str`"):
+        ln.track(path=tmp_path / "never.py")
+    assert ln.Transform.all_objects.count() == n_transforms
