@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from .._logger import logger
 from .._save import stamp
-from ._records import find_organism, organism_record, requires_organism
+from ..query.curation import format_values
+from ._records import organism_record, requires_organism
 from .errors import AmbiguousTermError, NoPublicSourceError, TermNotFoundError
-from .public import PublicOntology, _as_list, _field_name, public_ontology
+from .public import PublicOntology, public_ontology
 
 if TYPE_CHECKING:
+    from ..query.curation import RecordList
     from .models import BioRecord, Source
 
 MAX_LISTED = 10
@@ -166,58 +168,54 @@ def from_values(
     values,
     field=None,
     *,
+    create: bool = False,
     organism=None,
     source: Source | None = None,
     mute: bool = False,
-) -> list[BioRecord]:
-    """`Registry.from_values(values, field)`: existing records, plus new ones from the public source."""
-    field = _field_name(field) or registry._name_field
-    wanted = [v for v in dict.fromkeys(_as_list(values)) if _plain(v) is not None]
+) -> RecordList:
+    """`Registry.from_values(values, field)`: existing records (trashed ones are restored on save, since
+    their identifiers are taken), new ones from the public source, with `create=True` plain new ones."""
+    from ..query.curation import from_values as records_from_values
+    from ..query.curation import resolve_field
+
+    field = resolve_field(registry, field)
     entity = registry.__name__
-    queryset = registry.all_objects.all()
-    if requires_organism(registry) and (organism is not None or field != registry._ontology_id_field):
-        # an organism the registry does not have yet has no records: nothing is created for it here
-        queryset = queryset.filter(organism=find_organism(organism, registry))
-    found: dict[Any, BioRecord] = {}
-    for record in (
-        queryset.filter(**{f"{field}__in": wanted}).order_by("-_branch_code", "id") if wanted else ()
-    ):
-        found.setdefault(getattr(record, field), record)
-    for record in found.values():
-        _revive(record)
-    missing = [v for v in wanted if v not in found]
-    new: dict[Any, BioRecord] = {}
-    synonyms: dict[Any, str] = {}
-    if missing:
+
+    def make_from_source(missing: list, field_name: str) -> dict[Any, BioRecord]:
         try:
             public = public_ontology(registry, organism=organism, source=source)
         except NoPublicSourceError:
-            public = None
-        if public is not None:
-            new, synonyms = _records_from_public(registry, public, field, missing)
-    not_found = [v for v in missing if v not in new]
-    if not mute:
-        if new:
-            created = [v for v in missing if v in new]
-            logger.info(
-                f"created {len(created)} {entity} records from {public} matching {field}: {_shown(created)}"
-            )
-        if synonyms:
-            pairs = ", ".join(f"{k!r} -> {v!r}" for k, v in list(synonyms.items())[:MAX_LISTED])
-            logger.info(f"{len(synonyms)} values are synonyms: {pairs}")
-        if not_found:
-            logger.warning(
-                f"did not create {entity} records for {len(not_found)} non-validated {field} values: "
-                f"{_shown(not_found)}"
-            )
-    records: list[BioRecord] = []
-    seen: set[int] = set()
-    for value in wanted:
-        record = found.get(value) or new.get(value)
-        if record is not None and id(record) not in seen:
-            seen.add(id(record))
-            records.append(record)
-    return records
+            return {}
+        made, synonyms = _records_from_public(registry, public, field_name, missing)
+        if not mute:
+            direct = [v for v in missing if v in made and v not in synonyms]
+            if direct:
+                logger.success(
+                    f"created {len(direct)} {entity} record{'' if len(direct) == 1 else 's'} from Bionty "
+                    f"matching {field_name}: {format_values(direct)}"
+                )
+            if synonyms:
+                logger.success(
+                    f"created {len(synonyms)} {entity} record{'' if len(synonyms) == 1 else 's'} from Bionty "
+                    f"matching synonyms: {format_values(list(synonyms))}"
+                )
+        return made
+
+    queryset = registry.all_objects.order_by("-_branch_code", "id")
+    new_kwargs = {}
+    if create and requires_organism(registry):
+        new_kwargs["organism"] = organism_record(organism, registry)
+    return records_from_values(
+        queryset,
+        values,
+        field,
+        create=create,
+        organism=organism,
+        mute=mute,
+        found_hook=_revive,
+        from_source=make_from_source,
+        new_kwargs=new_kwargs,
+    )
 
 
 def _records_from_public(

@@ -2,7 +2,8 @@
 
 Fields, uid lengths and `df()` columns follow bionty 1.3 (the guide's `ln.view()`). Behaviour beyond
 fields lives in small modules: uids and organisms in `_records`, public sources in `sources`/`public`,
-`from_source`/`from_values` in `_from_source`, `validate`/`inspect`/`standardize` in `_curate`.
+`from_source`/`from_values` in `_from_source`, what `validate`/`inspect`/`standardize` (defined for every
+registry in `lamin_core.query.curation`) add for ontologies in `_curate`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..models.base import BaseRecord, Link, Record, TracksRun, TracksUpdates, ch
 from . import _curate, _from_source, _records
 
 if TYPE_CHECKING:
+    from ..query.curation import RecordList
     from .public import PublicOntology
 
 
@@ -133,51 +135,41 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         cls,
         values,
         field=None,
-        *,
+        create: bool = False,
         organism: str | Organism | None = None,
         source: Source | None = None,
         mute: bool = False,
-    ) -> list[BioRecord]:
-        """Records for `values`: existing ones from the database, new (unsaved) ones from the source."""
-        return _from_source.from_values(cls, values, field, organism=organism, source=source, mute=mute)
+    ) -> RecordList:
+        """Records for `values`: existing ones (also via synonyms), new unsaved ones from the public
+        source; `create=True` adds plain new records for values the source does not have either."""
+        return _from_source.from_values(
+            cls, values, field, create=create, organism=organism, source=source, mute=mute
+        )
 
     @classmethod
     def import_source(cls, source: Source | None = None, *, organism: str | Organism | None = None) -> int:
         """Bulk-save every term of a public source (with parent links); returns the number of new records."""
         return _from_source.import_source(cls, source=source, organism=organism)
 
-    # curation --------------------------------------------------------------------------------------
+    # curation hooks (`lamin_core.query.curation` calls them) -----------------------------------------
 
     @classmethod
-    def validate(cls, values, field=None, *, organism: str | Organism | None = None, mute: bool = False):
-        """Whether each value is in the registry (a boolean numpy array)."""
-        return _curate.validate(cls, values, field, organism=organism, mute=mute)
+    def _curation_scope(cls, queryset, field_name: str, organism) -> Any:
+        """The records of one organism (registries whose records belong to organisms)."""
+        return _curate.scope(cls, queryset, field_name, organism)
 
     @classmethod
-    def inspect(cls, values, field=None, *, organism: str | Organism | None = None, mute: bool = False):
-        """Validated and non-validated values, with hints (synonyms to standardize, terms in the source)."""
-        return _curate.inspect(cls, values, field, organism=organism, mute=mute)
+    def _inspect_public(cls, values: list, field_name: str, organism, source, synonyms: bool) -> tuple:
+        """(values in the public source, public synonyms) for values the registry does not have."""
+        return _curate.inspect_public(cls, values, field_name, organism, source, synonyms)
 
     @classmethod
-    def standardize(
-        cls,
-        values,
-        field=None,
-        *,
-        return_field=None,
-        case_sensitive: bool = False,
-        organism: str | Organism | None = None,
-        mute: bool = False,
-    ):
-        """Map synonyms to names (the registry's records); values that match nothing are kept."""
-        return _curate.standardize(
-            cls,
-            values,
-            field,
-            return_field=return_field,
-            case_sensitive=case_sensitive,
-            organism=organism,
-            mute=mute,
+    def _standardize_public(
+        cls, values: list, field_name: str, return_field: str, case_sensitive: bool, organism, source
+    ) -> dict:
+        """{value: name} for values that are synonyms in the public source."""
+        return _curate.standardize_public(
+            cls, values, field_name, return_field, case_sensitive, organism, source
         )
 
 

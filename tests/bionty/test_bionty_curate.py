@@ -39,7 +39,7 @@ def test_inspect(bt):
     assert result.non_validated == ["T-lymphocyte", "neuron", "not a cell"]
     assert result.synonyms == {"T-lymphocyte": "T cell"}
     assert result.in_public_source == ["neuron"]
-    assert result.frac_validated == 0.25
+    assert result.frac_validated == 25.0  # a percentage, as in LaminDB 1.5.3
 
 
 def test_standardize(bt):
