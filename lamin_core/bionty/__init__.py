@@ -1,7 +1,7 @@
 """Ontology registries (`import lamin_core.bionty as bt`): CellType, Gene, Organism, Tissue, Disease, ...
 
 Importing is cheap: Django, pandas and the public sources load on first use. The registries exist in
-instances created with `lamin init --modules bionty`.
+instances created with `lamin-core init --modules bionty`.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _check_installed() -> None:
     if not apps.is_installed("lamin_core.bionty"):
         raise LaminError(
             f"instance {instance.slug} has no bionty module: create an instance with "
-            "`lamin init --storage DIR --modules bionty` to use the ontology registries"
+            "`lamin-core init --storage DIR --modules bionty` to use the ontology registries"
         )
 
 

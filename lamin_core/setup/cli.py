@@ -9,7 +9,7 @@ from ..errors import LaminError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lamin", description="Manage lamin instances.")
+    parser = argparse.ArgumentParser(prog="lamin-core", description="Manage lamin instances.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init", help="create an instance and make it current")
     p.add_argument(

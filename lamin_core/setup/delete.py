@@ -1,11 +1,11 @@
-"""`lamin delete`: forget an instance; its SQLite database goes only when confirmed, its data files only
+"""`lamin-core delete`: forget an instance; its SQLite database goes only when confirmed, its data files only
 when asked for by name (`--delete-data`), and never files outside `<root>/.lamindb/`.
 
 What may go, by instance kind (docs/SECURITY.md):
 
 - always: the settings file `$LAMIN_HOME/instances/<name>.json` (the instance is no longer current);
 - SQLite: the database file and the root's instance marker (the records are lost: confirmation needed);
-- PostgreSQL: nothing else; the database and the marker stay, so `lamin connect <root>` finds it again;
+- PostgreSQL: nothing else; the database and the marker stay, so `lamin-core connect <root>` finds it again;
 - `--delete-data` (SQLite only): the artifact files in `.lamindb/` of every root whose marker names the
   instance, and those markers.
 
@@ -128,7 +128,7 @@ def plan_delete(instance: InstanceSettings, delete_data: bool = False) -> Delete
     else:
         plan.keeps.append(
             f"its PostgreSQL database {instance.db_display} and the marker in {instance.storage}: "
-            f"`lamin connect {instance.storage}` connects it again"
+            f"`lamin-core connect {instance.storage}` connects it again"
         )
     for owned in plan.roots:
         where = f"{owned.root}/{MANAGED_DIR}/"
@@ -153,7 +153,7 @@ def _confirm(plan: DeletePlan, yes: bool, ask: Callable[[str], str] | None) -> N
         raise LaminError(
             f"refusing to delete instance {plan.instance.slug} without confirmation: "
             + "; ".join(plan.removes[1:])
-            + " would be lost. Run `lamin delete` on a terminal to be asked, or pass --yes (yes=True); "
+            + " would be lost. Run `lamin-core delete` on a terminal to be asked, or pass --yes (yes=True); "
             "nothing was changed"
         )
     print(plan.text())

@@ -57,7 +57,7 @@ def check_database(instance: InstanceSettings, *, expect_instance: bool) -> None
     if exists and not expect_instance:
         raise InstanceExistsError(
             f"the database {instance.db_display} already holds a lamin instance; "
-            "connect to it with `lamin connect` or use another database"
+            "connect to it with `lamin-core connect` or use another database"
         )
     if not exists and expect_instance:
         raise InstanceNotFoundError(f"the database {instance.db_display} holds no lamin instance")
@@ -123,12 +123,12 @@ def init(
         check_storage(root)  # the bucket exists and answers
     if instance.marker_exists():
         raise InstanceExistsError(
-            f"{root} already holds a lamin instance; connect to it with `lamin connect {root}`"
+            f"{root} already holds a lamin instance; connect to it with `lamin-core connect {root}`"
         )
     check_unclaimed(root, what="create an instance")  # files of another instance, LaminDB's markers
     if InstanceSettings.path_for(name).exists():
         raise InstanceExistsError(
-            f"an instance named {name!r} already exists; connect with `lamin connect {name}` "
+            f"an instance named {name!r} already exists; connect with `lamin-core connect {name}` "
             f"or pick another name with --name"
         )
     if remote and instance.is_sqlite and instance.sqlite_path.parent.exists():
@@ -292,7 +292,7 @@ def info() -> str:
     ]
     name = current_instance_name()
     if name is None:
-        lines.append("instance: none (create one with `lamin init --storage DIR`)")
+        lines.append("instance: none (create one with `lamin-core init --storage DIR`)")
     else:
         inst = InstanceSettings.load(name)
         lines += [

@@ -288,8 +288,8 @@ class Settings:
         name = current_instance_name()
         if name is None:
             raise NoInstanceError(
-                "no lamin instance is set up: create one with `lamin init --storage ./mydata` "
-                "(or `ln.setup.init(storage='./mydata')`), or connect one with `lamin connect NAME`"
+                "no lamin instance is set up: create one with `lamin-core init --storage ./mydata` "
+                "(or `ln.setup.init(storage='./mydata')`), or connect one with `lamin-core connect NAME`"
             )
         return InstanceSettings.load(name)
 

@@ -164,7 +164,7 @@ def test_import_without_instance_succeeds_and_registry_access_says_how(home):
     )
     assert result.stdout.strip() == "imported"
     assert (
-        "NoInstanceError: no lamin instance is set up: create one with `lamin init --storage" in result.stderr
+        "NoInstanceError: no lamin instance is set up: create one with `lamin-core init --storage" in result.stderr
     )
 
 
