@@ -130,3 +130,10 @@ class Run(Record):
     initiated_by_run = models.ForeignKey(
         "self", models.CASCADE, null=True, default=None, related_name="initiated_runs"
     )
+
+    @property
+    def params(self):
+        """The run's parameter values (`ln.Param`): `run.params.add_values({...})`, `get_values()`."""
+        from ..features.params import ParamManager
+
+        return ParamManager(self)

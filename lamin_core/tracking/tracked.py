@@ -8,10 +8,14 @@ the run of the tracked function that called this one) and `finished_at` once the
 saved during the call point to the function's run (`ln.context.run` is that run meanwhile); loaded
 artifacts become its inputs. Calls in parallel threads each get their own run.
 
-Differences from 1.5.3: the call's arguments are not saved as run parameters (lamin_core has no `Param`
-registry yet); `@ln.tracked` without parentheses works too; two calls creating the function's Transform at the
-same time create one Transform (1.5.3 can create two, or fail on the unique source hash); a function of the
-running script has one key whoever calls it (see `function_key`).
+The call's arguments (defaults included, but not one named `run`) are the run's params (`run.params`):
+numbers, booleans, strings, dates, dicts and lists of one plain type; records, None and other objects are
+left out. Each must be a registered `ln.Param`, else the call raises a `ValidationError` naming them, as in
+1.5.3, but before anything is written (1.5.3 has saved the run by then).
+
+Differences from 1.5.3: `@ln.tracked` without parentheses works too; two calls creating the function's
+Transform at the same time create one Transform (1.5.3 can create two, or fail on the unique source hash); a
+function of the running script has one key whoever calls it (see `function_key`).
 """
 
 from __future__ import annotations
@@ -49,12 +53,15 @@ def tracked(uid: str | Callable | None = None) -> Callable[[F], F] | Callable:
         check_uid(uid)
 
     def decorator(func: F) -> F:
+        signature = inspect.signature(func)
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             initiated_by_run = context.run  # the calling tracked function's run, else the global run
             if initiated_by_run is None or context._run is None:
                 raise RuntimeError(NO_RUN_MESSAGE)
-            run = _start_run(func, uid, initiated_by_run)
+            params = call_params(signature, args, kwargs)
+            run = _start_run(func, uid, initiated_by_run, params)
             token = function_run.set(run)
             try:
                 result = func(*args, **kwargs)
@@ -80,7 +87,25 @@ def function_key(func: Callable) -> str:
     return f"{func.__module__}.{func.__qualname__}.py"
 
 
-def _start_run(func: Callable, uid: str | None, initiated_by_run: Any) -> Any:
+def call_params(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """The arguments of a call that are stored as run params: plain values, by parameter name."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return {name: value for name, value in bound.arguments.items() if name != "run" and _is_plain(value)}
+
+
+def _is_plain(value: Any) -> bool:
+    from datetime import date
+
+    if isinstance(value, bool | int | float | str | date | dict):
+        return True
+    if isinstance(value, list | tuple) and value:
+        kinds = {type(item) for item in value}
+        return len(kinds) == 1 and kinds <= {bool, int, float, str}
+    return False
+
+
+def _start_run(func: Callable, uid: str | None, initiated_by_run: Any, params: dict[str, Any]) -> Any:
     from django.db import transaction
 
     from ..models import Run
@@ -91,6 +116,8 @@ def _start_run(func: Callable, uid: str | None, initiated_by_run: Any) -> Any:
         transform = _function_transform(key, uid, source_code)
         run = Run(transform=transform, initiated_by_run=initiated_by_run, started_at=datetime.now(UTC))
         run.save()
+        if params:
+            run.params.add_values({k: list(v) if isinstance(v, tuple) else v for k, v in params.items()})
     return run
 
 

@@ -24,9 +24,11 @@ def ln(instance, tmp_path):
     """The session instance with a global run (`ln.track()` of a script file); new records deleted after."""
     from lamin_core.tracking import context
 
-    registries = (lamin_core.ULabel, lamin_core.Run, lamin_core.Transform)
+    registries = (lamin_core.ULabel, lamin_core.Run, lamin_core.Transform, lamin_core.Param)
     last_ids = [r.all_objects.order_by("-id").values_list("id", flat=True).first() or 0 for r in registries]
     context.reset()
+    for name, dtype in PARAMS.items():  # the functions' arguments are run params: registered first
+        lamin_core.Param(name=name, dtype=dtype).save()
     script = tmp_path / f"pipeline_{uuid.uuid4().hex[:8]}.py"
     script.write_text("# the script calling the tracked functions\n")
     lamin_core.track(path=script)
@@ -36,19 +38,32 @@ def ln(instance, tmp_path):
         registry.all_objects.filter(id__gt=last_id).delete()
 
 
+PARAMS = {
+    "tracked_label_name": "str",
+    "tracked_n": "int",
+    "tracked_scale": "float",
+    "tracked_options": "dict",
+}
+
+
 @lamin_core.tracked()
-def make_label(name: str):
-    label = lamin_core.ULabel(name=name).save()
+def make_label(tracked_label_name: str):
+    label = lamin_core.ULabel(name=tracked_label_name).save()
     return label, lamin_core.context.run
 
 
 @lamin_core.tracked()
-def outer(name: str):
-    return inner(name), lamin_core.context.run
+def outer(tracked_n: int):
+    return inner(), lamin_core.context.run
 
 
 @lamin_core.tracked
-def inner(name: str):  # without parentheses
+def inner():  # without parentheses
+    return lamin_core.context.run
+
+
+@lamin_core.tracked()
+def with_params(tracked_n: int, tracked_scale: float = 0.5, tracked_options=None, label=None, run=None):
     return lamin_core.context.run
 
 
@@ -92,7 +107,7 @@ def test_a_call_is_a_run_of_a_function_transform(ln):
 
 
 def test_nested_calls_are_initiated_by_the_calling_run(ln):
-    inner_run, outer_run = outer("x")
+    inner_run, outer_run = outer(3)
     assert inner_run.initiated_by_run_id == outer_run.id
     assert outer_run.initiated_by_run_id == ln.context.run.id
     assert ln.Run.get(inner_run.id).transform.key == key_of(inner)  # its own key whoever calls it
@@ -220,3 +235,28 @@ def test_new_names_keep_the_import_cheap(home):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_arguments_are_run_params(ln):
+    label = ln.ULabel(name=f"param-label-{uuid.uuid4().hex[:6]}").save()
+    run = with_params(2, tracked_options={"a": [1, 2]}, label=label, run="ignored")
+    # plain values (defaults too) are params; the record, None and `run` are left out
+    assert ln.Run.get(run.id).params.get_values() == {
+        "tracked_n": 2,
+        "tracked_scale": 0.5,
+        "tracked_options": {"a": [1, 2]},
+    }
+    assert with_params(5).params.get_values() == {"tracked_n": 5, "tracked_scale": 0.5}
+
+
+def test_unregistered_params_fail_before_anything_is_written(ln):
+    from lamin_core.errors import ValidationError
+
+    @ln.tracked()
+    def unregistered(not_a_registered_param: int):
+        raise AssertionError("never called")
+
+    counts = (ln.Transform.all_objects.count(), ln.Run.all_objects.count())
+    with pytest.raises(ValidationError, match="not_a_registered_param"):
+        unregistered(1)
+    assert (ln.Transform.all_objects.count(), ln.Run.all_objects.count()) == counts
