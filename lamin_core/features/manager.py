@@ -345,11 +345,15 @@ class FeatureManager:
                 result[name] = _collapse(items)
         return result
 
-    def describe(self) -> None:
-        """Print the artifact's features (linked and in schemas)."""
+    def describe(self, return_str: bool = False) -> str | None:
+        """Print the artifact's features (linked and in schemas); `return_str=True` returns the text."""
         from .describe import describe_features_text
 
-        print(describe_features_text(self._host) or "no linked features")
+        text = describe_features_text(self._host) or "no linked features"
+        if return_str:
+            return text
+        print(text)
+        return None
 
     @property
     def slots(self) -> dict[str, Any]:

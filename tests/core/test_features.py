@@ -524,6 +524,9 @@ def test_ontology_registry_values(ln, data):
     artifact.features.remove_values(by_expert.name, value=t_cell)
     assert artifact.features.get_values()["f_cell_type_by_expert"] == "test B cell"
     text = artifact.describe(return_str=True)
+    features = artifact.features.describe(return_str=True)
+    assert features.startswith("Features\n└── Linked features\n")
+    assert "f_cell_type_by_expert  cat[bionty.CellType]         test B cell" in features
     assert ".cell_types  bionty.CellType  test B cell" in text
     assert ".ulabels     ULabel           DMSO, IFNG" in text
     with CaptureQueriesContext(connection) as queries:
