@@ -30,6 +30,7 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
     )
 
     _revises = None  # the version a new, unsaved record follows (set by the constructor)
+    _len_stem_uid, _len_full_uid = 12, 16  # LaminDB 1.5.3's names
 
     def __init__(self, *args, **kwargs):
         """`Transform(key=..., description=..., type=..., version=..., revises=..., uid=...)`.

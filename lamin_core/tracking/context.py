@@ -243,6 +243,8 @@ class RunContext:
         new_uid: str | None = None
         if uid is not None and len(uid) == UID_LEN:
             target = manager.filter(uid=uid).first()
+            if target is not None and self.version is not None:
+                self._check_version(target, None)  # before the source check, as in 1.5.3
             if target is not None and changed(target):
                 family = [t.uid for t in _family(manager, uid[:STEM_LEN])]
                 from ..uids import next_version_suffix

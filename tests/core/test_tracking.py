@@ -622,3 +622,38 @@ def test_bad_context_version_fails_before_writing(ln, tmp_path):
     with pytest.raises(ValueError, match=r"`version` parameter must be `None` or `str`"):
         ln.track(path=tmp_path / "never.py")
     assert ln.Transform.all_objects.count() == n_transforms
+
+
+def test_pinned_uids_with_versions(ln, tmp_path):
+    """LaminDB 1.5.3's sequence: a version taken by another uid of the family, a bump, an inconsistent one."""
+    from lamin_core.tracking import VersionConflict, context
+    from lamin_core.uids import base62
+
+    stem = base62(12)
+    scripts = {}
+    for name in ("first", "second", "third"):
+        scripts[name] = tmp_path / name / "versioned_script.py"
+        scripts[name].parent.mkdir()
+        scripts[name].write_text(f"print({name!r})\n")
+    context.version = "1"
+    ln.track(stem + "0000", path=scripts["first"])
+    assert context.transform.version == "1"
+    with pytest.raises(VersionConflict) as error:
+        ln.track(stem + "0001", path=scripts["second"])  # "1" is 0000's
+    assert str(error.value) == (
+        f"✗ version '1' is already taken by Transform('{stem}0000'); please set another version, "
+        "e.g., ln.context.version = '1.1'"
+    )
+    context.version = "2"
+    ln.track(stem + "0001", path=scripts["second"])
+    assert (context.transform.uid, context.transform.version) == (stem + "0001", "2")
+    assert [
+        (t.uid[12:], t.version, t.is_latest)
+        for t in ln.Transform.filter(uid__startswith=stem).order_by("uid")
+    ] == [
+        ("0000", "1", False),
+        ("0001", "2", True),
+    ]
+    context.version = "3"  # another file and another version for 0001: the version is checked first
+    with pytest.raises(VersionConflict, match=r"please pass consistent version: ln.context.version = '2'"):
+        ln.track(stem + "0001", path=scripts["third"])
