@@ -366,13 +366,14 @@ def match_values(
     case_sensitive: bool = False,
     keep: Literal["first", "last", False] = "first",
     synonyms_field: str | None = "synonyms",
+    ambiguous: list | None = None,
 ) -> dict:
     """{value: standardized value} for the values that match a record of `queryset`.
 
     A value matches a record whose `field` equals it; failing that (name field of a registry with
     synonyms), one whose `field` equals it ignoring case, else one that lists it as a synonym. Several
     matching records: `keep` picks the first or last by id, or all. The result is that record's
-    `return_field`.
+    `return_field`. Values that matched several distinct results are appended to `ambiguous`.
     """
     wanted = unique_values(values)
     by_value: dict[Any, list] = {}
@@ -383,6 +384,8 @@ def match_values(
             if returned not in by_value[value]:
                 by_value[value].append(returned)
     mapped = {v: _pick(by_value[v], keep) for v in wanted if v in by_value}
+    if ambiguous is not None:
+        ambiguous += [v for v in wanted if len(by_value.get(v, ())) > 1]
     rest = [v for v in wanted if v not in mapped and isinstance(v, str)]
     if not rest or not _synonym_matching(queryset.model, field, synonyms_field):
         return mapped
@@ -407,6 +410,8 @@ def match_values(
         candidates = by_name.get(key(value)) or by_synonym.get(key(value))
         if candidates:
             mapped[value] = _pick(candidates, keep)
+            if ambiguous is not None and len(candidates) > 1:
+                ambiguous.append(value)
     return mapped
 
 
@@ -433,6 +438,7 @@ def standardize(
     return_name = resolve_field(model, return_field) if return_field is not None else name
     items = as_values(values)
     scope = _scope(queryset, name, organism, source, strict_source)
+    ambiguous: list = []
     mapped = match_values(
         scope,
         items,
@@ -441,7 +447,14 @@ def standardize(
         case_sensitive=case_sensitive,
         keep=keep,
         synonyms_field=synonyms_field,
+        ambiguous=ambiguous,
     )
+    if ambiguous and keep and not mute:  # a choice among several records is never silent
+        n = len(ambiguous)
+        logger.warning(
+            f"{n} value{_s(n)} match{'es' if n == 1 else ''} several {model.__name__} records, took the "
+            f"{keep} by id (keep=False returns all): {format_values(ambiguous)}"
+        )
     if not mute:
         n_mapped = sum(1 for v in items if _hashable(v) and v in mapped)
         if n_mapped:

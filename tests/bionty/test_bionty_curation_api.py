@@ -131,11 +131,20 @@ def test_standardize_db_then_public_source(bt, capsys):
     assert bt.CellType.standardize(["cl:0000084"], field="ontology_id", mute=True) == ["cl:0000084"]
 
 
-def test_standardize_keep_for_a_shared_synonym(bt):
+def test_standardize_keep_for_a_shared_synonym(bt, capsys):
     with transaction.atomic():
         first = bt.CellType(name="my cell type A", synonyms="shared synonym").save()
         second = bt.CellType(name="my cell type B", synonyms="shared synonym|other").save()
         assert first.id < second.id
+        capsys.readouterr()
+        assert bt.CellType.standardize(["shared synonym", "other"], source_aware=False) == [
+            "my cell type A",
+            "my cell type B",
+        ]
+        assert lines(capsys)[0] == (
+            "! 1 value matches several CellType records, took the first by id (keep=False returns all): "
+            "'shared synonym'"
+        )
         assert bt.CellType.standardize(["shared synonym"], mute=True) == ["my cell type A"]
         assert bt.CellType.standardize(["Shared Synonym"], keep="last", mute=True) == ["my cell type B"]
         assert bt.CellType.standardize(["shared synonym", "other"], keep=False, mute=True) == [

@@ -249,9 +249,19 @@ def test_standardize_without_synonyms_field(ln, labels, capsys):
     assert mapper == {"prediction": plain["prediction"].uid}
 
 
-def test_standardize_keep_for_duplicate_names(ln, labels):
+def test_standardize_keep_for_duplicate_names(ln, labels, capsys):
     first, second = labels["plain"]["benchmark"], labels["typed"][0]
     assert first.id < second.id
+    capsys.readouterr()
+    assert ln.ULabel.standardize(["benchmark", "prediction"], return_field="uid") == [
+        first.uid,
+        labels["plain"]["prediction"].uid,
+    ]
+    assert lines(capsys) == [
+        "! 1 value matches several ULabel records, took the first by id (keep=False returns all): "
+        "'benchmark'",
+        "→ standardized 2/2 terms",
+    ]
     assert ln.ULabel.standardize(["benchmark"], return_field="uid", mute=True) == [first.uid]
     assert ln.ULabel.standardize(["benchmark"], return_field="uid", keep="last", mute=True) == [second.uid]
     both = ln.ULabel.standardize(["benchmark"], return_field="uid", keep=False, mute=True)
