@@ -70,6 +70,8 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
         self._revises = None
         return self
 
+    _delete_record_by_record = True  # QuerySet.delete() calls delete() below for each transform
+
     def delete(self, *args, **kwargs):
         """Delete the transform (and its runs); if it was the latest version, the previous one becomes it."""
         from django.db import transaction

@@ -15,8 +15,8 @@ from .._logger import logger
 from ..errors import LaminError
 from .columns import field_name, has_updated_at, name_field
 from .curation import CurationQuerySetMixin
-from .listing import ListingMixin
 from .dataframe import queryset_to_frame
+from .listing import ListingMixin
 from .protection import protected_error
 
 if TYPE_CHECKING:
@@ -202,6 +202,10 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         refusing records that others still refer to (returns Django's `(count, per model)`).
         """
         name = self.model.__name__
+        if getattr(self.model, "_delete_record_by_record", False):  # Transform: versions move on
+            for record in list(self):
+                record.delete()
+            return None
         if getattr(self.model, "_has_trash", False):
             options = {} if storage is None else {"storage": storage}
             records = list(self)
@@ -317,7 +321,13 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
             if not expressions:
                 raise TypeError(f"{model.__name__}.get() needs an id, a uid or field=value arguments")
             what = ", ".join(f"{key}={value!r}" for key, value in expressions.items())
-            return queryset.filter(**expressions).exactly_one(what)
+            found = queryset.filter(**expressions)
+            if hasattr(model, "is_latest") and "is_latest" not in expressions:
+                # several versions of one family match (`get(key=...)`): the latest, as in LaminDB 1.5
+                latest = list(found.filter(is_latest=True)[:2])
+                if len(latest) == 1 and found[1:2].exists():
+                    return latest[0]
+            return found.exactly_one(what)
         if expressions:
             raise TypeError(
                 f"{model.__name__}.get() takes either an id/uid or field=value arguments, not both"

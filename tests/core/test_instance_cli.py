@@ -163,9 +163,8 @@ def test_import_without_instance_succeeds_and_registry_access_says_how(home):
         home=home,
     )
     assert result.stdout.strip() == "imported"
-    assert (
-        "NoInstanceError: no lamin instance is set up: create one with `lamin-core init --storage" in result.stderr
-    )
+    expected = "NoInstanceError: no lamin instance is set up: create one with `lamin-core init --storage"
+    assert expected in result.stderr
 
 
 def test_connect_by_folder_and_delete(home, tmp_path, db_url):

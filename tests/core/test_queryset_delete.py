@@ -97,3 +97,14 @@ def test_registries_without_a_trash_delete_after_protection_checks(ln, tmp_path)
     artifact.ulabels.remove(used)
     ln.ULabel.filter(name__startswith=prefix).delete()
     assert not ln.ULabel.all_objects.filter(name__startswith=prefix).exists()
+
+
+def test_transform_querysets_delete_record_by_record_and_get_finds_the_latest(ln):
+    key = f"qs-transform-{uuid.uuid4().hex[:8]}.py"
+    first = ln.Transform(key=key, type="script").save()
+    second = ln.Transform(revises=first).save()
+    assert ln.Transform.get(key=key) == second  # two versions match: the latest, as LaminDB
+    ln.Transform.filter(key=key, id=second.id).delete()
+    assert ln.Transform.get(key=key) == first and ln.Transform.get(key=key).is_latest  # promoted
+    ln.Transform.filter(key=key).delete()
+    assert not ln.Transform.all_objects.filter(key=key).exists()
