@@ -223,6 +223,15 @@ def _simple_from_object(obj: object) -> str | None:
     return None
 
 
+def dtype_from_pandas(dtype: object) -> str:
+    """The feature dtype of a pandas column dtype, as LaminDB 1.5.3's `serialize_pandas_dtype`: strings
+    and objects `str`, categoricals `cat`, any int/float width `int`/`float`, datetimes `datetime`."""
+    simple = _simple_from_object(dtype)
+    if simple is None:
+        raise ValidationError(f"no feature dtype for the pandas dtype {dtype!s}; {DTYPE_HELP}")
+    return simple
+
+
 def serialize_dtype(dtype: object) -> str:
     """The dtype string of `dtype` given as a string or as a Python object; validated."""
     if isinstance(dtype, str):

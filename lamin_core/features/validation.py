@@ -223,13 +223,16 @@ def check_dataframe(
             f"validating DataFrames needs a schema of features, this one has itype {schema.itype!r}"
         )
     columns = [str(c) for c in df.columns]
-    members = list(schema.members)
-    features = _features_to_check(columns, schema)
+    index_uid = schema._get_af("3", None)  # the feature validating the index (`schema.index`)
+    index_feature = next((m for m in schema.members if m.uid == index_uid), None) if index_uid else None
+    members = [m for m in schema.members if m.uid != index_uid]
+    features = [f for f in _features_to_check(columns, schema) if f.uid != index_uid]
     by_name = {f.name: f for f in features}
     member_names = [f.name for f in members]
+    optional = set(schema.optionals.get_uids())
     problems: list[str] = []
 
-    missing = [name for name in member_names if name not in columns]
+    missing = [m.name for m in members if m.name not in columns and m.uid not in optional]
     if missing and schema.minimal_set:
         problems.append(f"columns missing from the dataframe: {missing} (columns: {columns})")
     extra = [c for c in columns if c not in member_names]
@@ -243,51 +246,56 @@ def check_dataframe(
 
     cat_columns: list[tuple[str, Feature, ParsedDtype, list[str], list]] = []
     requests: dict[tuple, set[str]] = defaultdict(set)
-    for column in columns:
-        feature = by_name.get(column)
+    checks = [(f"column '{c}'", c, by_name.get(c)) for c in columns]
+    if index_feature is not None:
+        checks.append(("index", None, index_feature))
+    for what, column, feature in checks:
         if feature is None or feature.dtype is None:
             continue
-        series = df[column]
+        if column is None:
+            import pandas as pd
+
+            series = pd.Series(df.index, index=df.index)
+        else:
+            series = df[column]
         if isinstance(series, type(df)):  # duplicated column names
-            problems.append(f"column '{column}' appears more than once")
+            problems.append(f"{what} appears more than once")
             continue
         parsed = parse_dtype(feature.dtype)
         nulls = series.isna() if not parsed.is_list and parsed.base != "dict" else series.map(_is_null)
         if not feature.nullable and bool(nulls.any()):
-            problems.append(f"non-nullable column '{column}' contains {int(nulls.sum())} null values")
+            problems.append(f"non-nullable {what} contains {int(nulls.sum())} null values")
         coerce = bool(schema.coerce_dtype or feature.coerce_dtype)
         if parsed.is_cat:
             values = _distinct(series[~nulls].tolist())
             names, bad = _cat_names(parsed, values)
             if bad:
-                problems.append(
-                    f"column '{column}' ({feature.dtype}): values are not label names: {_shown(bad)}"
-                )
+                problems.append(f"{what} ({feature.dtype}): values are not label names: {_shown(bad)}")
             try:
                 targets = parsed.targets or (CatTarget("ULabel"),)
                 resolved = [
                     (t, link, target_field(t, link)) for t in targets for link in [resolve(t, Artifact)]
                 ]
             except ValidationError as error:
-                problems.append(f"column '{column}': {error}")
+                problems.append(f"{what}: {error}")
                 continue
             for target, link, field_name in resolved:
                 requests[(link, field_name, target.subtype, target.filters)].update(names)
-            cat_columns.append((column, feature, parsed, names, resolved))
+            cat_columns.append((what, feature, parsed, names, resolved))
             continue
         if _column_ok_by_dtype(parsed.base, series) and not parsed.is_list:
             continue
         values = _distinct(series[~nulls].tolist())
         bad = _invalid_plain(parsed, values, coerce)
         if bad:
-            problems.append(f"column '{column}' ({feature.dtype}): invalid values {_shown(bad)}")
+            problems.append(f"{what} ({feature.dtype}): invalid values {_shown(bad)}")
 
     annotation = SlotAnnotation(
         slot=slot, itype="Feature", members=[by_name[c] for c in columns if c in by_name]
     )
     if requests:
         found = _lookup_labels(requests)
-        for column, feature, _parsed, names, resolved in cat_columns:
+        for what, feature, _parsed, names, resolved in cat_columns:
             unknown = []
             for name in names:
                 for target, link, field_name in resolved:
@@ -302,9 +310,7 @@ def check_dataframe(
                     link.name + (f"[{t.subtype}]" if t.subtype else "") for t, link, _ in resolved
                 )
                 hint = _public_hint(resolved[0][1].registry, resolved[0][2], unknown)
-                problems.append(
-                    f"column '{column}' ({feature.dtype}): values not in {where}: {_shown(unknown)}{hint}"
-                )
+                problems.append(f"{what} ({feature.dtype}): values not in {where}: {_shown(unknown)}{hint}")
     return problems, annotation
 
 

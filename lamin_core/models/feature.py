@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -147,6 +148,38 @@ class Feature(Record, TracksRun, TracksUpdates):
         if not isinstance(value, bool):
             raise ValidationError(f"coerce_dtype must be True or False, got {value!r}")
         self._set_af("2", value)
+
+    def with_config(self, optional: bool | None = None) -> tuple[Feature, dict]:
+        """The feature with its configuration in a schema, e.g.
+        `Schema(features=[f.with_config(optional=True)])`."""
+        if optional is not None and not isinstance(optional, bool):
+            raise ValidationError(f"optional must be True or False, got {optional!r}")
+        return self, ({} if optional is None else {"optional": optional})
+
+    @classmethod
+    def from_df(cls, df, field=None):
+        """Unsaved Features for the columns of a DataFrame (existing ones by name), dtypes from the
+        columns: `str` (text and object columns), `cat` (categorical columns), `int`, `float`, `bool`,
+        `datetime`, as LaminDB 1.5.3. A column whose existing feature has another dtype raises."""
+        from ..features.dtypes import dtype_from_pandas
+        from ..query.curation import RecordList
+
+        if field is not None and getattr(getattr(field, "field", None), "model", None) is not Feature:
+            raise ValueError("field must be a Feature FieldAttr!")
+        dtypes = {str(name): dtype_from_pandas(column.dtype) for name, column in df.items()}
+        for name, column in df.items():
+            if dtypes[str(name)] == "str" and column.nunique(dropna=False) < len(column):
+                logger.warning(
+                    f"You have few permissible values for feature {name}, "
+                    "consider dtype 'cat' instead of 'str'"
+                )
+        level = logger.level
+        logger.setLevel(logging.WARNING)  # no "returning existing Feature" line per column
+        try:
+            features = [Feature(name=name, dtype=dtype) for name, dtype in dtypes.items()]
+        finally:
+            logger.setLevel(level)
+        return RecordList(features)
 
     @property
     def parsed_dtype(self):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from django.db import models, transaction
 
@@ -32,6 +33,7 @@ _HASH_CODE = {
 }
 _SCHEMA_ARGS = (
     "features",
+    "index",
     "slots",
     "name",
     "description",
@@ -77,6 +79,32 @@ def member_link(registry: type[models.Model]) -> tuple[type[models.Model], str] 
             if field.is_relation and field.related_model is registry:
                 return link, field.attname
     return None
+
+
+def _member_links() -> list[tuple[type[models.Model], str]]:
+    """(link model, attname of its FK to the member registry) of every table linking schemas to members."""
+    found = []
+    for rel in Schema._meta.related_objects:
+        link = rel.related_model
+        if rel.field.name != "schema" or rel.many_to_many or not link.__name__.startswith("Schema"):
+            continue
+        for field in link._meta.concrete_fields:
+            if field.is_relation and field.name != "schema" and field.related_model is not Schema:
+                found.append((link, field.attname))
+                break
+    return found
+
+
+class _Spec(NamedTuple):
+    """What the Schema constructor's arguments amount to."""
+
+    fields: dict[str, Any]
+    features: list
+    flexible: bool
+    coerce_dtype: bool
+    slots: dict | None
+    optional: list[str]
+    index: Any
 
 
 def _itype_registry(itype: str) -> type[models.Model]:
@@ -132,8 +160,10 @@ def schema_hash(
     coerce_dtype: bool,
     n: int,
     feature_uids: list[str],
+    optional_uids: Iterable[str] = (),
 ) -> str:
-    """LaminDB's schema hash: the set options that differ from defaults plus a hash of the member uids."""
+    """LaminDB's schema hash: the set options that differ from defaults plus a hash of the member uids
+    (an optional feature's uid with the suffix `(i)`)."""
     values = {
         "dtype": dtype,
         "itype": itype,
@@ -149,6 +179,9 @@ def schema_hash(
     if n != -1:
         parts.append(f"{_HASH_CODE['n']}={n}")
     if feature_uids:
+        optional = set(optional_uids)
+        if optional:
+            feature_uids = [f"{u}(i)" if u in optional else u for u in feature_uids]
         features_hash = hash_string(":".join(feature_uids)) if ordered_set else hash_set(feature_uids)
         parts.append(f"{_HASH_CODE['features_hash']}={features_hash}")
     return hash_string(":".join(sorted(parts)))
@@ -189,11 +222,14 @@ class Schema(Record, TracksRun):
     _aux_fields = {"0": ("coerce_dtype", bool), "1": ("optionals", list), "2": ("flexible", bool)}
 
     def __init__(self, *args, **kwargs):
-        """`Schema(features=[...], name=None, itype=None, otype=None, dtype=None, minimal_set=True,
-        ordered_set=False, maximal_set=False, coerce_dtype=False)`, or a composite schema
-        `Schema(slots={"obs": obs_schema, "var.T": gene_schema}, otype="AnnData", name=...)`. A schema with
-        the same hash (same features and options; for a composite, the same components) that exists
-        already is returned, like LaminDB.
+        """`Schema(features=[...], index=None, name=None, itype=None, otype=None, dtype=None,
+        minimal_set=True, ordered_set=False, maximal_set=False, coerce_dtype=False, flexible=None)`, or a
+        composite schema `Schema(slots={"obs": obs_schema, "var.T": gene_schema}, otype="AnnData")`.
+
+        Features may be given as `feature.with_config(optional=True)`; `index` is a Feature validating a
+        DataFrame's index (it becomes the first member). As in LaminDB 1.5.3, a schema with the same hash
+        that exists already is returned; else one with the same name is returned, redefined by these
+        arguments (its hash and members are updated on `save()`).
         """
         if len(args) == len(self._meta.concrete_fields):  # a row loaded from the database
             super().__init__(*args, **kwargs)
@@ -211,27 +247,77 @@ class Schema(Record, TracksRun):
             raise TypeError(
                 f"Schema() does not take {', '.join(map(repr, unknown))}; valid: {', '.join(_SCHEMA_ARGS)}"
             )
-        fields, features, flexible, coerce_dtype, slots = self._compute(**kwargs)
+        spec = self._compute(**kwargs)
+        fields = spec.fields
         existing = Schema.objects.filter(hash=fields["hash"]).order_by("id").first()
         if existing is not None:
             logger.info(f"returning existing schema with same hash: {existing}")
-            super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
-            self._state.adding = False
-            self._state.db = existing._state.db
+            self._load(existing)
             for key in ("name", "description", "otype", "is_type", "type"):
                 if key in kwargs and getattr(self, key) != fields[key]:
                     setattr(self, key, fields[key])  # kept on save(), like LaminDB
+            if spec.index is not None:
+                self._set_af("3", spec.index.uid)
             self._features = None
             self._slots = None
             return
+        name = fields["name"]
+        same_name = None
+        if isinstance(name, str) and name:
+            same_name = Schema.objects.filter(name=name).order_by("id").first()
+        if same_name is not None:
+            # LaminDB 1.5.3: a schema is found by its name, and the new definition replaces the old one
+            logger.info(f"returning existing Schema record with same name: '{name}'")
+            self._load(same_name)
+            self._redefine(spec)
+            return
         super().__init__(uid=KNOWN_SCHEMAS.get(fields["hash"]) or uid16(), **fields)
-        self._aux = {"af": {**({"0": True} if coerce_dtype else {}), "2": flexible}}
-        self._features = features
-        self._slots = slots
+        self._aux = {"af": {**({"0": True} if spec.coerce_dtype else {}), "2": spec.flexible}}
+        if spec.optional:
+            self._set_af("1", spec.optional)
+        if spec.index is not None:
+            self._set_af("3", spec.index.uid)
+        self._features = spec.features
+        self._slots = spec.slots
+
+    def _load(self, existing: Schema) -> None:
+        """Become the saved `existing` schema (all its field values, as if loaded from the database)."""
+        super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
+        self._state.adding = False
+        self._state.db = existing._state.db
+
+    def _redefine(self, spec: _Spec) -> None:
+        """Apply a new definition to a saved schema found by name (LaminDB 1.5.3's `update_attributes`):
+        fields that differ are updated with a warning, `dtype` and `otype` are kept; members and slots
+        are replaced on `save()`."""
+        fields = spec.fields
+        for key in ("description", "itype", "n", "minimal_set", "ordered_set", "maximal_set", "is_type"):
+            value = fields[key]
+            if value is not None and getattr(self, key) != value:
+                logger.warning(f"updated {key} from {getattr(self, key)} to {value}")
+                setattr(self, key, value)
+        if fields["type"] is not None and self.type_id != fields["type"].pk:
+            self.type = fields["type"]
+        for key in ("dtype", "otype"):
+            value = fields[key]
+            if value is not None and getattr(self, key) != value:
+                logger.warning(f"ignoring tentative value {value} for {key}, keeping {getattr(self, key)}")
+        self.coerce_dtype = spec.coerce_dtype
+        self.flexible = spec.flexible
+        self._set_af("1", spec.optional)
+        if spec.index is not None:
+            self._set_af("3", spec.index.uid)
+        else:
+            (self._aux or {}).get("af", {}).pop("3", None)
+        if self._get_af("1", None) == []:
+            self._aux["af"].pop("1")
+        self._features = None if spec.slots is not None else spec.features
+        self._slots = spec.slots
 
     @staticmethod
     def _compute(
         features: Any = None,
+        index: Any = None,
         slots: Any = None,
         name: str | None = None,
         description: str | None = None,
@@ -246,15 +332,15 @@ class Schema(Record, TracksRun):
         n: int | None = None,
         is_type: bool = False,
         type: Schema | None = None,
-    ) -> tuple[dict[str, Any], list, bool, bool, dict[str, Schema] | None]:
-        """(field values incl. hash, features, flexible, coerce_dtype, slots) from the constructor's
-        arguments."""
+    ) -> _Spec:
+        """The field values (incl. hash), members, options and slots from the constructor's arguments."""
         from ..features.dtypes import registry_name
+        from .feature import Feature
 
         if slots is not None:
             slots = _check_slots(slots)
-            if features:
-                raise ValidationError("a composite schema takes slots, not features")
+            if features or index is not None:
+                raise ValidationError("a composite schema takes slots, not features or an index")
             if itype not in (None, "Composite"):
                 raise ValidationError(f"a composite schema has itype 'Composite', not {itype!r}")
             if otype is None:
@@ -263,7 +349,25 @@ class Schema(Record, TracksRun):
             features = []
         elif isinstance(features, models.Model) or not hasattr(features, "__iter__"):
             raise ValidationError("features must be a list of records (e.g. Features), not a single record")
-        features = list(features)
+        optional: list[str] = []
+        plain = []
+        for item in features:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], dict):
+                record, config = item
+                unknown = set(config) - {"optional"}
+                if unknown:
+                    raise ValidationError(f"unknown feature configuration {sorted(unknown)}; valid: optional")
+                if config.get("optional"):
+                    if not isinstance(record, Feature):
+                        raise ValidationError("only Feature records can be optional members of a schema")
+                    optional.append(record.uid)
+                item = record
+            plain.append(item)
+        features = plain
+        if index is not None:
+            if not isinstance(index, Feature):
+                raise ValidationError(f"index must be a Feature, got {index.__class__.__name__}")
+            features = [index, *[f for f in features if not (isinstance(f, Feature) and f.pk == index.pk)]]
         bad = [f for f in features if not isinstance(f, models.Model)]
         if bad:
             raise ValidationError(f"features must be records; got {', '.join(repr(b) for b in bad[:5])}")
@@ -280,6 +384,7 @@ class Schema(Record, TracksRun):
         if unsaved:
             raise ValidationError(f"save these records before building a schema from them: {unsaved}")
         features = list({f.pk: f for f in features}.values())  # drop repeats, keep order
+        optional = list(dict.fromkeys(optional))
         for flag, value in (
             ("minimal_set", minimal_set),
             ("ordered_set", ordered_set),
@@ -331,15 +436,42 @@ class Schema(Record, TracksRun):
                 coerce_dtype=coerce_dtype,
                 n=n,
                 feature_uids=[f.uid for f in features],
+                optional_uids=optional,
             )
-        return fields, features, flexible, coerce_dtype, slots
+        return _Spec(fields, features, flexible, coerce_dtype, slots, optional, index)
+
+    def _current_hash(self, members: list) -> str:
+        """The hash of the schema as it is now (options, members, optional features)."""
+        if self.itype == "Composite":
+            slots = getattr(self, "_slots", None)
+            return composite_hash(slots if slots is not None else self.slots)
+        return schema_hash(
+            dtype=self.dtype,
+            itype=self.itype,
+            minimal_set=self.minimal_set,
+            ordered_set=self.ordered_set,
+            maximal_set=self.maximal_set,
+            flexible=self.flexible,
+            coerce_dtype=self.coerce_dtype,
+            n=self.n,
+            feature_uids=[f.uid for f in members],
+            optional_uids=self.optionals.get_uids(),
+        )
 
     def save(self, *args, **kwargs) -> Schema:
-        """Save the schema and link its features (or, for a composite, its slots' schemas); an existing one
-        with the same hash is returned instead."""
+        """Save the schema and link its features (or, for a composite, its slots' schemas); an unsaved
+        schema whose hash exists already becomes that one. A saved schema gets its `n` and hash
+        recomputed from its members and options (LaminDB 1.5.3 warns when datasets were validated with
+        the previous hash)."""
         features = getattr(self, "_features", None)
         slots = getattr(self, "_slots", None)
+        if self.itype != "Composite":
+            members = features if features is not None else ([] if self._state.adding else list(self.members))
+            if members:
+                self.n = len(members)
         if self._state.adding:
+            if self.itype != "Composite" and self.hash is not None:
+                self.hash = self._current_hash(members)  # e.g. an index or optionals set after __init__
             existing = Schema.objects.filter(hash=self.hash).order_by("id").first() if self.hash else None
             if existing is not None:
                 from .feature import load_from
@@ -349,29 +481,30 @@ class Schema(Record, TracksRun):
                 self._features = None
                 self._slots = None
                 return self
-        elif self.itype == "Composite":
-            self.hash = composite_hash(slots if slots is not None else self.slots)
         else:
-            # options may have changed since the schema was saved: keep the hash in step
-            members = features if features is not None else list(self.members)
-            self.hash = schema_hash(
-                dtype=self.dtype,
-                itype=self.itype,
-                minimal_set=self.minimal_set,
-                ordered_set=self.ordered_set,
-                maximal_set=self.maximal_set,
-                flexible=self.flexible,
-                coerce_dtype=self.coerce_dtype,
-                n=self.n,
-                feature_uids=[f.uid for f in members],
-            )
+            new_hash = self._current_hash([] if self.itype == "Composite" else members)
+            if new_hash != self.hash:
+                from .artifact import Artifact
+
+                validated = list(Artifact.objects.filter(schema_id=self.pk).values_list("uid", flat=True))
+                if validated:
+                    logger.warning(
+                        "you updated the schema hash and might invalidate datasets that were previously "
+                        f"validated with this schema: {validated}"
+                    )
+                self.hash = new_hash
         with transaction.atomic():
+            adding = self._state.adding
             super().save(*args, **kwargs)
-            if features:
+            if features is not None and not adding:
+                self._replace_members(features)
+            elif features:
                 link, field = member_link(type(features[0]))
                 link.objects.bulk_create(
                     [link(**{"schema_id": self.pk, field: f.pk}) for f in features], ignore_conflicts=True
                 )
+            if slots is not None and not adding:
+                SchemaComponent.objects.filter(composite_id=self.pk).delete()
             if slots:
                 SchemaComponent.objects.bulk_create(
                     [
@@ -383,6 +516,29 @@ class Schema(Record, TracksRun):
         self._features = None
         self._slots = None
         return self
+
+    def _replace_members(self, features: list) -> None:
+        """Make `features` (in this order) the members of this saved schema, in every member table."""
+        wanted = [(type(f), f.pk) for f in features]
+        current = [(type(m), m.pk) for m in self._members_of_any_registry()]
+        if current == wanted:
+            return
+        for link, _field in _member_links():
+            link.objects.filter(schema_id=self.pk).delete()
+        if features:
+            link, field = member_link(type(features[0]))
+            link.objects.bulk_create([link(**{"schema_id": self.pk, field: f.pk}) for f in features])
+
+    def _members_of_any_registry(self) -> list:
+        """The members in order, whichever registry holds them (also one that `itype` no longer names)."""
+        found: list = []
+        for link, field in _member_links():
+            ids = list(link.objects.filter(schema_id=self.pk).order_by("id").values_list(field, flat=True))
+            if ids:
+                registry = link._meta.get_field(field.removesuffix("_id")).related_model
+                records = registry.objects.in_bulk(ids)
+                found += [records[i] for i in ids if i in records]
+        return found
 
     @property
     def slots(self) -> dict[str, Schema]:
@@ -437,6 +593,157 @@ class Schema(Record, TracksRun):
     def flexible(self, value: bool) -> None:
         self._set_af("2", value)
 
+    @property
+    def index(self) -> Any:
+        """The Feature that validates the index of a DataFrame (None if unset); assign a Feature to set it
+        (it becomes a member) or None to unset it (it stops being a member). `save()` updates `n` and the
+        hash, as in LaminDB 1.5.3."""
+        uid = self._get_af("3", None)
+        if uid is None:
+            return None
+        from .feature import Feature
+
+        if self._state.adding:
+            return next((f for f in self.members if isinstance(f, Feature) and f.uid == uid), None)
+        return Feature.objects.filter(uid=uid).first()
+
+    @index.setter
+    def index(self, value: Any) -> None:
+        from .feature import Feature
+
+        if value is not None and not isinstance(value, Feature):
+            raise ValidationError(f"index must be a Feature or None, got {value.__class__.__name__}")
+        if value is not None and (value._state.adding or value.pk is None):
+            raise ValidationError(f"save the index feature before setting it: {value}")
+        if self.itype not in (None, "Feature"):
+            raise ValidationError(
+                f"only a schema of features has an index, this one has itype {self.itype!r}"
+            )
+        current = self.index
+        if current is not None and (value is None or current.pk != value.pk):
+            self._remove_member(current)
+        if value is None:
+            (self._aux or {}).get("af", {}).pop("3", None)
+            return
+        self._add_member(value, first=True)
+        self._set_af("3", value.uid)
+
+    def _add_member(self, feature: Any, first: bool = False) -> None:
+        if self._state.adding or getattr(self, "_features", None) is not None:
+            features = list(getattr(self, "_features", None) or [])
+            if all(f.pk != feature.pk for f in features):
+                features = [feature, *features] if first else [*features, feature]
+            self._features = features
+            if self._state.adding and self.itype is None:
+                self.itype = "Feature"
+        else:
+            self.features.add(feature)  # like LaminDB 1.5.3: linked now, `n` and hash updated on save()
+
+    def _remove_member(self, feature: Any) -> None:
+        if self._state.adding or getattr(self, "_features", None) is not None:
+            self._features = [f for f in self._features or [] if f.pk != feature.pk]
+        else:
+            self.features.remove(feature)
+
+    @property
+    def optionals(self) -> SchemaOptionals:
+        """The optional features (LaminDB 1.5.3): `get()`, `get_uids()`, `set([...])`, `add(...)`,
+        `remove(...)`. An optional feature may be missing from a dataset even with `minimal_set=True`;
+        changes take effect on `save()` (they change the hash)."""
+        return SchemaOptionals(self)
+
+    @classmethod
+    def from_values(
+        cls,
+        values: Any,
+        field: Any = None,
+        type: Any = None,
+        name: str | None = None,
+        mute: bool = False,
+        organism: Any = None,
+        source: Any = None,
+        raise_validation_error: bool = True,
+    ) -> Schema | None:
+        """An unsaved schema of the records whose `field` (default `ln.Feature.name`) has one of `values`,
+        e.g. `Schema.from_values(genes, bt.Gene.ensembl_gene_id, organism="human")`; `type` is the dtype
+        (default "num" for registries other than Feature). Values that are not in the registry raise a
+        ValidationError (with `raise_validation_error=False`: are left out; None if none is valid)."""
+        from django.db.models.query_utils import DeferredAttribute
+
+        from .feature import Feature
+
+        if field is None:
+            field = Feature.name
+        if not isinstance(field, DeferredAttribute):
+            raise TypeError("Argument `field` must be a registry field, e.g. `ln.Feature.name`")
+        if isinstance(values, str) or not hasattr(values, "__iter__"):
+            raise TypeError("values must be a list of values, e.g. feature names or gene ids")
+        values = list(values.tolist() if hasattr(values, "tolist") else values)
+        if len(values) == 0:
+            raise ValueError("Provide a list of at least one value")
+        registry = field.field.model
+        if registry is not Feature and type is None:
+            type = "num"
+        checked = registry.validate(values, field=field, mute=mute, organism=organism)
+        valid = [v for v, ok in zip(values, checked.tolist(), strict=True) if ok]
+        if len(valid) != len(values):
+            invalid = [v for v, ok in zip(values, checked.tolist(), strict=True) if not ok]
+            if raise_validation_error:
+                raise ValidationError(
+                    f"These values could not be validated: {invalid}\n"
+                    f"If there are no typos, add them to their registry: {registry.__name__}"
+                )
+            if not valid:
+                return None
+        kwargs: dict[str, Any] = {"mute": True}
+        if organism is not None:
+            kwargs["organism"] = organism
+        if source is not None:
+            kwargs["source"] = source
+        records = registry.from_values(valid, field=field, **kwargs)
+        return Schema(features=list(records), name=name, dtype=_type_str(type))
+
+    @classmethod
+    def from_df(
+        cls,
+        df: Any,
+        field: Any = None,
+        name: str | None = None,
+        mute: bool = False,
+        organism: Any = None,
+        source: Any = None,
+    ) -> Schema | None:
+        """An unsaved schema of a DataFrame's columns that are in the registry of `field` (default
+        `ln.Feature.name`; otype "DataFrame"); None (with a warning) if no column is. For another registry
+        (e.g. `bt.Gene.symbol`) the validated columns must share one dtype, which becomes the schema's."""
+        from .feature import Feature
+
+        if field is None:
+            field = Feature.name
+        registry = field.field.model
+        columns = list(df.columns)
+        checked = registry.validate(columns, field=field, mute=mute, organism=organism)
+        valid = [c for c, ok in zip(columns, checked.tolist(), strict=True) if ok]
+        if not valid:
+            if not mute:
+                logger.warning("no validated features, skip creating schema")
+            return None
+        kwargs: dict[str, Any] = {"mute": True}
+        if organism is not None:
+            kwargs["organism"] = organism
+        if source is not None:
+            kwargs["source"] = source
+        if registry is Feature:
+            records = Feature.from_values(valid, field=field, mute=True)
+            return Schema(features=list(records), name=name, dtype=None, otype="DataFrame")
+        from ..features.dtypes import dtype_from_pandas
+
+        dtypes = {str(df[c].dtype): dtype_from_pandas(df[c].dtype) for c in valid}
+        if len(set(dtypes.values())) != 1:
+            raise ValueError(f"data types are heterogeneous: {set(dtypes)}")
+        records = registry.from_values(valid, field=field, **kwargs)
+        return Schema(features=list(records), name=name, dtype=next(iter(dtypes.values())))
+
     def describe(self, return_str: bool = False) -> str | None:
         """Print the schema and its features (name, dtype, nullable, coerce_dtype)."""
         lines = [f"Schema {self.otype or ''}".rstrip(), f"├── .uid = '{self.uid}'"]
@@ -476,6 +783,76 @@ class Schema(Record, TracksRun):
             return text
         print(text)
         return None
+
+
+def _type_str(dtype: Any) -> str | None:
+    """A dtype given as a type (`int`) or a string, as a string."""
+    if dtype is None or isinstance(dtype, str):
+        return dtype
+    return getattr(dtype, "__name__", str(dtype))
+
+
+class SchemaOptionals:
+    """The optional features of a schema (`schema.optionals`), stored as uids in `_aux` like LaminDB 1.5.3."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+
+    def get_uids(self) -> list[str]:
+        """The uids of the optional features (no database query)."""
+        return list(self.schema._get_af("1", None) or [])
+
+    def get(self):
+        """The optional features, a QuerySet in the schema's member order."""
+        from .feature import Feature
+
+        uids = self.get_uids()
+        if not uids:
+            return Feature.objects.none()
+        if self.schema._state.adding:
+            return Feature.objects.filter(uid__in=uids).order_by("id")
+        return Feature.objects.filter(uid__in=uids, links_schema__schema_id=self.schema.pk).order_by(
+            "links_schema__id"
+        )
+
+    def _check(self, features: Any, method: str) -> list:
+        from .feature import Feature
+
+        if isinstance(features, Feature) and method != "set":
+            features = [features]
+        if not isinstance(features, list) or not all(isinstance(f, Feature) for f in features):
+            raise TypeError("features must be a list of Feature records!")
+        members = {m.uid for m in self.schema.members} | {
+            f.uid for f in getattr(self.schema, "_features", None) or []
+        }
+        outside = [f.name for f in features if f.uid not in members]
+        if outside:
+            raise ValidationError(f"not features of this schema, so they cannot be optional: {outside}")
+        return features
+
+    def _store(self, uids: list[str]) -> None:
+        if uids:
+            self.schema._set_af("1", list(dict.fromkeys(uids)))
+        else:
+            (self.schema._aux or {}).get("af", {}).pop("1", None)
+
+    def set(self, features: list) -> None:
+        """Make exactly these features optional (an empty list makes every feature required)."""
+        self._store([f.uid for f in self._check(features, "set")])
+
+    def add(self, features: Any) -> None:
+        """Make one or several features optional."""
+        self._store(self.get_uids() + [f.uid for f in self._check(features, "add")])
+
+    def remove(self, features: Any) -> None:
+        """Make one or several optional features required again."""
+        features = self._check(features, "remove")
+        current = self.get_uids()
+        not_optional = [f.name for f in features if f.uid not in current]
+        if not_optional:
+            raise ValueError(f"these features are not optional: {not_optional}")
+        drop = {f.uid for f in features}
+        self._store([u for u in current if u not in drop])
 
 
 class SchemaFeature(models.Model):
