@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._logger import logger
+from ..errors import InvalidArgument
 from ..storage import (
     cache_dir,
     check_key,
     default_storage,
+    discard,
     extract_suffix,
     file_stats,
     is_remote,
@@ -30,7 +32,7 @@ from .versions import latest_with_key, next_uid, stem_of
 if TYPE_CHECKING:
     from ..models import Artifact
 
-ARTIFACT_ARGS = ("key", "description", "revises", "run", "kind", "version")
+ARTIFACT_ARGS = ("key", "description", "revises", "run", "kind", "version", "format")
 KINDS = ("dataset", "model", "__lamindb_run__")
 
 
@@ -84,27 +86,72 @@ def import_anndata():
     return anndata
 
 
-def write_to_cache(data: object) -> tuple[Path, dict]:
-    """Write a DataFrame (Parquet) or AnnData (h5ad) to the cache folder; return the file and its fields."""
+def _is_mudata(data: object) -> bool:
+    return type(data).__module__.partition(".")[0] == "mudata" and type(data).__name__ == "MuData"
+
+
+def import_mudata():
+    """The mudata module, or an ImportError that names the package to install."""
+    try:
+        import mudata
+    except ImportError as e:
+        raise ImportError("MuData support needs the optional package mudata: pip install mudata") from e
+    return mudata
+
+
+ANNDATA_FORMATS = ("h5ad", "zarr", "anndata.zarr")
+
+
+def in_memory_suffix(data: object, format: str | None) -> str:
+    """The suffix an in-memory object is written with (LaminDB 1.5.3's `infer_suffix`)."""
     if _is_dataframe(data):
-        path = cache_dir() / f"{base62(16)}.parquet"
-        try:
-            data.to_parquet(path)  # type: ignore[attr-defined]
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return path, {"otype": "DataFrame", "n_observations": len(data)}  # type: ignore[arg-type]
+        if format in (None, "parquet", ".parquet"):
+            return ".parquet"
+        if format in ("csv", ".csv"):
+            return ".csv"
+        raise ValueError(f"a DataFrame is written as 'parquet' or 'csv', not format={format!r}")
     if _is_anndata(data):
-        path = cache_dir() / f"{base62(16)}.h5ad"
-        try:
-            data.write_h5ad(path)  # type: ignore[attr-defined]
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return path, {"otype": "AnnData", "n_observations": data.n_obs}  # type: ignore[attr-defined]
+        if format is None:
+            return ".h5ad"
+        if format not in ANNDATA_FORMATS:
+            raise ValueError(
+                "Error when specifying AnnData storage format, it should be 'h5ad', 'zarr', "
+                f"not '{format}'. Check 'format' or the suffix of 'key'."
+            )
+        return "." + format
+    if _is_mudata(data):
+        if format not in (None, "h5mu", ".h5mu"):
+            raise ValueError(f"a MuData is written as 'h5mu', not format={format!r}")
+        return ".h5mu"
     raise TypeError(
-        f"cannot make an artifact from a {type(data).__name__}; pass a path, DataFrame or AnnData"
+        f"cannot make an artifact from a {type(data).__name__}; pass a path, DataFrame, AnnData or MuData"
     )
+
+
+def write_to_cache(data: object, suffix: str) -> tuple[Path, dict]:
+    """Write an in-memory object to the cache folder with `suffix`; return the path and its fields.
+
+    DataFrames as Parquet (or csv), AnnData as `.h5ad` or a `.zarr` folder, MuData as `.h5mu`.
+    """
+    path = cache_dir() / f"{base62(16)}{suffix}"
+    try:
+        if _is_dataframe(data):
+            if suffix == ".csv":
+                data.to_csv(path)  # type: ignore[attr-defined]
+            else:
+                data.to_parquet(path)  # type: ignore[attr-defined]
+            return path, {"otype": "DataFrame", "n_observations": len(data)}  # type: ignore[arg-type]
+        if _is_anndata(data):
+            if suffix == ".h5ad":
+                data.write_h5ad(path)  # type: ignore[attr-defined]
+            else:
+                data.write_zarr(path)  # type: ignore[attr-defined]
+            return path, {"otype": "AnnData", "n_observations": data.n_obs}  # type: ignore[attr-defined]
+        data.write(path)  # type: ignore[attr-defined]  # MuData
+        return path, {"otype": "MuData", "n_observations": data.n_obs}  # type: ignore[attr-defined]
+    except BaseException:
+        discard(path)
+        raise
 
 
 def local_path(data: object) -> Path:
@@ -122,21 +169,40 @@ def local_path(data: object) -> Path:
     return path
 
 
-def _key_in_storage(path: Path, root: str) -> str | None:
-    """The key of a path that already lies in the storage root (registered in place), else None."""
-    if is_remote(root):
-        return None
-    try:
-        relative = path.resolve().relative_to(root)
-    except ValueError:
-        return None
-    key = relative.as_posix()
-    if key == "." or key.split("/")[0] == MANAGED_DIR:
-        raise ValueError(
-            f"{path} lies in the storage root's managed folder {MANAGED_DIR!r}; "
-            "query its artifact instead (ln.Artifact.get(...))"
-        )
-    return key
+def _managed_folder_error(path: object) -> ValueError:
+    return ValueError(
+        f"{path} lies in the storage root's managed folder {MANAGED_DIR!r}; "
+        "query its artifact instead (ln.Artifact.get(...))"
+    )
+
+
+def _local_storage_containing(path: Path, default: tuple[int, str]) -> tuple[int, str, str] | None:
+    """(storage id, root, key) of the registered local storage location that holds `path`, else None.
+
+    Every Storage record of the instance counts, not only the default one (LaminDB 1.5.3's
+    `check_path_in_existing_storage`): a file inside any of them is registered in place, never copied.
+    The default storage is checked first; of nested roots the innermost holds the file.
+    """
+    from ..models import Storage
+
+    resolved = path.resolve()
+    candidates = [default] + [
+        row for row in Storage.all_objects.values_list("id", "root") if row[0] != default[0]
+    ]
+    best: tuple[int, str, str] | None = None
+    for storage_id, root in candidates:
+        if is_remote(root):
+            continue
+        try:
+            relative = resolved.relative_to(Path(root).resolve())
+        except ValueError:
+            continue
+        key = relative.as_posix()
+        if key == "." or key.split("/")[0] == MANAGED_DIR:
+            raise _managed_folder_error(path)
+        if best is None or len(root) > len(best[1]):
+            best = (storage_id, root, key)
+    return best
 
 
 def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tuple[dict, dict]:
@@ -174,30 +240,47 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
         )
     extra: dict = {}
     owned = False
+    format = options.get("format")
     if isinstance(data, str | os.PathLike):
+        if format is not None:
+            raise InvalidArgument("format= applies to in-memory objects; a path keeps its own suffix")
         path = local_path(data)
     else:
-        path, extra = write_to_cache(data)
+        if format is None and key is not None and _is_anndata(data):
+            format = extract_suffix(key.rsplit("/", 1)[-1])[1:] or None  # LaminDB: the key's suffix
+        suffix = in_memory_suffix(data, format)
+        check_key_suffix(key, suffix, suffix.endswith(".zarr"), what=type(data).__name__)
+        path, extra = write_to_cache(data, suffix)
         owned = True
         kind = "dataset" if kind is None else kind
     try:
         is_dir = path.is_dir()
         suffix = extract_suffix(path.name, is_dir=is_dir)
+        check_key_suffix(key, suffix, is_dir)  # first, as LaminDB: also for content that exists
         storage_id, root = default_storage()
-        in_storage_key = None if owned else _key_in_storage(path, root)
-        if in_storage_key is not None:
+        in_storage = None if owned else _local_storage_containing(path, (storage_id, root))
+        in_storage_key = None
+        user_key = key
+        if in_storage is not None:
+            storage_id, root, in_storage_key = in_storage
             if key is not None and key != in_storage_key:
-                raise ValueError(
-                    f"{path} already lies in the storage root, so its key is {in_storage_key!r}, not {key!r}"
+                raise InvalidArgument(
+                    f"{path} already lies in the storage root {root}, so its key is "
+                    f"{in_storage_key!r}, not {key!r}; move the file before registering it with another key"
                 )
             key = in_storage_key
-        check_key_suffix(key, suffix, is_dir)
+            check_key_suffix(key, suffix, is_dir)
         size, hash_, hash_type, n_files = file_stats(path)
         existing, revises = _lookup(model, hash_, key, storage_id, root, revises)
     except BaseException:
         if owned:
-            path.unlink(missing_ok=True)
+            discard(path)
         raise
+    if existing is not None:
+        if owned:
+            discard(path)  # the same content is stored already
+        update = {"key": user_key, "description": description, "run": run}
+        return {}, {"_existing": existing, "_update": update}
 
     fields = {
         "key": key,
@@ -262,13 +345,11 @@ def _prepare_remote(model, url: str, key: str | None, revises, options: dict) ->
     storage_id, root = _storage_containing(url)
     in_storage_key = url[len(root.rstrip("/")) + 1 :]
     if in_storage_key.split("/")[0] == MANAGED_DIR:
-        raise ValueError(
-            f"{url} lies in the storage root's managed folder {MANAGED_DIR!r}; "
-            "query its artifact instead (ln.Artifact.get(...))"
-        )
+        raise _managed_folder_error(url)
     if key is not None and key != in_storage_key:
-        raise ValueError(
-            f"{url} already lies in the storage root, so its key is {in_storage_key!r}, not {key!r}"
+        raise InvalidArgument(
+            f"{url} already lies in the storage root {root}, so its key is {in_storage_key!r}, not {key!r}; "
+            "move the file before registering it with another key"
         )
     path = storage_path(url)
     with remote_errors(root):
@@ -281,6 +362,9 @@ def _prepare_remote(model, url: str, key: str | None, revises, options: dict) ->
     from_key = hash_ is not None and revises is None  # without a hash, no version by key (nor same content)
     if hash_ is not None:
         existing, revises = _lookup(model, hash_, in_storage_key, storage_id or -1, root, revises)
+    if existing is not None:
+        update = {"key": key, "description": options["description"], "run": options["run"]}
+        return {}, {"_existing": existing, "_update": update}
     fields = {
         "key": in_storage_key,
         "description": options["description"],

@@ -60,7 +60,81 @@ def load_path(path: Path, suffix: str, otype: str | None, **kwargs: Any) -> Any:
         return anndata.read_h5ad(path, **kwargs) if suffix == ".h5ad" else anndata.read_zarr(path, **kwargs)
     if suffix == ".json":
         return json.loads(path.read_text())
+    if suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError as e:
+            raise ImportError(
+                f"loading a {suffix} artifact needs the package PyYAML: pip install pyyaml "
+                "(or use artifact.cache() for its path)"
+            ) from e
+        with open(path) as file:
+            return yaml.safe_load(file)
     return path
+
+
+# pyarrow.dataset formats by suffix (LaminDB 1.5.3's PYARROW_SUFFIXES)
+_PYARROW_FORMATS = {
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".json": "json",
+    ".orc": "orc",
+    ".arrow": "ipc",
+    ".feather": "feather",
+    ".ipc": "ipc",
+}
+_H5 = (".h5", ".hdf5")
+
+
+def _folder_format(path: Path) -> str | None:
+    """The pyarrow format of a folder whose files all share one of its suffixes, else None."""
+    suffixes = {p.suffix.lower() for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    if len(suffixes) == 1:
+        return _PYARROW_FORMATS.get(suffixes.pop())
+    return None
+
+
+def open_artifact(artifact: Artifact, mode: str = "r", **kwargs: Any) -> Any:
+    """A streaming handle on the artifact's data (see `Artifact.open`)."""
+    from ..errors import InvalidArgument
+
+    if mode != "r":
+        raise InvalidArgument(f"artifacts open read-only (mode='r'), not mode={mode!r}")
+    suffix = artifact.suffix.lower()
+    fmt = _PYARROW_FORMATS.get(suffix)
+    is_folder = artifact.n_files is not None
+    supported = (*_PYARROW_FORMATS, ".h5ad", *_H5)
+    if fmt is None and suffix not in (".h5ad", *_H5) and not (is_folder and suffix == ""):
+        raise InvalidArgument(
+            f"cannot open a {suffix or 'file without suffix'!r} artifact for streaming; open() supports "
+            f"{', '.join(supported)} files, and folders of parquet/csv/... files; use load() or cache()"
+        )
+    if artifact.pk is not None and artifact._overwrite_versions and not artifact.is_latest:
+        from .._logger import logger
+
+        logger.warning(
+            "Trying to read a folder artifact from an outdated version, this can result in an inconsistent "
+            "state. Read from the latest version: artifact.versions.get(is_latest=True)"
+        )
+    path = cached_path(artifact)
+    if suffix == ".h5ad":
+        from .create import import_anndata
+
+        return import_anndata().read_h5ad(path, backed="r", **kwargs)
+    if suffix in _H5:
+        import h5py
+
+        return h5py.File(path, mode="r", **kwargs)
+    if fmt is None:
+        fmt = _folder_format(path)
+        if fmt is None:
+            raise InvalidArgument(
+                f"the folder of {artifact!r} does not hold files of one format pyarrow reads "
+                f"({', '.join(_PYARROW_FORMATS)}; no mixing)"
+            )
+    import pyarrow.dataset
+
+    return pyarrow.dataset.dataset(path, format=fmt, **kwargs)
 
 
 def load_artifact(artifact: Artifact, **kwargs: Any) -> Any:

@@ -96,6 +96,90 @@ def adopt_existing(record: models.Model, existing: models.Model) -> models.Model
     return record
 
 
+def existing_at_creation(record: models.Model, existing: models.Model, update: dict) -> None:
+    """Make a new `Artifact(...)` the saved artifact with the same content, as LaminDB 1.5.3 does.
+
+    A trashed one is restored now (LaminDB restores it when the artifact is created, not when saved). A
+    given description replaces the stored one, a given key is taken only if the artifact has none (a
+    virtual key), and a run only if it has none; these changes are written by `save()`.
+    """
+    from .lifecycle import restore
+
+    if existing._branch_code == TRASH:
+        restore(existing, quiet=True)
+        message = "restored artifact with same hash from trash"
+    else:
+        message = "returning existing artifact with same hash"
+    logger.info(f"{message}: {existing}; to track this artifact as an input, use: ln.Artifact.get()")
+    become(record, existing)
+    remember_stored(record)
+    key, description, run = update.get("key"), update.get("description"), update.get("run")
+    if description is not None and description != record.description:
+        logger.warning(f"updated description from {record.description} to {description}")
+        record.description = description
+    if key is not None and key != record.key:
+        if record._key_is_virtual and record.key is None:
+            logger.warning(f"updated key from None to {key}")
+            record.key = key
+        else:
+            logger.warning(f"key {record.key} on existing artifact differs from passed key {key}")
+    if run is not None and record.run_id is None:
+        record.run = run
+
+
+STORED_FIELDS = ("key", "suffix", "storage_id", "_key_is_virtual")
+
+
+def remember_stored(record: models.Model) -> None:
+    """Note the fields that locate a saved artifact's data, to refuse changing them on save."""
+    values = record.__dict__
+    if all(name in values for name in STORED_FIELDS):
+        values["_stored_location"] = tuple(values[name] for name in STORED_FIELDS)
+    else:  # a deferred field (`.only(...)`): read them when saving
+        values.pop("_stored_location", None)
+
+
+def check_location_change(record: models.Model) -> None:
+    """Refuse a save that would leave the artifact's path pointing to a missing file (LaminDB 1.5.3's rules).
+
+    The suffix, the storage and whether the key is virtual cannot change. A virtual key may change (the
+    data's path does not depend on it) but keeps the data's suffix; a key that is the data's real path in
+    storage (registered in place) cannot change.
+    """
+    from ..errors import InvalidArgument
+    from ..storage import check_key
+    from ..storage.keys import check_key_suffix
+
+    stored = record.__dict__.get("_stored_location")
+    if stored is None:
+        row = type(record).all_objects.filter(pk=record.pk).values_list(*STORED_FIELDS).first()
+        if row is None:
+            return  # deleted meanwhile: the save itself refuses
+        stored = tuple(row)
+    old_key, old_suffix, old_storage, old_virtual = stored
+    if record.suffix != old_suffix:
+        raise InvalidArgument(
+            "Changing the `.suffix` of an artifact is not allowed! "
+            f"You tried to change it from '{old_suffix}' to '{record.suffix}'."
+        )
+    if record.storage_id != old_storage or record._key_is_virtual != old_virtual:
+        raise InvalidArgument(
+            "Changing the storage of a saved artifact, or whether its key is virtual, is not allowed: "
+            "its path would point to a missing file. Create a new artifact instead."
+        )
+    if record.key == old_key:
+        return
+    if not record._key_is_virtual:
+        raise InvalidArgument(
+            "Changing a non-virtual key of an artifact is not allowed! "
+            f"You tried to change it from '{old_key}' to '{record.key}'."
+        )
+    if record.key is None:
+        return  # a virtual key only names the artifact: its data stays at `.lamindb/<uid><suffix>`
+    check_key(record.key)
+    check_key_suffix(record.key, record.suffix, record.n_files is not None, what="artifact")
+
+
 def _refetch(record: models.Model | None) -> models.Model | None:
     """The current state of a record found when its duplicate was created (None if deleted since)."""
     if record is None:

@@ -6,18 +6,30 @@ versions, loading, trash) lives in `lamin_core.artifacts`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from django.db import models
 
 from ..artifacts import lifecycle
+from ..artifacts.class_repr import registry_repr
 from ..artifacts.collection import prepare_collection
-from ..artifacts.create import import_anndata, prepare_artifact
+from ..artifacts.create import _is_mudata, import_anndata, import_mudata, prepare_artifact
+from ..artifacts.folders import artifacts_from_dir
+from ..artifacts.labels import LabelManager
 from ..artifacts.links import install_idempotent_link_adds
-from ..artifacts.load import cached_path, load_artifact, load_collection
-from ..artifacts.save import save_artifact, save_collection
+from ..artifacts.load import cached_path, load_artifact, load_collection, open_artifact
+from ..artifacts.save import (
+    STORED_FIELDS,
+    check_location_change,
+    existing_at_creation,
+    remember_stored,
+    save_artifact,
+    save_collection,
+)
 from ..artifacts.versions import versions
+from ..errors import DoesNotExist
 from ..storage import auto_storage_key, storage_root
 from ..storage.containment import check_relative
 from ._defaults import current_run_id, current_user_id, versioned_uid16
@@ -48,7 +60,14 @@ class StoredVersions:
         return self.uid[:16]
 
 
-class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
+class _ArtifactRegistry(type(Record)):
+    """The metaclass of `Artifact`: `repr(ln.Artifact)` lists its fields, as LaminDB 1.5.3 prints them."""
+
+    def __repr__(cls) -> str:
+        return registry_repr(cls)
+
+
+class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, metaclass=_ArtifactRegistry):
     """A file, a folder or an in-memory dataset saved to storage, with its metadata."""
 
     _has_features = True  # filter() accepts feature names (lamin_core.query.feature_filter)
@@ -91,13 +110,13 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
     ulabels = models.ManyToManyField(
         "lamin_core.ULabel", through="lamin_core.ArtifactULabel", related_name="artifacts"
     )
+    input_of_runs = models.ManyToManyField("lamin_core.Run", related_name="input_artifacts")
     feature_sets = models.ManyToManyField(
         "lamin_core.Schema", through="lamin_core.ArtifactSchema", related_name="artifacts"
     )
     _feature_values = models.ManyToManyField(
         "lamin_core.FeatureValue", through="lamin_core.ArtifactFeatureValue", related_name="artifacts"
     )
-    input_of_runs = models.ManyToManyField("lamin_core.Run", related_name="input_artifacts")
 
     class Meta:
         indexes = [
@@ -115,7 +134,16 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         data = args[0] if args else kwargs.pop("path")
         fields, state = prepare_artifact(type(self), data, kwargs)
         super().__init__(**fields)
+        if "_existing" in state and not fields:  # the same content is saved: this is that artifact
+            existing_at_creation(self, state["_existing"], state["_update"])
+            return
         self.__dict__.update(state)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        remember_stored(record)  # where the data lives, to refuse changes that would lose it (save)
+        return record
 
     @classmethod
     def from_df(
@@ -140,8 +168,7 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
             annotation = _validate_with_schema("dataframe_annotation", df, schema)
         artifact = cls(df, key=key, description=description, run=run, revises=revises, **kwargs)
         if annotation is not None:
-            artifact.schema = schema
-            artifact._annotation = annotation  # labels and the columns' schema, linked on save()
+            _attach_annotation(artifact, schema, annotation)
         return artifact
 
     @classmethod
@@ -184,20 +211,71 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
             artifact = cls(adata, **options)
         elif isinstance(adata, str | Path):
             artifact = cls(adata, **({"kind": "dataset"} | options))
-            artifact.otype = "AnnData"
-            path = artifact.path if isinstance(artifact.path, Path) else artifact.cache()  # S3: local copy
-            if path.suffix == ".h5ad":
-                backed = anndata.read_h5ad(path, backed="r")
-                artifact.n_observations = backed.n_obs
-                backed.file.close()
-            else:
-                artifact.n_observations = anndata.read_zarr(path).n_obs
+            if artifact._state.adding:  # not an artifact with the same content, returned as it is
+                artifact.otype = "AnnData"
+                path = artifact.path if isinstance(artifact.path, Path) else artifact.cache()  # S3: a copy
+                if path.suffix == ".h5ad":
+                    backed = anndata.read_h5ad(path, backed="r")
+                    artifact.n_observations = backed.n_obs
+                    backed.file.close()
+                else:
+                    artifact.n_observations = anndata.read_zarr(path).n_obs
         else:
             raise TypeError(f"from_anndata() takes an AnnData or a path to one, got {type(adata).__name__}")
         if annotation is not None:
-            artifact.schema = schema
-            artifact._annotation = annotation  # labels and the slots' schemas, linked on save()
+            _attach_annotation(artifact, schema, annotation)
         return artifact
+
+    @classmethod
+    def from_mudata(
+        cls,
+        mdata: Any,
+        key: str | None = None,
+        description: str | None = None,
+        run: Any = None,
+        revises: Artifact | None = None,
+        schema: Any = None,
+        **kwargs: Any,
+    ) -> Artifact:
+        """An artifact of a MuData object (written as `.h5mu`) or of a path to an `.h5mu` file.
+
+        Needs the optional package `mudata`.
+        """
+        import_mudata()
+        is_path = isinstance(mdata, str | os.PathLike)
+        if not (_is_mudata(mdata) or (is_path and str(mdata).endswith(".h5mu"))):
+            raise ValueError("data has to be a MuData object or a path to MuData-like")
+        annotation = None
+        if schema is not None:
+            annotation = _validate_with_schema("mudata_annotation", mdata, schema)
+        options = {"key": key, "description": description, "run": run, "revises": revises, **kwargs}
+        artifact = cls(mdata, **({"kind": "dataset"} | options))
+        if artifact._state.adding:
+            artifact.otype = "MuData"
+        if annotation is not None:
+            _attach_annotation(artifact, schema, annotation)
+        return artifact
+
+    @classmethod
+    def from_dir(cls, path: Any, key: str | None = None, run: Any = None) -> list[Artifact]:
+        """One artifact per file below a folder, keyed `<key>/<relative path>` (unsaved; `ln.save(...)`).
+
+        `key` defaults to the folder's name, or, for a folder inside a registered storage location, to
+        its path there (its files are then registered in place). Of files with the same content only the
+        first is kept, with a warning; files already saved come back as their saved artifacts.
+        """
+        return artifacts_from_dir(cls, path, key=key, run=run)
+
+    @property
+    def labels(self) -> LabelManager:
+        """Labels of this artifact: `add(records, feature=None)`, `get(feature)`, `add_from(other)`."""
+        return LabelManager(self)
+
+    def open(self, mode: str = "r", **kwargs: Any) -> Any:
+        """The data for streaming, not loaded into memory: a `pyarrow.dataset.Dataset` (parquet, csv, json,
+        orc, arrow/feather/ipc files or a folder of them), an AnnData in backed mode (`.h5ad`), an
+        `h5py.File` (`.h5`, `.hdf5`); read-only. On S3 the data is cached locally first."""
+        return open_artifact(self, mode=mode, **kwargs)
 
     def save(self, *args, **kwargs) -> Artifact:
         """Copy the data into the storage root and insert the record, atomically; return the artifact.
@@ -205,11 +283,24 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         If an artifact with the same content exists, it is returned instead (and restored if it was in
         the trash); nothing is copied.
         """
+        if not self._state.adding and self.pk is not None:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or set(update_fields) & {*STORED_FIELDS, "storage"}:
+                check_location_change(self)
+            if not kwargs.get("force_insert"):
+                kwargs["force_update"] = True  # never insert again a record deleted meanwhile
+        try:
+            return self._save(*args, **kwargs)
+        finally:
+            if not self._state.adding:
+                remember_stored(self)
+
+    def _save(self, *args, **kwargs) -> Artifact:
         annotation = self.__dict__.pop("_annotation", None)
         if annotation is None:
             if self._state.adding and self.__dict__.get("_local_path") is not None:
                 return save_artifact(self, lambda: super(Artifact, self).save(*args, **kwargs))
-            return super().save(*args, **kwargs)
+            return _update(lambda: super(Artifact, self).save(*args, **kwargs), self)
         from django.db import transaction
 
         from ..features.annotate import annotate
@@ -232,7 +323,7 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
                         annotate(self, annotation)
             else:
                 with transaction.atomic():
-                    insert()
+                    _update(insert, self)
         except BaseException:
             self._annotation = annotation  # a retry annotates again
             raise
@@ -297,6 +388,29 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         from ..features.describe import describe
 
         return describe(self, return_str=return_str)
+
+
+def _attach_annotation(artifact: Artifact, schema: Any, annotation: Any) -> None:
+    """Link the validated annotation on save(); an existing artifact keeps a schema it already has."""
+    if artifact._state.adding or artifact.schema_id is None:
+        artifact.schema = schema
+    artifact._annotation = annotation  # labels and the slots' schemas, linked on save()
+
+
+def _update(save: Any, artifact: Artifact) -> Any:
+    """Run a save; an update that finds no row (deleted since loaded) is a clear error, not a re-insert."""
+    from django.db import DatabaseError
+
+    try:
+        save()
+    except DatabaseError as e:
+        if "did not affect any rows" not in str(e):
+            raise
+        raise DoesNotExist(
+            f"artifact {artifact.uid} was deleted since it was loaded; nothing was saved "
+            "(a new record would point to data that is gone)"
+        ) from e
+    return artifact
 
 
 def _read_backed(anndata: Any, path: Path) -> Any:

@@ -129,18 +129,30 @@ def check_key(key: object, what: str = "key") -> str | None:
     return key
 
 
-def check_key_suffix(key: str | None, suffix: str, is_dir: bool) -> None:
-    """Raise if the key's suffix contradicts the data's (`x.csv` for a `.parquet` file)."""
+def check_key_suffix(key: str | None, suffix: str, is_dir: bool, what: str | None = None) -> None:
+    """Raise InvalidArgument unless the key ends in exactly the data's suffix (LaminDB 1.5.3's rule).
+
+    `x.csv` for a `.parquet` file, `mykey` (no suffix) for a `.csv` file and `x.csv` for a file without
+    a suffix are all refused; the key's suffix is read with the same rules as the file's (`extract_suffix`).
+    """
     if key is None:
         return
+    from ..errors import InvalidArgument
+
     key_suffix = extract_suffix(key.rsplit("/", 1)[-1], is_dir=is_dir)
-    if key_suffix and key_suffix != suffix:
-        what = "folder" if is_dir else "file"
-        if suffix:
-            message = f"use a key ending in '{suffix}', the {what}'s suffix"
-        else:
-            message = f"the {what} has no suffix"
-        raise ValueError(f"the suffix '{key_suffix}' of key {key!r} does not match the {what}: {message}")
+    if key_suffix == suffix:
+        return
+    what = what or ("folder" if is_dir else "file")
+    if not key_suffix:
+        problem = f"Key {key!r} has no suffix, inconsistent with the {what}'s suffix '{suffix}'"
+    elif not suffix:
+        problem = f"The suffix '{key_suffix}' of key {key!r} is inconsistent with the {what}, which has none"
+    else:
+        problem = (
+            f"The suffix '{key_suffix}' of key {key!r} is inconsistent with the {what}'s suffix '{suffix}'"
+        )
+    fix = f"use a key ending in '{suffix}'" if suffix else "use a key without a suffix"
+    raise InvalidArgument(f"{problem}: {fix}")
 
 
 def auto_storage_key(uid: str, suffix: str) -> str:
