@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -181,12 +182,17 @@ def from_values(
     field = resolve_field(registry, field)
     entity = registry.__name__
 
-    def make_from_source(missing: list, field_name: str) -> dict[Any, BioRecord]:
-        try:
-            public = public_ontology(registry, organism=organism, source=source)
-        except NoPublicSourceError:
-            return {}
-        made, synonyms = _records_from_public(registry, public, field_name, missing)
+    def make_from_source(missing: list, field_name: str) -> dict[Any, list[BioRecord]]:
+        made: dict[Any, list[BioRecord]] = {}
+        synonyms: dict[Any, str] = {}
+        for group_organism, group in _by_organism(registry, field_name, missing, organism, source):
+            try:
+                public = public_ontology(registry, organism=group_organism, source=source)
+            except NoPublicSourceError:
+                continue
+            group_made, group_synonyms = _records_from_public(registry, public, field_name, group)
+            made.update(group_made)
+            synonyms.update(group_synonyms)
         if not mute:
             direct = [v for v in missing if v in made and v not in synonyms]
             if direct:
@@ -198,6 +204,13 @@ def from_values(
                 logger.success(
                     f"created {len(synonyms)} {entity} record{'' if len(synonyms) == 1 else 's'} from Bionty "
                     f"matching synonyms: {format_values(list(synonyms))}"
+                )
+            ambiguous = [v for v in missing if len(made.get(v, ())) > 1]
+            if ambiguous:
+                logger.warning(
+                    f"ambiguous validation in Bionty for {len(ambiguous)} record"
+                    f"{'' if len(ambiguous) == 1 else 's'}: {format_values(ambiguous)}; "
+                    "returning a record for each term"
                 )
         return made
 
@@ -220,8 +233,9 @@ def from_values(
 
 def _records_from_public(
     registry: type[BioRecord], public: PublicOntology, field: str, values: list
-) -> tuple[dict[Any, BioRecord], dict[Any, str]]:
-    """Records (existing or new) for values matched in a public source; synonyms that were resolved."""
+) -> tuple[dict[Any, list[BioRecord]], dict[Any, str]]:
+    """Records (existing or new) for values matched in a public source, every term a value matches (a
+    gene symbol can name several Ensembl genes, as in LaminDB 1.5.3); synonyms that were resolved."""
     terms = public._terms
     frame = terms.frame
     if field == public.id_field:
@@ -230,43 +244,79 @@ def _records_from_public(
         column = frame[field].tolist()
     else:
         return {}, {}
-    first: dict[Any, int] = {}
-    duplicated: set[Any] = set()
+    rows: dict[Any, list[int]] = {}
     for position, value in enumerate(column):
-        if value in first:
-            duplicated.add(value)
-        else:
-            first[value] = position
+        rows.setdefault(value, []).append(position)
     synonyms: dict[Any, str] = {}
-    positions: dict[Any, int] = {}
+    positions: dict[Any, list[int]] = {}
     mapping = terms.synonym_map() if field == registry._name_field else {}
     for value in values:
-        if value in first:
-            positions[value] = first[value]
-        elif isinstance(value, str) and mapping.get(value.casefold()) in first:
+        if value in rows:
+            positions[value] = rows[value]
+        elif isinstance(value, str) and mapping.get(value.casefold()) in rows:
             name = mapping[value.casefold()]
-            positions[value] = first[name]
+            positions[value] = rows[name]
             synonyms[value] = name
-    ambiguous = sorted(v for v in positions if v in duplicated)
-    if ambiguous:
-        logger.warning(
-            f"{len(ambiguous)} {field} values match several terms of {public}, took the first: "
-            f"{_shown(ambiguous)}"
-        )
-    ids = {frame.index[p] for p in positions.values()}
+    ids = {frame.index[p] for group in positions.values() for p in group}
     existing = {
         getattr(r, public.id_field): _revive(r)
         for r in registry.all_objects.filter(**{f"{public.id_field}__in": ids})
     }
     made: dict[str, BioRecord] = {}
-    records = {}
+    records: dict[Any, list[BioRecord]] = {}
     organism = organism_of(registry, public) if positions else None
-    for value, position in positions.items():
-        term_id = frame.index[position]
-        if term_id not in existing and term_id not in made:
-            made[term_id] = record_from_row(registry, public, position, organism=organism)
-        records[value] = existing.get(term_id) or made[term_id]
+    for value, group in positions.items():
+        records[value] = []
+        for position in group:
+            term_id = frame.index[position]
+            if term_id not in existing and term_id not in made:
+                made[term_id] = record_from_row(registry, public, position, organism=organism)
+            records[value].append(existing.get(term_id) or made[term_id])
     return records, synonyms
+
+
+@functools.cache
+def _ensembl_prefixes() -> dict[str, str]:
+    """Identifier prefix -> organism of the bundled gene tables (`ENSMUSG` -> mouse), from each table's
+    first identifier (Ensembl ids of one species share one prefix)."""
+    import gzip
+    import re
+
+    from .sources import catalog
+
+    found: dict[str, str] = {}
+    for spec in catalog():
+        if spec.kind != "genes" or spec.path is None:
+            continue
+        with gzip.open(spec.path, "rt") as f:
+            next(f, None)
+            first = next(f, "")
+        match = re.match(r"[A-Za-z]+", first)
+        if match:
+            found.setdefault(match.group(0), spec.organism)
+    return found
+
+
+def organism_of_ensembl_id(value: Any) -> str | None:
+    """The organism of a gene identifier by its prefix (`ENSMUSG...` -> mouse), None if not known."""
+    import re
+
+    match = re.match(r"[A-Za-z]+", value) if isinstance(value, str) else None
+    return _ensembl_prefixes().get(match.group(0)) if match else None
+
+
+def _by_organism(registry: type[BioRecord], field: str, values: list, organism, source) -> list[tuple]:
+    """(organism, values) groups for looking values up in public sources: gene identifiers without an
+    organism go to the species their prefix names (LaminDB 1.5.3 infers it from the first id), the rest
+    to `organism` (None: the default)."""
+    if organism is not None or source is not None or registry.__name__ != "Gene":
+        return [(organism, values)]
+    if field != registry._ontology_id_field:
+        return [(organism, values)]
+    groups: dict[str | None, list] = {}
+    for value in values:
+        groups.setdefault(organism_of_ensembl_id(value), []).append(value)
+    return list(groups.items())
 
 
 def _ancestor_closure(terms, parent_ids: list[str]) -> list[str]:

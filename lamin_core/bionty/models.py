@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 from django.db.models import CASCADE, PROTECT
 
+from .._logger import logger
 from ..models._defaults import uid8, uid12
 from ..models.base import BaseRecord, Link, Record, TracksRun, TracksUpdates, check_init_kwargs
 from . import _curate, _from_source, _records
@@ -188,6 +189,28 @@ class OntologyRecord(BioRecord):
         constraints = [
             models.UniqueConstraint(fields=["name", "ontology_id"], name="uniq_%(class)s_name_ontology_id")
         ]
+
+    def set_abbr(self, value: str) -> None:
+        """Set the abbreviation (unique in the registry) and add it to the synonyms unless it is the name;
+        a saved record is saved (bionty 1.3.2)."""
+        from ..errors import ValidationError
+        from ..query.curation import add_synonyms
+
+        if not isinstance(value, str) or not value:
+            raise ValidationError(f"an abbreviation is a non-empty string, got {value!r}")
+        holder = type(self).all_objects.filter(abbr=value).exclude(pk=self.pk).first()
+        if holder is not None:
+            raise ValidationError(
+                f"abbr {value!r} is taken by {type(self).__name__} {holder.name!r} ({holder.uid})"
+            )
+        self.abbr = value
+        if value != self.name:
+            try:
+                add_synonyms(self, value, save=False)
+            except ValidationError:  # another record lists it: the abbreviation is set, not the synonym
+                logger.warning(f"{value!r} is a synonym of another record: not added to the synonyms")
+        if not self._state.adding:
+            self.save()
 
 
 class Organism(BioRecord):

@@ -569,7 +569,8 @@ def from_values(
     with `create=True`, new unsaved records for the values that match none.
 
     Hooks (ontology registries): `found_hook` is applied to each record found, `from_source(values,
-    field)` returns {value: record} for values it can make from a public source (and logs them);
+    field)` returns {value: record or list of records} for values it can make from a public source (and
+    logs them);
     `new_kwargs` are passed to the constructor of new records.
     """
     model = queryset.model
@@ -626,8 +627,8 @@ def from_values(
     for value in wanted:
         if value in by_value or mapped.get(value) in by_value:
             found = by_value.get(value) or by_value[mapped[value]]
-        elif value in made:
-            found = [made[value]]
+        elif value in made:  # one record, or several (a gene symbol naming several genes)
+            found = made[value] if isinstance(made[value], list) else [made[value]]
         elif create:
             found = [model(**{name: value}, **(new_kwargs or {}))]
         else:
@@ -640,6 +641,91 @@ def from_values(
                     found_hook(record)
                 records.append(record)
     return records
+
+
+# synonyms ----------------------------------------------------------------------------------------------
+
+
+def _synonym_list(text: str | None) -> list[str]:
+    return [s for s in (text or "").split("|") if s]
+
+
+def _new_synonyms(synonym: Any) -> list[str]:
+    """The synonyms passed to add_synonym/remove_synonym: a string or a list; empty strings are ignored."""
+    if isinstance(synonym, str):
+        items = [synonym]
+    else:
+        tolist = getattr(synonym, "tolist", None)
+        items = list(tolist() if callable(tolist) else synonym)
+    bad = [s for s in items if not isinstance(s, str)]
+    if bad:
+        raise TypeError(f"synonyms are strings, got {bad[:3]}")
+    return list(dict.fromkeys(s for s in items if s))
+
+
+def _check_synonyms_field(record: models.Model) -> None:
+    if not any(f.name == "synonyms" for f in record._meta.concrete_fields):
+        raise NotImplementedError(f"No synonyms field found in table {type(record).__name__}!")
+
+
+def _synonyms_of_others(record: models.Model, synonyms: list[str]) -> dict[str, list[str]]:
+    """{synonym: [names of other records of the registry that list it as a synonym]}."""
+    from django.db.models import Q
+
+    query = Q()
+    for synonym in synonyms:
+        query |= Q(synonyms__contains=synonym)
+    model = type(record)
+    manager = getattr(model, "all_objects", model._default_manager)
+    candidates = manager.filter(query)
+    if record.pk is not None:
+        candidates = candidates.exclude(pk=record.pk)
+    label = name_field(model) or "pk"
+    taken: dict[str, list[str]] = {}
+    for name, text in candidates.values_list(label, "synonyms"):
+        for synonym in set(_synonym_list(text)) & set(synonyms):
+            taken.setdefault(synonym, []).append(str(name))
+    return taken
+
+
+def add_synonyms(record: models.Model, synonym: Any, force: bool = False, save: bool | None = None) -> None:
+    """`record.add_synonym(...)` (LaminDB 1.5.3): append synonyms, refusing one that another record lists
+    unless `force`; a saved record is saved unless `save=False`."""
+    from ..errors import ValidationError
+
+    _check_synonyms_field(record)
+    new = _new_synonyms(synonym)
+    if not new:
+        return
+    if any("|" in s for s in new):
+        raise ValidationError("a synonym can't contain '|'!")
+    if not force:
+        taken = _synonyms_of_others(record, new)
+        if taken:
+            held = "; ".join(f"'{s}' by {', '.join(repr(n) for n in names)}" for s, names in taken.items())
+            raise ValidationError(
+                f"you are trying to assign a synonym to record: {record}\n"
+                f"    → input synonyms are already associated with other records ({held}); "
+                "consider removing the synonym from existing records or using a different synonym "
+                "(or pass force=True)."
+            )
+    current = _synonym_list(record.synonyms)
+    record.synonyms = "|".join(current + [s for s in new if s not in current])
+    if save if save is not None else not record._state.adding:
+        record.save()
+
+
+def remove_synonyms(record: models.Model, synonym: Any) -> None:
+    """`record.remove_synonym(...)` (LaminDB 1.5.3): drop synonyms (unknown ones are ignored); a saved record
+    is saved."""
+    _check_synonyms_field(record)
+    drop = set(_new_synonyms(synonym))
+    if not drop:
+        return
+    kept = [s for s in _synonym_list(record.synonyms) if s not in drop]
+    record.synonyms = "|".join(kept) or None
+    if not record._state.adding:
+        record.save()
 
 
 # mixins ------------------------------------------------------------------------------------------------
@@ -663,6 +749,17 @@ class CurationQuerySetMixin:
 
 class CanCurate:
     """Registry-level `validate`, `inspect`, `standardize` and `from_values` (LaminDB 1.5.3's CanCurate)."""
+
+    def add_synonym(self, synonym: Any, force: bool = False, save: bool | None = None) -> None:
+        """Add one synonym or a list (registries with a `synonyms` field; else NotImplementedError).
+
+        A synonym another record of the registry already lists raises a ValidationError unless `force`;
+        `|` is not allowed. A saved record is saved (unless `save=False`)."""
+        add_synonyms(self, synonym, force=force, save=save)  # type: ignore[arg-type]
+
+    def remove_synonym(self, synonym: Any) -> None:
+        """Remove one synonym or a list; a saved record is saved."""
+        remove_synonyms(self, synonym)  # type: ignore[arg-type]
 
     @classmethod
     def validate(
