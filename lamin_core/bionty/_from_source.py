@@ -185,6 +185,7 @@ def from_values(
     def make_from_source(missing: list, field_name: str) -> dict[Any, list[BioRecord]]:
         made: dict[Any, list[BioRecord]] = {}
         synonyms: dict[Any, str] = {}
+        unmapped_synonyms: dict[str, list[str]] = {}
         for group_organism, group in _by_organism(registry, field_name, missing, organism, source):
             try:
                 public = public_ontology(registry, organism=group_organism, source=source)
@@ -193,6 +194,9 @@ def from_values(
             group_made, group_synonyms = _records_from_public(registry, public, field_name, group)
             made.update(group_made)
             synonyms.update(group_synonyms)
+            if field_name == registry._name_field and not mute:
+                rest = [v for v in group if v not in group_made]
+                unmapped_synonyms.update(public._terms.ambiguous_synonyms(rest) if rest else {})
         if not mute:
             direct = [v for v in missing if v in made and v not in synonyms]
             if direct:
@@ -204,6 +208,11 @@ def from_values(
                 logger.success(
                     f"created {len(synonyms)} {entity} record{'' if len(synonyms) == 1 else 's'} from Bionty "
                     f"matching synonyms: {format_values(list(synonyms))}"
+                )
+            for value, names in unmapped_synonyms.items():
+                logger.warning(
+                    f"{value!r} is a synonym of {len(names)} {entity} terms ({_shown(names)}): not mapped, "
+                    f"pass the {field_name} you mean"
                 )
             ambiguous = [v for v in missing if len(made.get(v, ())) > 1]
             if ambiguous:

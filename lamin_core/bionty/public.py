@@ -75,6 +75,18 @@ class Terms:
             self._synonym_maps[case_sensitive] = mapping
         return self._synonym_maps[case_sensitive]
 
+    def ambiguous_synonyms(self, values: list, case_sensitive: bool = False) -> dict[str, list[str]]:
+        """{value: names} for values that are a synonym of several terms (so `synonym_map` maps them to
+        none); one pass over the synonyms."""
+        keys = {(v if case_sensitive else v.casefold()): v for v in values if isinstance(v, str)}
+        found: dict[str, list[str]] = {}
+        for name, synonyms in zip(self.names, self.synonyms, strict=True):
+            for text in synonyms:
+                value = keys.get(text if case_sensitive else text.casefold())
+                if value is not None and name not in found.setdefault(value, []):
+                    found[value].append(name)
+        return {v: names for v, names in found.items() if len(names) > 1}
+
     def position(self, term_id: str) -> int | None:
         """Row of an identifier in the frame."""
         if self._positions is None:

@@ -170,3 +170,21 @@ def test_gene_ids_get_the_organism_of_their_prefix(ln, bt, rollback):
     assert bt.Gene.get(ensembl_gene_id="ENSMUSG00000000001").organism.name == "mouse"
     # an explicit organism wins over the prefix (and finds no mouse id among human genes)
     assert bt.Gene.from_values(["ENSMUSG00000000002"], "ensembl_gene_id", organism="human", mute=True) == []
+
+
+def test_gene_synonym_of_several_genes_is_not_mapped(ln, bt, rollback, capsys):
+    frame = bt.Gene.public(organism="human").df()
+    holders = sorted(
+        s
+        for s, syns in zip(frame["symbol"], frame["synonyms"], strict=True)
+        if "ABC1" in (syns or "").split("|")
+    )
+    assert len(holders) >= 2  # the bundled NCBI aliases give ABC1 to several genes
+    capsys.readouterr()
+    records = bt.Gene.from_values(["ABC1", "PDCD1"], "symbol", organism="human")
+    assert [r.symbol for r in records] == ["PDCD1"]  # LaminDB 1.5.3 picks one of the holders
+    err = capsys.readouterr().err
+    assert f"'ABC1' is a synonym of {len(holders)} Gene terms" in err and all(
+        f"'{h}'" in err for h in holders
+    )
+    assert bt.Gene.from_values(["ABC1"], "symbol", organism="human", mute=True) == []
