@@ -142,13 +142,14 @@ def remember_stored(record: models.Model) -> None:
 def check_location_change(record: models.Model) -> None:
     """Refuse a save that would leave the artifact's path pointing to a missing file (LaminDB 1.5.3's rules).
 
+    Checked against the values when the artifact was loaded, or created if it is not saved yet.
+
     The suffix, the storage and whether the key is virtual cannot change. A virtual key may change (the
     data's path does not depend on it) but keeps the data's suffix; a key that is the data's real path in
     storage (registered in place) cannot change.
     """
     from ..errors import InvalidArgument
-    from ..storage import check_key
-    from ..storage.keys import check_key_suffix
+    from ..storage import check_key, extract_suffix
 
     stored = record.__dict__.get("_stored_location")
     if stored is None:
@@ -177,7 +178,11 @@ def check_location_change(record: models.Model) -> None:
     if record.key is None:
         return  # a virtual key only names the artifact: its data stays at `.lamindb/<uid><suffix>`
     check_key(record.key)
-    check_key_suffix(record.key, record.suffix, record.n_files is not None, what="artifact")
+    new_suffix = extract_suffix(record.key.rsplit("/", 1)[-1], is_dir=record.n_files is not None)
+    if new_suffix != record.suffix:
+        raise InvalidArgument(
+            f"The suffix '{new_suffix}' of the provided key is incorrect, it should be '{record.suffix}'."
+        )
 
 
 def _refetch(record: models.Model | None) -> models.Model | None:
@@ -275,6 +280,8 @@ def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.
     except BaseException as error:
         discard(destination if published else staged)
         _reset(artifact, uid)
+        if new_root is not None:
+            artifact.storage_id = None  # its Storage record was rolled back too; a retry creates it
         if isinstance(error, IntegrityError):
             # saved concurrently (or since this artifact was created) with the same content
             duplicate = model.all_objects.filter(hash=artifact.hash).first()

@@ -138,6 +138,7 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
             existing_at_creation(self, state["_existing"], state["_update"])
             return
         self.__dict__.update(state)
+        remember_stored(self)  # the key and suffix it was created with: save() refuses other ones
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -283,7 +284,10 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
         If an artifact with the same content exists, it is returned instead (and restored if it was in
         the trash); nothing is copied.
         """
-        if not self._state.adding and self.pk is not None:
+        if self._state.adding:
+            if "_stored_location" in self.__dict__:
+                check_location_change(self)
+        elif self.pk is not None:
             update_fields = kwargs.get("update_fields")
             if update_fields is None or set(update_fields) & {*STORED_FIELDS, "storage"}:
                 check_location_change(self)

@@ -66,7 +66,7 @@ def test_suffix_and_key_changes_are_checked_on_save(ln, cwd):
     artifact.suffix = ".txt"
     for key in (f"compat/{t}/b.csv", f"compat/{t}/b"):
         artifact.key = key
-        with pytest.raises(InvalidArgument, match=r"inconsistent with the artifact's suffix '\.txt'"):
+        with pytest.raises(InvalidArgument, match=r"provided key is incorrect, it should be '\.txt'"):
             artifact.save()
         assert stored_row(ln, artifact) == before
     artifact.key = "../outside.txt"
@@ -84,7 +84,7 @@ def test_suffix_and_key_changes_are_checked_on_save(ln, cwd):
         loaded.save()
     deferred = ln.Artifact.objects.only("id", "uid").get(pk=artifact.pk)
     deferred.key = f"compat/{t}/deferred.csv"
-    with pytest.raises(InvalidArgument, match="inconsistent"):
+    with pytest.raises(InvalidArgument, match="provided key is incorrect"):
         deferred.save()
     # nor may the storage or the kind of key change: the path would point to a missing file
     moved = ln.Artifact.get(artifact.pk)
@@ -577,3 +577,27 @@ def test_registry_repr(ln, cwd):
     assert text.splitlines()[-1] == "    .ethnicities: bionty.Ethnicity"
     assert str(ln.Artifact) == text
     assert repr(ln.Artifact(unique_file(cwd, "r.txt"), key="compat/r.txt")).startswith("Artifact(uid=")
+
+
+def test_unsaved_artifact_keeps_its_key_suffix_and_suffix(ln):
+    from lamin_core.errors import InvalidArgument
+
+    df = ln.core.datasets.df_iris().assign(tag=tag())
+    artifact = ln.Artifact.from_df(df, description="unsaved key changes")
+    artifact.key = "my-test-dataset"
+    with pytest.raises(
+        InvalidArgument, match=r"The suffix '' of the provided key is incorrect, it should be '\.parquet'"
+    ):
+        artifact.save()
+    artifact.key = None
+    artifact.suffix = ".whatever"
+    with pytest.raises(InvalidArgument, match=r"from '\.parquet' to '\.whatever'"):
+        artifact.save()
+    assert artifact._state.adding and not ln.Artifact.all_objects.filter(hash=artifact.hash).exists()
+    artifact.suffix = ".parquet"
+    artifact.key = f"compat/{tag()}/dataset.parquet"
+    artifact.save()
+    assert ln.Artifact.get(artifact.pk).path.suffix == ".parquet"
+    artifact.key = "my-test-dataset"  # coming from a .parquet key
+    with pytest.raises(InvalidArgument, match="provided key is incorrect"):
+        artifact.save()
