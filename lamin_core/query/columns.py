@@ -48,3 +48,14 @@ def field_name(field: object) -> str | None:
     if isinstance(inner, models.Field):
         return inner.name
     raise TypeError(f"expected a field name or a field attribute such as ln.User.handle, got {field!r}")
+
+
+def available_fields(model: type[models.Model]) -> list[str]:
+    """The names a user may filter a registry by, as LaminDB lists them in its errors: fields, relations
+    and LaminDB 1.x aliases (`visibility`), without private names and link tables."""
+    names = {
+        f.name
+        for f in model._meta.get_fields()
+        if not f.name.startswith("_") and not f.name.startswith("links_")
+    }
+    return sorted(names | set(getattr(model, "_filter_aliases", {})))

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import FloatField, Q
 from django.db.models.functions import Cast
 
-from ..errors import ValidationError
+from ..errors import InvalidArgument, ValidationError
 
 _NUMERIC = ("int", "float", "num")
 _COMPARISONS = ("gt", "gte", "lt", "lte")
@@ -29,18 +29,20 @@ def _is_field(model: type[models.Model], name: str) -> bool:
     return True
 
 
-def _unknown_name_error(model: type[models.Model], key: str, features: list[str]) -> FieldError:
+class UnknownFieldError(InvalidArgument, FieldError):
+    """A filter names neither a field nor a feature (LaminDB's InvalidArgument; also Django's FieldError)."""
+
+
+def _unknown_name_error(model: type[models.Model], key: str, features: list[str]) -> UnknownFieldError:
+    from .columns import available_fields
+
     name = key.split("__", 1)[0]
-    fields = sorted(
-        f.name
-        for f in model._meta.get_fields()
-        if not f.name.startswith("_") and not f.name.startswith("links_")
-    )
+    fields = available_fields(model)
     close = difflib.get_close_matches(name, fields + features, n=3)
-    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    return FieldError(
-        f"{model.__name__} has no field or feature {name!r}.{hint} Fields: {', '.join(fields)}. "
-        f"Features: {', '.join(sorted(features)) or 'none'}."
+    hint = f"\nDid you mean {', '.join(map(repr, close))}?" if close else ""
+    listed = ", ".join(fields)
+    return UnknownFieldError(
+        f"You can query either by available fields: {listed}\nOr fix invalid feature names: {name}{hint}"
     )
 
 

@@ -12,8 +12,8 @@ from django.db.models import Q
 
 from .. import errors
 from .._logger import logger
-from ..errors import LaminError
-from .columns import field_name, has_updated_at, name_field
+from ..errors import InvalidArgument, LaminError
+from .columns import available_fields, field_name, has_updated_at, name_field
 from .curation import CurationQuerySetMixin
 from .dataframe import queryset_to_frame
 from .listing import ListingMixin
@@ -82,14 +82,16 @@ def _check_relation_strings(model: type[models.Model], kwargs: dict) -> None:
             raise FieldError(f"Invalid lookup '{value}' for {key}. Did you mean {key}__{target}?")
 
 
+def _fields_of(model: type[models.Model]) -> set[str]:
+    return {f.name for f in model._meta.get_fields()} | {"pk"} | set(getattr(model, "_filter_aliases", {}))
+
+
 def _unknown_field(model: type[models.Model], name: str) -> FieldError:
     """LaminDB's error for an unknown field: it lists the fields (and the closest ones)."""
-    fields = sorted(
-        f.name for f in model._meta.get_fields() if not f.name.startswith(("_", "links_")) and f.name != "id"
-    )
+    fields = available_fields(model)
     close = difflib.get_close_matches(name, fields, n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    return FieldError(f"Unknown field '{name}'.{hint} Available fields: {', '.join(fields)}")
+    return FieldError(f"Unknown field '{name}'. Available fields: {', '.join(fields)}{hint}")
 
 
 class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
@@ -321,7 +323,14 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
             if not expressions:
                 raise TypeError(f"{model.__name__}.get() needs an id, a uid or field=value arguments")
             what = ", ".join(f"{key}={value!r}" for key, value in expressions.items())
-            found = queryset.filter(**expressions)
+            try:
+                found = queryset.filter(**expressions)
+            except InvalidArgument as e:  # a feature filter's error: get() names fields only, as LaminDB
+                if not isinstance(e, FieldError):
+                    raise
+                names = [k.split("__", 1)[0] for k in expressions]
+                unknown = next((n for n in names if n not in _fields_of(model)), names[0])
+                raise _unknown_field(model, unknown) from None
             if hasattr(model, "is_latest") and "is_latest" not in expressions:
                 # several versions of one family match (`get(key=...)`): the latest, as in LaminDB 1.5
                 latest = list(found.filter(is_latest=True)[:2])

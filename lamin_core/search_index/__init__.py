@@ -181,6 +181,8 @@ def search(
     if not isinstance(string, str):
         from ..errors import InvalidArgument
 
+        if string is None:
+            raise InvalidArgument("Cannot search for None value! Please pass a valid string.")
         raise InvalidArgument(f"search() expects a string to search for, got {type(string).__name__}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")

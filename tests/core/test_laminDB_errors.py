@@ -73,16 +73,27 @@ def test_a_name_given_to_a_relation_suggests_the_name_field(ln, labels):
 
 def test_unknown_fields_list_the_available_ones(ln, labels):
     with pytest.raises(
-        FieldError, match=r"^Unknown field 'nme'\. Did you mean 'name'\? Available fields: .*\bname\b"
+        FieldError, match=r"^Unknown field 'nme'\. Available fields: .*\bname\b.* Did you mean 'name'\?$"
     ):
         ln.ULabel.filter(nme="x")
-    with pytest.raises(FieldError, match=r"Artifact has no field or feature 'keyy'\. Did you mean 'key'\?"):
-        ln.Artifact.filter(keyy="x")
+    with pytest.raises(ln.errors.InvalidArgument) as error:  # also a FieldError, as Django's
+        ln.Artifact.filter(nonexistent="value")
+    assert isinstance(error.value, FieldError)
+    fields = (
+        str(error.value).split("\n")[0].removeprefix("You can query either by available fields: ").split(", ")
+    )
+    assert {"cell_types", "id", "key", "projects", "references", "transform", "ulabels", "visibility"} <= set(
+        fields
+    )
+    assert not any(name.startswith(("_", "links_")) for name in fields) and fields == sorted(fields)
+    assert str(error.value).endswith("\nOr fix invalid feature names: nonexistent")
+    with pytest.raises(FieldError, match=r"^Unknown field 'nonexistent'\. Available fields: cell_lines, "):
+        ln.Artifact.get(nonexistent="value")
 
 
 def test_search_arguments(ln, labels):
     with pytest.raises(
-        ln.errors.InvalidArgument, match="search\\(\\) expects a string to search for, got NoneType"
+        ln.errors.InvalidArgument, match=r"^Cannot search for None value! Please pass a valid string\.$"
     ):
         ln.ULabel.search(None)
     with pytest.raises(ValueError):
