@@ -745,7 +745,7 @@ class Schema(Record, TracksRun):
         return Schema(features=list(records), name=name, dtype=next(iter(dtypes.values())))
 
     def describe(self, return_str: bool = False) -> str | None:
-        """Print the schema and its features (name, dtype, nullable, coerce_dtype)."""
+        """Print the schema and its features (name, dtype, optional, nullable, coerce_dtype)."""
         lines = [f"Schema {self.otype or ''}".rstrip(), f"├── .uid = '{self.uid}'"]
         for name in ("name", "description", "itype"):
             value = getattr(self, name)
@@ -769,12 +769,19 @@ class Schema(Record, TracksRun):
         members = list(self.members)
         lines.append(f"└── {self.itype} • {len(members)}")
         if members:
-            rows = [("name", "dtype", "nullable", "coerce_dtype")]
+            optional = set(self.optionals.get_uids())
+            rows = [("name", "dtype", "optional", "nullable", "coerce_dtype")]
             rows += [
-                (m.name, m.dtype or "", "✓" if m.nullable else "✗", "✓" if m.coerce_dtype else "✗")
+                (
+                    m.name,
+                    m.dtype or "",
+                    "✓" if m.uid in optional else "✗",
+                    "✓" if m.nullable else "✗",
+                    "✓" if m.coerce_dtype else "✗",
+                )
                 for m in members
             ]
-            widths = [max(len(r[i]) for r in rows) + 2 for i in range(4)]
+            widths = [max(len(r[i]) for r in rows) + 2 for i in range(5)]
             lines += [
                 "    " + "".join(f"{c:<{w}}" for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
             ]

@@ -171,7 +171,7 @@ def test_schema_describe(ln, data):
     assert text.splitlines()[0] == "Schema"
     assert f"├── .uid = '{schema.uid}'" in text and "├── .name = 'described'" in text
     assert "└── Feature • 2" in text
-    assert "s_strict       float  ✗         ✗" in text
+    assert "s_strict       float  ✗         ✗         ✗" in text
 
 
 # -- validate_dataframe --------------------------------------------------------------------------------------

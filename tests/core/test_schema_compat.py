@@ -168,6 +168,10 @@ def test_optional_features(ln, f, rollback):
     assert schema.hash != required
     schema.save()
     assert list(schema.optionals.get()) == [f["sc_c"]]
+    table = schema.describe(return_str=True).splitlines()
+    assert table[-3].split() == ["name", "dtype", "optional", "nullable", "coerce_dtype"]
+    assert table[-2].split() == ["sc_a", "int", "✗", "✓", "✗"]
+    assert table[-1].split() == ["sc_c", "str", "✓", "✓", "✗"]
     validate_dataframe(pd.DataFrame({"sc_a": [1]}), schema)  # the optional column may be missing
     with pytest.raises(ln.errors.ValidationError, match="columns missing"):
         validate_dataframe(pd.DataFrame({"sc_c": ["x"]}), schema)
