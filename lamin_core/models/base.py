@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 from datetime import UTC, datetime
-from functools import cache
 
 from django.db import models
 from django.utils import timezone
 
-from ..errors import FieldValidationError
 from ..query.ancestry import HasParents
 from ..query.curation import CanCurate
 from ..query.manager import RegistryManager, VisibleManager
 from ..query.protection import protected_error
 from ._defaults import current_run_id, current_user_id
+from ._validation import check_init_kwargs as check_init_kwargs  # re-exported for the registries
+from ._validation import check_required, positional_error, validate_init
 
 _REPR_EXCLUDE = ("id", "updated_at", "source_code")
 # _branch_code values
@@ -29,29 +28,6 @@ def _format_value(name: str, value: object) -> str:
     return str(value)
 
 
-@cache
-def _init_names(model: type[models.Model]) -> frozenset[str]:
-    """Keyword arguments a registry's constructor accepts: field names, their `_id` names, properties."""
-    names = {f.name for f in model._meta.concrete_fields} | {f.attname for f in model._meta.concrete_fields}
-    names |= {n for n in dir(model) if isinstance(getattr(model, n, None), property)}
-    return frozenset(names)
-
-
-def check_init_kwargs(model: type[models.Model], kwargs: dict) -> None:
-    """Raise a TypeError naming unknown keyword arguments, the valid fields and the closest match."""
-    unknown = [k for k in kwargs if k not in _init_names(model)]
-    if not unknown:
-        return
-    valid = sorted(n for n in _init_names(model) if not n.startswith("_") and not n.endswith("_id"))
-    valid = [n for n in valid if n not in ("id", "pk")]
-    hints = [m for k in unknown for m in difflib.get_close_matches(k, valid, n=1)]
-    hint = f"; did you mean {', '.join(map(repr, hints))}?" if hints else ""
-    raise FieldValidationError(
-        f"{model.__name__} has no field {', '.join(map(repr, unknown))}{hint} "
-        f"valid fields: {', '.join(valid)}"
-    )
-
-
 class BaseRecord(CanCurate, HasParents, models.Model):
     """A registry record: Django model plus the registry-level verbs (`df`, `filter`, `get`)."""
 
@@ -61,13 +37,23 @@ class BaseRecord(CanCurate, HasParents, models.Model):
         abstract = True
 
     def __init__(self, *args, **kwargs):
-        # Django builds loaded rows positionally; keywords come from users and are checked
-        if kwargs:
-            check_init_kwargs(type(self), kwargs)
+        """`Registry(field=value, ...)`: keyword arguments only, checked (`_validation.validate_init`).
+
+        Django builds a row loaded from the database from all concrete field values, positionally: that
+        call is not checked. Any other positional call is refused, as in LaminDB 1.5.3.
+        """
+        if args:
+            if len(args) != len(self._meta.concrete_fields):
+                raise positional_error(type(self))
+        elif kwargs:
+            validate_init(type(self), kwargs)
+        # else: an empty record that code fills field by field; its required fields are checked on save()
         super().__init__(*args, **kwargs)
 
     def save(self, *args, **kwargs):
         """Save the record and return it, so that `Registry(...).save()` chains."""
+        if self._state.adding:
+            check_required(self)
         super().save(*args, **kwargs)
         return self
 

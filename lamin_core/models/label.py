@@ -4,6 +4,7 @@ from django.db import connections, models, router, transaction
 
 from .._logger import logger
 from ._defaults import uid8
+from ._validation import validate_init
 from .base import Record, TracksRun, TracksUpdates
 
 
@@ -20,6 +21,8 @@ class ULabel(Record, TracksRun, TracksUpdates):
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children")
 
     def __init__(self, *args, **kwargs):
+        if not args:  # checked before an existing label is returned; `ULabel()` is refused, as in 1.5.3
+            validate_init(ULabel, kwargs)
         # like LaminDB: a label whose name (within its type) exists already is that record
         name = kwargs.get("name")
         existing = None

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import warnings
+
 from django.db import models
 from django.utils import timezone
 
+from ..errors import FieldValidationError, ValidationError
 from ._defaults import current_user_id, uid20, versioned_uid12
+from ._validation import PositionalArgumentError, validate_init
 from .base import IsVersioned, Record, TracksCreation, TracksUpdates
 
 TRANSFORM_TYPES = [(t, t) for t in ("pipeline", "notebook", "upload", "script", "function", "linker")]
+
+
+def _name_alias(kwargs: dict) -> None:
+    """LaminDB < 1.0's `Transform(name=...)`: the key, or the description when a key is given (1.5.3)."""
+    name = kwargs.pop("name")
+    target = "key" if kwargs.get("key") is None else "description"
+    if target == "description" and kwargs.get("description") is not None:
+        raise FieldValidationError("pass either `name` or `description`, not both (`name` is deprecated)")
+    message = f"`name` will be removed soon, please pass {name!r} to `{target}` instead"
+    warnings.warn(message, FutureWarning, stacklevel=3)
+    kwargs[target] = name
 
 
 class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
@@ -42,7 +57,13 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
         if args or not kwargs or "id" in kwargs or "pk" in kwargs:
             super().__init__(*args, **kwargs)
             return
-        from ..tracking.versions import prepare, reuse_updates
+        from ..tracking.versions import check_version, prepare, reuse_updates
+
+        if "name" in kwargs:
+            _name_alias(kwargs)
+        # checked before a transform with the same key or uid is looked up (and possibly returned)
+        check_version(kwargs.get("version"))
+        validate_init(type(self), {k: v for k, v in kwargs.items() if k != "revises"})
 
         uid_assigned = "uid" not in kwargs
         existing, revises = prepare(type(self), kwargs)
@@ -133,6 +154,21 @@ class Run(Record):
     initiated_by_run = models.ForeignKey(
         "self", models.CASCADE, null=True, default=None, related_name="initiated_runs"
     )
+
+    def __init__(self, *args, **kwargs):
+        """`Run(transform, reference=None, reference_type=None, initiated_by_run=None)`; as in LaminDB 1.5.3
+        the transform may be passed positionally and must be saved."""
+        if args and len(args) != len(self._meta.concrete_fields):
+            if len(args) > 1 or "transform" in kwargs:
+                raise PositionalArgumentError("Only one non-keyword arg allowed: transform")
+            kwargs["transform"], args = args[0], ()
+        if not args:
+            if kwargs.get("transform") is None and kwargs.get("transform_id") is None:
+                raise FieldValidationError("Pass transform parameter, e.g. ln.Run(transform=transform)")
+            transform = kwargs.get("transform")
+            if isinstance(transform, Transform) and (transform._state.adding or transform.pk is None):
+                raise ValidationError("Please save transform record before creating a run")
+        super().__init__(*args, **kwargs)
 
     @property
     def params(self):
