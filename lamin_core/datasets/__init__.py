@@ -14,12 +14,14 @@ IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "
 IRIS_SPECIES = {0: "setosa", 1: "versicolor", 2: "virginica"}
 
 __all__ = [
+    "anndata_with_obs",
     "df_iris",
     "df_iris_in_meter",
     "df_iris_in_meter_study1",
     "df_iris_in_meter_study2",
     "file_fastq",
     "file_jpg_paradisi05",
+    "file_mini_csv",
     "mini_immuno",
 ]
 
@@ -47,6 +49,44 @@ def file_fastq(in_storage_root: bool = False) -> Path:
     path = _target_dir(in_storage_root) / "input.fastq.gz"
     path.write_bytes(b"Mock fastq artifact.")
     return path
+
+
+def file_mini_csv(in_storage_root: bool = False) -> Path:
+    """``mini.csv``: one column ``test`` with the values 1, 2, 3 (LaminDB's ``file_mini_csv``)."""
+    import pandas as pd
+
+    path = _target_dir(in_storage_root) / "mini.csv"
+    pd.DataFrame({"test": [1, 2, 3]}).to_csv(path, index=False)
+    return path
+
+
+def anndata_with_obs():
+    """40 cells x 100 genes (zeros) with obs ``cell_type``, ``cell_type_id``, ``tissue``, ``disease``, as
+    LaminDB's ``anndata_with_obs``; var: the first 100 human Ensembl gene ids of the shipped gene table."""
+    import anndata as ad
+    import numpy as np
+    import pandas as pd
+
+    genes = Path(__file__).parents[1] / "bionty" / "data" / "genes" / "genes_homo_sapiens.tsv.gz"
+    ids = pd.read_csv(genes, sep="\t", usecols=["ensembl_gene_id"], nrows=100)["ensembl_gene_id"]
+    obs = pd.DataFrame(
+        {
+            "cell_type": ["T cell", "hematopoietic stem cell", "hepatocyte", "my new cell type"] * 10,
+            "cell_type_id": ["CL:0000084", "CL:0000037", "CL:0000182", ""] * 10,
+            "tissue": ["kidney", "liver", "heart", "brain"] * 10,
+            "disease": [
+                "chronic kidney disease",
+                "liver lymphoma",
+                "cardiac ventricle disorder",
+                "Alzheimer disease",
+            ]
+            * 10,
+        },
+        index=[f"obs{i}" for i in range(40)],
+    )
+    return ad.AnnData(
+        X=np.zeros((40, 100), dtype=np.float32), obs=obs, var=pd.DataFrame(index=ids.to_numpy())
+    )
 
 
 def file_jpg_paradisi05() -> Path:

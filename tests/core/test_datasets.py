@@ -1,5 +1,6 @@
 import base64
 import hashlib
+from pathlib import Path
 
 from lamin_core import datasets
 from lamin_core.hashing import hash_file
@@ -57,3 +58,17 @@ def test_df_iris_in_meter():
     assert df["sepal_length"].iloc[0] == 0.051
     assert set(df["iris_organism_name"]) == {"setosa", "versicolor", "virginica"}
     assert len(datasets.df_iris_in_meter_study1()) == len(datasets.df_iris_in_meter_study2()) == 75
+
+
+def test_file_mini_csv_and_anndata_with_obs(tmp_path, monkeypatch):
+    import pandas as pd
+    from lamin_core.core.datasets import anndata_with_obs, file_mini_csv  # LaminDB 1.x import path
+
+    monkeypatch.chdir(tmp_path)
+    path = file_mini_csv()
+    assert path == Path("mini.csv") and pd.read_csv(path)["test"].tolist() == [1, 2, 3]
+    adata = anndata_with_obs()
+    assert adata.shape == (40, 100) and adata.X.sum() == 0
+    assert list(adata.obs.columns) == ["cell_type", "cell_type_id", "tissue", "disease"]
+    assert adata.obs["cell_type"].value_counts()["T cell"] == 10 and adata.obs.index[0] == "obs0"
+    assert adata.var.index.str.fullmatch(r"ENSG\d{11}").all() and adata.var.index.is_unique
