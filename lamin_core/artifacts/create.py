@@ -7,7 +7,7 @@ folder): `prepare_artifact` returns the field values and the private state that 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from .._logger import logger
@@ -169,6 +169,23 @@ def local_path(data: object) -> Path:
     return path
 
 
+def otype_of_path(name: str, suffix: str, path: Path | None = None) -> str | None:
+    """`AnnData` or `MuData` for paths of such data (LaminDB 1.5.3 sets `otype` from the path too)."""
+    if ".h5ad" in PurePosixPath(name).suffixes or suffix == ".anndata.zarr":
+        return "AnnData"
+    if suffix == ".h5mu":
+        return "MuData"
+    if suffix == ".zarr" and path is not None and path.is_dir():
+        for attrs in (path / ".zattrs", path / "zarr.json"):  # zarr v2, v3
+            try:
+                text = attrs.read_text()
+            except OSError:
+                continue
+            if '"encoding-type": "anndata"' in text or '"encoding-type":"anndata"' in text:
+                return "AnnData"
+    return None
+
+
 def _managed_folder_error(path: object) -> ValueError:
     return ValueError(
         f"{path} lies in the storage root's managed folder {MANAGED_DIR!r}; "
@@ -295,6 +312,7 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
         "_key_is_virtual": in_storage_key is None,
         "_overwrite_versions": is_dir,
         "version": version,
+        "otype": None if owned else otype_of_path(path.name, suffix, path),
         **extra,
     }
     if run is not None:
@@ -378,6 +396,7 @@ def _prepare_remote(model, url: str, key: str | None, revises, options: dict) ->
         "_key_is_virtual": False,
         "_overwrite_versions": is_dir,
         "version": options["version"],
+        "otype": otype_of_path(url.rsplit("/", 1)[-1], suffix),
     }
     if options["run"] is not None:
         fields["run"] = options["run"]

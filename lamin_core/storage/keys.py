@@ -143,16 +143,11 @@ def check_key_suffix(key: str | None, suffix: str, is_dir: bool, what: str | Non
     if key_suffix == suffix:
         return
     what = what or ("folder" if is_dir else "file")
-    if not key_suffix:
-        problem = f"Key {key!r} has no suffix, inconsistent with the {what}'s suffix '{suffix}'"
-    elif not suffix:
-        problem = f"The suffix '{key_suffix}' of key {key!r} is inconsistent with the {what}, which has none"
-    else:
-        problem = (
-            f"The suffix '{key_suffix}' of key {key!r} is inconsistent with the {what}'s suffix '{suffix}'"
-        )
-    fix = f"use a key ending in '{suffix}'" if suffix else "use a key without a suffix"
-    raise InvalidArgument(f"{problem}: {fix}")
+    fix = f"use a key ending in '{suffix}'" if suffix else f"the {what} has no suffix, so neither may the key"
+    raise InvalidArgument(
+        f"The suffix '{key_suffix}' of the provided key is inconsistent, it should be '{suffix}', "
+        f"the {what}'s suffix (key {key!r}: {fix})"
+    )
 
 
 def auto_storage_key(uid: str, suffix: str) -> str:

@@ -123,14 +123,22 @@ def test_non_virtual_key_cannot_change(ln, instance):
 @pytest.mark.parametrize(
     ("name", "key", "message"),
     [
-        ("table.csv", "mykey", "Key 'mykey' has no suffix, inconsistent with the file's suffix '.csv'"),
-        ("table.csv", "table.parquet", "suffix '.parquet' of key 'table.parquet' is inconsistent"),
+        ("table.csv", "mykey", "The suffix '' of the provided key is inconsistent, it should be '.csv'"),
+        (
+            "table.csv",
+            "table.parquet",
+            "The suffix '.parquet' of the provided key is inconsistent, it should be '.csv'",
+        ),
         (
             "Makefile",
             "build.txt",
-            "suffix '.txt' of key 'build.txt' is inconsistent with the file, which has",
+            "suffix '.txt' of the provided key is inconsistent, it should be '', the file's",
         ),
-        ("reads.fastq.gz", "reads.gz", "suffix '.gz' of key 'reads.gz'"),
+        (
+            "reads.fastq.gz",
+            "reads.gz",
+            "suffix '.gz' of the provided key is inconsistent, it should be '.fastq.gz'",
+        ),
     ],
 )
 def test_key_suffix_must_match_the_file(ln, cwd, name, key, message):
@@ -152,7 +160,7 @@ def test_key_suffix_accepted_when_it_matches(ln, cwd):
     assert ln.Artifact(folder, key=f"compat/{t}/folder").suffix == ""
     from lamin_core.errors import InvalidArgument
 
-    with pytest.raises(InvalidArgument, match="inconsistent with the folder"):
+    with pytest.raises(InvalidArgument, match="inconsistent, it should be '', the folder's suffix"):
         ln.Artifact(folder, key=f"compat/{t}/folder.zarr")
 
 
@@ -161,7 +169,9 @@ def test_in_memory_key_suffix_checked_before_writing(ln):
     from lamin_core.storage import cache_dir
 
     before = set(cache_dir().iterdir())
-    with pytest.raises(InvalidArgument, match=r"inconsistent with the DataFrame's suffix '\.parquet'"):
+    with pytest.raises(
+        InvalidArgument, match=r"inconsistent, it should be '\.parquet', the DataFrame's suffix"
+    ):
         ln.Artifact.from_df(ln.core.datasets.df_iris(), key="compat/iris")
     assert set(cache_dir().iterdir()) == before
 
@@ -601,3 +611,20 @@ def test_unsaved_artifact_keeps_its_key_suffix_and_suffix(ln):
     artifact.key = "my-test-dataset"  # coming from a .parquet key
     with pytest.raises(InvalidArgument, match="provided key is incorrect"):
         artifact.save()
+
+
+def test_otype_from_the_path(ln, cwd):
+    anndata = pytest.importorskip("anndata")
+    import numpy as np
+
+    adata = anndata.AnnData(X=np.arange(4, dtype="float32").reshape(2, 2))
+    adata.obs["tag"] = [tag(), tag()]
+    adata.write_h5ad(cwd / "x.h5ad")
+    adata.write_zarr(cwd / "x.zarr")
+    (cwd / "plain.zarr").mkdir()
+    (cwd / "plain.zarr" / "data").write_text(tag())
+    assert ln.Artifact(cwd / "x.h5ad", key="compat/x.h5ad").otype == "AnnData"
+    assert ln.Artifact(cwd / "x.zarr", key="compat/x.zarr").otype == "AnnData"
+    assert ln.Artifact(cwd / "plain.zarr", key="compat/plain.zarr").otype is None
+    assert ln.Artifact(unique_file(cwd, "x.h5mu"), key="compat/x.h5mu").otype == "MuData"
+    assert ln.Artifact(unique_file(cwd, "x.csv"), key="compat/x.csv").otype is None
