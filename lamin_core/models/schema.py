@@ -235,7 +235,8 @@ class Schema(Record, TracksRun):
             super().__init__(*args, **kwargs)
             return
         if len(args) > 1 or (args and "features" in kwargs):
-            raise TypeError("Schema() takes one positional argument, the features")
+            # a ValueError, as in LaminDB 1.5.3
+            raise ValueError("Schema() takes one positional argument, the features (the rest by keyword)")
         if args:
             kwargs["features"] = args[0]
         if "components" in kwargs and "slots" not in kwargs:

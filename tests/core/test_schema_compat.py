@@ -230,6 +230,15 @@ def test_same_name_for_a_composite_replaces_its_slots(ln, f, rollback):
     assert second.hash == fresh_hash(ln, slots={"obs": obs2}, otype="AnnData")
 
 
+def test_positional_arguments(ln, f):
+    with pytest.raises(ValueError, match="one positional argument"):
+        ln.Schema([f["sc_a"]], 1)
+    with pytest.raises(ValueError, match="not a single record"):
+        ln.Schema(f["sc_a"])
+    with pytest.raises(ValueError, match="save these records"):
+        ln.Schema([ln.Feature(name="sc_unsaved", dtype=int)])
+
+
 def test_same_name_for_an_itype_schema(ln, rollback):
     name = name_of(ln)
     first = ln.Schema(name=name, itype=ln.Feature).save()
