@@ -326,6 +326,7 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
     state = {
         "_local_path": path,
         "_owned_source": owned,
+        "_memory_rep": data if owned else None,
         "_existing": existing,
         "_revises": revises,
         # no `revises=`: saving revises the latest artifact with the key then (None: a new family)

@@ -43,7 +43,8 @@ def cached_path(artifact: Artifact) -> Path:
 
 
 def load_path(path: Path, suffix: str, otype: str | None, **kwargs: Any) -> Any:
-    """A DataFrame (parquet, csv, tsv), an AnnData (h5ad, AnnData zarr), a dict/list (json), else the path."""
+    """A DataFrame (parquet, csv, tsv), an AnnData (h5ad, AnnData zarr), a MuData (h5mu), a dict/list (json,
+    yaml), else the path."""
     suffix = suffix.lower()
     if suffix == ".parquet":
         import pandas as pd
@@ -58,6 +59,10 @@ def load_path(path: Path, suffix: str, otype: str | None, **kwargs: Any) -> Any:
 
         anndata = import_anndata()
         return anndata.read_h5ad(path, **kwargs) if suffix == ".h5ad" else anndata.read_zarr(path, **kwargs)
+    if suffix == ".h5mu":
+        from .create import import_mudata
+
+        return import_mudata().read_h5mu(path, **kwargs)
     if suffix == ".json":
         return json.loads(path.read_text())
     if suffix in (".yaml", ".yml"):
@@ -138,7 +143,11 @@ def open_artifact(artifact: Artifact, mode: str = "r", **kwargs: Any) -> Any:
 
 
 def load_artifact(artifact: Artifact, **kwargs: Any) -> Any:
-    """The artifact's content in memory (see `load_path`)."""
+    """The artifact's content in memory (see `load_path`); an unsaved artifact of an in-memory object returns
+    that object, as in LaminDB 1.5.3 (once saved, the stored data is read)."""
+    memory = artifact.__dict__.get("_memory_rep")
+    if memory is not None and artifact._state.adding and not kwargs:
+        return memory
     return load_path(cached_path(artifact), artifact.suffix, artifact.otype, **kwargs)
 
 

@@ -38,6 +38,7 @@ PRIVATE_STATE = (
     "_revises_from_key",
     "_artifact_ids",
     "_new_storage_root",
+    "_memory_rep",
 )
 TRASH = -1
 _stored = threading.local()  # .paths: files stored inside `atomic_with_storage()`, removed on rollback

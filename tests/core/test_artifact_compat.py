@@ -458,8 +458,10 @@ def test_from_mudata(ln, cwd):
         "dataset",
         4,
     )
+    assert artifact.load() is mdata  # unsaved: the object itself, as LaminDB 1.5.3
     artifact.save()
-    loaded = mudata.read_h5mu(artifact.cache())
+    loaded = artifact.load()
+    assert isinstance(loaded, mudata.MuData) and loaded is not mdata
     assert list(loaded.mod) == ["rna"] and loaded.n_obs == 4
     with pytest.raises(ValueError, match="MuData object or a path to MuData-like"):
         ln.Artifact.from_mudata(rna, key="compat/x.h5mu")
@@ -628,3 +630,12 @@ def test_otype_from_the_path(ln, cwd):
     assert ln.Artifact(cwd / "plain.zarr", key="compat/plain.zarr").otype is None
     assert ln.Artifact(unique_file(cwd, "x.h5mu"), key="compat/x.h5mu").otype == "MuData"
     assert ln.Artifact(unique_file(cwd, "x.csv"), key="compat/x.csv").otype is None
+
+
+def test_unsaved_in_memory_artifact_loads_its_object(ln):
+    df = ln.core.datasets.df_iris().assign(tag=tag())
+    artifact = ln.Artifact.from_df(df, key="compat/memory.parquet")
+    assert artifact.load() is df
+    artifact.save()
+    loaded = artifact.load()
+    assert loaded is not df and loaded.equals(df)
