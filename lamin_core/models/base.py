@@ -11,6 +11,7 @@ from ..query.ancestry import HasParents
 from ..query.curation import CanCurate
 from ..query.manager import RegistryManager, VisibleManager
 from ..query.protection import protected_error
+from ..tracking.context import context as run_context
 from ._defaults import current_run_id, current_user_id
 from ._validation import check_init_kwargs as check_init_kwargs  # re-exported for the registries
 from ._validation import check_required, positional_error, validate_init
@@ -18,6 +19,21 @@ from ._validation import check_required, positional_error, validate_init
 _REPR_EXCLUDE = ("id", "updated_at", "source_code")
 # _branch_code values
 BRANCH_TRASH, BRANCH_ARCHIVE, BRANCH_MAIN = -1, 0, 1
+
+
+# as LaminDB 1.5.3: records saved while `ln.track(project=...)` is active are linked to the project; records
+# created while `ln.track(space=...)` is active belong to the space, except these shared registries
+_PROJECT_REGISTRIES = frozenset(
+    {"Artifact", "Transform", "Run", "ULabel", "Feature", "Schema", "Collection", "Reference"}
+)
+_SHARED_REGISTRIES = frozenset({"Storage", "ULabel", "Feature", "Schema", "Param"})
+
+
+def _default_space(model: type[models.Model], kwargs: dict) -> None:
+    if "space" in kwargs or "space_id" in kwargs or model._meta.app_label != "lamin_core":
+        return  # given explicitly; ontology records (the bionty app) stay in the common space
+    if any(field.name == "space" for field in model._meta.concrete_fields):
+        kwargs["space"] = run_context.space
 
 
 def _format_value(name: str, value: object) -> str:
@@ -45,9 +61,13 @@ class BaseRecord(CanCurate, HasParents, models.Model):
         if args:
             if len(args) != len(self._meta.concrete_fields):
                 raise positional_error(type(self))
-        elif kwargs:
-            validate_init(type(self), kwargs)
-        # else: an empty record that code fills field by field; its required fields are checked on save()
+        else:
+            # without keywords: an empty record that code fills field by field, checked on save()
+            given = bool(kwargs)
+            if run_context.space is not None and type(self).__name__ not in _SHARED_REGISTRIES:
+                _default_space(type(self), kwargs)
+            if given:
+                validate_init(type(self), kwargs)
         super().__init__(*args, **kwargs)
 
     def save(self, *args, **kwargs):
@@ -55,6 +75,9 @@ class BaseRecord(CanCurate, HasParents, models.Model):
         if self._state.adding:
             check_required(self)
         super().save(*args, **kwargs)
+        project = run_context.project
+        if project is not None and type(self).__name__ in _PROJECT_REGISTRIES and self._branch_code >= 1:
+            self.projects.add(project)  # `ln.track(project=...)`: what the run saves belongs to the project
         return self
 
     def delete(self, *args, **kwargs):

@@ -69,6 +69,18 @@ def _migrate() -> None:
     call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
 
 
+def _reset_sequences(*models) -> None:
+    """After rows inserted with explicit ids: move PostgreSQL's sequences past them (SQLite needs none)."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
 def _seed_records(instance: InstanceSettings) -> None:
     """The records every instance has from the start: the user, the default space, the storage root."""
     from django.db import transaction
@@ -81,6 +93,7 @@ def _seed_records(instance: InstanceSettings) -> None:
         Space.objects.create(
             id=1, name="All", description="Every team & user with access to the instance has access."
         )
+        _reset_sequences(Space)  # PostgreSQL: the next space gets id 2, not the taken 1
         storage_type = instance.storage.split("://", 1)[0] if "://" in instance.storage else "local"
         Storage.objects.create(root=instance.storage, type=storage_type, instance_uid=instance.uid)
         if "bionty" in instance.modules and BIONTY_APP in installed_apps(instance):

@@ -28,6 +28,7 @@ guide's Transform row shows).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +91,59 @@ def _family(manager: Any, stem: str) -> list:
     return [t for t in manager.filter(uid__startswith=stem) if t.uid.startswith(stem)]
 
 
+def _find_project(project: Any) -> Any:
+    """The saved Project `track(project=...)` names: a record, a name or a uid."""
+    from django.db.models import Q
+
+    from ..errors import InvalidArgument
+    from ..models import Project
+
+    if isinstance(project, Project):
+        if project._state.adding or project.pk is None:
+            raise InvalidArgument("Project must be saved before passing it to track()")
+        return project
+    if not isinstance(project, str):
+        raise InvalidArgument(f"project must be a Project, its name or its uid, got {type(project).__name__}")
+    found = list(Project.objects.filter(Q(name=project) | Q(uid=project)).order_by("id")[:2])
+    if not found:
+        raise InvalidArgument(
+            f"Project '{project}' not found, either create it with `ln.Project(name='...').save()` "
+            "or fix typos."
+        )
+    if len(found) > 1:
+        raise InvalidArgument(f"several projects are named '{project}': pass the record or its uid")
+    return found[0]
+
+
+def _find_space(space: Any) -> Any:
+    """The Space `track(space=...)` names: a record, a name or a uid (spaces are created on LaminHub)."""
+    from django.db.models import Q
+
+    from ..errors import InvalidArgument
+    from ..models import Space
+
+    if isinstance(space, Space):
+        if space._state.adding or space.pk is None:
+            raise InvalidArgument("Space must be saved before passing it to track()")
+        return space
+    if not isinstance(space, str):
+        raise InvalidArgument(f"space must be a Space, its name or its uid, got {type(space).__name__}")
+    found = list(Space.objects.filter(Q(name=space) | Q(uid=space)).order_by("id")[:2])
+    if len(found) != 1:
+        raise InvalidArgument(
+            f"Space '{space}', please check on the hub UI whether you have the correct `uid` or `name`."
+        )
+    return found[0]
+
+
+def _confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal or notebook; no answer possible counts as no."""
+    try:
+        return input(f"   {question} (y/n) ").strip().lower() == "y"
+    except Exception:  # EOFError without a terminal, StdinNotImplementedError in a headless kernel
+        return False
+
+
 class RunContext:
     """Holds the current Transform and Run set by `ln.track()`."""
 
@@ -104,6 +158,10 @@ class RunContext:
         """The script or notebook file being tracked."""
         self.notebook_runner: str | None = None
         """How the notebook path was found: explicit, headless, vscode, jupyter (None for scripts)."""
+        self.project: Any = None
+        """The Project (`track(project=...)`) that records saved during the run are linked to."""
+        self.space: Any = None
+        """The Space (`track(space=...)`) that records created during the run belong to."""
 
     @property
     def run(self) -> Any:
@@ -121,13 +179,24 @@ class RunContext:
         version."""
         self.transform = self._run = self.path = self.notebook_runner = None
         self.description = self.version = None
+        self.project = self.space = None
 
     # -- track -----------------------------------------------------------------------------------
 
-    def track(self, transform: Any = None, *, path: str | os.PathLike[str] | None = None) -> None:
+    def track(
+        self,
+        transform: Any = None,
+        *,
+        project: Any = None,
+        space: Any = None,
+        params: Mapping[str, Any] | None = None,
+        path: str | os.PathLike[str] | None = None,
+    ) -> None:
         """Create or load the Transform of the running script or notebook and start a new Run."""
         # bad input fails before anything touches the database
         uid = check_uid(transform) if isinstance(transform, str) else None
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError(f"params must be a dict of param names to values, got {type(params).__name__}")
         from django.db import transaction
 
         from .versions import check_version
@@ -143,30 +212,58 @@ class RunContext:
 
         if transform is not None and uid is None and not isinstance(transform, Transform):
             raise TypeError(f"transform must be a uid string or a Transform, got {type(transform).__name__}")
+        if isinstance(transform, Transform) and transform.type in ("notebook", "script"):
+            raise ValueError(
+                "Use `ln.track()` without passing transform in a notebook or script - metadata is "
+                "automatically parsed"
+            )
+        if project is None:
+            project = os.environ.get("LAMIN_CURRENT_PROJECT") or None
+        project_record = _find_project(project) if project is not None else None
+        space_record = _find_space(space) if space is not None else None
         file_path, runner, imports, source = None, None, [], None
         if not isinstance(transform, Transform):
             file_path, kind, runner = self._locate(path)
             source = self._read_source(file_path, kind)
             imports = source.pop("imports")
-        # the Transform and its Run are written together or not at all
-        with transaction.atomic():
-            if isinstance(transform, Transform):
-                record, messages = self._given_transform(transform)
-            else:
-                record, messages = self._resolve_transform(uid, file_path, kind, source)
-            run = Run(transform=record, started_at=datetime.now(UTC))
-            run.save()
-        self.transform, self.run = record, run
+        # the Transform, its Run, params and project links are written together or not at all; records
+        # created meanwhile take the space (`context.space`), so it is set first and restored on failure
+        previous_space, self.space = self.space, space_record
+        try:
+            with transaction.atomic():
+                if isinstance(transform, Transform):
+                    record, messages = self._given_transform(transform)
+                else:
+                    record, messages = self._resolve_transform(uid, file_path, kind, source)
+                run = Run(transform=record, started_at=datetime.now(UTC))
+                run.save()
+                if params:
+                    run.params.add_values(params)
+                if project_record is not None:
+                    project_record.transforms.add(record)
+                    project_record.runs.add(run)
+        except BaseException:
+            self.space = previous_space
+            raise
+        self.transform, self.run, self.project = record, run, project_record
         self.path, self.notebook_runner = file_path, runner
-        logger.info(f"{messages[0]}, started new Run('{run.uid[:8]}...') at {format_time(run.started_at)}")
+        from . import _log
+
+        first = f"{messages[0]}, started new Run('{run.uid[:8]}...') at {format_time(run.started_at)}"
+        _log.important(first)
         for message in messages[1:]:
-            logger.info(message)
+            _log.important(message)
+        if params:
+            _log.important("params: " + ", ".join(f"{key}={value}" for key, value in params.items()))
         if imports:
-            logger.info(f"notebook imports: {' '.join(imports)}")
+            _log.important(f"notebook imports: {' '.join(imports)}")
         if transform is None and record.type in ("notebook", "script"):
-            logger.info(
+            extra = f', project="{project}"' if project is not None else ""
+            extra += f', space="{space}"' if space is not None else ""
+            extra += ", params={...}" if params is not None else ""
+            _log.hint(
                 f"recommendation: to identify the {record.type} across renames, pass the uid: "
-                f'ln.track("{record.uid[:STEM_LEN]}")'
+                f'ln.track("{record.uid[:STEM_LEN]}"{extra})'
             )
 
     def _given_transform(self, transform: Any) -> tuple[Any, list[str]]:
@@ -251,8 +348,9 @@ class RunContext:
 
                 suggestion = uid[:STEM_LEN] + next_version_suffix(_max_suffix(family))
                 raise UpdateContext(
-                    f"the source code of {file_path.name} differs from the one saved with "
-                    f"Transform('{uid}'): pass a new uid, ln.track(\"{suggestion}\")"
+                    f'✗ source code changed, please update the `uid` argument in `track()` to "{suggestion}" '
+                    f"(the source code of {file_path.name} differs from the one saved with "
+                    f"Transform('{uid}'))"
                 )
             new_uid = uid if target is None else None
         else:
@@ -369,42 +467,61 @@ class RunContext:
 
     # -- finish ----------------------------------------------------------------------------------
 
-    def finish(self) -> None:
-        """End the current run: `finished_at` now, `_is_consecutive` as far as known; then reset."""
+    def finish(self, ignore_non_consecutive: bool | None = None) -> None:
+        """End the current run: `finished_at` now, `_is_consecutive` as far as known; then reset.
+
+        `ignore_non_consecutive` (notebooks, as LaminDB 1.5.3): None warns when the saved cells were not run
+        in order and finishes; True finishes without the warning; False asks whether to finish anyway (no
+        answer, e.g. without a terminal, is no) and otherwise leaves the run active.
+        """
         if self._run is None:
-            raise TrackNotCalled("no active run: call `ln.track()` before `ln.finish()`")
+            raise TrackNotCalled("Please run `ln.track()` before `ln.finish()`")
+        from . import _log
+
         run = self._run
+        is_consecutive, violations = self._consecutiveness()
+        if violations and not ignore_non_consecutive:
+            _log.warning(f"cells {violations} were not run consecutively")
+            if ignore_non_consecutive is False and not _confirm(
+                "Do you still want to proceed with finishing?"
+            ):
+                _log.warning("did not finish the run: cells were not run consecutively")
+                return
         run.finished_at = datetime.now(UTC)
-        run._is_consecutive = self._is_consecutive()
+        run._is_consecutive = is_consecutive
         # as LaminDB 1.5: _status_code is left at its default 0
         run.save(update_fields=["finished_at", "_is_consecutive"])
         elapsed = format_duration((run.finished_at - run.started_at).total_seconds())
-        logger.info(f"finished Run('{run.uid[:8]}') after {elapsed} at {format_time(run.finished_at)}")
+        _log.important(f"finished Run('{run.uid[:8]}') after {elapsed} at {format_time(run.finished_at)}")
         self.reset()
 
-    def _is_consecutive(self) -> bool | None:
-        """True for scripts and headless notebooks; from the saved execution counts otherwise."""
+    def _consecutiveness(self) -> tuple[bool | None, list[tuple]]:
+        """(is consecutive, violations): True for scripts and headless notebooks; else from the saved
+        execution counts, each violation a (previous, count) pair as LaminDB 1.5.3 lists them."""
         if self.transform is None or self.transform.type != "notebook" or self.notebook_runner == "headless":
-            return True
+            return True, []
         if self.path is None or self.path.suffix != ".ipynb":
-            return True
+            return True, []
         from ._source import _source, read_notebook
 
         notebook = read_notebook(self.path)
         if notebook is None:
-            return None
+            return None, []
         counts = [
             cell.get("execution_count")
             for cell in notebook.get("cells", [])
             if cell.get("cell_type") == "code" and _source(cell).strip() and ".finish(" not in _source(cell)
         ]
         if not counts or all(count is None for count in counts):
-            return None  # not saved since it ran: unknown
-        expected = list(range(1, len(counts) + 1))
-        if counts == expected:
-            return True
-        logger.warning("cells were not run consecutively")
-        return False
+            return None, []  # not saved since it ran: unknown
+        if counts[-1] is None:
+            counts = counts[:-1]  # the cell running now, saved before it ran
+        violations, previous = [], 0
+        for count in counts:
+            if count is None or previous is None or count - previous != 1:
+                violations.append((previous, count))
+            previous = count
+        return not violations, violations
 
 
 context = RunContext()

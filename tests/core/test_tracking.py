@@ -68,7 +68,12 @@ def run_script(path: Path, home: Path) -> tuple[dict, str]:
         [sys.executable, str(path)], env=clean_env(home), capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+    return json_lines(result.stdout)[-1], result.stdout  # the track lines are on stdout, as in LaminDB
+
+
+def json_lines(stdout: str) -> list:
+    """What a script printed as JSON, leaving out the log lines (`→ ...`) printed between."""
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith(("{", "[", "null"))]
 
 
 SCRIPT = (
@@ -145,14 +150,14 @@ def test_script_with_stem_uid_and_finish(tracked_home, tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    tracked, finished = (json.loads(line) for line in result.stdout.strip().splitlines()[-2:])
+    tracked, finished = json_lines(result.stdout)[-2:]
     assert tracked["transform"]["uid"] == "Abcdefghijk10000"
     assert tracked["transform"]["key"] == "pinned.py"
     assert finished["finished"] != "None" and finished["consecutive"] is True and finished["status"] == 0
     assert finished["after_run_id"] is None and finished["context_run"] is None
-    match = FINISH_LINE.search(result.stderr)
+    match = FINISH_LINE.search(result.stdout)
     assert match and match.group(1) == tracked["run"]["uid"][:8]
-    assert "recommendation" not in result.stderr
+    assert "recommendation" not in result.stdout and result.stderr == ""
 
 
 def test_no_file_to_track_says_how_to_fix(tracked_home, tmp_path):
@@ -206,7 +211,8 @@ def test_notebook_headless_with_env(tracked_home, tmp_path):
     assert_no_errors(notebook)
     track_cell, report_cell, again_cell, finish_cell = notebook.cells[1:]
 
-    log = stream(track_cell, "stderr")
+    log = stream(track_cell, "stdout")  # as LaminDB prints them
+    assert stream(track_cell, "stderr") == ""
     match = TRACK_LINE.search(log)
     assert match and match.groups()[:2] == ("created", "Wc8F4siRSKMZ0000"), log
     imports = re.search(r"→ notebook imports: (.*)", log).group(1).split()
@@ -215,7 +221,7 @@ def test_notebook_headless_with_env(tracked_home, tmp_path):
     assert imports == [f"lamin_core=={lamin_core.__version__}"]
     assert "recommendation" not in log
 
-    out = json.loads(stream(report_cell, "stdout"))
+    out = json_lines(stream(report_cell, "stdout"))[-1]
     transform, run = out["transform"], out["run"]
     assert transform["uid"] == "Wc8F4siRSKMZ0000"
     assert transform["key"] == "registries.ipynb"
@@ -226,12 +232,12 @@ def test_notebook_headless_with_env(tracked_home, tmp_path):
     assert out["label"]["run_id"] == run["id"]
 
     # track() again: the same transform, a new run that new records point to
-    again = json.loads(stream(again_cell, "stdout").strip().splitlines()[-1])
+    again = json_lines(stream(again_cell, "stdout"))[-1]
     assert again["transform"]["id"] == transform["id"]
     assert again["run"]["id"] != run["id"] and again["label"]["run_id"] == again["run"]["id"]
-    assert TRACK_LINE.search(stream(again_cell, "stderr")).groups()[:2] == ("loaded", "Wc8F4siRSKMZ0000")
+    assert TRACK_LINE.search(stream(again_cell, "stdout")).groups()[:2] == ("loaded", "Wc8F4siRSKMZ0000")
 
-    finish_log = stream(finish_cell, "stderr")
+    finish_log = stream(finish_cell, "stdout")
     assert FINISH_LINE.search(finish_log).group(1) == again["run"]["uid"][:8]
 
 
@@ -252,16 +258,16 @@ def test_notebook_jupyterlab_session_name(tracked_home, tmp_path):
         notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(folder)}}
     ).execute(env=clean_env(tracked_home, JPY_SESSION_NAME=str(path)))
     assert_no_errors(notebook)
-    log = stream(notebook.cells[1], "stderr")
+    log = stream(notebook.cells[1], "stdout")
     match = TRACK_LINE.search(log)
     assert match and match.group(1) == "created"
     imports = re.search(r"→ notebook imports: (.*)", log).group(1).split()
     assert sorted(name.split("==")[0] for name in imports) == ["lamin_core", "pandas"]
     hint = f'ln.track("{match.group(2)[:12]}")'
-    assert f"recommendation: to identify the notebook across renames, pass the uid: {hint}" in log
+    assert f"• recommendation: to identify the notebook across renames, pass the uid: {hint}" in log
     key, description, kind, runner = json.loads(stream(notebook.cells[2], "stdout"))
     assert (key, description, kind, runner) == ("cell-types.ipynb", "Cell types", "notebook", "jupyter")
-    assert stream(notebook.cells[3], "stdout").strip() == "null"
+    assert json_lines(stream(notebook.cells[3], "stdout")) == [None]
 
 
 def test_notebook_jupyter_execute_found_from_parent_process(tracked_home, tmp_path):
@@ -345,7 +351,7 @@ def test_finish_without_track(ln):
     from lamin_core.errors import LaminError
     from lamin_core.tracking import TrackNotCalled
 
-    with pytest.raises(TrackNotCalled, match=r"call `ln.track\(\)` before `ln.finish\(\)`"):
+    with pytest.raises(TrackNotCalled, match=r"Please run `ln.track\(\)` before `ln.finish\(\)`"):
         ln.finish()
     assert issubclass(TrackNotCalled, LaminError)
 
@@ -366,7 +372,7 @@ def test_track_with_path_in_process(ln, tmp_path, capsys):
     assert ln.ULabel(name="untracked").save().run_id is None
     finished = ln.Run.get(first_run.transform.runs.order_by("-id").first().id)
     assert finished.finished_at is not None and finished._is_consecutive is True
-    log = capsys.readouterr().err
+    log = capsys.readouterr().out
     assert "loaded Transform" in log and FINISH_LINE.search(log)
 
 
@@ -398,7 +404,7 @@ def test_full_uid_with_changed_script_names_next_uid(ln, tmp_path):
     script.write_text("x = 1\n")
     ln.track("PinnedVersn10000", path=script)
     script.write_text("x = 2\n")
-    with pytest.raises(UpdateContext, match=r'ln.track\("PinnedVersn10001"\)'):
+    with pytest.raises(UpdateContext, match=r'argument in `track\(\)` to "PinnedVersn10001"'):
         ln.track("PinnedVersn10000", path=script)
     ln.track("PinnedVersn10001", path=script)
     versions = ln.Transform.filter(uid__startswith="PinnedVersn1").order_by("uid")

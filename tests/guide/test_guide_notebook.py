@@ -385,7 +385,7 @@ def test_init(run):
 
 
 def test_setup_tracks_the_notebook(run):
-    log = run.cell("setup")["stderr"]
+    log = run.cell("setup")["stdout"]  # printed on stdout, as LaminDB prints it
     assert re.search(
         r"created Transform\('Wc8F4siRSKMZ0000'\), started new Run\('\w{8}\.\.\.'\) at "
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC",
