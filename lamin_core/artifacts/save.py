@@ -114,6 +114,7 @@ def existing_at_creation(record: models.Model, existing: models.Model, update: d
     logger.info(f"{message}: {existing}; to track this artifact as an input, use: ln.Artifact.get()")
     become(record, existing)
     remember_stored(record)
+    record.__dict__["_existing_values"] = field_values(record)  # save() writes only what changes next
     key, description, run = update.get("key"), update.get("description"), update.get("run")
     if description is not None and description != record.description:
         logger.warning(f"updated description from {record.description} to {description}")
@@ -126,6 +127,11 @@ def existing_at_creation(record: models.Model, existing: models.Model, update: d
             logger.warning(f"key {record.key} on existing artifact differs from passed key {key}")
     if run is not None and record.run_id is None:
         record.run = run
+
+
+def field_values(record: models.Model) -> tuple:
+    """The values of a record's concrete fields (to tell whether anything changed)."""
+    return tuple(record.__dict__.get(field.attname) for field in record._meta.concrete_fields)
 
 
 STORED_FIELDS = ("key", "suffix", "storage_id", "_key_is_virtual")

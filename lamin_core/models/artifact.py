@@ -19,11 +19,12 @@ from ..artifacts.create import _is_mudata, import_anndata, import_mudata, prepar
 from ..artifacts.folders import artifacts_from_dir
 from ..artifacts.labels import LabelManager
 from ..artifacts.links import install_idempotent_link_adds
-from ..artifacts.load import cached_path, load_artifact, load_collection, open_artifact
+from ..artifacts.load import cached_path, load_artifact, open_artifact
 from ..artifacts.save import (
     STORED_FIELDS,
     check_location_change,
     existing_at_creation,
+    field_values,
     remember_stored,
     save_artifact,
     save_collection,
@@ -301,9 +302,13 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
 
     def _save(self, *args, **kwargs) -> Artifact:
         annotation = self.__dict__.pop("_annotation", None)
+        # returned by Artifact() as the saved artifact with the same content: written only if changed
+        unchanged = self.__dict__.pop("_existing_values", None) == field_values(self)
         if annotation is None:
             if self._state.adding and self.__dict__.get("_local_path") is not None:
                 return save_artifact(self, lambda: super(Artifact, self).save(*args, **kwargs))
+            if unchanged:  # nothing to write; but say so if it was deleted meanwhile, as an update would
+                return _update(lambda: _check_exists(self), self)
             return _update(lambda: super(Artifact, self).save(*args, **kwargs), self)
         from django.db import transaction
 
@@ -312,7 +317,10 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
         inserted = []
 
         def insert() -> None:
-            super(Artifact, self).save(*args, **kwargs)
+            if unchanged:
+                _check_exists(self)
+            else:
+                super(Artifact, self).save(*args, **kwargs)
             annotate(self, annotation)  # in the insert's transaction: record and annotations together
             inserted.append(True)
 
@@ -399,6 +407,14 @@ def _attach_annotation(artifact: Artifact, schema: Any, annotation: Any) -> None
     if artifact._state.adding or artifact.schema_id is None:
         artifact.schema = schema
     artifact._annotation = annotation  # labels and the slots' schemas, linked on save()
+
+
+def _check_exists(artifact: Artifact) -> None:
+    """Raise as Django's forced update does when the artifact's row is gone."""
+    from django.db import DatabaseError
+
+    if not type(artifact).all_objects.filter(pk=artifact.pk).exists():
+        raise DatabaseError("Forced update did not affect any rows.")
 
 
 def _update(save: Any, artifact: Artifact) -> Any:
@@ -502,8 +518,24 @@ class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         return [artifact.cache() for artifact in self.ordered_artifacts]
 
     def load(self, join: str = "outer", **kwargs: Any) -> Any:
-        """The artifacts' DataFrames (or AnnDatas) concatenated."""
+        """The artifacts' DataFrames (or AnnDatas, `.obs.artifact_uid` naming the artifact) concatenated;
+        `kwargs` go to `pd.concat` / `ad.concat`. All artifacts must have one suffix (LaminDB 1.5.3)."""
+        from ..artifacts.collection import load_collection
+
         return load_collection(self, join=join, **kwargs)
+
+    def append(self, artifact: Artifact, run: Any = None) -> Collection:
+        """A new, unsaved version of this collection with `artifact` added at the end (LaminDB 1.5.3)."""
+        from ..artifacts.collection import append_artifact
+
+        return append_artifact(self, artifact, run=run)
+
+    def mapped(self, *args: Any, **kwargs: Any) -> Any:
+        """A map-style dataset over the collection's `.h5ad` artifacts (LaminDB 1.5.3's MappedCollection):
+        see `lamin_core.core.mapped_collection.MappedCollection` for the arguments."""
+        from ..artifacts.collection import mapped_collection
+
+        return mapped_collection(self, *args, **kwargs)
 
     def delete(self, permanent: bool | None = None) -> None:
         """Move to the trash; with `permanent=True` delete the record (the artifacts stay)."""

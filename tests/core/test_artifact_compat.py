@@ -639,3 +639,14 @@ def test_unsaved_in_memory_artifact_loads_its_object(ln):
     artifact.save()
     loaded = artifact.load()
     assert loaded is not df and loaded.equals(df)
+
+
+def test_saving_the_returned_artifact_writes_only_changes(ln, cwd):
+    path = unique_file(cwd, "unchanged.txt")
+    first = ln.Artifact(path, key="compat/unchanged.txt", description="one").save()
+    stamp = ln.Artifact.get(first.pk).updated_at
+    ln.Artifact(path, key="compat/unchanged.txt").save()  # nothing new: nothing written
+    assert ln.Artifact.get(first.pk).updated_at == stamp
+    ln.Artifact(path, description="two").save()
+    saved = ln.Artifact.get(first.pk)
+    assert saved.description == "two" and saved.updated_at > stamp
