@@ -129,6 +129,8 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
 
     def __init__(self, *args, **kwargs):
         # Django builds loaded rows from all field values; users pass a path (or DataFrame/AnnData)
+        if not args and "data" in kwargs and "path" not in kwargs:
+            kwargs["path"] = kwargs.pop("data")  # LaminDB 1.5.3's name of the argument
         if len(args) > 1 or (not args and "path" not in kwargs):
             super().__init__(*args, **kwargs)
             return

@@ -650,3 +650,9 @@ def test_saving_the_returned_artifact_writes_only_changes(ln, cwd):
     ln.Artifact(path, description="two").save()
     saved = ln.Artifact.get(first.pk)
     assert saved.description == "two" and saved.updated_at > stamp
+
+
+def test_data_keyword(ln, cwd):
+    path = unique_file(cwd, "keyword.txt")
+    artifact = ln.Artifact(data=path, key="compat/keyword.txt")
+    assert artifact._state.adding and artifact.path == path and artifact.suffix == ".txt"
