@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
@@ -60,6 +61,13 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
     """(field values, private state) of a new collection; raises on any invalid input."""
     from ..models import Artifact
 
+    if "name" in options:  # LaminDB < 1.0's name of the key, still accepted by 1.5.3 with a warning
+        name = options.pop("name")
+        if options.get("key") is not None:
+            raise TypeError("pass either `key` or `name` (deprecated), not both")
+        message = f"argument `name` will be removed, please pass {name} to `key` instead"
+        warnings.warn(message, FutureWarning, stacklevel=3)  # points at the Collection(...) call
+        options["key"] = name
     unknown = sorted(set(options) - set(COLLECTION_ARGS))
     if unknown:
         raise TypeError(
@@ -114,3 +122,104 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
         "_artifact_ids": [item.pk for item in items],
     }
     return fields, state
+
+
+def collection_artifacts(collection: Collection) -> list:
+    """The collection's artifacts in the order they were passed; also before it is saved."""
+    from ..models import Artifact
+
+    if collection._state.adding:
+        ids = collection.__dict__.get("_artifact_ids") or []
+        by_id = Artifact.all_objects.in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+    return list(collection.ordered_artifacts)
+
+
+def append_artifact(collection: Collection, artifact: object, run: object = None) -> Collection:
+    """A new, unsaved version of `collection` whose artifacts are its own plus `artifact` (1.5.3's append)."""
+    from ..models import Artifact
+
+    if collection._state.adding or collection.pk is None:
+        raise ValueError(f"save the collection before appending to it: {collection!r}")
+    if not isinstance(artifact, Artifact):
+        raise TypeError(f"append() takes an Artifact, got {type(artifact).__name__}")
+    items = [*collection_artifacts(collection), artifact]
+    return type(collection)(items, description=collection.description, revises=collection, run=run)
+
+
+def load_collection(collection: Collection, join: str = "outer", **kwargs: object) -> object:
+    """The artifacts' DataFrames or AnnDatas concatenated in order, as LaminDB 1.5.3's `Collection.load()`.
+
+    All artifacts must have one suffix. DataFrames: `pd.concat(objects, join=join, **kwargs)`. AnnData:
+    `ad.concat(..., join=join, label="artifact_uid", keys=<artifact uids>, **kwargs)` (label and keys may be
+    given), so `.obs.artifact_uid` names each cell's artifact.
+    """
+    from .load import load_artifact
+
+    if join not in ("inner", "outer"):
+        raise ValueError(f"join must be 'inner' or 'outer', got {join!r}")
+    artifacts = collection_artifacts(collection)
+    suffixes = sorted({artifact.suffix for artifact in artifacts})
+    if len(suffixes) != 1:
+        raise ValueError(
+            "Can only load collections where all artifacts have the same suffix, got "
+            f"{', '.join(map(repr, suffixes))}; use collection.cache() for the paths"
+        )
+    objects = [load_artifact(artifact) for artifact in artifacts]
+    kinds = {type(obj).__name__ for obj in objects}
+    if kinds == {"DataFrame"}:
+        import pandas as pd
+
+        return pd.concat(objects, join=join, **kwargs)
+    if kinds == {"AnnData"}:
+        from .create import import_anndata
+
+        label = kwargs.pop("label", "artifact_uid")
+        keys = kwargs.pop("keys", [artifact.uid for artifact in artifacts])
+        return import_anndata().concat(objects, join=join, label=label, keys=keys, **kwargs)
+    raise ValueError(f"Unable to concatenate {suffixes[0]} objects ({', '.join(sorted(kinds))}).")
+
+
+def mapped_collection(
+    collection: Collection,
+    layers_keys: str | list[str] | None = None,
+    obs_keys: str | list[str] | None = None,
+    obsm_keys: str | list[str] | None = None,
+    obs_filter: dict | tuple | None = None,
+    join: str | None = "inner",
+    encode_labels: bool | list[str] = True,
+    unknown_label: str | dict[str, str] | None = None,
+    cache_categories: bool = True,
+    parallel: bool = False,
+    dtype: str | None = None,
+    stream: bool = False,
+    is_run_input: bool | None = None,
+) -> object:
+    """`collection.mapped(...)`: a MappedCollection over the collection's `.h5ad` and `.zarr` artifacts.
+
+    Artifacts of other suffixes are left out with a warning, as in LaminDB 1.5.3. `stream=True` reads local
+    stores in place (as always) and S3 stores from the local cache: streaming from S3 is not supported.
+    """
+    from ..core.mapped_collection import MappedCollection
+
+    paths = []
+    for artifact in collection_artifacts(collection):
+        if ".h5ad" not in artifact.suffix and ".zarr" not in artifact.suffix:
+            logger.warning(f"ignoring artifact with suffix {artifact.suffix}")
+            continue
+        paths.append(artifact.cache())
+    if collection._state.adding:
+        logger.warning("the collection isn't saved, consider calling `.save()`")
+    return MappedCollection(
+        paths,
+        layers_keys=layers_keys,
+        obs_keys=obs_keys,
+        obsm_keys=obsm_keys,
+        obs_filter=obs_filter,
+        join=join,
+        encode_labels=encode_labels,
+        unknown_label=unknown_label,
+        cache_categories=cache_categories,
+        parallel=parallel,
+        dtype=dtype,
+    )

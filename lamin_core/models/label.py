@@ -3,6 +3,7 @@
 from django.db import connections, models, router, transaction
 
 from .._logger import logger
+from ..setup.settings import creation_settings
 from ._defaults import uid8
 from ._validation import validate_init
 from .base import Record, TracksRun, TracksUpdates
@@ -26,7 +27,7 @@ class ULabel(Record, TracksRun, TracksUpdates):
         # like LaminDB: a label whose name (within its type) exists already is that record
         name = kwargs.get("name")
         existing = None
-        if not args and isinstance(name, str):
+        if not args and isinstance(name, str) and creation_settings.search_names:
             same_type = {"type": kwargs["type"]} if "type" in kwargs else {"type__isnull": True}
             existing = ULabel.objects.filter(name=name, **same_type).order_by("id").first()
         if existing is None:
@@ -39,8 +40,9 @@ class ULabel(Record, TracksRun, TracksUpdates):
 
     def save(self, *args, **kwargs):
         """Save; a label with this name (within its type) saved meanwhile, e.g. by another process, is
-        returned instead of a duplicate (names are not unique in the table, as in LaminDB)."""
-        if not self._state.adding or not isinstance(self.name, str):
+        returned instead of a duplicate (names are not unique in the table, as in LaminDB). With
+        `ln.settings.creation.search_names = False` neither this nor the constructor looks names up."""
+        if not self._state.adding or not isinstance(self.name, str) or not creation_settings.search_names:
             return super().save(*args, **kwargs)
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):

@@ -267,8 +267,56 @@ class StorageSettings:
         return self.root
 
 
+class CreationSettings:
+    """`ln.settings.creation`: how new records are made in this process (LaminDB 1.5.3's fields).
+
+    - `search_names` (default True): a new record whose name exists already is that record (`ULabel`:
+      "returning existing ULabel record with same name"). False creates a new record every time, faster and
+      with possible duplicates, as in 1.5.3.
+    - `artifact_silence_missing_run_warning` (default False): lamin_core never warns about artifacts saved
+      without `ln.track()`, so this changes nothing here; it is accepted for LaminDB code that sets it.
+    - `artifact_skip_size_hash` (default False): accepted; artifacts are always hashed here (their content
+      decides whether an artifact exists already).
+    """
+
+    _FIELDS = {
+        "search_names": True,
+        "artifact_skip_size_hash": False,
+        "artifact_silence_missing_run_warning": False,
+        "_artifact_use_virtual_keys": True,
+    }
+
+    def __init__(self) -> None:
+        for name, default in self._FIELDS.items():
+            object.__setattr__(self, name, default)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name not in self._FIELDS:
+            raise AttributeError(
+                f"ln.settings.creation has no setting {name!r}; settings: "
+                + ", ".join(n for n in self._FIELDS if not n.startswith("_"))
+            )
+        if not isinstance(value, bool):
+            raise TypeError(f"ln.settings.creation.{name} must be True or False, got {type(value).__name__}")
+        if name == "_artifact_use_virtual_keys" and not value:
+            raise ValueError("artifact files are always stored under their uid here: keys are virtual")
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)}" for n in self._FIELDS if not n.startswith("_"))
+        return f"CreationSettings({fields})"
+
+
+creation_settings = CreationSettings()
+
+
 class Settings:
     """`ln.setup.settings` (also `ln.settings`): the user and the current instance, read fresh from disk."""
+
+    @property
+    def creation(self) -> CreationSettings:
+        """Record creation settings of this process, e.g. `ln.settings.creation.search_names = False`."""
+        return creation_settings
 
     @property
     def home(self) -> Path:
