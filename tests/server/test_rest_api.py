@@ -267,7 +267,7 @@ def test_no_instance_configured(tmp_path):
     with jupyter_server(tmp_path, home) as server:
         status, _, body = server.request("/lamin/api/instance")
         assert status == 503 and body["error"]["type"] == "no_instance"
-        assert "lamin init" in body["error"]["message"]
+        assert "lamin-core init" in body["error"]["message"]
 
 
 def test_openapi_document_lists_every_method():
