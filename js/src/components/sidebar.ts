@@ -27,7 +27,7 @@ export interface SidebarOptions {
 }
 
 const HINTS: Record<string, string> = {
-  no_instance: "No lamin instance is configured for this Jupyter server. Create one with `lamin init --storage ./mydata` or set LAMIN_SERVER_INSTANCE, then refresh.",
+  no_instance: "No lamin instance is configured for this Jupyter server. Create one with `lamin-core init --storage ./mydata` or set LAMIN_SERVER_INSTANCE, then refresh.",
   database_unavailable: "The instance's database cannot be opened. Check that it exists and is reachable, then refresh.",
 };
 
