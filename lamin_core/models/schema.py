@@ -254,6 +254,15 @@ class Schema(Record, TracksRun):
         if existing is not None:
             logger.info(f"returning existing schema with same hash: {existing}")
             self._load(existing)
+            name = fields["name"]
+            if isinstance(name, str) and name != existing.name:
+                holder = Schema.objects.filter(name=name).exclude(pk=existing.pk).first()
+                if holder is not None:  # 1.5.3 renames, and then two schemas share the name
+                    logger.warning(
+                        f"not renaming schema {existing.uid} ({existing.name!r}) to {name!r}: schema "
+                        f"{holder.uid} has that name"
+                    )
+                    kwargs = {k: v for k, v in kwargs.items() if k != "name"}
             for key in ("name", "description", "otype", "is_type", "type"):
                 if key in kwargs and getattr(self, key) != fields[key]:
                     setattr(self, key, fields[key])  # kept on save(), like LaminDB

@@ -218,6 +218,12 @@ def test_same_name_returns_the_schema_redefined(ln, f, rollback, capsys):
     # the same hash under another name: that schema, renamed on save
     other = ln.Schema(features=[f["sc_a"], f["sc_b"], f["sc_c"]], name=name + "-renamed").save()
     assert other.id == first.id and ln.Schema.get(first.id).name == name + "-renamed"
+    # ... unless another schema has the name: then the name stays unique
+    taken = ln.Schema(features=[f["sc_d"]], name=name_of(ln)).save()
+    same_hash = ln.Schema(features=[f["sc_a"], f["sc_b"], f["sc_c"]], name=taken.name).save()
+    assert same_hash.id == first.id and same_hash.name == name + "-renamed"
+    assert "not renaming schema" in err(capsys)
+    assert ln.Schema.get(name=taken.name).id == taken.id
 
 
 def test_same_name_for_a_composite_replaces_its_slots(ln, f, rollback):
