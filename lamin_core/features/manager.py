@@ -361,6 +361,53 @@ class FeatureManager:
         links = self._host.links_schema.select_related("schema").order_by("id")
         return {link.slot: link.schema for link in links}
 
+    def __getitem__(self, slot: str) -> Any:
+        """The members of the schema in `slot` (deprecated in LaminDB 1.5.3: `slots[slot].members`)."""
+        slots = self.slots
+        if slot not in slots:
+            raise ValueError(
+                f"No linked feature set for slot: {slot}\nDid you get validation warnings? Only features "
+                "that match registered features get validated and linked."
+            )
+        return slots[slot].members
+
+    def _add_schema(self, schema: Any, slot: str) -> None:
+        """Link a schema (saved if new) to the saved artifact in `slot`; a slot holds one schema."""
+        from ..models import Schema
+
+        if not isinstance(schema, Schema):
+            raise TypeError(f"schema must be a Schema, got {type(schema).__name__}")
+        if not isinstance(slot, str) or not slot:
+            raise ValueError(f"slot must be a non-empty string, got {slot!r}")
+        if self._host._state.adding or self._host.pk is None:
+            raise ValueError("Please save the artifact or collection before adding a feature set!")
+        with transaction.atomic():
+            if schema._state.adding:
+                schema.save()
+            links = self._host.links_schema
+            current = links.filter(slot=slot).first()
+            if current is not None and current.schema_id == schema.pk:
+                return
+            other_slot = links.filter(schema_id=schema.pk).first()
+            if other_slot is not None:
+                raise ValidationError(
+                    f"schema {schema.uid} is linked to this artifact in slot {other_slot.slot!r}"
+                )
+            if current is not None:
+                logger.info(f"replaced the schema in slot {slot!r}")
+                current.delete()
+            links.model(artifact_id=self._host.pk, schema_id=schema.pk, slot=slot).save()
+
+    def add_schema(self, schema: Any, slot: str) -> None:
+        """Deprecated in LaminDB 1.5.3 (validate with a schema instead): link a schema in `slot`."""
+        logger.warning("add_schema() is deprecated, validate the dataset with a schema instead")
+        self._add_schema(schema, slot)
+
+    def add_feature_set(self, schema: Any, slot: str) -> None:
+        """Deprecated alias of `add_schema()`."""
+        logger.warning("add_feature_set() is deprecated, validate the dataset with a schema instead")
+        self._add_schema(schema, slot)
+
 
 def link_labels(host_id: int, triples: Iterable[tuple[LabelLink, int, Feature]]) -> None:
     """Link labels to a host as values of features: one bulk insert per link table, repeats ignored.

@@ -346,3 +346,31 @@ def test_schema_from_df(ln, f, rollback, capsys):
         "bionty.Gene",
         ["TCF7", "MYC"],
     )
+
+
+# -- artifact.features.add_schema / add_feature_set / [slot] (deprecated in 1.5.3) ---------------------------
+
+
+def test_add_feature_set_and_getitem(ln, f, rollback, capsys):
+    artifact = artifact_validated_by(ln, None)
+    schema = ln.Schema(features=[f["sc_a"], f["sc_b"]])
+    artifact.features.add_feature_set(schema, slot="columns")
+    assert "add_feature_set() is deprecated" in err(capsys)
+    assert not schema._state.adding and artifact.features.slots == {"columns": schema}
+    assert [x.name for x in artifact.features["columns"]] == ["sc_a", "sc_b"]
+    artifact.features.add_schema(schema, slot="columns")  # the same link: nothing changes
+    other = ln.Schema(features=[f["sc_c"]]).save()
+    artifact.features.add_schema(other, slot="columns")  # a slot holds one schema
+    assert artifact.features.slots == {"columns": other}
+    with pytest.raises(ln.errors.ValidationError, match="in slot 'columns'"):
+        artifact.features.add_schema(other, slot="obs")
+    with pytest.raises(ValueError, match="No linked feature set for slot: obs"):
+        artifact.features["obs"]
+    unsaved = ln.Artifact.__new__(ln.Artifact)
+    from django.db.models import Model
+
+    Model.__init__(
+        unsaved, key="x.parquet", suffix=".parquet", size=1, hash="x" * 22, storage=ln.Storage.get(1)
+    )
+    with pytest.raises(ValueError, match="save the artifact"):
+        unsaved.features.add_feature_set(other, slot="columns")
