@@ -74,7 +74,7 @@ class Feature(Record, TracksRun, TracksUpdates):
         if existing is not None:
             if not _same_dtype(existing.dtype, dtype_str):
                 raise ValidationError(
-                    f"Feature '{name}' already exists with dtype '{existing.dtype}', you passed '{dtype_str}'"
+                    f"Feature {name} already exists with dtype {existing.dtype}, you passed {dtype_str}"
                 )
             logger.info(f"returning existing Feature record with same name: '{name}'")
             super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
@@ -102,8 +102,7 @@ class Feature(Record, TracksRun, TracksUpdates):
                 raise
             if not _same_dtype(existing.dtype, self.dtype):
                 raise ValidationError(
-                    f"Feature '{self.name}' already exists with dtype '{existing.dtype}', "
-                    f"you passed '{self.dtype}'"
+                    f"Feature {self.name} already exists with dtype {existing.dtype}, you passed {self.dtype}"
                 ) from None
             logger.info(f"returning existing Feature record with same name: '{self.name}'")
             load_from(self, existing)

@@ -694,7 +694,10 @@ class Schema(Record, TracksRun):
         registry = field.field.model
         if registry is not Feature and type is None:
             type = "num"
-        checked = registry.validate(values, field=field, mute=mute, organism=organism)
+        try:
+            checked = registry.validate(values, field=field, mute=mute, organism=organism)
+        except TypeError as error:  # values of another type than the field's: not valid (as in 1.5.3)
+            raise ValidationError(f"These values could not be validated: {values}\n{error}") from None
         valid = [v for v, ok in zip(values, checked.tolist(), strict=True) if ok]
         if len(valid) != len(values):
             invalid = [v for v, ok in zip(values, checked.tolist(), strict=True) if not ok]

@@ -195,7 +195,7 @@ def test_feature_with_existing_name_and_other_dtype_raises(ln, data):
     from lamin_core.errors import ValidationError
 
     with pytest.raises(
-        ValidationError, match="Feature 'temperature' already exists with dtype 'float', you passed 'int'"
+        ValidationError, match="Feature temperature already exists with dtype float, you passed int"
     ):
         ln.Feature(name="temperature", dtype=int)
 
@@ -208,7 +208,7 @@ def test_feature_saved_twice_concurrently(ln, data):
     c = ln.Feature(name="f_race", dtype="int")
     a.save()
     assert b.save().pk == a.pk and not b._state.adding
-    with pytest.raises(ValidationError, match="already exists with dtype 'str', you passed 'int'"):
+    with pytest.raises(ValidationError, match="already exists with dtype str, you passed int"):
         c.save()
     assert ln.Feature.filter(name="f_race").count() == 1
 
