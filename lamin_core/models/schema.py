@@ -105,6 +105,7 @@ class _Spec(NamedTuple):
     slots: dict | None
     optional: list[str]
     index: Any
+    hash_parts: list[str]
 
 
 def _itype_registry(itype: str) -> type[models.Model]:
@@ -149,7 +150,7 @@ def itype_registry_field(itype: str) -> tuple[type[models.Model], str]:
     return registry, rest[0] if rest else getattr(registry, "_name_field", "name")
 
 
-def schema_hash(
+def schema_hash_parts(
     *,
     dtype: str | None,
     itype: str | None,
@@ -161,9 +162,9 @@ def schema_hash(
     n: int,
     feature_uids: list[str],
     optional_uids: Iterable[str] = (),
-) -> str:
-    """LaminDB's schema hash: the set options that differ from defaults plus a hash of the member uids
-    (an optional feature's uid with the suffix `(i)`)."""
+) -> list[str]:
+    """What LaminDB hashes for a schema (its `_list_for_hashing`, sorted): the set options that differ
+    from defaults plus a hash of the member uids (an optional feature's uid with the suffix `(i)`)."""
     values = {
         "dtype": dtype,
         "itype": itype,
@@ -184,7 +185,12 @@ def schema_hash(
             feature_uids = [f"{u}(i)" if u in optional else u for u in feature_uids]
         features_hash = hash_string(":".join(feature_uids)) if ordered_set else hash_set(feature_uids)
         parts.append(f"{_HASH_CODE['features_hash']}={features_hash}")
-    return hash_string(":".join(sorted(parts)))
+    return sorted(parts)
+
+
+def schema_hash(**kwargs: Any) -> str:
+    """LaminDB's schema hash (see `schema_hash_parts`)."""
+    return hash_string(":".join(schema_hash_parts(**kwargs)))
 
 
 class Schema(Record, TracksRun):
@@ -250,6 +256,7 @@ class Schema(Record, TracksRun):
             )
         spec = self._compute(**kwargs)
         fields = spec.fields
+        hash_parts = spec.hash_parts
         existing = Schema.objects.filter(hash=fields["hash"]).order_by("id").first()
         if existing is not None:
             logger.info(f"returning existing schema with same hash: {existing}")
@@ -270,6 +277,7 @@ class Schema(Record, TracksRun):
                 self._set_af("3", spec.index.uid)
             self._features = None
             self._slots = None
+            self._list_for_hashing = hash_parts
             return
         name = fields["name"]
         same_name = None
@@ -280,6 +288,7 @@ class Schema(Record, TracksRun):
             logger.info(f"returning existing Schema record with same name: '{name}'")
             self._load(same_name)
             self._redefine(spec)
+            self._list_for_hashing = hash_parts
             return
         super().__init__(uid=KNOWN_SCHEMAS.get(fields["hash"]) or uid16(), **fields)
         self._aux = {"af": {**({"0": True} if spec.coerce_dtype else {}), "2": spec.flexible}}
@@ -289,6 +298,7 @@ class Schema(Record, TracksRun):
             self._set_af("3", spec.index.uid)
         self._features = spec.features
         self._slots = spec.slots
+        self._list_for_hashing = hash_parts  # LaminDB's name for what the hash is made of
 
     def _load(self, existing: Schema) -> None:
         """Become the saved `existing` schema (all its field values, as if loaded from the database)."""
@@ -434,9 +444,9 @@ class Schema(Record, TracksRun):
             "type": type,
         }
         if slots is not None:
-            fields["hash"] = composite_hash(slots)
+            parts = sorted(component.hash for component in slots.values())
         else:
-            fields["hash"] = schema_hash(
+            parts = schema_hash_parts(
                 dtype=dtype,
                 itype=itype,
                 minimal_set=minimal_set,
@@ -448,7 +458,8 @@ class Schema(Record, TracksRun):
                 feature_uids=[f.uid for f in features],
                 optional_uids=optional,
             )
-        return _Spec(fields, features, flexible, coerce_dtype, slots, optional, index)
+        fields["hash"] = hash_string(":".join(parts))
+        return _Spec(fields, features, flexible, coerce_dtype, slots, optional, index, parts)
 
     def _current_hash(self, members: list) -> str:
         """The hash of the schema as it is now (options, members, optional features)."""

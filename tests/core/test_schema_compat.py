@@ -374,3 +374,12 @@ def test_add_feature_set_and_getitem(ln, f, rollback, capsys):
     )
     with pytest.raises(ValueError, match="save the artifact"):
         unsaved.features.add_feature_set(other, slot="columns")
+
+
+def test_list_for_hashing(ln, f):
+    schema = ln.Schema(name="valid_features", itype=ln.Feature)
+    assert schema._list_for_hashing == ["b=Feature", "c=True", "d=False", "e=False"]
+    assert schema.hash == "kMi7B_N88uu-YnbTLDU-DA"
+    flexible = ln.Schema(features=[f["sc_a"], f["sc_b"]], flexible=True)
+    assert flexible._list_for_hashing[:5] == ["b=Feature", "c=True", "d=False", "e=False", "f=True"]
+    assert flexible._list_for_hashing[5] == "h=2" and flexible._list_for_hashing[6].startswith("j=")
