@@ -136,7 +136,14 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
             return
         data = args[0] if args else kwargs.pop("path")
         fields, state = prepare_artifact(type(self), data, kwargs)
-        super().__init__(**fields)
+        if "storage_id" in fields and fields["storage_id"] is None:
+            # an S3 object outside every storage location: its bucket's Storage record is created by
+            # save(), so the required storage is set only then (checked before the insert)
+            super().__init__()
+            for name, value in fields.items():
+                setattr(self, name, value)
+        else:
+            super().__init__(**fields)
         if "_existing" in state and not fields:  # the same content is saved: this is that artifact
             existing_at_creation(self, state["_existing"], state["_update"])
             return
