@@ -154,10 +154,11 @@ def load_collection(collection: Collection, join: str = "outer", **kwargs: objec
     `ad.concat(..., join=join, label="artifact_uid", keys=<artifact uids>, **kwargs)` (label and keys may be
     given), so `.obs.artifact_uid` names each cell's artifact.
     """
-    from .load import load_artifact
+    from .load import load_artifact, track_input
 
     if join not in ("inner", "outer"):
         raise ValueError(f"join must be 'inner' or 'outer', got {join!r}")
+    track_input(collection)
     artifacts = collection_artifacts(collection)
     suffixes = sorted({artifact.suffix for artifact in artifacts})
     if len(suffixes) != 1:
@@ -210,6 +211,10 @@ def mapped_collection(
         paths.append(artifact.cache())
     if collection._state.adding:
         logger.warning("the collection isn't saved, consider calling `.save()`")
+    elif is_run_input is not False:
+        from .load import track_input
+
+        track_input(collection)
     return MappedCollection(
         paths,
         layers_keys=layers_keys,

@@ -13,14 +13,19 @@ _CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst")
 _TSV = (".tsv", ".tsv.gz", ".tsv.bz2", ".tsv.xz", ".tsv.zst")
 
 
-def track_input(artifact: Artifact) -> None:
-    """Record a saved artifact as an input of the current run (`ln.track()`), unless the run made it."""
+def track_input(record: Artifact | Collection) -> None:
+    """Record a saved artifact or collection as an input of the current run (`ln.track()`), unless the run
+    made it; the transform that made it becomes a predecessor of the current one (LaminDB 1.5.3)."""
     from ..tracking.context import context
 
     run = context.run
-    if run is None or artifact.pk is None or artifact.run_id == run.pk:
+    if run is None or record.pk is None or record.run_id == run.pk:
         return
-    artifact.input_of_runs.add(run)
+    record.input_of_runs.add(run)
+    if record.run_id is not None:
+        made_by = type(run).objects.filter(pk=record.run_id).values_list("transform_id", flat=True).first()
+        if made_by is not None and made_by != run.transform_id:
+            run.transform.predecessors.add(made_by)
 
 
 def cached_path(artifact: Artifact) -> Path:

@@ -497,6 +497,7 @@ class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
     artifacts = models.ManyToManyField(
         Artifact, through="lamin_core.CollectionArtifact", related_name="collections"
     )
+    input_of_runs = models.ManyToManyField("lamin_core.Run", related_name="input_collections")
     ulabels = models.ManyToManyField(
         "lamin_core.ULabel", through="lamin_core.CollectionULabel", related_name="collections"
     )
@@ -523,7 +524,10 @@ class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         return Artifact.objects.filter(links_collection__collection=self).order_by("links_collection__id")
 
     def cache(self) -> list[Path]:
-        """Local paths of the collection's artifacts, in order."""
+        """Local paths of the collection's artifacts, in order (an input of the current run, if any)."""
+        from ..artifacts.load import track_input
+
+        track_input(self)
         return [artifact.cache() for artifact in self.ordered_artifacts]
 
     def load(self, join: str = "outer", **kwargs: Any) -> Any:

@@ -43,6 +43,8 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
     _template = models.ForeignKey(
         "self", models.PROTECT, null=True, default=None, related_name="_derived_from"
     )
+    # transforms whose outputs this one's runs used (filled when a run loads an artifact or collection)
+    predecessors = models.ManyToManyField("self", symmetrical=False, related_name="successors")
 
     _revises = None  # the version a new, unsaved record follows (set by the constructor)
     _len_stem_uid, _len_full_uid = 12, 16  # LaminDB 1.5.3's names

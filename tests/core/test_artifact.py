@@ -201,6 +201,28 @@ def test_loading_marks_the_artifact_as_input_of_the_current_run(ln, cwd, monkeyp
     assert not output.input_of_runs.exists()
 
 
+def test_inputs_make_the_producing_transform_a_predecessor(ln, cwd, monkeypatch):
+    from lamin_core.tracking.context import context
+
+    producer = ln.Transform(key="producer.py", type="script").save()
+    produced = ln.Run(transform=producer).save()
+    monkeypatch.setattr(context, "run", produced)
+    artifact = ln.Artifact(unique_file(cwd), key="runs/produced.txt").save()
+    collection = ln.Collection([artifact], key="runs/produced-collection").save()
+    assert (artifact.run_id, collection.run_id) == (produced.id, produced.id)
+
+    consumer = ln.Transform(key="consumer-of-produced.py", type="script").save()
+    consuming = ln.Run(transform=consumer).save()
+    monkeypatch.setattr(context, "run", consuming)
+    collection.cache()
+    assert list(collection.input_of_runs.all()) == [consuming]
+    assert list(consuming.input_collections.all()) == [collection]
+    assert list(consuming.input_artifacts.all()) == [artifact]
+    assert list(consumer.predecessors.all()) == [producer]
+    assert list(producer.successors.all()) == [consumer]
+    collection.delete(permanent=True)
+
+
 @pytest.mark.usefixtures("artifact_storage")  # local and S3
 def test_same_content_in_trash_is_restored(ln, cwd, capsys):
     path = unique_file(cwd, "trashed.txt")
