@@ -186,6 +186,14 @@ def otype_of_path(name: str, suffix: str, path: Path | None = None) -> str | Non
     return None
 
 
+def conflicting_key(path: object, root: str, key: str, given: str) -> InvalidArgument:
+    """A key given for data that lies in a registered storage location under another key (1.5.3's text)."""
+    return InvalidArgument(
+        f"The path '{path}' is already in registered storage '{root}' with key '{key}'\n"
+        f"You passed conflicting key '{given}': please move the file before registering it."
+    )
+
+
 def _managed_folder_error(path: object) -> ValueError:
     return ValueError(
         f"{path} lies in the storage root's managed folder {MANAGED_DIR!r}; "
@@ -281,10 +289,7 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
         if in_storage is not None:
             storage_id, root, in_storage_key = in_storage
             if key is not None and key != in_storage_key:
-                raise InvalidArgument(
-                    f"{path} already lies in the storage root {root}, so its key is "
-                    f"{in_storage_key!r}, not {key!r}; move the file before registering it with another key"
-                )
+                raise conflicting_key(path, root, in_storage_key, key)
             key = in_storage_key
             check_key_suffix(key, suffix, is_dir)
         size, hash_, hash_type, n_files = file_stats(path)
@@ -366,10 +371,7 @@ def _prepare_remote(model, url: str, key: str | None, revises, options: dict) ->
     if in_storage_key.split("/")[0] == MANAGED_DIR:
         raise _managed_folder_error(url)
     if key is not None and key != in_storage_key:
-        raise InvalidArgument(
-            f"{url} already lies in the storage root {root}, so its key is {in_storage_key!r}, not {key!r}; "
-            "move the file before registering it with another key"
-        )
+        raise conflicting_key(url, root, in_storage_key, key)
     path = storage_path(url)
     with remote_errors(root):
         try:

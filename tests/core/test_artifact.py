@@ -375,7 +375,7 @@ def test_in_storage_files_are_registered_in_place(ln, instance):
     artifact = ln.Artifact(path).save()
     assert (artifact.key, artifact._key_is_virtual) == ("in_place/file.txt", False)
     assert artifact.path == path and managed_entries(instance) == before
-    with pytest.raises(ValueError, match="already lies in the storage root"):
+    with pytest.raises(ValueError, match="is already in registered storage"):
         ln.Artifact(unique_file(path.parent, "other.txt"), key="elsewhere/other.txt")
     artifact.delete(permanent=True)
     assert path.exists()  # files registered in place are kept unless storage=True

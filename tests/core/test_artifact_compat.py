@@ -210,7 +210,7 @@ def test_file_in_registered_storage_is_registered_in_place(ln, instance, other_r
     assert not (root / ".lamindb").exists() or not [
         p for p in (root / ".lamindb").iterdir() if "file" in p.name
     ]
-    with pytest.raises(InvalidArgument, match="already lies in the storage root"):
+    with pytest.raises(InvalidArgument, match="is already in registered storage"):
         ln.Artifact(unique_file(root / "project", "second.csv"), key="elsewhere/second.csv")
     with pytest.raises(ValueError, match="managed folder"):
         ln.Artifact(unique_file(root / ".lamindb", "x.txt"))
