@@ -331,12 +331,15 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
                 names = [k.split("__", 1)[0] for k in expressions]
                 unknown = next((n for n in names if n not in _fields_of(model)), names[0])
                 raise _unknown_field(model, unknown) from None
-            if hasattr(model, "is_latest") and "is_latest" not in expressions:
+            records = list(found[:2])
+            if len(records) == 1:
+                return records[0]
+            if records and hasattr(model, "is_latest") and "is_latest" not in expressions:
                 # several versions of one family match (`get(key=...)`): the latest, as in LaminDB 1.5
                 latest = list(found.filter(is_latest=True)[:2])
-                if len(latest) == 1 and found[1:2].exists():
+                if len(latest) == 1:
                     return latest[0]
-            return found.exactly_one(what)
+            return found.exactly_one(what)  # the error, naming the count
         if expressions:
             raise TypeError(
                 f"{model.__name__}.get() takes either an id/uid or field=value arguments, not both"
