@@ -40,13 +40,12 @@ def unknown_features_error(unknown: list[str], values: Mapping[str, Any] | None 
     """The error for feature names that are not in the Feature registry, listing the valid ones."""
     valid = list(Feature.objects.order_by("name").values_list("name", flat=True)[: _MAX_LISTED + 1])
     valid_text = _listing(valid) if valid else "none yet"
-    hints = ""
-    if values is not None:
-        lines = [f"  ln.Feature(name={key!r}, dtype={_guess_dtype(values[key])!r}).save()" for key in unknown]
-        hints = "\nCreate them, e.g.:\n" + "\n".join(lines)
+    dtypes = {key: _guess_dtype(values[key]) if values is not None else "str" for key in unknown}
+    hint = "\n".join(f"  ln.Feature(name={key!r}, dtype={dtype!r}).save()" for key, dtype in dtypes.items())
+    # LaminDB 1.5.3's first lines, then the feature names that exist
     return ValidationError(
-        f"These keys are not registered as features: {_listing(unknown)}\nValid feature names: {valid_text}"
-        + hints
+        f"These keys could not be validated: {unknown[:_MAX_LISTED]!r}\n"
+        f"Here is how to create a feature:\n\n{hint}\n\nValid feature names: {valid_text}"
     )
 
 
@@ -116,6 +115,8 @@ class FeatureManager:
                 f"add_values() expects a dict of feature name -> value, got {type(values).__name__}"
             )
         self._check_saved()
+        if getattr(self._host, "kind", None) == "model":  # a model's settings are params (`artifact.params`)
+            raise ValidationError("Can only set features for dataset-like artifacts.")
         if not values:
             return
         keys = list(values)

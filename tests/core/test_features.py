@@ -367,7 +367,7 @@ def test_unknown_features_are_listed_with_the_valid_ones(ln, data):
     with pytest.raises(ValidationError) as error:
         artifact.features.add_values({"temperature": 20.0, "temprature": 20.0, "cell_count": 5})
     message = str(error.value)
-    assert "These keys are not registered as features: 'temprature', 'cell_count'" in message
+    assert message.startswith("These keys could not be validated: ['temprature', 'cell_count']\n")
     assert "Valid feature names:" in message and "'temperature'" in message and "'study_note'" in message
     assert "ln.Feature(name='cell_count', dtype='int').save()" in message
     assert counts(ln) == snapshot
@@ -605,7 +605,7 @@ def test_remove_values(ln, data):
     assert artifact.features.get_values() == {"study_note": GUIDE_VALUES["study_note"]}
     # the values themselves stay for other artifacts
     assert ln.FeatureValue.filter(feature__name="temperature", value=21.6).exists()
-    with pytest.raises(ValidationError, match="These keys are not registered as features: 'nope'"):
+    with pytest.raises(ValidationError, match=r"These keys could not be validated: \['nope'\]"):
         artifact.features.remove_values("nope")
     with pytest.raises(ValidationError, match="is not a value of feature 'temperature'"):
         artifact.features.remove_values("temperature", value="hot")

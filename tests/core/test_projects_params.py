@@ -114,3 +114,5 @@ def test_params_of_model_artifacts(ln, rolled_back, tmp_path):
     with pytest.raises(ValidationError, match="params take plain values"):
         model.params.add_values({"label": "x"})
     assert model.params.get_values()["learning_rate"] == 0.01  # nothing half-written
+    with pytest.raises(ValidationError, match=r"^Can only set features for dataset-like artifacts\.$"):
+        model.features.add_values({"learning_rate": 0.01})
