@@ -390,6 +390,12 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
         """Alias of `feature_sets`: the schemas this artifact is annotated with."""
         return self.feature_sets
 
+    def view_lineage(self, return_str: bool = False) -> str | None:
+        """Print where this artifact came from: its run, transform and their inputs, upstream (text tree)."""
+        from ..lineage import record_lineage, show
+
+        return show(record_lineage(self), return_str)
+
     @property
     def params(self):
         """Param values of a model artifact (`kind="model"`): `add_values({...})`, `get_values()`."""
@@ -522,6 +528,12 @@ class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
     def ordered_artifacts(self) -> models.QuerySet:
         """The collection's artifacts in the order they were passed."""
         return Artifact.objects.filter(links_collection__collection=self).order_by("links_collection__id")
+
+    def view_lineage(self, return_str: bool = False) -> str | None:
+        """Print where this collection came from: its run, transform and their inputs (text tree)."""
+        from ..lineage import record_lineage, show
+
+        return show(record_lineage(self), return_str)
 
     def cache(self) -> list[Path]:
         """Local paths of the collection's artifacts, in order (an input of the current run, if any)."""

@@ -95,6 +95,12 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
 
     _delete_record_by_record = True  # QuerySet.delete() calls delete() below for each transform
 
+    def view_lineage(self, return_str: bool = False) -> str | None:
+        """Print this transform and its predecessors, upstream (text tree; LaminDB draws a graph)."""
+        from ..lineage import show, transform_lineage
+
+        return show(transform_lineage(self), return_str)
+
     def delete(self, *args, **kwargs):
         """Delete the transform (and its runs); if it was the latest version, the previous one becomes it."""
         from django.db import transaction

@@ -511,3 +511,30 @@ def test_loaded_rows_and_field_constructor_still_work(ln, cwd):
     assert [a.pk for a in ln.Artifact.filter(key="rows/x.txt")] == [saved.pk]
     bare = ln.Artifact(key="rows/bare.csv", suffix=".csv", storage_id=saved.storage_id)
     assert bare.pk is None and bare.hash is None
+
+
+def test_view_lineage_is_a_text_tree_and_ends_on_cycles(ln, cwd, monkeypatch):
+    from lamin_core.tracking.context import context
+
+    producer = ln.Transform(key="lineage-producer.py", type="script").save()
+    first = ln.Run(transform=producer).save()
+    monkeypatch.setattr(context, "run", first)
+    raw = ln.Artifact(unique_file(cwd), key="lineage/raw.txt").save()
+    consumer = ln.Transform(key="lineage-consumer.py", type="script").save()
+    second = ln.Run(transform=consumer).save()
+    monkeypatch.setattr(context, "run", second)
+    raw.load()
+    result = ln.Artifact(unique_file(cwd), key="lineage/result.txt").save()
+    second.input_artifacts.add(result)  # circular: the run also used its own output (LaminDB's test case)
+    text = result.view_lineage(return_str=True)
+    assert text.splitlines() == [
+        f"Artifact 'lineage/result.txt' ({result.uid})",
+        f"└── made by Run {second.uid} of Transform 'lineage-consumer.py' ({consumer.uid})",
+        f"    ├── input Artifact 'lineage/raw.txt' ({raw.uid})",
+        f"    │   └── made by Run {first.uid} of Transform 'lineage-producer.py' ({producer.uid})",
+        f"    └── input Artifact 'lineage/result.txt' ({result.uid})  (shown above)",
+    ]
+    assert consumer.view_lineage(return_str=True).splitlines() == [
+        f"Transform 'lineage-consumer.py' ({consumer.uid})",
+        f"└── after Transform 'lineage-producer.py' ({producer.uid})",
+    ]
