@@ -10,7 +10,7 @@ from django.db.models import Q
 from .._logger import logger
 from ..hashing import hash_set
 from .create import check_revises, check_run, check_str
-from .versions import next_uid, stem_of
+from .versions import check_new_version, check_version_value, next_uid, stem_of
 
 if TYPE_CHECKING:
     from ..models import Collection
@@ -77,7 +77,7 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
     items = _artifact_list(artifacts)
     key = check_str(options.get("key"), "key")
     description = check_str(options.get("description"), "description")
-    version = check_str(options.get("version"), "version")
+    version = check_version_value(options.get("version"))
     reference = check_str(options.get("reference"), "reference")
     reference_type = check_str(options.get("reference_type"), "reference_type")
     run = check_run(options.get("run"))
@@ -114,6 +114,7 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
     if run is not None:
         fields["run"] = run
     if revises is not None and existing is None:
+        check_new_version(model, revises, version)  # again on save, under the family's lock
         fields["uid"], _ = next_uid(model, stem_of(revises))
     state = {
         "_existing": existing,

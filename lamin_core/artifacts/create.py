@@ -27,7 +27,7 @@ from ..storage import (
 from ..storage.filesystem import normalize_root
 from ..storage.keys import MANAGED_DIR, check_key_suffix
 from ..uids import base62
-from .versions import latest_with_key, next_uid, stem_of
+from .versions import check_new_version, check_version_value, latest_with_key, next_uid, stem_of
 
 if TYPE_CHECKING:
     from ..models import Artifact
@@ -244,7 +244,7 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
         )
     key = check_key(options.get("key"))
     description = check_str(options.get("description"), "description")
-    version = check_str(options.get("version"), "version")
+    version = check_version_value(options.get("version"))
     kind = options.get("kind")
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {list(KINDS)} or None, got {kind!r}")
@@ -327,6 +327,7 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
     if run is not None:
         fields["run"] = run
     if revises is not None and existing is None:
+        check_new_version(model, revises, version)  # again on save, under the family's lock
         fields["uid"], latest = next_uid(model, stem_of(revises))
         if not revises.is_latest and latest is not None:
             logger.warning(
@@ -408,6 +409,7 @@ def _prepare_remote(model, url: str, key: str | None, revises, options: dict) ->
     if options["run"] is not None:
         fields["run"] = options["run"]
     if revises is not None and existing is None:
+        check_new_version(model, revises, options["version"])
         fields["uid"], _ = next_uid(model, stem_of(revises))
     state = {
         "_local_path": path,

@@ -25,7 +25,7 @@ from ..errors import StorageError
 from ..storage import auto_storage_key, discard, publish, remote_errors, root_of, stage, storage_root
 from ..storage.filesystem import is_remote, storage_type
 from ..uids import new_uid
-from .versions import latest_with_key, lock, next_uid, stem_of, unset_latest
+from .versions import check_new_version, latest_with_key, lock, next_uid, stem_of, unset_latest
 
 if TYPE_CHECKING:
     from django.db import models
@@ -238,6 +238,7 @@ def _settle_version(
         stem = stem_of(revises)
         lock(model, "family:" + stem)
         record.uid, _ = next_uid(model, stem)
+        check_new_version(model, revises, record.version)  # under the lock: a version saved meanwhile too
     return revises
 
 

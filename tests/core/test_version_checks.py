@@ -1,0 +1,54 @@
+"""A version number is used once per family, for artifacts and collections as for transforms (LaminDB 1.5.3:
+"Please increment the previous version"); a version must be None or a non-empty string."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("delete_new_artifacts")
+
+
+def new_file(folder, name="v.csv"):
+    path = folder / name
+    path.write_text(f"v\n{uuid.uuid4()}\n")
+    return path
+
+
+@pytest.mark.usefixtures("artifact_storage")  # local and S3
+def test_artifact_versions_are_not_reused(ln, tmp_path):
+    from lamin_core.errors import InvalidArgument
+
+    key = f"versions/{uuid.uuid4().hex[:8]}.csv"
+    first = ln.Artifact(new_file(tmp_path), key=key, version="1").save()
+    with pytest.raises(ValueError, match=r"^Please increment the previous version: '1'$"):
+        ln.Artifact(new_file(tmp_path), revises=first, version="1")
+    second = ln.Artifact(new_file(tmp_path), revises=first, version="2").save()
+    # an older member's version is refused too (1.5.3 compares only with the revised one)
+    with pytest.raises(InvalidArgument, match=rf"version '1' is already taken by Artifact\('{first.uid}'\)"):
+        ln.Artifact(new_file(tmp_path), revises=second, version="1")
+    # a new version found by key is checked as well, at save time under the family's lock
+    with pytest.raises(ValueError, match=r"Please increment the previous version: '2'"):
+        ln.Artifact(new_file(tmp_path), key=key, version="2").save()
+    assert list(ln.Artifact.filter(key=key, is_latest=True).values_list("version", flat=True)) == ["2"]
+    assert sorted(ln.Artifact.all_objects.filter(key=key).values_list("version", flat=True)) == ["1", "2"]
+    for bad in (0, 1.0, ""):
+        with pytest.raises(ValueError, match="`version` parameter must be `None` or `str`"):
+            ln.Artifact(new_file(tmp_path), key=key, version=bad)
+
+
+def test_collection_versions_are_not_reused(ln, tmp_path):
+    a = ln.Artifact(new_file(tmp_path, "a.csv"), key=f"versions/{uuid.uuid4().hex[:8]}-a.csv").save()
+    b = ln.Artifact(new_file(tmp_path, "b.csv"), key=f"versions/{uuid.uuid4().hex[:8]}-b.csv").save()
+    key = f"versions-collection-{uuid.uuid4().hex[:8]}"
+    first = ln.Collection([a], key=key, version="1").save()
+    try:
+        with pytest.raises(ValueError, match=r"^Please increment the previous version: '1'$"):
+            ln.Collection([a, b], revises=first, version="1")
+        second = ln.Collection([a, b], revises=first, version="2").save()
+        assert (second.version, second.is_latest, second.stem_uid) == ("2", True, first.stem_uid)
+        with pytest.raises(ValueError, match="`version` parameter must be `None` or `str`"):
+            ln.Collection([a], key=key, version=0)
+    finally:
+        ln.Collection.all_objects.filter(key=key).delete(permanent=True)
