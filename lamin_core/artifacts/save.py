@@ -305,6 +305,28 @@ def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.
     return artifact
 
 
+def _inputs_of_run(collection: models.Model, artifact_ids: list[int], revises: models.Model | None) -> None:
+    """The run that makes a collection used its artifacts (and the version it revises), as LaminDB 1.5.3
+    records them: artifacts and collections made by that same run are no inputs of it."""
+    from ..models import Artifact
+
+    run_id = collection.run_id
+    if run_id is None:
+        return
+    inputs = (
+        Artifact.all_objects.filter(pk__in=artifact_ids).exclude(run_id=run_id).values_list("pk", flat=True)
+    )
+    through = Artifact.input_of_runs.through
+    through.objects.bulk_create(
+        [through(artifact_id=pk, run_id=run_id) for pk in inputs], ignore_conflicts=True
+    )
+    if revises is not None and revises.run_id != run_id:
+        type(collection).input_of_runs.through.objects.bulk_create(
+            [type(collection).input_of_runs.through(collection_id=revises.pk, run_id=run_id)],
+            ignore_conflicts=True,
+        )
+
+
 def save_collection(collection: models.Model, insert: Callable[[], None]) -> models.Model:
     """Insert a collection and its artifact links in one transaction; or return the existing one."""
     from ..models import CollectionArtifact
@@ -327,6 +349,7 @@ def save_collection(collection: models.Model, insert: Callable[[], None]) -> mod
             CollectionArtifact.objects.bulk_create(
                 [CollectionArtifact(collection_id=collection.pk, artifact_id=pk) for pk in artifact_ids]
             )
+            _inputs_of_run(collection, artifact_ids, revises)
     except BaseException as error:
         _reset(collection, uid)
         if isinstance(error, IntegrityError):

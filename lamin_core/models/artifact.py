@@ -22,6 +22,7 @@ from ..artifacts.links import install_idempotent_link_adds
 from ..artifacts.load import cached_path, load_artifact, open_artifact
 from ..artifacts.save import (
     STORED_FIELDS,
+    adopt_existing,
     check_location_change,
     existing_at_creation,
     field_values,
@@ -517,11 +518,17 @@ class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         fields, state = prepare_collection(type(self), artifacts, kwargs)
         super().__init__(**fields)
         self.__dict__.update(state)
+        if state.get("_existing") is not None:  # the same artifacts are saved: this is that collection
+            adopt_existing(self, state["_existing"])
+            self.__dict__["_existing_values"] = field_values(self)
 
     def save(self, *args, **kwargs) -> Collection:
-        """Insert the collection and link its artifacts, atomically; or return the one with the same hash."""
+        """Insert the collection and link its artifacts, atomically (the run that made it gets them as
+        inputs); a collection returned by `Collection()` as the saved one is written only if changed."""
         if self._state.adding and self.__dict__.get("_artifact_ids") is not None:
             return save_collection(self, lambda: super(Collection, self).save(*args, **kwargs))
+        if self.__dict__.pop("_existing_values", None) == field_values(self):
+            return self
         return super().save(*args, **kwargs)
 
     @property

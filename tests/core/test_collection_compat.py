@@ -62,8 +62,11 @@ def test_append_makes_the_next_version(ln, frames):
         new.append("not an artifact")
     with pytest.raises(ValueError, match="distinct content"):
         new.append(first)  # already a member
+    third = ln.Artifact.from_df(frames[0].iloc[:1], description="append 3").save()
     with pytest.raises(ValueError, match="save the collection before appending"):
-        ln.Collection(first, key=f"{key}-unsaved").append(second)
+        ln.Collection(third, key=f"{key}-unsaved").append(second)
+    # the same artifacts as a saved collection: that collection, already saved (LaminDB 1.5.3)
+    assert not ln.Collection(first, key=f"{key}-again")._state.adding
 
 
 # -- load ------------------------------------------------------------------------------------------

@@ -52,3 +52,20 @@ def test_collection_versions_are_not_reused(ln, tmp_path):
             ln.Collection([a], key=key, version=0)
     finally:
         ln.Collection.all_objects.filter(key=key).delete(permanent=True)
+
+
+def test_collections_record_run_inputs_and_same_content_is_the_saved_one(ln, tmp_path):
+    a = ln.Artifact(new_file(tmp_path, "a.csv"), key=f"inputs/{uuid.uuid4().hex[:8]}-a.csv").save()
+    b = ln.Artifact(new_file(tmp_path, "b.csv"), key=f"inputs/{uuid.uuid4().hex[:8]}-b.csv").save()
+    transform = ln.Transform(key=f"collect-{uuid.uuid4().hex[:8]}.py", type="script").save()
+    run = ln.Run(transform=transform).save()
+    key = f"inputs-collection-{uuid.uuid4().hex[:8]}"
+    collection = ln.Collection([a, b], key=key, run=run).save()
+    try:
+        assert set(run.input_artifacts.all()) == {a, b}  # as LaminDB 1.5.3's _track_run_input
+        again = ln.Collection([a, b], key=key)  # the same artifacts: the saved collection, before save()
+        assert not again._state.adding and again.id == collection.id and again.uid == collection.uid
+        updated_at = ln.Collection.get(collection.id).updated_at
+        assert again.save() is again and ln.Collection.get(collection.id).updated_at == updated_at
+    finally:
+        ln.Collection.all_objects.filter(key=key).delete(permanent=True)
