@@ -263,6 +263,11 @@ class StorageSettings:
     def type(self) -> str:
         return self.root.split("://", 1)[0] if "://" in self.root else "local"
 
+    @property
+    def root_as_str(self) -> str:
+        """The root as a string (LaminDB's name; `root` is one already)."""
+        return self.root
+
     def __str__(self) -> str:
         return self.root
 
@@ -321,6 +326,13 @@ class Settings:
     @property
     def home(self) -> Path:
         return lamin_home()
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where S3 data and files made from DataFrames are cached: `$LAMIN_HOME/cache` (LaminDB's name)."""
+        from ..storage import cache_dir
+
+        return cache_dir()
 
     @property
     def user(self) -> UserSettings:

@@ -86,3 +86,8 @@ except Exception as error:
     assert report["check"] is True  # the registries match the migrations the package ships
     assert report["projects"] == 0  # the table is back
     assert "ships its migrations" in refused
+
+
+def test_lamindb_setup_settings_names(ln, instance):
+    assert ln.setup.settings.storage.root_as_str == ln.settings.storage.root == instance.storage
+    assert ln.setup.settings.cache_dir == ln.setup.settings.home / "cache" and ln.setup.settings.cache_dir.is_dir()
