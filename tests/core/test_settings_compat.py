@@ -90,4 +90,5 @@ except Exception as error:
 
 def test_lamindb_setup_settings_names(ln, instance):
     assert ln.setup.settings.storage.root_as_str == ln.settings.storage.root == instance.storage
-    assert ln.setup.settings.cache_dir == ln.setup.settings.home / "cache" and ln.setup.settings.cache_dir.is_dir()
+    cache = ln.setup.settings.cache_dir
+    assert cache == ln.setup.settings.home / "cache" and cache.is_dir()
