@@ -84,6 +84,7 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
     revises = check_revises(model, options.get("revises"))
     meta_artifact = check_revises(Artifact, options.get("meta_artifact"))
     if revises is not None:
+        check_new_version(model, revises, version)  # first, as 1.5.3; again on save under the family lock
         key = revises.key if key is None else key
         description = revises.description if description is None else description
     if key is None:
@@ -114,7 +115,6 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
     if run is not None:
         fields["run"] = run
     if revises is not None and existing is None:
-        check_new_version(model, revises, version)  # again on save, under the family's lock
         fields["uid"], _ = next_uid(model, stem_of(revises))
     state = {
         "_existing": existing,

@@ -251,6 +251,7 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
     run = check_run(options.get("run"))
     revises = check_revises(model, options.get("revises"))
     if revises is not None:
+        check_new_version(model, revises, version)  # first, as 1.5.3; again on save under the family lock
         key = revises.key if key is None else key
         description = revises.description if description is None else description
 
@@ -327,7 +328,6 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
     if run is not None:
         fields["run"] = run
     if revises is not None and existing is None:
-        check_new_version(model, revises, version)  # again on save, under the family's lock
         fields["uid"], latest = next_uid(model, stem_of(revises))
         if not revises.is_latest and latest is not None:
             logger.warning(
@@ -409,7 +409,6 @@ def _prepare_remote(model, url: str, key: str | None, revises, options: dict) ->
     if options["run"] is not None:
         fields["run"] = options["run"]
     if revises is not None and existing is None:
-        check_new_version(model, revises, options["version"])
         fields["uid"], _ = next_uid(model, stem_of(revises))
     state = {
         "_local_path": path,

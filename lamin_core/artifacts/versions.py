@@ -61,26 +61,22 @@ def check_new_version(model: type[models.Model], revises: models.Model, version:
     As LaminDB 1.5.3: "Please increment the previous version" when it equals the revised one's; a version
     any other member holds is refused too (1.5.3 checks only the revised one and can save a second "1").
     """
-    from ..errors import InvalidArgument
-
     if version is None:
         return
-    if version == revises.version:
-        raise InvalidArgument(f"Please increment the previous version: '{revises.version}'")
+    if version == revises.version:  # a plain ValueError, as 1.5.3 raises it
+        raise ValueError(f"Please increment the previous version: '{revises.version}'")
     stem = stem_of(revises)
     owner = model.all_objects.filter(version_q(stem), version=version).values_list("uid", flat=True).first()
     if owner is not None:
-        raise InvalidArgument(
+        raise ValueError(
             f"version '{version}' is already taken by {model.__name__}('{owner}'); please set another version"
         )
 
 
 def check_version_value(version: object) -> str | None:
-    """`version` if it is None or a non-empty string (LaminDB 1.5.3's message, a ValueError and TypeError)."""
+    """`version` if it is None or a non-empty string (LaminDB 1.5.3's ValueError and message)."""
     if version is not None and (not isinstance(version, str) or not version.strip()):
-        from ..errors import InvalidArgument
-
-        raise InvalidArgument("`version` parameter must be `None` or `str`, e.g., '0.1', '1', '2', etc.")
+        raise ValueError("`version` parameter must be `None` or `str`, e.g., '0.1', '1', '2', etc.")
     return version
 
 
