@@ -155,12 +155,21 @@ def load_collection(collection: Collection, join: str = "outer", **kwargs: objec
     `ad.concat(..., join=join, label="artifact_uid", keys=<artifact uids>, **kwargs)` (label and keys may be
     given), so `.obs.artifact_uid` names each cell's artifact.
     """
-    from .load import load_artifact, track_input
+    from .load import track_input
+
+    track_input(collection)
+    return load_artifacts(collection_artifacts(collection), join=join, **kwargs)
+
+
+def load_artifacts(artifacts: list, join: str = "outer", **kwargs: object) -> object:
+    """Artifacts' DataFrames or AnnDatas concatenated in the given order (`Collection.load()` and
+    `ln.Artifact.filter(...).load()`); the artifacts must share one suffix."""
+    from .load import load_artifact
 
     if join not in ("inner", "outer"):
         raise ValueError(f"join must be 'inner' or 'outer', got {join!r}")
-    track_input(collection)
-    artifacts = collection_artifacts(collection)
+    if not artifacts:
+        raise ValueError("there are no artifacts to load")
     suffixes = sorted({artifact.suffix for artifact in artifacts})
     if len(suffixes) != 1:
         raise ValueError(

@@ -391,6 +391,13 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
         """Alias of `feature_sets`: the schemas this artifact is annotated with."""
         return self.feature_sets
 
+    @staticmethod
+    def _load_many(artifacts: list[Artifact], join: str = "outer", **kwargs: Any) -> Any:
+        """`ln.Artifact.filter(...).load()`: their data concatenated (see `Collection.load`)."""
+        from ..artifacts.collection import load_artifacts
+
+        return load_artifacts(artifacts, join=join, **kwargs)
+
     def view_lineage(self, return_str: bool = False) -> str | None:
         """Print where this artifact came from: its run, transform and their inputs, upstream (text tree)."""
         from ..lineage import record_lineage, show

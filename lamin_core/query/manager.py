@@ -186,6 +186,14 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
             frame = add_feature_columns(frame, queryset, None if features is True else list(features))
         return frame
 
+    def load(self, join: str = "outer", **kwargs):
+        """The records' data concatenated in this QuerySet's order, as `Collection.load()` does; for
+        registries whose records hold data (`ln.Artifact.filter(...).load()`)."""
+        load_many = getattr(self.model, "_load_many", None)
+        if load_many is None:
+            raise AttributeError(f"{self.model.__name__} records hold no data to load()")
+        return load_many(list(self), join=join, **kwargs)
+
     def to_dataframe(
         self,
         include: str | list[str] | None = None,

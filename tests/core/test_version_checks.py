@@ -69,3 +69,17 @@ def test_collections_record_run_inputs_and_same_content_is_the_saved_one(ln, tmp
         assert again.save() is again and ln.Collection.get(collection.id).updated_at == updated_at
     finally:
         ln.Collection.all_objects.filter(key=key).delete(permanent=True)
+
+
+def test_artifact_querysets_load_like_a_collection(ln, tmp_path):
+    import pandas as pd
+
+    prefix = f"qs-load/{uuid.uuid4().hex[:8]}"
+    for i in range(2):
+        ln.Artifact.from_df(pd.DataFrame({"a": [i, i + 1]}), key=f"{prefix}/{i}.parquet").save()
+    frame = ln.Artifact.filter(key__startswith=prefix).order_by("key").load()
+    assert frame["a"].tolist() == [0, 1, 1, 2]
+    with pytest.raises(ValueError, match="there are no artifacts to load"):
+        ln.Artifact.filter(key__startswith="qs-load/none").load()
+    with pytest.raises(AttributeError, match="ULabel records hold no data"):
+        ln.ULabel.filter(name="x").load()
