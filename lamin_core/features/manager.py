@@ -115,8 +115,6 @@ class FeatureManager:
                 f"add_values() expects a dict of feature name -> value, got {type(values).__name__}"
             )
         self._check_saved()
-        if getattr(self._host, "kind", None) == "model":  # a model's settings are params (`artifact.params`)
-            raise ValidationError("Can only set features for dataset-like artifacts.")
         if not values:
             return
         keys = list(values)

@@ -114,5 +114,6 @@ def test_params_of_model_artifacts(ln, rolled_back, tmp_path):
     with pytest.raises(ValidationError, match="params take plain values"):
         model.params.add_values({"label": "x"})
     assert model.params.get_values()["learning_rate"] == 0.01  # nothing half-written
-    with pytest.raises(ValidationError, match=r"^Can only set features for dataset-like artifacts\.$"):
-        model.features.add_values({"learning_rate": 0.01})
+    ln.Feature(name="accuracy", dtype=float).save()
+    model.features.add_values({"accuracy": 0.9})  # features on models too, as LaminDB 2.x (1.5.3 refuses)
+    assert model.features.get_values() == {"accuracy": 0.9}
