@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lamin_core.errors import InvalidArgument
 from lamin_core.query import filterspec
 
 from ._state import QueryState, get_registry, registries
@@ -419,7 +420,7 @@ def handle(request: object, ctx: Context | None = None) -> tuple[dict, list[byte
         return {"id": request_id, "ok": True, "result": _jsonable(reply.result)}, reply.buffers
     except Cancelled:
         return _error(request_id, "cancelled", "the request was cancelled"), []
-    except (RequestError, filterspec.FilterSpecError) as error:
+    except (RequestError, filterspec.FilterSpecError, InvalidArgument) as error:
         return _error(request_id, "bad_request", str(error)), []
     except Exception as error:  # database and other errors come back as messages, never raise
         if _is_interrupt(error):

@@ -124,6 +124,13 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         return clone
 
     def _filter_or_exclude(self, negate, args, kwargs):
+        bad = [a for a in args if not isinstance(a, Q) and not hasattr(a, "resolve_expression")]
+        if bad:
+            verb = "exclude" if negate else "filter"
+            raise InvalidArgument(
+                f"{verb}() takes Q objects and field=value keywords (e.g. {verb}(key='x.csv')), "
+                f"got {type(bad[0]).__name__} {bad[0]!r}"
+            )
         target = self
         aliases = getattr(self.model, "_filter_aliases", None)
         if aliases:  # LaminDB 1.x names: `visibility`, Artifact's `transform`
@@ -360,6 +367,10 @@ class RegistryManager(models.Manager.from_queryset(RegistryQuerySet)):
         queryset = queryset._without_default_branch()
         if isinstance(idlike, int):
             return queryset.filter(id=idlike).exactly_one(f"id={idlike}")
+        if not idlike.strip():  # an empty prefix would match every record
+            raise InvalidArgument(
+                f"{model.__name__}.get() needs an id, a uid or a uid prefix, got {idlike!r}"
+            )
         uid_field = model._meta.get_field("uid")
         # a full-length uid is an exact (indexed) match; a shorter one a prefix
         exact = len(idlike) >= uid_field.max_length

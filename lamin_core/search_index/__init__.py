@@ -165,6 +165,20 @@ def _literal(queryset: QuerySet, names: list[str], needle: str, limit: int | Non
     return _ordered(queryset, ids[: MAX_RESULTS if limit is None else limit])
 
 
+def _check_text(string: str) -> None:
+    """A search text the databases can take: no NUL, valid Unicode (no lone surrogates)."""
+    from ..errors import InvalidArgument
+
+    if "\x00" in string:
+        raise InvalidArgument("the search text contains a NUL character (\\x00); remove it")
+    try:
+        string.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidArgument(
+            f"the search text is not valid Unicode ({e.reason} at position {e.start})"
+        ) from None
+
+
 def search(
     queryset: QuerySet, string: str, field=None, limit: int | None = 20, case_sensitive: bool = False
 ) -> QuerySet:
@@ -184,6 +198,7 @@ def search(
         if string is None:
             raise InvalidArgument("Cannot search for None value! Please pass a valid string.")
         raise InvalidArgument(f"search() expects a string to search for, got {type(string).__name__}")
+    _check_text(string)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
     if queryset.query.is_sliced:  # `qs[:10].search(...)`: search those records

@@ -102,3 +102,16 @@ def test_search_arguments(ln, labels):
     assert list(found.values_list("name", flat=True)) == ["err T cell"]
     either = set(ln.ULabel.filter(name__startswith="err ").search("T cell").values_list("name", flat=True))
     assert {"err T cell", "err t cells"} <= either
+
+
+def test_bad_text_and_arguments_are_clear_errors(ln, labels):
+    for text, message in (("T\x00cell", "contains a NUL character"), ("T\ud800", "is not valid Unicode")):
+        with pytest.raises(ln.errors.InvalidArgument, match=message):
+            ln.ULabel.search(text)
+        with pytest.raises(ValueError):
+            ln.Artifact.search(text)
+    with pytest.raises(ln.errors.InvalidArgument, match=r"get\(\) needs an id, a uid or a uid prefix, got"):
+        ln.Artifact.get("")  # an empty prefix would match every record
+    for call in (lambda: ln.Artifact.filter(123), lambda: ln.ULabel.objects.exclude("x")):
+        with pytest.raises(ln.errors.InvalidArgument, match=r"\(\) takes Q objects and field=value keywords"):
+            call()

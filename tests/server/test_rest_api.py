@@ -181,6 +181,8 @@ BAD_FILTER = {"items": [{"field": "suffix", "lookup": "rm"}]}
         ("page", {"params": [1]}, 400, "params must be an object"),
         ("page", {"registry": "Artifact"}, 400, 'the body must be a JSON object {"params"'),
         ("drop_tables", {"params": {}}, 404, "unknown method 'drop_tables'"),
+        ("search", {"params": {"registry": "ULabel", "string": "T\x00cell"}}, 400, "a NUL character"),
+        ("search", {"params": {"registry": "ULabel", "string": "T\ud800"}}, 400, "is not valid Unicode"),
     ],
 )  # fmt: skip
 def test_bad_requests_get_400_with_a_message(server, path, body, status, message):
