@@ -150,6 +150,8 @@ class LaminWidget(anywidget.AnyWidget):
         return response, buffers
 
     def _cancel(self, request_id: Any) -> None:
+        if not isinstance(request_id, int | str) or isinstance(request_id, bool):
+            return  # not an id any request can have (a list or dict would not even hash): ignored
         with self._lock:
             future = self._pending.get(request_id)
             running = self._running.get(request_id)

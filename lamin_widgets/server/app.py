@@ -111,6 +111,9 @@ class RpcHandler(LaminHandler):
         except ValueError as error:
             self.reply_error(400, "bad_request", f"the body is not JSON: {error}")
             return None
+        except RecursionError:  # a body nested thousands of levels deep
+            self.reply_error(400, "bad_request", "the body is nested too deeply")
+            return None
         if not isinstance(data, dict) or set(data) - {"params"}:
             self.reply_error(400, "bad_request", 'the body must be a JSON object {"params": {...}}')
             return None

@@ -178,6 +178,7 @@ BAD_FILTER = {"items": [{"field": "suffix", "lookup": "rm"}]}
         ("count", {"params": {"registry": "Artifact", "filters": BAD_FILTER}}, 400, "rm"),
         ("record", {"params": {"registry": "Artifact"}}, 400, "parameter 'id' is required"),
         ("page", b"{not json", 400, "the body is not JSON"),
+        ("page", b'{"params": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400, "nested too deeply"),
         ("page", {"params": [1]}, 400, "params must be an object"),
         ("page", {"registry": "Artifact"}, 400, 'the body must be a JSON object {"params"'),
         ("drop_tables", {"params": {}}, 404, "unknown method 'drop_tables'"),

@@ -139,6 +139,8 @@ def test_bad_messages_come_back_as_errors(ln, lw):
     browser._on_custom_message(browser, {"id": None, "kind": "lamin-rpc", "method": "page", "params": 3}, [])
     browser._on_custom_message(browser, "not a dict", [])
     browser._on_custom_message(browser, {"kind": "lamin-cancel", "id": "unknown"}, [])
+    for bad_id in ([1], {"a": 1}, None, True):  # ignored: ids that no request has (lists do not even hash)
+        browser._on_custom_message(browser, {"kind": "lamin-cancel", "id": bad_id}, [])
     messages = sent.wait(2)
     errors = sorted((m["id"] or "", m["error"]["type"]) for m, _ in messages)
     assert errors == [("", "bad_request"), ("b-1", "bad_request")]
