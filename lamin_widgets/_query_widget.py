@@ -9,7 +9,7 @@ import traitlets
 from lamin_core.query import filterspec
 
 from ._base import LaminWidget
-from ._state import QueryState, get_registry, registry_of
+from ._state import QueryState, get_registry, registry_of, valid_registry_trait
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,11 +51,7 @@ class QueryWidget(LaminWidget):
 
     @traitlets.validate("registry")
     def _valid_registry(self, proposal):
-        try:
-            get_registry(proposal["value"])
-        except filterspec.FilterSpecError as error:
-            raise traitlets.TraitError(str(error)) from None
-        return proposal["value"]
+        return valid_registry_trait(proposal["value"])
 
     @traitlets.validate("filters")
     def _valid_filters(self, proposal):

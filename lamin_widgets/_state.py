@@ -45,6 +45,20 @@ def get_registry(name: object) -> type[models.Model]:
     raise RegistryNotFound(f"unknown registry {name!r}; registries: {', '.join(sorted(known))}")
 
 
+def valid_registry_trait(value: object, allow_empty: bool = False) -> object:
+    """A widget's `registry` trait as set from Python or the front end: a known registry name (or "" where
+    `allow_empty`), else a TraitError listing the valid names, so a bad name never reaches a request."""
+    import traitlets
+
+    if allow_empty and value == "":
+        return value
+    try:
+        get_registry(value)
+    except filterspec.FilterSpecError as error:
+        raise traitlets.TraitError(str(error)) from None
+    return value
+
+
 def registry_of(registry_or_queryset: Any) -> tuple[type[models.Model], QuerySet | None]:
     """A registry given as a name, a model class or a QuerySet -> (model, base QuerySet or None)."""
     from django.db import models

@@ -10,7 +10,7 @@ import traitlets
 from lamin_core.query import filterspec
 
 from ._base import LaminWidget
-from ._state import get_registry, registry_of
+from ._state import get_registry, registry_of, valid_registry_trait
 
 
 class LookupBox(LaminWidget):
@@ -37,6 +37,10 @@ class LookupBox(LaminWidget):
         super().__init__(registry=name, field=field, **kwargs)
         if base is not None:
             self._rpc_context.bases[name] = base
+
+    @traitlets.validate("registry")
+    def _valid_registry(self, proposal):
+        return valid_registry_trait(proposal["value"])
 
     @property
     def model(self):

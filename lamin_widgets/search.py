@@ -12,7 +12,7 @@ import traitlets
 from lamin_core.query import filterspec
 
 from ._base import LaminWidget
-from ._state import get_registry, registry_of
+from ._state import get_registry, registry_of, valid_registry_trait
 
 logger = logging.getLogger("lamin_widgets")
 
@@ -38,11 +38,7 @@ class SearchBox(LaminWidget):
 
     @traitlets.validate("registry")
     def _valid_registry(self, proposal):
-        try:
-            get_registry(proposal["value"])
-        except filterspec.FilterSpecError as error:
-            raise traitlets.TraitError(str(error)) from None
-        return proposal["value"]
+        return valid_registry_trait(proposal["value"])
 
     @traitlets.validate("limit")
     def _valid_limit(self, proposal):

@@ -8,6 +8,7 @@ from typing import Any
 import traitlets
 
 from ._base import LaminWidget, frame_html
+from ._state import valid_registry_trait
 
 
 class ViewPanel(LaminWidget):
@@ -21,6 +22,10 @@ class ViewPanel(LaminWidget):
 
     def __init__(self, limit: int = 7, modules: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(limit=limit, modules=list(modules or []), **kwargs)
+
+    @traitlets.validate("registry")
+    def _valid_registry(self, proposal):
+        return valid_registry_trait(proposal["value"], allow_empty=True)
 
     @traitlets.validate("limit")
     def _valid_limit(self, proposal):

@@ -102,6 +102,14 @@ def test_invalid_state_from_python_is_refused(ln, seeded, lw):
     with pytest.raises(traitlets.TraitError, match="has no field"):
         browser.order = ["nope"]
     assert browser.filters["items"] == [] and browser.registry == "Artifact"
+    # every widget with a registry trait checks it, also when the front end sets it (issue 18, item 10)
+    box, panel = lw.LookupBox("ULabel"), lw.ViewPanel()
+    for widget, bad in ((box, "Nope"), (box, ""), (panel, "Nope"), (panel, 3)):
+        with pytest.raises(traitlets.TraitError):
+            widget.registry = bad
+    panel.registry = "ULabel"
+    panel.registry = ""  # "" closes the opened registry
+    assert (box.registry, panel.registry) == ("ULabel", "")
 
 
 def test_filter_builder_equals_running_its_code(ln, seeded, lw):
