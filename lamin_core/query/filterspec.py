@@ -437,7 +437,8 @@ def to_q(model: type[models.Model], spec: object) -> Q:
 
 
 def _keyword_ok(key: str) -> bool:
-    return key.isidentifier() and not keyword.iskeyword(key)
+    # ASCII only: Python reads a keyword in fullwidth letters as its ASCII twin (NFKC): another field
+    return key.isascii() and key.isidentifier() and not keyword.iskeyword(key)
 
 
 def _q_code(condition: Condition) -> str:

@@ -216,3 +216,16 @@ def test_field_choices_offer_fields_relations_and_features(ln, seeded, fs):
     assert features["temperature"]["lookups"] == ["exact", "ne", "gt", "gte", "lt", "lte", "in"]
     assert features["study_metadata"]["kind"] == "dict"
     assert fs.field_choices(ln.ULabel)["features"] == []  # only registries with features
+
+
+def test_non_ascii_feature_names_are_written_as_strings(ln, seeded, fs):
+    """A feature named "key" in fullwidth letters, as a bare keyword, would be read as the field `key`."""
+    name = "\uff4b\uff45\uff59"  # fullwidth k, e, y
+    with transaction.atomic():
+        ln.Feature(name=name, dtype=str).save()
+        condition = spec(cond(name, "exact", "x"))
+        code = fs.to_code(ln.Artifact, condition)
+        assert code == "ln.Artifact.filter(ln.Q(**{" + repr(name) + ": 'x'}))"
+        assert ids(run_code(code)) == ids(ln.Artifact.filter(fs.to_q(ln.Artifact, condition)))
+        assert not run_code(code).exists()  # no artifact has the feature; `key='x'` would be another query
+        transaction.set_rollback(True)
