@@ -61,6 +61,12 @@ class ParsedDtype:
     def is_cat(self) -> bool:
         return self.base == "cat"
 
+    @property
+    def cat_targets(self) -> tuple[CatTarget, ...]:
+        """The registries a categorical's values live in: a bare "cat" holds ULabels (and becomes
+        cat[ULabel] on first use, like LaminDB)."""
+        return self.targets or (CatTarget("ULabel"),)
+
 
 def _invalid(dtype: object, why: str = "") -> ValidationError:
     reason = f" ({why})" if why else ""

@@ -20,7 +20,7 @@ from django.db.models import IntegerField, Q, Value
 from .._logger import logger
 from ..errors import ValidationError
 from ..models import ArtifactFeatureValue, Feature, FeatureValue
-from .dtypes import CatTarget, ParsedDtype, parse_dtype
+from .dtypes import ParsedDtype, parse_dtype
 from .registries import LabelLink, label_links, name_field, resolve, target_field
 from .values import describe_value, expected, from_stored, normalize, value_key
 
@@ -80,11 +80,6 @@ def _as_items(value: Any) -> list[Any] | None:
     if isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
         return list(value)
     return None
-
-
-def _targets(parsed: ParsedDtype) -> tuple[CatTarget, ...]:
-    # a bare "cat" holds ULabels (and becomes cat[ULabel] on first use, like LaminDB)
-    return parsed.targets or (CatTarget("ULabel"),)
 
 
 class FeatureManager:
@@ -198,7 +193,7 @@ class FeatureManager:
         plans = []
         for feature, parsed, names, records in requests:
             try:
-                resolved = [(t, resolve(t, host_model)) for t in _targets(parsed)]
+                resolved = [(t, resolve(t, host_model)) for t in parsed.cat_targets]
                 resolved = [(t, link, target_field(t, link)) for t, link in resolved]
             except ValidationError as error:
                 errors.append(f"  {feature.name}: {error}")
@@ -471,7 +466,7 @@ def _links_of(parsed: ParsedDtype | None, host_model: type[models.Model]) -> lis
     """The label links a categorical dtype's values live in (all of them if it names none available)."""
     if parsed is not None:
         try:
-            return list(dict.fromkeys(resolve(t, host_model) for t in _targets(parsed)))
+            return list(dict.fromkeys(resolve(t, host_model) for t in parsed.cat_targets))
         except ValidationError:
             pass
     return list(label_links(host_model).values())
@@ -480,7 +475,7 @@ def _links_of(parsed: ParsedDtype | None, host_model: type[models.Model]) -> lis
 def _value_fields(parsed: ParsedDtype | None, link: LabelLink) -> list[str]:
     """Fields of `link`'s registry that values given as strings may match: its name and the dtype's fields."""
     fields = [name_field(link.registry)]
-    for target in _targets(parsed) if parsed is not None else ():
+    for target in parsed.cat_targets if parsed is not None else ():
         if target.registry == link.name and target.field and target.field not in fields:
             fields.append(target.field)
     return fields

@@ -91,11 +91,11 @@ def _cat_q(
     model: type[models.Model], feature: tuple[int, str, str | None], rest: list[str], value: object
 ) -> Q:
     """Artifacts linked to matching labels through the link table of each registry the dtype names."""
-    from ..features.dtypes import CatTarget, parse_dtype
+    from ..features.dtypes import parse_dtype
     from ..features.registries import name_field, resolve
 
     feature_id, name, dtype = feature
-    targets = parse_dtype(dtype).targets or (CatTarget(registry="ULabel"),)
+    targets = parse_dtype(dtype).cat_targets
     combined: Q | None = None
     for target in targets:
         link = resolve(target, model)

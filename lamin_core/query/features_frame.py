@@ -30,12 +30,12 @@ def _add_label_values(values: dict, host, ids, features: list[tuple[int, str, st
     """The label names of categorical features, read from the link table of every registry their dtypes
     name (`ArtifactULabel`, `ArtifactCellType`, ...), into `values[host id, feature id]`."""
     from ..errors import ValidationError
-    from ..features.dtypes import CatTarget, parse_dtype
+    from ..features.dtypes import parse_dtype
     from ..features.registries import name_field, resolve
 
     wanted: dict = defaultdict(set)  # label link -> ids of the features it holds values of
     for feature_id, _, dtype in features:
-        for target in parse_dtype(dtype).targets or (CatTarget(registry="ULabel"),):
+        for target in parse_dtype(dtype).cat_targets:
             try:
                 wanted[resolve(target, host)].add(feature_id)
             except ValidationError:
