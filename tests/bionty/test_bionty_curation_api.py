@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from ontology_closure import ancestors as closure
 
 
 @pytest.fixture(scope="module")
@@ -25,18 +26,6 @@ def bt(instance):
 
 def lines(capsys) -> list[str]:
     return [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-
-
-def closure(public, term_id: str) -> set[str]:
-    """Every ancestor of a term in the public source."""
-    parents = public.df()["parents"]
-    seen, queue = set(), list(parents[term_id])
-    while queue:
-        term = queue.pop()
-        if term not in seen:
-            seen.add(term)
-            queue.extend(parents[term])
-    return seen
 
 
 # query_parents / query_children -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ontology_closure import ancestors
 
 from lamin_core.uids import ontology_uid
 
@@ -31,17 +32,6 @@ def bt(instance):
     return lamin_core.bionty
 
 
-def _ancestors(public, term_id):
-    parents = public.df()["parents"]
-    seen, queue = set(), list(parents[term_id])
-    while queue:
-        term = queue.pop()
-        if term not in seen:
-            seen.add(term)
-            queue.extend(parents[term])
-    return seen
-
-
 def test_from_source_by_name_is_unsaved_with_its_source(bt):
     record = bt.CellType.from_source(name="Kupffer cell")
     assert record._state.adding
@@ -54,7 +44,7 @@ def test_from_source_by_name_is_unsaved_with_its_source(bt):
 
 def test_save_saves_the_parent_chain(bt):
     public = bt.CellType.public()
-    chain = {"CL:0000084", *_ancestors(public, "CL:0000084")}
+    chain = {"CL:0000084", *ancestors(public, "CL:0000084")}
     before = set(bt.CellType.filter().values_list("ontology_id", flat=True))
     count = bt.CellType.filter().count()
     t_cell = bt.CellType.from_source(name="T cell").save()
