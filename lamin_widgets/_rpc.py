@@ -336,9 +336,10 @@ def view(ctx: Context, params: dict) -> Reply:
 
 
 def codegen(ctx: Context, params: dict) -> Reply:
-    """The Python that selects what the state shows."""
+    """The Python that selects what the state shows, and the import lines it needs."""
     p = _check("codegen", params, dict(_QUERY))
-    return Reply({"code": ctx.state(p).code()})
+    state = ctx.state(p)
+    return Reply({"code": state.code(), "imports": state.imports()})
 
 
 def record(ctx: Context, params: dict) -> Reply:

@@ -109,6 +109,13 @@ class QueryState:
             queryset = queryset.order_by(*order)
         return queryset
 
+    def imports(self) -> list[str]:
+        """The import lines `code()` needs: `ln` always (`ln.Q`), `bt` for bionty registries."""
+        lines = ["import lamin_core as ln"]
+        if self.model._meta.app_label == "bionty" and not self.base_code:
+            lines.append("import lamin_core.bionty as bt")
+        return lines
+
     def code(self) -> str:
         """Python that gives the same QuerySet: `ln.Artifact.filter(suffix='.h5ad').order_by('-size')`."""
         base = self.base_code or ("queryset" if self.base is not None else None)

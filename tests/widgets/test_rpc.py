@@ -195,6 +195,19 @@ def test_hostile_label_is_data(ln, seeded, rpc):
     assert [r["value"] for r in result["results"]] == [HOSTILE_LABEL]
 
 
+def test_codegen_names_the_imports_its_code_needs(ln, seeded, rpc):
+    result, _ = ok(rpc, "codegen", {"registry": "Artifact", "filters": mine()})
+    assert result["imports"] == ["import lamin_core as ln"]
+    filters = {"op": "and", "not": False, "items": [{"field": "name", "lookup": "startswith", "value": "T"}]}
+    result, _ = ok(rpc, "codegen", {"registry": "bionty.CellType", "filters": filters})
+    assert result["imports"] == ["import lamin_core as ln", "import lamin_core.bionty as bt"]
+    namespace: dict = {}
+    exec("\n".join([*result["imports"], f"found = {result['code']}"]), namespace)  # a fresh namespace
+    assert list(namespace["found"].values_list("id", flat=True)) == list(
+        namespace["bt"].CellType.filter(name__startswith="T").values_list("id", flat=True)
+    )
+
+
 BAD = [
     ({"id": 1, "kind": "lamin-rpc", "method": "drop_tables"}, "unknown method 'drop_tables'"),
     ({"id": 1, "kind": "other", "method": "page"}, "not a lamin-rpc request"),
