@@ -19,6 +19,7 @@ import keyword
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -212,6 +213,15 @@ def _feature_info(path: str, name: str, keys: list[str], dtype: str | None) -> F
     )
 
 
+@cache
+def _json_lookup_names() -> frozenset[str]:
+    """Names Django reads as a lookup or transform after a JSON key (`regex`, `has_key`, ...): a dict key
+    path may not contain them, so the lookup of a condition is always the one from LOOKUPS."""
+    from django.db.models.fields.json import KeyTransform
+
+    return frozenset(models.JSONField.get_lookups()) | frozenset(KeyTransform.get_lookups())
+
+
 def _unknown(model: type[models.Model], name: str, choices: list[str], what: str) -> FilterSpecError:
     close = difflib.get_close_matches(name, choices, n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
@@ -271,6 +281,11 @@ def resolve(
                 for key in keys:
                     if not _DICT_KEY.match(key):
                         raise FilterSpecError(f"invalid dict key {key!r} in {path!r}")
+                    if key in _json_lookup_names():
+                        raise FilterSpecError(
+                            f"{path!r}: {key!r} is a lookup name, not a dict key; the lookup goes in "
+                            f"the condition's 'lookup' ({', '.join(LOOKUPS['feature_text'])})"
+                        )
                 return _feature_info(path, part, keys, features[part])
             choices = [*own, *relations, *features]
             what = "field, relation or feature" if _has_features(model) else "field or relation"

@@ -54,6 +54,7 @@ SPECS = {
     "feature label in": spec(MINE, cond("experiment", "in", ["Experiment 1", "nope"])),
     "feature label ne": spec(MINE, cond("perturbation", "ne", "DMSO")),
     "dict key": spec(MINE, cond("study_metadata__detail1", "exact", "456")),
+    "dict key in": spec(MINE, cond("study_metadata__detail1", "in", ["456", "nope"])),
     "datetime": spec(MINE, cond("created_at", "gte", "2000-01-01")),
     "empty": spec(MINE),
 }
@@ -67,6 +68,7 @@ EXPECTED_KEYS = {
     "feature label in": ["examples/dataset1.h5ad"],
     "feature label ne": ["images/my_image.jpg", "iris.parquet", "raw/my_fastq.fastq.gz"],
     "dict key": ["examples/dataset2.h5ad"],
+    "dict key in": ["examples/dataset2.h5ad"],
     "contains": ["examples/dataset1.h5ad", "examples/dataset2.h5ad"],
 }
 
@@ -145,6 +147,10 @@ def test_feature_names_that_are_not_identifiers(ln, seeded, fs):
         (spec(cond("size); DROP TABLE x; --", "exact", 1)), "has no field, relation or feature"),
         (spec(cond("study_metadata", "exact", "x")), "feature 'study_metadata' holds dicts"),
         (spec(cond("temperature__x", "exact", 1)), "feature 'temperature' (dtype 'float') has no keys"),
+        (spec(cond("study_metadata__detail1__regex", "exact", "(a+)+$")), "'regex' is a lookup name"),
+        (spec(cond("study_metadata__iregex", "exact", "x")), "'iregex' is a lookup name"),
+        (spec(cond("study_metadata__has_key", "exact", "x")), "'has_key' is a lookup name"),
+        (spec(cond("study_metadata__detail1__in", "exact", "x")), "'in' is a lookup name"),
         (spec(cond("perturbation", "isnull", True)), "lookup 'isnull' does not fit 'perturbation'"),
         ({"op": "xor", "items": []}, "a group's op is 'and' or 'or'"),
         ({"op": "and", "items": [], "sql": "x"}, "unknown group keys ['sql']"),
