@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from "vitest";
-import { sidebarPanel } from "../src/components/sidebar";
+import { cellSource, sidebarPanel } from "../src/components/sidebar";
 import { RpcClient } from "../src/rpc/client";
 import { restTransport } from "../src/rpc/rest";
 import { RpcError } from "../src/rpc/types";
@@ -27,10 +27,28 @@ const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 /** The server extension over a mocked fetch: POST {base}/rpc/{method} with {"params"}. */
 function fakeServer() {
   const handlers: Record<string, (p: any) => { result: any; buffers?: Uint8Array[] }> = {
-    list_registries: () => ({ result: { registries: [{ name: "Artifact", module: "core", count: 3 }, { name: "ULabel", module: "core", count: 4 }] } }),
+    list_registries: () => ({
+      result: {
+        registries: [
+          { name: "Artifact", module: "core", count: 3 },
+          { name: "ULabel", module: "core", count: 4 },
+          { name: "bionty.CellType", module: "bionty", count: 2 },
+        ],
+      },
+    }),
     schema: () => ({ result: SCHEMA }),
     count: (p) => ({ result: { count: p.search ? 1 : ROWS.length } }),
-    codegen: (p) => ({ result: { code: `ln.${p.registry}${p.search ? `.search('${p.search}', limit=1000)` : ".filter()"}` } }),
+    // like the server: bionty registries are `bt.CellType` and need the second import
+    codegen: (p) => {
+      const bionty = p.registry.startsWith("bionty.");
+      const name = bionty ? `bt.${p.registry.slice("bionty.".length)}` : `ln.${p.registry}`;
+      return {
+        result: {
+          code: `${name}${p.search ? `.search('${p.search}', limit=1000)` : ".filter()"}`,
+          imports: ["import lamin_core as ln", ...(bionty ? ["import lamin_core.bionty as bt"] : [])],
+        },
+      };
+    },
     page: (p) => {
       const rows = (p.search ? ROWS.filter((r) => r.key.includes(p.search)) : ROWS).slice(p.offset, p.offset + p.limit);
       return {
@@ -62,7 +80,7 @@ describe("sidebar panel", () => {
     const el = panel.el;
     expect(el.querySelector(".lw-instance-name")!.textContent).toBe("testuser1/storage");
     const counts = [...el.querySelectorAll(".lw-registries li")].map((li) => li.textContent);
-    expect(counts).toEqual(["Artifact3", "ULabel4"]);
+    expect(counts).toEqual(["Artifact3", "ULabel4", "bionty.CellType2"]);
     expect([...el.querySelectorAll("tbody tr[data-id]")].map((tr) => tr.getAttribute("data-id"))).toEqual(["1", "2"]);
     expect(el.querySelector(".lw-total")!.textContent).toBe("3 records");
     (el.querySelector(".lw-next") as HTMLButtonElement).click();
@@ -77,7 +95,7 @@ describe("sidebar panel", () => {
     expect(el.querySelector(".lw-total")!.textContent).toBe("1 record");
   });
 
-  it("inserts the browser's query as code, with the import line", async () => {
+  it("inserts the browser's query as code, with the import lines it needs", async () => {
     const server = fakeServer();
     const insert = vi.fn(async () => null);
     const panel = sidebarPanel({ client: server.client, instance: async () => INSTANCE, insert });
@@ -87,8 +105,15 @@ describe("sidebar panel", () => {
     await flush();
     (panel.el.querySelector(".lw-insert-run") as HTMLButtonElement).click();
     await flush();
-    expect(insert).toHaveBeenCalledWith("import lamin_core as ln\n\nln.ULabel.filter().df()", true);
+    expect(insert).toHaveBeenCalledWith("ln.ULabel.filter().df()", ["import lamin_core as ln"], true);
     expect(panel.el.querySelector(".lw-insert-notice")!.textContent).toBe("inserted and running");
+    // a bionty registry's code uses `bt`: both lines (the NameError of issue 18, item 5)
+    (panel.el.querySelector("li[data-registry='bionty.CellType'] button") as HTMLButtonElement).click();
+    await flush();
+    (panel.el.querySelector(".lw-insert") as HTMLButtonElement).click();
+    await flush();
+    expect(insert).toHaveBeenLastCalledWith("bt.CellType.filter().df()", ["import lamin_core as ln", "import lamin_core.bionty as bt"], false);
+    expect(panel.el.querySelector(".lw-insert-notice")!.textContent).toBe("inserted");
   });
 
   it("says what to do when no instance is configured or the database is unreachable", async () => {
@@ -124,6 +149,36 @@ describe("sidebar settings", () => {
     await flush();
     expect(panel.el.querySelectorAll("tbody tr[data-id]").length).toBe(1);
     await panel.insert(false);
-    expect(insert).toHaveBeenCalledWith("ln.Artifact.filter().df()", false);
+    expect(insert).toHaveBeenCalledWith("ln.Artifact.filter().df()", [], false);
+    panel.configure({ importLine: true });
+    await panel.insert(false);
+    expect(insert).toHaveBeenLastCalledWith("ln.Artifact.filter().df()", ["import lamin_core as ln"], false);
+  });
+});
+
+describe("inserted cell source", () => {
+  const IMPORTS = ["import lamin_core as ln", "import lamin_core.bionty as bt"];
+  const CODE = "bt.CellType.filter().df()";
+
+  it("starts with every import line in a notebook without them", () => {
+    expect(cellSource(CODE, IMPORTS, [])).toBe("import lamin_core as ln\nimport lamin_core.bionty as bt\n\nbt.CellType.filter().df()");
+    expect(cellSource(CODE, IMPORTS, ["", "x = 1\nprint(x)"])).toBe(`${IMPORTS.join("\n")}\n\n${CODE}`);
+  });
+
+  it("leaves out the lines a code cell already has, ignoring surrounding whitespace", () => {
+    // a notebook that ran `import lamin_core as ln` only gets the bionty line
+    expect(cellSource(CODE, IMPORTS, ["import json\n  import lamin_core as ln  \r\nln.ULabel.df()"])).toBe(
+      "import lamin_core.bionty as bt\n\nbt.CellType.filter().df()",
+    );
+    // a second insert into the same notebook: the first inserted cell has both
+    const first = cellSource(CODE, IMPORTS, []);
+    expect(cellSource(CODE, IMPORTS, [first])).toBe(CODE);
+    expect(cellSource(CODE, IMPORTS, ["import lamin_core as ln", "\timport lamin_core.bionty as bt\n"])).toBe(CODE);
+  });
+
+  it("matches whole lines only, and inserts no import when none is asked for", () => {
+    const sources = ["# import lamin_core as ln", "import lamin_core as ln, lamin_widgets as lw", "import lamin_core.bionty as btx"];
+    expect(cellSource(CODE, IMPORTS, sources)).toBe(`${IMPORTS.join("\n")}\n\n${CODE}`);
+    expect(cellSource(CODE, [], [])).toBe(CODE);
   });
 });

@@ -1,7 +1,8 @@
 """End to end: the Lamin sidebar (JupyterLab extension + server extension from the installed wheel).
 
 With no widget and before any cell runs, the panel browses the instance over REST; "Insert and run" puts
-the query below the active cell, and its output equals the same query run in code.
+the query below the active cell, after the import lines the notebook lacks, and its output equals the
+same query run in code.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import subprocess
 import time
 
 import pytest
-from lab_harness import SHOTS
+from lab_harness import ROOT, SHOTS
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -106,6 +107,64 @@ def test_sidebar_browses_over_rest_and_inserts_code(lab):
     expect(nb.cells).to_have_count(5)
     expect(nb.cells.nth(4).locator(".jp-InputArea-editor")).to_contain_text("ln.Artifact.filter(")
     expect(nb.cells.nth(4).locator(".jp-InputPrompt")).to_have_text("[ ]:")
+    nb.close()
+
+
+def _save_cell_types(lab, names: list[str]) -> None:
+    """Save `bt.CellType` records in the lab's instance, from outside (the notebook imports nothing)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAMIN_TEST_DB"))}
+    env["LAMIN_HOME"] = str(lab.root.parent / "home")  # lab_harness.running_lab's settings folder
+    code = "import sys, lamin_core.bionty as bt\nfor name in sys.argv[1:]:\n    bt.CellType(name=name).save()"
+    done = subprocess.run(
+        [lab.venv / "bin" / "python", "-c", code, *names], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_sidebar_inserts_the_imports_a_bionty_registry_needs_once_per_notebook(lab):
+    """`bt.CellType...` runs in a notebook that imported nothing; a second insert adds no import again."""
+    _save_cell_types(lab, ["e2e T cell", "e2e B cell"])
+    nb = lab.notebook("bionty.ipynb", ["# the sidebar inserts its code below this cell"])
+    page = nb.page
+    page.wait_for_function("() => document.body.dataset.laminSidebar === 'activated'")
+    panel = page.locator(".lamin-sidebar")
+    page.locator('.jp-SideBar [data-id="lamin-sidebar"]').click()  # the default width, about 250 px
+    panel.locator("li[data-registry='bionty.CellType'] button").click()
+    expect(panel.locator(".lw-total")).to_have_text("2 records")
+    expect(panel.locator("tbody tr[data-id]")).to_have_count(2)
+
+    def sources() -> list[str]:
+        return page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells"
+            ".map((cell) => cell.getSource())"
+        )
+
+    def ran(index: int, count: int) -> None:
+        """Cell `index` ran as the kernel's `count`th execution, showing both records and no error."""
+        cell = nb.cells.nth(index)
+        expect(cell.locator(".jp-InputPrompt")).to_have_text(f"[{count}]:")
+        output = cell.locator(".jp-OutputArea-output")
+        expect(output).to_contain_text("e2e T cell")
+        expect(output).to_contain_text("e2e B cell")
+        expect(cell.locator('[data-mime-type="application/vnd.jupyter.stderr"]')).to_have_count(0)
+
+    panel.locator(".lw-insert-run").click()
+    ran(1, 1)
+    expect(panel.locator(".lw-insert-notice")).to_have_text("inserted and running")
+    assert sources()[1] == (
+        "import lamin_core as ln\nimport lamin_core.bionty as bt\n\nbt.CellType.filter().df()"
+    )
+    shots = ROOT / "test-output" / "e2e"  # not the README's screenshots (`make screenshots`)
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "sidebar_bionty_insert.png"))
+
+    # the same notebook already has both lines: the second cell is the query alone, and runs
+    panel.locator(".lw-insert-run").click()
+    ran(2, 2)
+    assert sources()[1:] == [
+        "import lamin_core as ln\nimport lamin_core.bionty as bt\n\nbt.CellType.filter().df()",
+        "bt.CellType.filter().df()",
+    ]
     nb.close()
 
 

@@ -19,11 +19,30 @@ export interface SidebarOptions {
   client: RpcClient;
   /** The served instance; rejects with an RpcError (type no_instance, database_unavailable, ...). */
   instance(): Promise<InstanceInfo>;
-  /** Put code below the active notebook cell (and run it); resolves to a message shown when it failed. */
-  insert(code: string, run: boolean): Promise<string | null>;
+  /**
+   * Put code below the active notebook cell (and run it), with those of `imports` the notebook lacks
+   * (`cellSource`); resolves to a message shown when it failed.
+   */
+  insert(code: string, imports: string[], run: boolean): Promise<string | null>;
   pageSize?: number;
   registry?: string;
   importLine?: boolean;
+}
+
+export interface InsertedCode {
+  code: string;
+  /** Whole lines such as `import lamin_core.bionty as bt`, in order. */
+  imports: string[];
+}
+
+/**
+ * The source of an inserted cell: `code` after those `imports` that no line of `sources` (the notebook's
+ * code cells) already is, ignoring surrounding whitespace; so each import goes into a notebook once.
+ */
+export function cellSource(code: string, imports: string[], sources: string[]): string {
+  const present = new Set(sources.flatMap((source) => source.split("\n").map((line) => line.trim())));
+  const missing = imports.filter((line) => !present.has(line.trim()));
+  return missing.length ? `${missing.join("\n")}\n\n${code}` : code;
 }
 
 const HINTS: Record<string, string> = {
@@ -121,20 +140,22 @@ export function sidebarPanel(options: SidebarOptions) {
     }
   }
 
-  async function code(): Promise<string> {
+  /** The browser's query as a DataFrame, and the import lines it needs (none with the setting off). */
+  async function code(): Promise<InsertedCode> {
     const { result } = await client.call("codegen", {
       registry: store.get("registry"),
       filters: store.get("filters"),
       search: store.get("search"),
       order: store.get("order"),
     });
-    return (options.importLine === false ? "" : "import lamin_core as ln\n\n") + `${result.code}.df()`;
+    return { code: `${result.code}.df()`, imports: options.importLine === false ? [] : result.imports };
   }
 
   async function insert(run: boolean) {
     notice.textContent = "";
     try {
-      const failed = await options.insert(await code(), run);
+      const { code: text, imports } = await code();
+      const failed = await options.insert(text, imports, run);
       notice.textContent = failed ?? (run ? "inserted and running" : "inserted");
     } catch (error) {
       showMessage(error);
@@ -145,7 +166,7 @@ export function sidebarPanel(options: SidebarOptions) {
   insertButton.addEventListener("click", () => insert(false));
   runButton.addEventListener("click", () => insert(true));
 
-  /** New settings: the page size applies at once, the import line to the next insert. */
+  /** New settings: the page size applies at once, the import lines to the next insert. */
   function configure(settings: { pageSize?: number; importLine?: boolean }) {
     if (settings.importLine !== undefined) options.importLine = settings.importLine;
     if (settings.pageSize && settings.pageSize !== store.get("page_size")) store.set({ page_size: settings.pageSize, page: 0 });

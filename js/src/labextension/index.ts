@@ -6,7 +6,7 @@ import { PageConfig, URLExt } from "@jupyterlab/coreutils";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { LabIcon } from "@jupyterlab/ui-components";
 import { Widget } from "@lumino/widgets";
-import { sidebarPanel, type InstanceInfo } from "../components/sidebar";
+import { cellSource, sidebarPanel, type InstanceInfo } from "../components/sidebar";
 import { RpcClient } from "../rpc/client";
 import { restTransport } from "../rpc/rest";
 import { RpcError } from "../rpc/types";
@@ -42,15 +42,17 @@ async function fetchInstance(base: string): Promise<InstanceInfo> {
   return body.result;
 }
 
-/** Code below the active cell of the current notebook (a cell of its own), optionally run. */
-async function insertIntoNotebook(app: JupyterFrontEnd, code: string, run: boolean): Promise<string | null> {
+/** Code below the active cell of the current notebook (a cell of its own, after the imports it lacks), optionally run. */
+async function insertIntoNotebook(app: JupyterFrontEnd, code: string, imports: string[], run: boolean): Promise<string | null> {
   const panel: any = app.shell.currentWidget;
   const notebook = panel?.content;
   if (!notebook || !notebook.model || typeof notebook.activeCellIndex !== "number" || !panel.sessionContext) {
     return "open a notebook first: the code goes below its active cell";
   }
+  const shared = notebook.model.sharedModel;
+  const sources: string[] = shared.cells.filter((cell: any) => cell.cell_type === "code").map((cell: any) => cell.getSource());
   const index = notebook.activeCellIndex + 1;
-  notebook.model.sharedModel.insertCell(index, { cell_type: "code", source: code });
+  shared.insertCell(index, { cell_type: "code", source: cellSource(code, imports, sources) });
   notebook.activeCellIndex = index;
   app.shell.activateById(panel.id);
   if (run) await app.commands.execute("notebook:run-cell");
@@ -94,7 +96,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sidebar = sidebarPanel({
       client,
       instance: () => fetchInstance(base),
-      insert: (code, run) => insertIntoNotebook(app, code, run),
+      insert: (code, imports, run) => insertIntoNotebook(app, code, imports, run),
       pageSize: settings.pageSize,
       registry: settings.registry,
       importLine: settings.importLine,
