@@ -4,14 +4,17 @@ New labels and ontology records of one registry go into the database with one bu
 creation time (so `df()` and `ln.view()` list them in insertion order, as LaminDB does); ontology records
 made from a public source bring their ancestors along, in one bulk per registry. Records whose `save()`
 does more than an insert (artifacts, features, schemas, ...) and records that exist already are saved one
-by one. Either all records are saved or, on an error, none.
+by one. Either all records are saved or, on an error, none: the transaction rolls back, the files of the
+artifacts saved before the error are removed from storage again (`atomic_with_storage`), and the new
+records are given back unsaved, as they were (an artifact with its data), so that they can be saved again.
+A record another process deleted since it was loaded fails the whole call (`RecordDeletedError`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 
@@ -52,11 +55,14 @@ def save(records: Iterable[models.Model], ignore_conflicts: bool = False) -> Non
             groups.setdefault(type(record), []).append(record)
         else:
             others.append(record)
+    from .artifacts.save import atomic_with_storage
     from .bionty._from_source import save_ancestors_of  # imports no models: fine without bionty
 
     inserted: list[models.Model] = []
+    # new records saved one by one, as they were: their save may succeed and the transaction roll back later
+    unsaved = [(r, dict(r.__dict__), r._state.db) for r in others if r._state.adding]
     try:
-        with transaction.atomic():
+        with atomic_with_storage():
             for model, group in groups.items():
                 parents = [(r, r.__dict__.pop("_parent_ids", None)) for r in group]
                 stamp(group)
@@ -73,4 +79,8 @@ def save(records: Iterable[models.Model], ignore_conflicts: bool = False) -> Non
     except BaseException:
         for record in inserted:  # back to the unsaved state the caller had
             record.pk, record._state.adding = None, True
+        for record, state, db in unsaved:
+            record.__dict__.clear()
+            record.__dict__.update(state)
+            record._state.adding, record._state.db = True, db
         raise

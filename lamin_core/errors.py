@@ -57,6 +57,15 @@ class DoesNotExist(LaminError):
     """No record matches; `one()` and `get()` raise a class that is also the registry's own DoesNotExist."""
 
 
+class RecordDeletedError(DoesNotExist):
+    """A record loaded from the database was deleted there (by another process?) before `save()`.
+
+    Nothing was saved, and the record is not inserted again: someone deleted it on purpose (LaminDB 1.5.3,
+    through Django, would re-insert it, an artifact pointing to a file that is gone). Create it anew to keep
+    it. Also a `DoesNotExist`: the row does not exist any more.
+    """
+
+
 class FieldValidationError(LaminError, TypeError):
     """A registry was given a field it does not have, or lacks one it needs."""
 

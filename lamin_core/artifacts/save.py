@@ -68,6 +68,15 @@ def atomic_with_storage() -> Iterator[None]:
         outer.extend(paths)
 
 
+def discard_on_commit(source: Path | None) -> None:
+    """Remove a temporary source (an in-memory object written for saving) once the save is committed.
+
+    Now outside a transaction; inside one (`ln.save`, `atomic_with_storage`) only if it commits: if it
+    rolls back, the unsaved artifact it gives back still has its data to be saved again.
+    """
+    transaction.on_commit(lambda: discard(source))
+
+
 def become(record: models.Model, other: models.Model) -> None:
     """Turn an unsaved record into an in-memory copy of a saved one (same pk, same field values)."""
     for field in record._meta.concrete_fields:
@@ -91,7 +100,7 @@ def adopt_existing(record: models.Model, existing: models.Model) -> models.Model
         logger.warning(f"the existing {name} keeps its key {existing.key!r}, not {record.key!r}")
     state = record.__dict__
     if state.get("_owned_source"):
-        discard(state.get("_local_path"))
+        discard_on_commit(state.get("_local_path"))
     become(record, existing)
     for attr in PRIVATE_STATE:
         state.pop(attr, None)
@@ -302,7 +311,7 @@ def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.
     if revises is not None:
         revises.is_latest = False
     if state.get("_owned_source"):
-        discard(source)
+        discard_on_commit(source)
     for attr in PRIVATE_STATE:
         state.pop(attr, None)
     return artifact
@@ -330,6 +339,37 @@ def _inputs_of_run(collection: models.Model, artifact_ids: list[int], revises: m
         )
 
 
+def _check_artifacts_exist(collection: models.Model, artifact_ids: list[int]) -> None:
+    """Refuse a new collection whose artifacts were deleted since `Collection()` (by another process?).
+
+    Inside the saving transaction: on PostgreSQL the artifacts' rows get the lock the link rows' foreign
+    keys take anyway (FOR KEY SHARE: a delete running now waits for it, one committed is seen; concurrent
+    savers do not wait for each other), on SQLite the transaction holds the write lock. Without the check
+    the link rows would fail at commit with a bare `IntegrityError: FOREIGN KEY constraint failed`.
+    """
+    from django.db import connection
+
+    from ..errors import RecordDeletedError
+    from ..models import Artifact
+
+    if connection.vendor == "postgresql":
+        table, column = Artifact._meta.db_table, Artifact._meta.pk.column
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "{column}" FROM "{table}" WHERE "{column}" = ANY(%s) FOR KEY SHARE', [artifact_ids]
+            )
+            found = [row[0] for row in cursor.fetchall()]
+    else:
+        found = Artifact.all_objects.filter(pk__in=artifact_ids).values_list("pk", flat=True)
+    missing = sorted(set(artifact_ids) - set(found))
+    if missing:
+        raise RecordDeletedError(
+            f"Collection with key {collection.key!r} was not saved: its artifacts with ids {missing} were "
+            "deleted since it was created (by another process?). To save it, create it again from the "
+            "artifacts that exist: ln.Collection(artifacts, key=...).save()"
+        )
+
+
 def save_collection(collection: models.Model, insert: Callable[[], None]) -> models.Model:
     """Insert a collection and its artifact links in one transaction; or return the existing one."""
     from ..models import CollectionArtifact
@@ -345,6 +385,7 @@ def save_collection(collection: models.Model, insert: Callable[[], None]) -> mod
     uid = collection.uid
     try:
         with transaction.atomic():
+            _check_artifacts_exist(collection, artifact_ids)
             revises = _settle_version(collection, revises, from_key, {})
             if revises is not None:
                 unset_latest(model, stem_of(revises))

@@ -31,11 +31,10 @@ from ..artifacts.save import (
     save_collection,
 )
 from ..artifacts.versions import versions
-from ..errors import DoesNotExist
 from ..storage import auto_storage_key, storage_root
 from ..storage.containment import check_relative
 from ._defaults import current_run_id, current_user_id, versioned_uid16
-from .base import IsVersioned, Link, Record, TracksRun, TracksUpdates
+from .base import IsVersioned, Link, Record, TracksRun, TracksUpdates, deleted_error
 
 ARTIFACT_KINDS = [(k, k) for k in ("dataset", "model", "__lamindb_run__")]
 # `artifact.ulabels.add(label)` and every other add() through a link table: concurrent adds of one link
@@ -293,7 +292,8 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
         """Copy the data into the storage root and insert the record, atomically; return the artifact.
 
         If an artifact with the same content exists, it is returned instead (and restored if it was in
-        the trash); nothing is copied.
+        the trash); nothing is copied. A saved artifact whose record was deleted since it was loaded (by
+        another process?) is not inserted again: `RecordDeletedError`, nothing written (`BaseRecord.save`).
         """
         if self._state.adding:
             if "_stored_location" in self.__dict__:
@@ -302,8 +302,6 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
             update_fields = kwargs.get("update_fields")
             if update_fields is None or set(update_fields) & {*STORED_FIELDS, "storage"}:
                 check_location_change(self)
-            if not kwargs.get("force_insert"):
-                kwargs["force_update"] = True  # never insert again a record deleted meanwhile
         try:
             return self._save(*args, **kwargs)
         finally:
@@ -318,8 +316,9 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
             if self._state.adding and self.__dict__.get("_local_path") is not None:
                 return save_artifact(self, lambda: super(Artifact, self).save(*args, **kwargs))
             if unchanged:  # nothing to write; but say so if it was deleted meanwhile, as an update would
-                return _update(lambda: _check_exists(self), self)
-            return _update(lambda: super(Artifact, self).save(*args, **kwargs), self)
+                _check_exists(self)
+                return self
+            return super().save(*args, **kwargs)
         from django.db import transaction
 
         from ..features.annotate import annotate
@@ -345,7 +344,7 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
                         annotate(self, annotation)
             else:
                 with transaction.atomic():
-                    _update(insert, self)
+                    insert()
         except BaseException:
             self._annotation = annotation  # a retry annotates again
             raise
@@ -432,28 +431,10 @@ def _attach_annotation(artifact: Artifact, schema: Any, annotation: Any) -> None
     artifact._annotation = annotation  # labels and the slots' schemas, linked on save()
 
 
-def _check_exists(artifact: Artifact) -> None:
-    """Raise as Django's forced update does when the artifact's row is gone."""
-    from django.db import DatabaseError
-
-    if not type(artifact).all_objects.filter(pk=artifact.pk).exists():
-        raise DatabaseError("Forced update did not affect any rows.")
-
-
-def _update(save: Any, artifact: Artifact) -> Any:
-    """Run a save; an update that finds no row (deleted since loaded) is a clear error, not a re-insert."""
-    from django.db import DatabaseError
-
-    try:
-        save()
-    except DatabaseError as e:
-        if "did not affect any rows" not in str(e):
-            raise
-        raise DoesNotExist(
-            f"artifact {artifact.uid} was deleted since it was loaded; nothing was saved "
-            "(a new record would point to data that is gone)"
-        ) from e
-    return artifact
+def _check_exists(record: Artifact | Collection) -> None:
+    """When nothing is written: raise as an update does (`BaseRecord.save`) if the record's row is gone."""
+    if not type(record).all_objects.filter(pk=record.pk).exists():
+        raise deleted_error(record)
 
 
 def _read_backed(anndata: Any, path: Path) -> Any:
@@ -535,6 +516,7 @@ class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
         if self._state.adding and self.__dict__.get("_artifact_ids") is not None:
             return save_collection(self, lambda: super(Collection, self).save(*args, **kwargs))
         if self.__dict__.pop("_existing_values", None) == field_values(self):
+            _check_exists(self)  # nothing to write; but say so if it was deleted meanwhile
             return self
         return super().save(*args, **kwargs)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils import timezone
 
+from ..errors import RecordDeletedError
 from ..query.ancestry import HasParents
 from ..query.curation import CanCurate
 from ..query.manager import RegistryManager, VisibleManager
@@ -44,6 +45,25 @@ def _format_value(name: str, value: object) -> str:
     return str(value)
 
 
+def deleted_error(record: models.Model) -> RecordDeletedError:
+    """The error of saving a loaded record whose row was deleted since (by another process?)."""
+    model = type(record)
+    name = model.__name__
+    uid = record.__dict__.get("uid")
+    which = f"{name} '{uid}'" if uid else f"{name} with id {record.pk}"
+    prefix = "ln" if model._meta.app_label == "lamin_core" else "bt"
+    if name == "Artifact":
+        how = "a new artifact from its data: ln.Artifact(data, key=...).save()"
+    elif name == "Collection":
+        how = "a new collection: ln.Collection(artifacts, key=...).save()"
+    else:
+        how = f"a new record: {prefix}.{name}(...).save()"
+    return RecordDeletedError(
+        f"{which} was deleted since it was loaded (by another process?); nothing was saved. "
+        f"To save it again, create {how}"
+    )
+
+
 class BaseRecord(CanCurate, HasParents, models.Model):
     """A registry record: Django model plus the registry-level verbs (`df`, `filter`, `get`)."""
 
@@ -71,10 +91,26 @@ class BaseRecord(CanCurate, HasParents, models.Model):
         super().__init__(*args, **kwargs)
 
     def save(self, *args, **kwargs):
-        """Save the record and return it, so that `Registry(...).save()` chains."""
+        """Save the record and return it, so that `Registry(...).save()` chains.
+
+        A record loaded from the database (or saved before) is updated, never inserted again: if another
+        process deleted its row since, `RecordDeletedError` says so and nothing is written. Django's own
+        `save()`, and so LaminDB 1.5.3's, would insert the row again with its old id and uid (or, with
+        `update_fields`, raise a bare `DatabaseError: Save with update_fields did not affect any rows`):
+        a label, feature or run someone deleted on purpose would silently come back, a collection without
+        its artifacts, an artifact pointing to a file that is gone. The in-memory record keeps its values;
+        to keep it, create it anew.
+        """
         if self._state.adding:
             check_required(self)
-        super().save(*args, **kwargs)
+        elif self.pk is not None and not args and not kwargs.get("force_insert"):
+            kwargs.setdefault("force_update", True)  # an UPDATE that finds no row raises, never INSERTs
+        try:
+            super().save(*args, **kwargs)
+        except DatabaseError as error:
+            if self._state.adding or "did not affect any rows" not in str(error):
+                raise
+            raise deleted_error(self) from None
         project = run_context.project
         if project is not None and type(self).__name__ in _PROJECT_REGISTRIES and self._branch_code >= 1:
             self.projects.add(project)  # `ln.track(project=...)`: what the run saves belongs to the project
