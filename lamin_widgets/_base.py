@@ -1,13 +1,13 @@
 """The widget base: an AnyWidget whose front end asks Python for data through the RPC method table.
 
 Requests arrive as custom comm messages and are served on a worker thread, so a running cell does not
-block paging and a cancel can arrive; each worker thread has its own Django connection. A cancel stops a
-queued request, and interrupts a running query (SQLite `interrupt()`, PostgreSQL cancel).
+block paging and a cancel can arrive; each worker thread has its own Django connection. Each request runs
+under a time budget (`request_timeout`, 10 s by default); a cancel stops a queued request and interrupts a
+running query (see `_budget`). `to_dataframe()` and the core API are not budgeted.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import logging
 import threading
@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import anywidget
+import traitlets
 
 from . import _rpc
+from ._budget import DEFAULT_SECONDS, Budget
 
 STATIC = Path(__file__).parent / "static"
 logger = logging.getLogger("lamin_widgets")
@@ -46,23 +48,19 @@ def esm_source(name: str) -> str:
     return path.read_text()
 
 
-def _interrupt(connection) -> None:
-    """Stop the query running on another thread's Django connection."""
-    raw = getattr(connection, "connection", None)
-    if raw is None:
-        return
-    if connection.vendor == "sqlite":
-        raw.interrupt()
-    elif hasattr(raw, "cancel_safe"):
-        raw.cancel_safe()
-    elif hasattr(raw, "cancel"):
-        raw.cancel()
-
-
 class LaminWidget(anywidget.AnyWidget):
     """Base of the lamin widgets: the RPC endpoint of the front end, and HTML fallbacks."""
 
     _module: ClassVar[str] = ""  # static/<module>.js
+    # seconds of database time one request of the front end may take (None: no limit); not synced
+    request_timeout = traitlets.Float(DEFAULT_SECONDS, allow_none=True)
+
+    @traitlets.validate("request_timeout")
+    def _valid_request_timeout(self, proposal):
+        value = proposal["value"]
+        if value is not None and not value > 0:
+            raise traitlets.TraitError(f"request_timeout takes positive seconds or None, not {value!r}")
+        return value
 
     def __init__(self, **kwargs: Any) -> None:
         from lamin_core.setup.instance import ensure_connected
@@ -73,17 +71,18 @@ class LaminWidget(anywidget.AnyWidget):
         self._rpc_context = _rpc.Context()
         self._lock = threading.Lock()
         self._pending: dict[Any, Future] = {}
-        self._running: dict[Any, Any] = {}
-        self._cancelled: set = set()
+        self._budgets: dict[Any, Budget] = {}
         self.on_msg(self._on_custom_message)
 
     # -- requests -------------------------------------------------------------------------------------
 
     def rpc(self, method: str, **params: Any) -> tuple[dict, list[bytes]]:
         """Serve one request on this thread, as the front end would ask it (for tests and debugging)."""
-        return _rpc.handle(
-            {"id": 0, "kind": _rpc.KIND, "method": method, "params": params}, self._rpc_context
-        )
+        request = {"id": 0, "kind": _rpc.KIND, "method": method, "params": params}
+        return _rpc.handle(request, self._rpc_context, self._budget())
+
+    def _budget(self) -> Budget:
+        return Budget(self.request_timeout, setting="the widget's request_timeout")
 
     def _on_custom_message(self, _widget: Any, content: Any, buffers: list) -> None:
         if not isinstance(content, dict):
@@ -106,65 +105,40 @@ class LaminWidget(anywidget.AnyWidget):
             response, buffers = _rpc.handle(request, self._rpc_context)
             self.send(response, buffers)
             return
-        future = executor().submit(self._serve, request)
+        budget = self._budget()
+        with self._lock:
+            self._budgets[request_id] = budget
+        future = executor().submit(self._serve, request, budget)
         with self._lock:
             self._pending[request_id] = future
-        future.add_done_callback(lambda _f: self._forget(request_id))
+        future.add_done_callback(lambda _f: self._forget(request_id, budget))
 
-    def _forget(self, request_id: Any) -> None:
+    def _forget(self, request_id: Any, budget: Budget) -> None:
         with self._lock:
             self._pending.pop(request_id, None)
+            if self._budgets.get(request_id) is budget:
+                del self._budgets[request_id]
 
-    def _serve(self, request: dict) -> None:
+    def _serve(self, request: dict, budget: Budget) -> None:
+        from django.db import close_old_connections
+
         try:
-            response, buffers = self._serve_request(request)
+            close_old_connections()
+            response, buffers = _rpc.handle(request, self._rpc_context, budget)
         except Exception as error:  # whatever fails, the front end gets an answer
             logger.warning("lamin widget request failed: %s", error, exc_info=True)
             response, buffers = _rpc._error(request.get("id"), type(error).__name__, str(error)), []
         self.send(response, buffers)
-
-    def _serve_request(self, request: dict) -> tuple[dict, list[bytes]]:
-        from django.db import close_old_connections, connection
-
-        request_id = request.get("id")
-        close_old_connections()
-        with self._lock:
-            if request_id in self._cancelled:
-                self._cancelled.discard(request_id)
-                cancelled = True
-            else:
-                self._running[request_id] = connection
-                cancelled = False
-        if cancelled:
-            response, buffers = _rpc._error(request_id, "cancelled", "the request was cancelled"), []
-        else:
-            try:
-                response, buffers = _rpc.handle(request, self._rpc_context)
-            finally:
-                with self._lock:
-                    self._running.pop(request_id, None)
-                    if request_id in self._cancelled:
-                        self._cancelled.discard(request_id)
-                        response = _rpc._error(request_id, "cancelled", "the request was cancelled")
-                        buffers = []
-        return response, buffers
 
     def _cancel(self, request_id: Any) -> None:
         if not isinstance(request_id, int | str) or isinstance(request_id, bool):
             return  # not an id any request can have (a list or dict would not even hash): ignored
         with self._lock:
             future = self._pending.get(request_id)
-            running = self._running.get(request_id)
-            if future is None:
-                return
-            self._cancelled.add(request_id)
-        if future.cancel():
-            with self._lock:
-                self._cancelled.discard(request_id)
-            self.send(_rpc._error(request_id, "cancelled", "the request was cancelled"))
-        elif running is not None:
-            with contextlib.suppress(Exception):  # the query may just have finished
-                _interrupt(running)
+            budget = self._budgets.get(request_id)
+        if future is None or budget is None:
+            return
+        budget.cancel()  # a queued request answers "cancelled" when it starts, a running one at once
 
     def _on_event(self, content: dict) -> None:
         """Front-end events (`{"kind": "lamin-event", "event": ...}`); widgets override."""

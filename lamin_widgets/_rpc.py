@@ -8,6 +8,7 @@ error messages. Nothing here knows about transports, threads or Jupyter.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -18,6 +19,7 @@ from typing import Any
 from lamin_core.errors import InvalidArgument
 from lamin_core.query import filterspec
 
+from ._budget import Budget, RequestCancelled, RequestTimeout
 from ._state import QueryState, get_registry, registries
 
 logger = logging.getLogger("lamin_widgets")
@@ -31,10 +33,6 @@ MAX_LIST = 100
 
 class RequestError(ValueError):
     """A request that cannot be served as asked (bad method, parameters or names)."""
-
-
-class Cancelled(Exception):
-    """The request was cancelled before it finished."""
 
 
 @dataclass
@@ -405,8 +403,10 @@ def _error(request_id: object, kind: str, message: str) -> dict:
     return {"id": request_id, "ok": False, "error": {"type": kind, "message": message}}
 
 
-def handle(request: object, ctx: Context | None = None) -> tuple[dict, list[bytes]]:
-    """Answer one request: `(response, buffers)`. Never raises."""
+def handle(
+    request: object, ctx: Context | None = None, budget: Budget | None = None
+) -> tuple[dict, list[bytes]]:
+    """Answer one request: `(response, buffers)`, within `budget` if one is given. Never raises."""
     ctx = ctx or Context()
     request_id = request.get("id") if isinstance(request, dict) else None
     if not isinstance(request_id, int | str) or isinstance(request_id, bool):
@@ -417,24 +417,20 @@ def handle(request: object, ctx: Context | None = None) -> tuple[dict, list[byte
         method = request.get("method")
         if method not in METHODS:
             raise RequestError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
-        reply = METHODS[method](ctx, request.get("params"))
+        with budget.applied() if budget is not None else contextlib.nullcontext():
+            reply = METHODS[method](ctx, request.get("params"))
         return {"id": request_id, "ok": True, "result": _jsonable(reply.result)}, reply.buffers
-    except Cancelled:
+    except RequestCancelled:
         return _error(request_id, "cancelled", "the request was cancelled"), []
+    except RequestTimeout as error:
+        return _error(request_id, "timeout", str(error)), []
     except (RequestError, filterspec.FilterSpecError, InvalidArgument) as error:
         return _error(request_id, "bad_request", str(error)), []
     except Exception as error:  # database and other errors come back as messages, never raise
-        if _is_interrupt(error):
-            return _error(request_id, "cancelled", "the request was cancelled"), []
         logger.debug(
             "lamin-rpc %s failed", request.get("method") if isinstance(request, dict) else "?", exc_info=True
         )
         return _error(request_id, type(error).__name__, str(error)[:2000]), []
-
-
-def _is_interrupt(error: Exception) -> bool:
-    text = str(error).lower()
-    return "interrupted" in text or "canceling statement" in text or "cancelled" in text
 
 
 def _jsonable(value: Any) -> Any:

@@ -96,12 +96,18 @@ class QueryState:
     def _has_filters(self) -> bool:
         return bool((self.filters or {}).get("items"))
 
+    def _distinct(self) -> bool:
+        """Each record once, however many related records match (the counting rule of the widgets)."""
+        return filterspec.crosses_to_many(self.model, self.filters)
+
     def queryset(self) -> QuerySet:
         """The QuerySet the state describes (unordered: as the registry returns it)."""
         base = self.base if self.base is not None else self.model.objects.all()
         queryset = base
         if self._has_filters():
             queryset = queryset.filter(filterspec.to_q(self.model, self.filters))
+            if self._distinct():
+                queryset = queryset.distinct()
         if self.search.strip():
             queryset = queryset.search(self.search, limit=SEARCH_LIMIT)
         order = filterspec.check_order(self.model, self.order)
@@ -123,6 +129,8 @@ class QueryState:
         parts = []
         if self._has_filters():
             parts.append(f".filter({filterspec.filter_arguments(self.model, self.filters)})")
+            if self._distinct():
+                parts.append(".distinct()")
         if self.search.strip():
             parts.append(f".search({self.search!r}, limit={SEARCH_LIMIT})")
         order = filterspec.check_order(self.model, self.order)

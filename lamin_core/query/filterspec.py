@@ -433,6 +433,18 @@ def parse(model: type[models.Model], spec: object) -> Group:
     return group(spec, 0)
 
 
+def crosses_to_many(model: type[models.Model], spec: object) -> bool:
+    """Whether a condition of the spec goes through a to-many relation (`ulabels__name`): its join can
+    repeat a record, so the records it selects are counted and paged with `.distinct()`."""
+
+    def walk(node) -> bool:
+        if isinstance(node, Condition):
+            return node.info.to_many
+        return any(walk(item) for item in node.items)
+
+    return walk(parse(model, spec))
+
+
 def to_q(model: type[models.Model], spec: object) -> Q:
     """The Django Q of a spec (feature names stay keywords; the registry's filter() translates them)."""
 

@@ -7,15 +7,11 @@ its database is opened read-only.
 
 from __future__ import annotations
 
-from .app import LaminServer, load
+from .app import LaminServer
 
 
 def _jupyter_server_extension_points() -> list[dict]:
-    return [{"module": "lamin_widgets.server"}]
-
-
-def _load_jupyter_server_extension(serverapp) -> None:
-    load(serverapp)
+    return [{"module": "lamin_widgets.server", "app": LaminServer}]
 
 
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""The REST handlers (thin: parse, validate, call the method table on a worker thread, serialise)."""
+"""The REST handlers (thin: parse, validate, call the method table on a worker thread under the request's
+budget, serialise) and the server extension that owns the worker threads."""
 
 from __future__ import annotations
 
@@ -11,23 +12,39 @@ from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado import web
-from traitlets import Int, Unicode
-from traitlets.config import Configurable
+from traitlets import Float, Int, TraitError, Unicode, validate
 
 from .. import _rpc
+from .._budget import DEFAULT_SECONDS, Budget, Requests
 from .database import ENV_VAR, InstanceUnavailable, ReadOnlyInstance
 
 API = "lamin/api"
 ARROW = "application/vnd.apache.arrow.stream"
 MAX_BODY = 1_000_000
 # errors of the database rather than of the request: the client may retry later
-UNAVAILABLE = {"OperationalError", "InterfaceError", "DatabaseUnreachableError", "InstanceNotFoundError"}
+# ("timeout": over the request time limit; "cancelled": the server is stopping)
+UNAVAILABLE = {
+    "OperationalError",
+    "InterfaceError",
+    "DatabaseUnreachableError",
+    "InstanceNotFoundError",
+    "timeout",
+    "cancelled",
+}
 
 
-class LaminServer(Configurable):
-    """Settings of the lamin REST API (`c.LaminServer.instance = "owner/name"` in a Jupyter config)."""
+class LaminServer(ExtensionApp):
+    """The lamin REST API as a Jupyter server extension; its settings are `c.LaminServer.*`.
+
+    An ExtensionApp rather than a plain load function so that the server's shutdown reaches it: the
+    queries still running are cancelled and the worker threads let go (the server exits on SIGTERM).
+    """
+
+    name = "lamin"
+    load_other_extensions = True
 
     instance = Unicode(
         None,
@@ -35,6 +52,45 @@ class LaminServer(Configurable):
         help=f"Instance to serve (name, owner/name or storage folder); default ${ENV_VAR}, else the current",
     ).tag(config=True)
     workers = Int(4, help="Threads that run database queries (off the server's event loop).").tag(config=True)
+    request_timeout = Float(
+        DEFAULT_SECONDS,
+        allow_none=True,
+        help="Seconds of database time one request may take; over it the answer is 503 'timeout'.",
+    ).tag(config=True)
+
+    @validate("request_timeout")
+    def _valid_request_timeout(self, proposal):
+        value = proposal["value"]
+        if value is not None and not value > 0:
+            raise TraitError(f"LaminServer.request_timeout takes positive seconds or None, not {value!r}")
+        return value
+
+    def initialize_handlers(self) -> None:
+        self.served = ReadOnlyInstance(self.instance)
+        self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="lamin-rest")
+        self.requests = Requests()
+        args = {"server": self}
+        self.handlers.extend(
+            [
+                (url_path_join(API, "instance"), InstanceHandler, args),
+                (url_path_join(API, r"rpc/([^/]+)"), RpcHandler, args),
+            ]
+        )
+        self.executor.submit(_warm_up, self.served)  # the first sidebar request finds Django set up
+        base = url_path_join(self.serverapp.web_app.settings["base_url"], API)
+        self.log.info(
+            f"lamin: REST API at {base}/ serving {self.served.ref or 'the current instance'} read-only"
+        )
+
+    def budget(self) -> Budget:
+        return Budget(self.request_timeout, setting="c.LaminServer.request_timeout")
+
+    async def stop_extension(self) -> None:
+        """Cancel the requests being served and let the worker threads go, so the server exits now."""
+        stopped = self.requests.cancel_all()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if stopped:
+            self.log.info(f"lamin: cancelled {stopped} running request(s)")
 
 
 class LaminHandler(APIHandler):
@@ -42,9 +98,10 @@ class LaminHandler(APIHandler):
 
     auth_resource = "lamin"
 
-    def initialize(self, instance: ReadOnlyInstance, executor: ThreadPoolExecutor) -> None:
-        self.instance = instance
-        self.executor = executor
+    def initialize(self, server: LaminServer) -> None:
+        self.server = server
+        self.instance = server.served
+        self.budget: Budget | None = None
 
     def reply_error(self, status: int, kind: str, message: str) -> None:
         self.set_status(status)
@@ -52,7 +109,12 @@ class LaminHandler(APIHandler):
 
     async def off_loop(self, fn, *args):
         """Run `fn(*args)` on a worker thread: ORM calls never block the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.server.executor, fn, *args)
+
+    def on_connection_close(self) -> None:
+        """The client went away (a newer request of the sidebar replaced this one): stop its query."""
+        if self.budget is not None:
+            self.budget.cancel()
 
 
 class InstanceHandler(LaminHandler):
@@ -84,7 +146,11 @@ class RpcHandler(LaminHandler):
         except InstanceUnavailable as error:
             return self.reply_error(503, error.kind, str(error))
         request = {"id": None, "kind": _rpc.KIND, "method": method, "params": params}
-        response, buffers = await self.off_loop(_rpc.handle, request)
+        self.budget = self.server.budget()
+        with self.server.requests.tracked(self.budget):
+            response, buffers = await self.off_loop(_rpc.handle, request, None, self.budget)
+        if self.request.connection.stream is None or self.request.connection.stream.closed():
+            return  # nobody to answer
         if not response["ok"]:
             kind = response["error"]["type"]
             status = 400 if kind == "bad_request" else 503 if kind in UNAVAILABLE else 500
@@ -122,25 +188,6 @@ class RpcHandler(LaminHandler):
             self.reply_error(400, "bad_request", f"params must be an object, got {type(params).__name__}")
             return None
         return params
-
-
-def load(serverapp) -> None:
-    """Register the handlers on a Jupyter server."""
-    config = LaminServer(parent=serverapp)
-    instance = ReadOnlyInstance(config.instance)
-    executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="lamin-rest")
-    base = url_path_join(serverapp.web_app.settings["base_url"], API)
-    args = {"instance": instance, "executor": executor}
-    serverapp.web_app.add_handlers(
-        ".*$",
-        [
-            (url_path_join(base, "instance"), InstanceHandler, args),
-            (url_path_join(base, r"rpc/([^/]+)"), RpcHandler, args),
-        ],
-    )
-    serverapp.log.info(
-        f"lamin: REST API at {base}/ serving {instance.ref or 'the current instance'} read-only"
-    )
 
 
 def _warm_up(instance: ReadOnlyInstance) -> None:

@@ -195,6 +195,22 @@ def test_hostile_label_is_data(ln, seeded, rpc):
     assert [r["value"] for r in result["results"]] == [HOSTILE_LABEL]
 
 
+def test_filters_across_to_many_relations_count_and_page_each_record_once(ln, seeded, rpc):
+    """dataset1 and dataset2 each carry DMSO and IFNG: four join rows, two records; with search too."""
+    filters = mine({"field": "ulabels__name", "lookup": "in", "value": ["DMSO", "IFNG"]})
+    for search in ("", "dataset"):
+        params = {"registry": "Artifact", "filters": filters, "search": search}
+        assert ok(rpc, "count", params)[0]["count"] == 2
+        _, buffers = ok(rpc, "page", params)
+        keys = table(buffers[0]).column("key").to_pylist()
+        assert sorted(keys) == [PREFIX + "examples/dataset1.h5ad", PREFIX + "examples/dataset2.h5ad"]
+        code = ok(rpc, "codegen", params)[0]["code"]
+        import lamin_core
+
+        ran = eval(code, {"ln": lamin_core})
+        assert ".distinct()" in code and sorted(ran.values_list("key", flat=True)) == sorted(keys)
+
+
 def test_codegen_names_the_imports_its_code_needs(ln, seeded, rpc):
     result, _ = ok(rpc, "codegen", {"registry": "Artifact", "filters": mine()})
     assert result["imports"] == ["import lamin_core as ln"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -177,29 +178,53 @@ def test_cancel_stops_a_queued_request(ln, lw, monkeypatch):
 
 
 def test_cancel_interrupts_a_running_query(ln, lw, monkeypatch):
+    from test_budget import slow_query
+
     from lamin_widgets import _rpc
 
-    started, release = threading.Event(), threading.Event()
-    interrupted = []
+    started = threading.Event()
 
-    def slow(ctx, params):
+    def slow(ctx, params):  # a real query that would run for minutes
         started.set()
-        release.wait(10)
-        raise _rpc.Cancelled()
+        slow_query()
 
     monkeypatch.setitem(_rpc.METHODS, "count", slow)
-    monkeypatch.setattr(
-        "lamin_widgets._base._interrupt", lambda conn: (interrupted.append(conn), release.set())
-    )
     browser = lw.RegistryBrowser("Storage")
     sent = Sent(browser)
     browser._on_custom_message(
         browser, {"id": "d-1", "kind": "lamin-rpc", "method": "count", "params": {}}, []
     )
     assert started.wait(10)
+    time.sleep(0.2)  # inside the query
     browser._on_custom_message(browser, {"kind": "lamin-cancel", "id": "d-1"}, [])
-    (content, _), *_ = sent.wait(1)
-    assert content["error"]["type"] == "cancelled" and len(interrupted) == 1
+    (content, _), *_ = sent.wait(1, timeout=60)
+    assert content["error"] == {"type": "cancelled", "message": "the request was cancelled"}
+
+
+def test_a_request_over_the_widgets_time_limit_answers_timeout(ln, lw, monkeypatch):
+    from test_budget import slow_query
+
+    from lamin_widgets import _rpc
+
+    monkeypatch.setitem(_rpc.METHODS, "count", lambda ctx, params: slow_query())
+    browser = lw.RegistryBrowser("Storage", request_timeout=0.3)
+    sent = Sent(browser)
+    browser._on_custom_message(
+        browser, {"id": "t-1", "kind": "lamin-rpc", "method": "count", "params": {}}, []
+    )
+    (content, _), *_ = sent.wait(1, timeout=60)
+    assert content["error"]["type"] == "timeout"
+    assert "0.3 s (the widget's request_timeout)" in content["error"]["message"]
+    with pytest.raises(traitlets.TraitError, match="positive seconds or None"):
+        lw.RegistryBrowser("Storage", request_timeout=0)
+
+
+def test_to_dataframe_has_no_time_limit(ln, seeded, lw):
+    """The user asked for every row: `to_dataframe()` runs without the widget's request budget."""
+    browser = lw.RegistryBrowser(ln.Artifact.filter(key__startswith=PREFIX), request_timeout=1e-6)
+    response, _ = browser.rpc("count", registry="Artifact")
+    assert response["error"]["type"] == "timeout"
+    assert len(browser.to_dataframe()) == ln.Artifact.filter(key__startswith=PREFIX).count() == 5
 
 
 def test_search_box_results_value_and_submit(ln, seeded, lw):
