@@ -1,4 +1,4 @@
-// The filter spec (DESIGN §4) on the front end: drafts the user edits, and the complete spec sent to Python.
+// The filter spec (docs/architecture.md, "The filter spec") on the front end: drafts the user edits, and the complete spec sent to Python.
 
 export interface Condition {
   field: string;

@@ -1,4 +1,6 @@
-"""The filter spec: one JSON tree for widgets, REST and code generation (DESIGN §4).
+"""The filter spec: one JSON tree for widgets, REST and code generation (docs/architecture.md).
+
+See "The filter spec" there.
 
 A group is `{"op": "and" | "or", "not": false, "items": [...]}`; its items are groups or conditions
 `{"field": "suffix", "lookup": "exact", "value": ".h5ad"}`. A field is a field of the registry, a relation
