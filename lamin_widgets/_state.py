@@ -37,26 +37,71 @@ def registries() -> dict[str, type[models.Model]]:
     return found
 
 
+# how users write a module in a registry name -> the module's name in registry names ("" = core)
+_MODULE_ALIASES = {"ln": "", "lamindb": "", "lamin_core": "", "core": "", "bt": "bionty"}
+
+
+def _loose(text: str) -> str:
+    """A name compared as users type it: case, spaces, `_` and `-` ignored (`cell_type` ~ `CellType`)."""
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def resolve_registry_name(name: object, known: dict[str, object]) -> str:
+    """The registry name (a key of `known`) that `name` means, as users type it.
+
+    `Artifact`, `bionty.CellType` as they are; `ln.Artifact`, `bt.CellType`, `lamindb.ULabel` as code
+    writes them; a registry of another module by its class name alone (`CellType`) when no other module
+    has one of that name; case, spaces, `_` and `-` ignored when that leaves one registry. Several
+    registries of one name: the error lists them; no registry: it lists the closest names and all of them.
+    """
+    if isinstance(name, str) and name.strip() in known:
+        return name.strip()
+    if not isinstance(name, str):
+        raise RegistryNotFound(f"unknown registry {name!r}; registries: {', '.join(sorted(known))}")
+    text = name.strip()
+    module, dot, cls = (part.strip() for part in text.rpartition("."))
+    module = _MODULE_ALIASES.get(module, module) if dot else None  # None: any module
+    for same in (str.__eq__, lambda a, b: _loose(a) == _loose(b)):
+        found = []
+        for key in known:
+            key_module, _, key_cls = key.rpartition(".")
+            if same(key_cls, cls) and (module is None or same(key_module, module)):
+                found.append(key)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise RegistryNotFound(
+                f"registry {name!r} is ambiguous: {', '.join(sorted(found))}; name one of them"
+            )
+    import difflib
+
+    by_loose = {_loose(key.rpartition(".")[2]): key for key in known} | {_loose(key): key for key in known}
+    close = difflib.get_close_matches(_loose(text), list(by_loose), n=3, cutoff=0.75)
+    close_keys = list(dict.fromkeys(by_loose[k] for k in close))
+    hint = f"; did you mean {' or '.join(map(repr, close_keys))}?" if close_keys else ""
+    raise RegistryNotFound(f"unknown registry {name!r}{hint}; registries: {', '.join(sorted(known))}")
+
+
 def get_registry(name: object) -> type[models.Model]:
-    """The model of a registry name; the error lists the valid names."""
+    """The model of a registry name as users type it (`resolve_registry_name`: `CellType` is
+    `bionty.CellType` when no other module has a `CellType`); the error lists the candidates."""
     known = registries()
-    if isinstance(name, str) and name in known:
-        return known[name]
-    raise RegistryNotFound(f"unknown registry {name!r}; registries: {', '.join(sorted(known))}")
+    return known[resolve_registry_name(name, known)]
 
 
 def valid_registry_trait(value: object, allow_empty: bool = False) -> object:
-    """A widget's `registry` trait as set from Python or the front end: a known registry name (or "" where
-    `allow_empty`), else a TraitError listing the valid names, so a bad name never reaches a request."""
+    """A widget's `registry` trait as set from Python or the front end: the registry's own name for a name
+    users type (or "" where `allow_empty`), else a TraitError listing the candidates, so a bad name never
+    reaches a request."""
     import traitlets
 
     if allow_empty and value == "":
         return value
     try:
-        get_registry(value)
+        # the registry's own name (`CellType` -> `bionty.CellType`): what the front end lists and sends
+        return filterspec.registry_name(get_registry(value))
     except filterspec.FilterSpecError as error:
         raise traitlets.TraitError(str(error)) from None
-    return value
 
 
 def registry_of(registry_or_queryset: Any) -> tuple[type[models.Model], QuerySet | None]:
