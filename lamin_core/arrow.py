@@ -3,18 +3,27 @@
 A table has an `id` column, then the requested columns: the registry's fields (typed: integers, floats,
 booleans, UTC timestamps, text; JSON as its text), to-one relation paths (typed like their field), to-many
 paths (lists of text) and features (their values as text, several joined). It is built from the rows
-Django returns for the (usually sliced) QuerySet, so it costs one query plus one per to-many path.
+Django returns for the (usually sliced) QuerySet: one query, plus one grouped query per distinct to-many
+path over the page's ids (see `query.include.to_many_values`: related records of every branch, as
+`df(include=...)` and relation filters see them).
+
+A page's cost is bounded: the to-many columns of one page may read at most `MAX_PAGE_RELATED_ROWS` joined
+rows in the database (what a to-many column costs is the link rows it walks, which the page limits alone do
+not bound: a label on 4000 artifacts gives 4000 rows for its row alone, and a path across two to-many
+relations multiplies such numbers); `check_page_cost` refuses, before any query, a request whose shape
+alone would exceed that.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from django.db import models
 
+from .errors import InvalidArgument
 from .query.columns import df_columns
+from .query.include import to_many_hops, to_many_values
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -67,15 +76,65 @@ def _field_at(model: type[models.Model], path: str) -> tuple[models.Field | None
     return field, to_many
 
 
+MAX_PAGE_RELATED_ROWS = 1_000_000  # joined rows the to-many columns of one page may read together
+
+
+def _distinct(names: list[str] | None) -> list[str]:
+    return list(dict.fromkeys(names or []))
+
+
+def _listed(values: list | None) -> list[str]:
+    """A to-many cell: the distinct values as sorted text, NULLs left out."""
+    if not values or values == [None]:  # no related record (most rows of a sparse relation)
+        return []
+    return sorted({str(v) for v in values if v is not None})
+
+
+def check_page_cost(model: type[models.Model], columns: list[str] | None, limit: int) -> None:
+    """Refuse, before any query, a page whose shape alone exceeds the cost cap (InvalidArgument).
+
+    A page costs what its to-many columns read: joined rows, `MAX_PAGE_RELATED_ROWS` at most, counted by
+    the database while `queryset_to_table` builds the page (only the data tells how many links a row
+    has). Each distinct to-many column reads at least one joined row per page row, so a page of `limit`
+    rows with more distinct to-many columns than the cap allows is refused here; a column asked for twice
+    counts once, as it is computed once.
+    """
+    to_many = [c for c in _distinct(columns) if _field_at(model, c)[1]]
+    if to_many and limit * len(to_many) > MAX_PAGE_RELATED_ROWS:
+        raise InvalidArgument(
+            f"page: {limit} rows with {len(to_many)} to-many columns read at least {limit * len(to_many):,} "
+            f"related rows, more than the limit of {MAX_PAGE_RELATED_ROWS:,} per page; ask for fewer rows "
+            "(limit) or fewer to-many columns"
+        )
+
+
+def _too_costly(model: type[models.Model], path: str, rows: int, limit: int) -> InvalidArgument:
+    hops = to_many_hops(model, path)
+    return InvalidArgument(
+        f"page: the to-many columns of these {rows} {model.__name__} rows reach more than {limit:,} related "
+        f"rows (the limit per page), at {path!r}, which crosses {hops} to-many relation"
+        f"{'s' if hops != 1 else ''}; ask for fewer rows (limit), fewer or shorter to-many columns, or "
+        "narrow the filter"
+    )
+
+
 def queryset_to_table(
-    queryset: QuerySet, columns: list[str] | None = None, features: list[str] | None = None
+    queryset: QuerySet,
+    columns: list[str] | None = None,
+    features: list[str] | None = None,
+    capped: bool = True,
 ) -> pa.Table:
-    """The rows of `queryset` in its order: `id`, then `columns` (default: `df()`'s), then `features`."""
+    """The rows of `queryset` in its order: `id`, then `columns` (default: `df()`'s), then `features`.
+
+    A column asked for twice is computed and shown once. The to-many columns may read at most
+    `MAX_PAGE_RELATED_ROWS` joined rows together (unless `capped=False`); beyond, InvalidArgument names
+    the limit.
+    """
     import pyarrow as pa
 
     model = queryset.model
-    columns = list(df_columns(model) if columns is None else columns)
-    features = list(features or [])
+    columns = _distinct(df_columns(model) if columns is None else columns)
+    features = _distinct(features)
     kinds = {c: _field_at(model, c) for c in columns}
     scalar = [c for c in columns if not kinds[c][1]]
     to_many = [c for c in columns if kinds[c][1]]
@@ -92,13 +151,15 @@ def queryset_to_table(
         if pa.types.is_string(kind):
             values = [None if v is None else str(v) for v in values]
         arrays[name] = pa.array(values, type=kind)
-    manager = model._base_manager
+    budget = MAX_PAGE_RELATED_ROWS if capped else None
+    page = model._base_manager.filter(id__in=ids)  # prepared once for every path
     for path in to_many:
-        groups: dict[int, list[str]] = defaultdict(list)
-        for pk, value in manager.filter(id__in=ids).order_by("id").values_list("id", path):
-            if value is not None:
-                groups[pk].append(str(value))
-        arrays[path] = pa.array([sorted(set(groups.get(pk, []))) for pk in ids], type=pa.list_(pa.string()))
+        groups, read = to_many_values(page, path, budget)
+        if budget is not None:
+            if read > budget:
+                raise _too_costly(model, path, len(ids), MAX_PAGE_RELATED_ROWS)
+            budget -= read
+        arrays[path] = pa.array([_listed(groups.get(pk)) for pk in ids], type=pa.list_(pa.string()))
     if features:
         import pandas as pd
 
@@ -124,7 +185,10 @@ def table_to_ipc(table: pa.Table) -> bytes:
 
 
 def queryset_to_ipc(
-    queryset: QuerySet, columns: list[str] | None = None, features: list[str] | None = None
+    queryset: QuerySet,
+    columns: list[str] | None = None,
+    features: list[str] | None = None,
+    capped: bool = True,
 ) -> bytes:
     """The rows of `queryset` as Arrow IPC stream bytes (see `queryset_to_table`)."""
-    return table_to_ipc(queryset_to_table(queryset, columns, features))
+    return table_to_ipc(queryset_to_table(queryset, columns, features, capped))

@@ -1,15 +1,22 @@
-"""`df(include=[...])`: columns from related registries, with to-many paths aggregated into sets."""
+"""`df(include=[...])`: columns from related registries, with to-many paths aggregated into sets.
+
+Related records are read whatever their branch: a trashed or archived record linked to a row shows in its
+columns, as a relation filter matches it (LaminDB 1.5.3's rule; the visibility condition applies to the
+queried registry only). The widgets' and the server's pages gather to-many columns the same way
+(`to_many_values`).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError
+from django.db import connections, models
+from django.db.models import F
 
 if TYPE_CHECKING:
     import pandas as pd
-    from django.db import models
     from django.db.models import QuerySet
 
 
@@ -35,6 +42,85 @@ def is_to_many(model: type[models.Model], path: str) -> bool:
             return False
         current = field.related_model
     return False
+
+
+def to_many_hops(model: type[models.Model], path: str) -> int:
+    """How many to-many relations a Django path crosses (0 for a field or a to-one path)."""
+    current, hops = model, 0
+    for part in path.split("__"):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            break  # a lookup or transform, or a foreign key's `_id`
+        if not field.is_relation or field.related_model is None:
+            break
+        hops += bool(field.many_to_many or field.one_to_many)
+        current = field.related_model
+    return hops
+
+
+# per backend: every group's distinct values (NULL kept as null) in one JSON document [[id, [values]], ...]
+_JSON_LIST = {
+    "sqlite": (
+        "json_group_array(DISTINCT {value})",
+        "json_group_array(json_array({pk}, json({values})))",
+    ),
+    "postgresql": ("json_agg(DISTINCT {value})", "json_agg(json_build_array({pk}, {values}))::text"),
+}
+
+
+def _json_exact(field: object, converters: dict) -> bool:
+    """Whether values of `field` survive a JSON array unchanged: text and integers that Django hands over
+    as the driver gives them (no converters). Floats do not (SQLite writes 15 digits), nor datetimes."""
+    return not converters and isinstance(field, models.CharField | models.TextField | models.IntegerField)
+
+
+def to_many_values(rows: QuerySet, path: str, max_rows: int | None = None) -> tuple[dict[int, list], int]:
+    """The distinct values a to-many `path` reaches from each record of `rows` (the registry's base
+    manager filtered to the ids wanted: built once, it serves every path).
+
+    One query over the joined rows, grouped in the database, so Python receives each distinct value once
+    however many link rows lead to it: text and integers as one JSON document, other values as one row
+    per (id, value) that Django's converters then type. Values are what Django gives, NULL as None (an id
+    without related records gets [None]). Returns ({id: values}, how many joined rows the database read);
+    with `max_rows` it reads at most max_rows + 1 of them, so a count above max_rows means the answer is
+    incomplete.
+    """
+    joined = rows.order_by().values(_pk=F("pk"), _v=F(path))
+    if max_rows is not None:
+        joined = joined[: max_rows + 1]
+    compiler = joined.query.get_compiler(using=joined.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return {}, 0
+    connection = connections[joined.db]
+    pk, value = connection.ops.quote_name("_pk"), connection.ops.quote_name("_v")
+    expression = compiler.select[1][0]
+    converters = compiler.get_converters([expression])
+    if connection.vendor in _JSON_LIST and _json_exact(expression.output_field, converters):
+        listed, document = _JSON_LIST[connection.vendor]
+        grouped = (
+            f"SELECT {pk}, {listed.format(value=value)} AS _values, COUNT(*) AS _count "
+            f"FROM ({sql}) _joined GROUP BY {pk}"
+        )
+        query = f"SELECT {document.format(pk=pk, values='_values')}, SUM(_count) FROM ({grouped}) _grouped"
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            text, read = cursor.fetchone()
+        return ({key: items for key, items in json.loads(text)} if text else {}), int(read or 0)
+    grouped = f"SELECT {pk}, {value}, COUNT(*) FROM ({sql}) _joined GROUP BY {pk}, {value}"
+    with connection.cursor() as cursor:
+        cursor.execute(grouped, params)
+        result = cursor.fetchall()
+    if converters:  # positions in the rows: the value is column 1
+        result = compiler.apply_converters(result, {1: converters[0]})
+    values: dict[int, list] = {}
+    read = 0
+    for key, item, count in result:
+        values.setdefault(key, []).append(item)
+        read += count
+    return values, read
 
 
 MAX_LISTED_IDS = 10_000
@@ -89,12 +175,10 @@ def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
     if ascending is not None:
         frame = in_id_order(frame, ascending)
     if to_many:
-        # one query per path over the same rows: the queryset as a subquery keeps its filters and slice
-        ids = ids_for_in(frame.index, queryset)
-        manager = model._base_manager
-        for path in to_many:
-            groups: dict[int, set] = defaultdict(set)
-            for pk, value in manager.filter(id__in=ids).values_list("id", path):
-                groups[pk].add(value)
-            frame[path] = [groups.get(pk, {None}) for pk in frame.index]
+        # one grouped query per distinct path over the same rows: the queryset as a subquery keeps its
+        # filters and slice
+        rows = model._base_manager.filter(id__in=ids_for_in(frame.index, queryset))
+        for path in dict.fromkeys(to_many):
+            groups, _ = to_many_values(rows, path)
+            frame[path] = [set(groups[pk]) if pk in groups else {None} for pk in frame.index]
     return frame[[*base, *include]]
