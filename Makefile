@@ -19,12 +19,13 @@ ARGS ?=
 
 export PYTEST_FLAGS VENV
 
-.PHONY: help deps venv js test-js lint format test test-sqlite test-postgres test-e2e demo bench sqlite-templates \
-	screenshots clean distclean
+.PHONY: help deps venv js test-js lint format test test-sqlite test-postgres test-e2e demo demo-stop bench \
+	sqlite-templates screenshots clean distclean
 .NOTPARALLEL:
 
 help:
-	@echo "make demo            the guide's demo instance and tour (docs/demo.py), then JupyterLab with widgets and sidebar"
+	@echo "make demo            the guide's demo instance and tour (docs/demo.py), then JupyterLab on its widget notebook"
+	@echo "                     (DEMO_PORT=8888; stop with Ctrl-C or make demo-stop)"
 	@echo "make test            system deps, venv, lint, pytest on SQLite then on PostgreSQL"
 	@echo "make test-sqlite     pytest on SQLite only      (ARGS='tests/core -k name' to narrow)"
 	@echo "make test-postgres   pytest on a throwaway PostgreSQL server only"
@@ -37,7 +38,8 @@ help:
 	@echo "make bench           LaminDB vs lamin_core at N = 1k..1M -> benchmarks/RESULTS.md (BENCH_ARGS='--sizes 1000')"
 	@echo "make sqlite-templates  rebuild the pre-migrated SQLite templates after a migration change"
 	@echo "make venv            create/refresh $(VENV) (pip install -e '.[dev,bionty]')"
-	@echo "make clean           build outputs, caches, test instances; distclean also removes venvs"
+	@echo "make clean           stops this checkout's demo and test servers; removes build outputs, caches, test"
+	@echo "                     instances; distclean also removes venvs"
 
 deps:
 	bash scripts/ensure-system-deps.sh
@@ -89,9 +91,15 @@ test-e2e: deps js venv
 screenshots: deps js venv
 	LAMIN_E2E_SHOTS=docs/images/widgets bash scripts/test.sh sqlite tests/e2e
 
-demo: js venv
+# JupyterLab on the demo's widget notebook at 127.0.0.1:$(DEMO_PORT) (the URL is printed); Ctrl-C stops it
+demo: venv js
+	bash scripts/demo-lab.sh prepare
 	$(BIN)/python docs/demo.py
-	bash scripts/demo-lab.sh
+	bash scripts/demo-lab.sh start
+
+# the demo server this checkout started (one left running in another terminal)
+demo-stop:
+	bash scripts/demo-lab.sh stop
 
 # import/init, search relevance and the registry workload at N = 1k..1M, LaminDB 2.12 side by side
 # (its venv made once by benchmarks/setup-peer.sh); regenerates benchmarks/RESULTS.md and scaling.png
@@ -104,8 +112,10 @@ bench: venv
 sqlite-templates: venv
 	$(BIN)/python -c "from lamin_core.setup.sqlite_template import build_all; build_all()"
 
+# stops only servers this checkout started (a test PostgreSQL of another checkout on the same port stays)
 clean:
-	-bash scripts/pg-test-server.sh stop
+	-bash scripts/demo-lab.sh stop
+	-bash scripts/pg-test-server.sh stop-mine
 	rm -rf build/ dist/ *.egg-info .pytest_cache .ruff_cache
 	rm -rf lamin_widgets/static/ lamin_widgets/labextension/ js/lib/
 	rm -rf test-registries/ demo-instance/ test-output/

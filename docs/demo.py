@@ -1,23 +1,40 @@
 """The demo instance: the guide's records, a printed tour of the core API, and a notebook of widgets.
 
-`make demo` runs this, then starts JupyterLab on `demo-instance/` (scripts/demo-lab.sh). The settings stay
-inside `demo-instance/` (LAMIN_HOME), so `~/.lamin` is never touched. Running it again reuses the
-instance (saving the same files returns the existing artifacts).
+`make demo` runs this, then starts JupyterLab on the notebook (scripts/demo-lab.sh). Everything lives in
+`demo-instance/` (`LAMIN_DEMO_DIR` moves it):
+
+    .lamin/                       the settings (LAMIN_HOME): the demo never reads or writes yours
+    test-registries/              the instance's storage and SQLite database
+    downloads/                    the example files the guide's cells download before saving them
+    notebooks/widgets-demo.ipynb  the notebook of every widget, JupyterLab's root folder
+
+Running it again reuses the instance (saving the same files returns the existing artifacts), also when
+its settings are gone (it reconnects to the storage folder); an exported LAMIN_HOME is not used, so this
+script and the notebook's kernel always see the same instance.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import sqlite3
 from pathlib import Path
 
-DEMO = Path(__file__).resolve().parents[1] / "demo-instance"
-os.environ.setdefault("LAMIN_HOME", str(DEMO / ".lamin"))
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = Path(os.environ.get("LAMIN_DEMO_DIR") or ROOT / "demo-instance").resolve()
+HOME = DEMO / ".lamin"
+STORAGE = DEMO / "test-registries"
+DOWNLOADS = DEMO / "downloads"
+NOTEBOOK = DEMO / "notebooks" / "widgets-demo.ipynb"
+if os.environ.get("LAMIN_HOME") and Path(os.environ["LAMIN_HOME"]).expanduser().resolve() != HOME:
+    print(f"demo: using the demo's own settings {HOME} (not LAMIN_HOME={os.environ['LAMIN_HOME']})")
+os.environ["LAMIN_HOME"] = str(HOME)  # scripts/demo-lab.sh gives the notebook's kernel the same
 
 import pandas as pd  # noqa: E402
 
 import lamin_core as ln  # noqa: E402
-from lamin_core.setup.instance import set_user  # noqa: E402
-from lamin_core.setup.settings import InstanceSettings  # noqa: E402
+from lamin_core.setup.settings import InstanceSettings, UserSettings  # noqa: E402
 
 pd.set_option("display.width", 250)
 pd.set_option("display.max_columns", 12)
@@ -27,18 +44,32 @@ def section(title: str) -> None:
     print(f"\n{'=' * 8} {title} {'=' * 8}")
 
 
+def demo_user() -> None:
+    """The guide's user, testuser1, with the uid the demo database knows (settings may have been removed)."""
+    uid = "DzTjkKse"
+    database = STORAGE / ".lamindb" / "lamin.db"
+    if database.is_file():
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            row = connection.execute("SELECT uid FROM lamin_core_user WHERE handle = 'testuser1'").fetchone()
+        uid = row[0] if row else uid
+    UserSettings(uid=uid, handle="testuser1", name="Test User1").save()
+
+
 def setup_instance() -> None:
-    set_user("handle", "testuser1")
-    set_user("name", "Test User1")
-    if InstanceSettings.path_for("test-registries").exists():
-        ln.setup.connect("test-registries")
+    """Connect to the demo instance by name, else by its storage folder (no settings), else create it."""
+    demo_user()
+    if InstanceSettings.path_for(STORAGE.name).exists():
+        ln.setup.connect(STORAGE.name)
+    elif (STORAGE / ".lamindb").is_dir():
+        ln.setup.connect(str(STORAGE))
     else:
-        ln.setup.init(storage=DEMO / "test-registries", modules="bionty")
+        ln.setup.init(storage=STORAGE, modules="bionty")
 
 
 def write_guide_records() -> None:
     """The guide's first cells: three files and the mini-immuno datasets with their features and labels."""
-    os.chdir(DEMO)
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    os.chdir(DOWNLOADS)  # the example files land here, not next to the notebook
     ln.track("Wc8F4siRSKMZ", path=Path(__file__))
     ln.Artifact(ln.core.datasets.file_jpg_paradisi05(), key="images/my_image.jpg").save()
     ln.Artifact(ln.core.datasets.file_fastq(), key="raw/my_fastq.fastq.gz").save()
@@ -47,32 +78,65 @@ def write_guide_records() -> None:
     ln.finish()
 
 
+# (markdown, code) of the widget notebook: every widget, each cell runs on the demo instance
+NOTEBOOK_CELLS = [
+    (
+        "# lamin-widgets demo\n"
+        "The guide's instance (`make demo`). Run all cells (**Run > Run All Cells**); the Lamin sidebar "
+        "is on the left.",
+        "import lamin_core as ln\nimport lamin_widgets as lw",
+    ),
+    (
+        "**RegistryBrowser**: page, sort, search and filter a registry; click rows to select them.",
+        'browser = lw.RegistryBrowser("Artifact")\nbrowser',
+    ),
+    ("The selected rows, as a QuerySet:", "browser.selected"),
+    (
+        "**FilterBuilder**: conditions on fields, relations and features.",
+        'fb = lw.FilterBuilder("Artifact")\nfb',
+    ),
+    ("The code it writes and its records:", "print(fb.code)\nfb.to_dataframe()"),
+    (
+        "**SearchBox**: ranked search as you type (a registry name as you would write it: `CellType` is "
+        "`bionty.CellType`); `box.value` is the picked record.",
+        'box = lw.SearchBox("CellType")\nbox',
+    ),
+    ("**LookupBox**: type-ahead over a registry's names.", "lw.LookupBox(ln.ULabel)"),
+    ("**ViewPanel**: `ln.view()` as a widget, every non-empty registry.", "lw.ViewPanel()"),
+]
+
+
+def _sources_hash(sources: list[str]) -> str:
+    return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
+
+
 def write_widget_notebook() -> Path:
-    """A notebook with every widget, opened by `make demo`'s JupyterLab."""
+    """The notebook of every widget, opened by `make demo`'s JupyterLab.
+
+    Written afresh each run unless its code was edited since it was written (then it is kept)."""
     import nbformat
 
-    cells = [
-        nbformat.v4.new_markdown_cell(
-            "# lamin-widgets demo\nThe guide's instance; the Lamin sidebar is on the left."
-        ),
-        nbformat.v4.new_code_cell("import lamin_core as ln\nimport lamin_widgets as lw"),
-        nbformat.v4.new_code_cell('browser = lw.RegistryBrowser("Artifact")\nbrowser'),
-        nbformat.v4.new_code_cell("browser.selected"),
-        nbformat.v4.new_code_cell('fb = lw.FilterBuilder("Artifact")\nfb'),
-        nbformat.v4.new_code_cell("print(fb.code)\nfb.to_dataframe()"),
-        nbformat.v4.new_code_cell('box = lw.SearchBox("CellType")\nbox'),
-        nbformat.v4.new_code_cell("lw.LookupBox(ln.ULabel)"),
-        nbformat.v4.new_code_cell("lw.ViewPanel()"),
-    ]
+    cells = []
+    for markdown, code in NOTEBOOK_CELLS:
+        cells += [nbformat.v4.new_markdown_cell(markdown), nbformat.v4.new_code_cell(code)]
+    written = _sources_hash([cell.source for cell in cells])
+    if NOTEBOOK.is_file():
+        old = nbformat.read(NOTEBOOK, as_version=4)
+        recorded = old.metadata.get("lamin_demo", {}).get("sources")
+        if recorded != _sources_hash([cell.source for cell in old.cells]):
+            print(f"demo: kept {NOTEBOOK} (edited; delete it for a fresh one)")
+            return NOTEBOOK
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {
         "display_name": "Python 3 (ipykernel)",
         "language": "python",
         "name": "python3",
     }
-    path = DEMO / "widgets-demo.ipynb"
-    nbformat.write(notebook, path)
-    return path
+    notebook.metadata["language_info"] = {"name": "python"}
+    notebook.metadata["lamin_demo"] = {"sources": written}
+    NOTEBOOK.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, NOTEBOOK)
+    return NOTEBOOK
 
 
 def main() -> None:

@@ -6,9 +6,12 @@
 #   scripts/pg-test-server.sh status   exit 0 if it accepts connections
 #   scripts/pg-test-server.sh restart  restarts the running server, keeping its data (clients are cut off)
 #   scripts/pg-test-server.sh stop     stops it and removes its data
+#   scripts/pg-test-server.sh stop-mine  stops the servers this checkout started (any port), not another's
 #
 # `start` always begins from an empty cluster: a server left behind by an earlier run is stopped and
-# its data removed first. Installs Debian's `postgresql` if no server binaries are found.
+# its data removed first. Installs Debian's `postgresql` if no server binaries are found. `start` records
+# the postmaster's pid in test-output/pg-test-server-$PORT.pid of this checkout, for `stop-mine`
+# (`make clean`): a server on the same port that another checkout started since is left alone.
 # Settings: LAMIN_PGPORT (default 54329), LAMIN_PGROOT (default /tmp/lamin-pgtest-$LAMIN_PGPORT).
 set -euo pipefail
 
@@ -16,6 +19,7 @@ PORT=${LAMIN_PGPORT:-54329}
 ROOT=${LAMIN_PGROOT:-/tmp/lamin-pgtest-$PORT}
 DATA=$ROOT/data
 URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
+MINE_DIR="$(cd "$(dirname "$0")/.." && pwd)/test-output"
 
 die() { echo "pg-test-server: $*" >&2; exit 1; }
 
@@ -84,9 +88,30 @@ start() {
   opts+=" -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
   as_postgres "$PGBIN/pg_ctl" -D "$DATA" -l "$ROOT/server.log" -o "$opts" -w -t 60 start >/dev/null \
     || { tail -n 30 "$ROOT/server.log" >&2 || true; die "server did not start (log: $ROOT/server.log)"; }
-  for _ in $(seq 100); do accepts_connections && return 0; sleep 0.1; done
+  for _ in $(seq 100); do
+    if accepts_connections; then
+      mkdir -p "$MINE_DIR"
+      echo "$(head -n 1 "$DATA/postmaster.pid") $PORT $ROOT" >"$MINE_DIR/pg-test-server-$PORT.pid"
+      return 0
+    fi
+    sleep 0.1
+  done
   tail -n 30 "$ROOT/server.log" >&2 || true
   die "server started but does not accept connections on 127.0.0.1:$PORT"
+}
+
+# The servers this checkout started and that still run from the data dir it started them on.
+stop_mine() {
+  PGBIN=$(find_pgbin)
+  local record pid port root
+  for record in "$MINE_DIR"/pg-test-server-*.pid; do
+    [ -f "$record" ] || continue
+    read -r pid port root <"$record" || true
+    if [ -n "$root" ] && [ "$(head -n 1 "$root/data/postmaster.pid" 2>/dev/null)" = "$pid" ]; then
+      PORT=$port ROOT=$root DATA=$root/data stop_and_remove
+    fi
+    rm -f "$record"
+  done
 }
 
 # Fast shutdown (open sessions are terminated, as in a real server restart), then start on the same data
@@ -104,8 +129,9 @@ restart() {
 case "${1:-}" in
   start) start ;;
   restart) restart ;;
-  stop) PGBIN=$(find_pgbin); stop_and_remove ;;
+  stop) PGBIN=$(find_pgbin); stop_and_remove; rm -f "$MINE_DIR/pg-test-server-$PORT.pid" ;;
+  stop-mine) stop_mine ;;
   url) echo "$URL" ;;
   status) PGBIN=$(find_pgbin); accepts_connections ;;
-  *) echo "usage: $0 start|restart|stop|url|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|restart|stop|stop-mine|url|status" >&2; exit 2 ;;
 esac

@@ -1,0 +1,198 @@
+"""End to end: `make demo` as a new user meets it, on the installed wheel.
+
+docs/demo.py makes the demo instance (with a LAMIN_HOME exported that it must not use), then
+scripts/demo-lab.sh starts JupyterLab and prints a URL. That URL opens the widget notebook (not the
+Launcher), the notebook is trusted, and Run All runs every cell without an error, each widget rendered.
+Ctrl-C stops the server and its kernel; a second `make demo` reuses the instance and serves again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from lab_harness import KERNEL_READY_JS, ROOT, shot
+from local_servers import free_port, jupyter_env
+
+pytest.importorskip("playwright")
+
+NOTEBOOK = "widgets-demo.ipynb"
+# the code cells of docs/demo.py's notebook that show a widget, and what each shows
+WIDGETS = {
+    'lw.RegistryBrowser("Artifact")': "tbody tr[data-id]",
+    'lw.FilterBuilder("Artifact")': "button",
+    'lw.SearchBox("CellType")': "input[placeholder*='bionty.CellType']",
+    "lw.LookupBox(ln.ULabel)": "input[placeholder*='ULabel']",
+    "lw.ViewPanel()": "table",
+}
+CELLS_JS = """() => {
+  const m = window.jupyterapp.shell.currentWidget.content.model;
+  const cells = [];
+  for (let i = 0; i < m.cells.length; i++) {
+    const c = m.cells.get(i);
+    if (c.type === "code")
+      cells.push({index: i, source: c.sharedModel.getSource(), count: c.executionCount, trusted: c.trusted,
+                  outputs: c.outputs.toJSON()});
+  }
+  return cells;
+}"""
+
+
+class DemoLab:
+    """`scripts/demo-lab.sh start` in its own process group; its output collected as it comes."""
+
+    def __init__(self, env: dict, log: Path):
+        self.log = log
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "demo-lab.sh"), "start", "--LabApp.expose_app_in_browser=True"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            # as from a terminal's shell: SIGINT not ignored (a background job's children ignore it)
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        with open(self.log, "a") as log:
+            for line in self.process.stdout:
+                self.lines.append(line)
+                log.write(line)
+                log.flush()
+
+    def url(self, timeout: float = 120) -> str:
+        """The notebook URL the script prints once the server answers."""
+        started = time.time()
+        while time.time() - started < timeout:
+            for line in self.lines:
+                if match := re.search(r"^\s+(http://127\.0\.0\.1:\d+/\S+)$", line):
+                    return match.group(1)
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"no URL printed: {''.join(self.lines)[-3000:]}")
+
+    def ctrl_c(self) -> int:
+        """What Ctrl-C in the terminal sends (SIGINT to the foreground group); the exit code."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+
+def _demo_py(env: dict, python: Path) -> str:
+    result = subprocess.run(
+        [python, ROOT / "docs" / "demo.py"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def _serving(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _run_all(page) -> list[dict]:
+    """Run > Run All Cells, as a user, once the kernel is ready; until every code cell ran."""
+    for attempt in range(2):
+        page.wait_for_function(KERNEL_READY_JS, polling=100, timeout=60_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            cells = page.evaluate(CELLS_JS)
+            if all(c["count"] for c in cells) and page.evaluate(KERNEL_READY_JS):
+                return cells
+            if attempt == 0 and time.time() > deadline - 90 and not any(c["count"] for c in cells):
+                break  # the run was dropped (the kernel-ready race): once more
+            page.wait_for_timeout(250)
+    raise AssertionError(f"Run All did not finish: {page.evaluate(CELLS_JS)}")
+
+
+def test_make_demo_notebook_runs_all_cells(lab, tmp_path):
+    demo = tmp_path / "demo-instance"
+    port = free_port()
+    env = jupyter_env(
+        tmp_path,
+        lab=True,
+        drop=("JUPYTER", "LAMIN"),
+        PATH=f"{lab.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),  # anywidget's front end, the test venv's
+        VENV=str(lab.venv),
+        LAMIN_DEMO_DIR=str(demo),
+        DEMO_PORT=str(port),
+        DEMO_BROWSER="0",
+        LAMIN_HOME=str(tmp_path / "my-own-settings"),  # exported: the demo keeps its own
+    )
+    python = lab.venv / "bin" / "python"
+    tour = _demo_py(env, python)
+    assert "widget notebook:" in tour and "using the demo's own settings" in tour
+    assert not (tmp_path / "my-own-settings").exists()
+    notebooks = demo / "notebooks"
+    assert sorted(p.name for p in notebooks.iterdir()) == [NOTEBOOK]  # example files live elsewhere
+    assert (demo / "downloads" / "input.fastq.gz").is_file()
+
+    server = DemoLab(env, tmp_path / "demo-lab.log")
+    try:
+        url = server.url()
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/lab/tree/{NOTEBOOK}\?token=\w+", url), url
+        page = lab.browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(30_000)
+        page.goto(url)
+        page.wait_for_selector(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputArea-editor", timeout=60_000)
+        assert page.evaluate("() => window.jupyterapp.shell.currentWidget.title.label") == NOTEBOOK
+        assert page.locator(".jp-Launcher:visible").count() == 0
+        before = page.evaluate(CELLS_JS)
+        assert before and all(c["trusted"] for c in before), before  # signed by demo-lab.sh
+
+        cells = _run_all(page)
+        errors = [
+            (c["source"], o.get("ename"), o.get("evalue"))
+            for c in cells
+            for o in c["outputs"]
+            if o["output_type"] == "error"
+        ]
+        assert errors == []
+        dom = page.locator(".jp-NotebookPanel:visible .jp-CodeCell")
+        for code, selector in WIDGETS.items():
+            (index,) = [i for i, c in enumerate(cells) if code in c["source"]]
+            output = dom.nth(index).locator(".jp-OutputArea-output .lamin-widget")
+            output.first.wait_for(timeout=30_000)
+            output.locator(selector).first.wait_for(timeout=30_000)
+        shot(page, "demo_notebook")
+        page.close()
+
+        assert server.ctrl_c() == 130
+        assert not (demo / ".demo-server").exists() and not _serving(port)
+    finally:
+        server.kill()
+
+    # a second `make demo`, LAMIN_HOME unset: the same instance, and the server starts again
+    env.pop("LAMIN_HOME")
+    tour = _demo_py(env, python)
+    assert "connected lamin instance: testuser1/test-registries" in tour
+    server = DemoLab(env, tmp_path / "demo-lab-2.log")
+    try:
+        assert server.url().startswith(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token=")
+        # `make demo-stop` (and `make clean`) stop the server this checkout started
+        subprocess.run(["bash", ROOT / "scripts" / "demo-lab.sh", "stop"], env=env, check=True, timeout=60)
+        assert server.process.wait(timeout=60) in (0, 143)
+        assert not _serving(port)
+    finally:
+        server.kill()
