@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 # Re-made only when pyproject.toml changes (or the venv is gone).
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?= -q -p no:cacheprovider --durations=10
-NPM ?= npm
+# npm on a node >= 20.19: the system's, else Node.js from PyPI installed into the venv (scripts/with-node.sh)
+NPM ?= bash scripts/with-node.sh npm
 # npm packages (from package-lock.json, the npm cache first) and the widget front ends they build
 NODE_STAMP := node_modules/.package-lock.json
 JS_STAMP := lamin_widgets/static/.built
@@ -47,13 +48,14 @@ deps:
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	bash scripts/ensure-venv.sh $(PY) $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev,bionty]'
 	touch $@
 
 js: $(JS_STAMP) $(LABEXT_STAMP)
 
-$(NODE_STAMP): package.json package-lock.json
+# after the venv: with no recent node on the system, npm runs on Node.js from PyPI installed into it
+$(NODE_STAMP): package.json package-lock.json | $(STAMP)
 	$(NPM) ci --prefer-offline --no-audit --no-fund
 	touch $@
 
@@ -61,7 +63,7 @@ $(JS_STAMP): $(NODE_STAMP) $(JS_SOURCES)
 	$(NPM) run build
 
 $(LABEXT_STAMP): $(JS_STAMP) $(STAMP) package.json js/schema/plugin.json
-	$(BIN)/jupyter-builder build .
+	bash scripts/with-node.sh $(BIN)/jupyter-builder build .
 
 test-js: js
 	$(NPM) run typecheck
