@@ -11,8 +11,6 @@ from . import setup
 from .errors import LaminError, NoInstanceError
 from .view import view  # the function shadows its module, which is cheap to import
 
-__version__ = "0.1.0"
-
 _REGISTRIES = (
     "Artifact",
     "Collection",
@@ -69,6 +67,10 @@ _LAZY = {
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # pyproject.toml's, installed; importlib.metadata costs ~40 ms
+        from importlib.metadata import version
+
+        return version("lamin-widgets")
     if name in _LAZY:
         import importlib
 
@@ -91,7 +93,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_REGISTRIES, *_LAZY, "models", "Q"])
+    return sorted([*globals(), *_REGISTRIES, *_LAZY, "models", "Q", "__version__"])
 
 
 __all__ = ["LaminError", "NoInstanceError", "setup", "view", *_REGISTRIES]

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from django.db import models
 from django.utils import timezone
 
+from . import plugins
+
 
 def stamp(records: list, now=None) -> None:
     """Give records inserted in one bulk the same creation (and update) time, as one INSERT does."""
@@ -33,11 +35,8 @@ def _bulk_insertable(record: models.Model) -> bool:
 
     if isinstance(record, ULabel):
         return True
-    if record._meta.app_label != "bionty":
-        return False
-    from .bionty.models import BioRecord, Source
-
-    return isinstance(record, BioRecord) and not isinstance(record, Source)
+    plugin = plugins.get(record._meta.app_label)
+    return plugin is not None and plugin.bulk_insertable is not None and plugin.bulk_insertable(record)
 
 
 def save(records: Iterable[models.Model], ignore_conflicts: bool = False) -> None:
@@ -56,7 +55,6 @@ def save(records: Iterable[models.Model], ignore_conflicts: bool = False) -> Non
         else:
             others.append(record)
     from .artifacts.save import atomic_with_storage
-    from .bionty._from_source import save_ancestors_of  # imports no models: fine without bionty
 
     inserted: list[models.Model] = []
     # new records saved one by one, as they were: their save may succeed and the transaction roll back later
@@ -72,8 +70,9 @@ def save(records: Iterable[models.Model], ignore_conflicts: bool = False) -> Non
                 by_source: dict[int | None, list] = {}
                 for item in with_parents:
                     by_source.setdefault(getattr(item[0], "source_id", None), []).append(item)
-                for items in by_source.values():
-                    save_ancestors_of(items)
+                save_parents = getattr(plugins.get(model._meta.app_label), "save_parents", None)
+                for items in by_source.values() if save_parents else ():
+                    save_parents(items)
             for record in others:
                 record.save()
     except BaseException:

@@ -13,9 +13,11 @@ class LaminCoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import _save, hooks
         from .query import lookups
 
         lookups.register()
+        hooks.save_records.bind(_save.save)
         post_migrate.connect(_repair_search_index, sender=self, dispatch_uid="lamin_core.search_index")
         post_migrate.connect(_planner_stats, sender=self, dispatch_uid="lamin_core.planner_stats")
 

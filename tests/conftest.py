@@ -94,8 +94,6 @@ def seeded(ln, request):
     """The e2e seed's guide-like records with keys under the module's `PREFIX`, by key; rolled back after
     the module."""
     from django.db import transaction
-
-    sys.path.insert(0, str(Path(__file__).parent / "e2e"))
     from seed import seed
 
     with transaction.atomic():
@@ -120,7 +118,6 @@ def delete_new_artifacts(ln):
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory):
     """JupyterLab from the built wheel on the guide's small instance, with Chromium (tests/e2e)."""
-    sys.path.insert(0, str(Path(__file__).parent / "e2e"))
     from lab_harness import lab_fixture
 
     yield from lab_fixture(tmp_path_factory)

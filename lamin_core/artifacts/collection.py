@@ -211,7 +211,7 @@ def mapped_collection(
     Artifacts of other suffixes are left out with a warning, as in LaminDB 1.5.3. `stream=True` reads local
     stores in place (as always) and S3 stores from the local cache: streaming from S3 is not supported.
     """
-    from ..core.mapped_collection import MappedCollection
+    from .mapped_collection import MappedCollection  # numpy and the array stores: on first mapped()
 
     paths = []
     for artifact in collection_artifacts(collection):

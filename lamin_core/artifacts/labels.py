@@ -14,21 +14,19 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 
 from .._logger import logger
+from ..dtypes import parse_dtype, registry_name
 from ..errors import ValidationError
+from ..query.label_links import label_links, name_field
 
 if TYPE_CHECKING:
-    from ..features.registries import LabelLink
+    from ..query.label_links import LabelLink
 
 
 def _links(host_model: type[models.Model]) -> dict[str, LabelLink]:
-    from ..features.registries import label_links
-
     return label_links(host_model)
 
 
 def _registry_name(model: type[models.Model]) -> str:
-    from ..features.dtypes import registry_name
-
     return registry_name(model)
 
 
@@ -44,7 +42,6 @@ def _dtype_registries(dtype: str | None) -> list[str]:
     """The registry names of a categorical dtype: `cat[ULabel|bionty.CellType]` -> both names."""
     if not dtype or not dtype.startswith("cat["):
         return []
-    from ..features.dtypes import parse_dtype
 
     return list(dict.fromkeys(target.registry for target in parse_dtype(dtype).targets))
 
@@ -61,8 +58,6 @@ def _as_list(records: object) -> list:
 
 
 def _name_field(registry: type[models.Model]) -> str:
-    from ..features.registries import name_field
-
     return name_field(registry)
 
 

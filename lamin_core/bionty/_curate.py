@@ -95,3 +95,20 @@ def standardize_public(
     for name, returned in zip(names, column, strict=True):
         first.setdefault(name, returned)
     return {v: first[m] for v, m in mapper.items() if m in first}
+
+
+def public_hint(registry: type[BioRecord], field_name: str, unknown: list[str]) -> str:
+    """A hint for values that are missing from an ontology registry but exist in its public source."""
+    if not hasattr(registry, "public"):
+        return ""
+    try:
+        in_source = _in_public_source(registry, unknown, field_name, None)
+    except Exception:  # e.g. a registry that needs an organism and has no default: no hint
+        return ""
+    if not in_source:
+        return ""
+    example = ", ".join(repr(v) for v in in_source[:3])
+    return (
+        f"; {len(in_source)} of them are in the public source: save them with "
+        f"ln.save(bt.{registry.__name__}.from_values([{example}], field='{field_name}'))"
+    )

@@ -4,7 +4,7 @@ Import cheaply: `dtypes` needs no models; the accessor, describe and validation 
 and are loaded on first use.
 """
 
-from .dtypes import SIMPLE_DTYPES, CatTarget, ParsedDtype, parse_dtype, serialize_dtype
+from ..dtypes import SIMPLE_DTYPES, CatTarget, ParsedDtype, parse_dtype, serialize_dtype
 
 __all__ = ["SIMPLE_DTYPES", "CatTarget", "FeatureManager", "ParsedDtype", "parse_dtype", "serialize_dtype"]
 

@@ -18,10 +18,10 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import IntegerField, Q, Value
 
 from .._logger import logger
+from ..dtypes import ParsedDtype, parse_dtype, registry_name
 from ..errors import ValidationError
 from ..models import ArtifactFeatureValue, Feature, FeatureValue
-from .dtypes import ParsedDtype, parse_dtype
-from .registries import LabelLink, label_links, name_field, resolve, target_field
+from ..query.label_links import LabelLink, label_links, name_field, resolve, target_field
 from .values import describe_value, expected, from_stored, normalize, value_key
 
 if TYPE_CHECKING:
@@ -65,8 +65,6 @@ def _guess_dtype(value: Any) -> str:
     if isinstance(value, dict):
         return "dict"
     if isinstance(value, models.Model):
-        from .dtypes import registry_name
-
         return f"cat[{registry_name(type(value))}]"
     if isinstance(value, list | tuple | set):
         return "cat[ULabel]"

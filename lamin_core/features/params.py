@@ -11,8 +11,8 @@ from typing import Any
 
 from django.db import transaction
 
+from ..dtypes import parse_dtype
 from ..errors import ValidationError
-from .dtypes import parse_dtype
 from .values import from_stored, get_or_create_value
 
 

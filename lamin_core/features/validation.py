@@ -23,9 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import plugins
+from ..dtypes import CatTarget, ParsedDtype, parse_dtype
 from ..errors import ValidationError
-from .dtypes import CatTarget, ParsedDtype, parse_dtype
-from .registries import resolve, target_field
+from ..query.label_links import resolve, target_field
 from .values import _INVALID, _simple
 
 if TYPE_CHECKING:
@@ -315,22 +316,11 @@ def check_dataframe(
 
 
 def _public_hint(registry: type, field_name: str, unknown: list[str]) -> str:
-    """A hint for values that are missing from an ontology registry but exist in its public source."""
-    if registry._meta.app_label != "bionty" or not hasattr(registry, "public"):
+    """A hint from the registry's module for values missing from it (bionty: those in its public source)."""
+    plugin = plugins.get(registry._meta.app_label)
+    if plugin is None or plugin.missing_values_hint is None:
         return ""
-    from ..bionty._curate import _in_public_source
-
-    try:
-        in_source = _in_public_source(registry, unknown, field_name, None)
-    except Exception:  # e.g. a registry that needs an organism and has no default: no hint
-        return ""
-    if not in_source:
-        return ""
-    example = ", ".join(repr(v) for v in in_source[:3])
-    return (
-        f"; {len(in_source)} of them are in the public source: save them with "
-        f"ln.save(bt.{registry.__name__}.from_values([{example}], field='{field_name}'))"
-    )
+    return plugin.missing_values_hint(registry, field_name, unknown)
 
 
 def validate_dataframe(df: pd.DataFrame, schema: Schema) -> None:

@@ -13,8 +13,8 @@ import math
 import numbers
 from typing import Any
 
+from ..dtypes import ParsedDtype, parse_dtype
 from ..hashing import hash_string
-from .dtypes import ParsedDtype
 
 _INVALID = object()
 
@@ -151,7 +151,6 @@ def get_or_create_value(model: type, owner_field: str, owner: Any, value: Any) -
     from django.db import IntegrityError, transaction
 
     from ..errors import ValidationError
-    from .dtypes import parse_dtype
 
     parsed = parse_dtype(owner.dtype)
     if parsed.is_cat:

@@ -553,7 +553,7 @@ class Collection(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates):
 
     def mapped(self, *args: Any, **kwargs: Any) -> Any:
         """A map-style dataset over the collection's `.h5ad` artifacts (LaminDB 1.5.3's MappedCollection):
-        see `lamin_core.core.mapped_collection.MappedCollection` for the arguments."""
+        see `lamin_core.artifacts.mapped_collection.MappedCollection` for the arguments."""
         from ..artifacts.collection import mapped_collection
 
         return mapped_collection(self, *args, **kwargs)

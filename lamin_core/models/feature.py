@@ -8,8 +8,8 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 
 from .._logger import logger
+from ..dtypes import DTYPE_HELP, dtype_from_pandas, parse_dtype, serialize_dtype
 from ..errors import ValidationError
-from ..features.dtypes import DTYPE_HELP, parse_dtype, serialize_dtype
 from ._defaults import uid12
 from .base import Record, TracksRun, TracksUpdates, check_init_kwargs
 
@@ -160,7 +160,6 @@ class Feature(Record, TracksRun, TracksUpdates):
         """Unsaved Features for the columns of a DataFrame (existing ones by name), dtypes from the
         columns: `str` (text and object columns), `cat` (categorical columns), `int`, `float`, `bool`,
         `datetime`, as LaminDB 1.5.3. A column whose existing feature has another dtype raises."""
-        from ..features.dtypes import dtype_from_pandas
         from ..query.curation import RecordList
 
         if field is not None and getattr(getattr(field, "field", None), "model", None) is not Feature:
@@ -182,7 +181,7 @@ class Feature(Record, TracksRun, TracksUpdates):
 
     @property
     def parsed_dtype(self):
-        """The dtype split into its parts (see `lamin_core.features.dtypes.ParsedDtype`)."""
+        """The dtype split into its parts (see `lamin_core.dtypes.ParsedDtype`)."""
         return parse_dtype(self.dtype)
 
 

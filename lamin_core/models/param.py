@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import models
 
+from ..dtypes import serialize_dtype
 from .base import Link, Record, TracksCreation, TracksRun, TracksUpdates
 
 
@@ -24,8 +25,6 @@ class Param(Record, TracksRun, TracksUpdates):
 
     def __init__(self, *args, **kwargs):
         if not args and "dtype" in kwargs and not isinstance(kwargs["dtype"], str | None):
-            from ..features.dtypes import serialize_dtype
-
             kwargs["dtype"] = serialize_dtype(kwargs["dtype"])  # `float`, `dict`, `list[int]` as objects
         super().__init__(*args, **kwargs)
 

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from django.db import models, transaction
 
 from .._logger import logger
+from ..dtypes import dtype_from_pandas, registry_name
 from ..errors import ValidationError
 from ..hashing import hash_set, hash_string
 from ._defaults import uid16
@@ -54,8 +55,6 @@ _SCHEMA_ARGS = (
 def _itype_str(itype: Any) -> str | None:
     """`"Feature"`, `ln.Feature`, `bt.Gene.ensembl_gene_id` or a string such as `"bionty.Gene.symbol"`."""
     from django.db.models.query_utils import DeferredAttribute
-
-    from ..features.dtypes import registry_name
 
     if itype is None or isinstance(itype, str):
         return itype
@@ -354,7 +353,6 @@ class Schema(Record, TracksRun):
         type: Schema | None = None,
     ) -> _Spec:
         """The field values (incl. hash), members, options and slots from the constructor's arguments."""
-        from ..features.dtypes import registry_name
         from .feature import Feature
 
         if slots is not None:
@@ -760,7 +758,6 @@ class Schema(Record, TracksRun):
         if registry is Feature:
             records = Feature.from_values(valid, field=field, mute=True)
             return Schema(features=list(records), name=name, dtype=None, otype="DataFrame")
-        from ..features.dtypes import dtype_from_pandas
 
         dtypes = {str(df[c].dtype): dtype_from_pandas(df[c].dtype) for c in valid}
         if len(set(dtypes.values())) != 1:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import models
 
+from .. import hooks
 from .._logger import logger
 from .columns import field_name, name_field
 
@@ -234,9 +235,7 @@ class RecordList(list):
 
     def save(self) -> RecordList:
         """Save every record (one transaction, bulk inserts) and return the list."""
-        from .._save import save
-
-        save(self)
+        hooks.save_records(self)
         return self
 
     def df(self) -> pd.DataFrame:

@@ -13,7 +13,9 @@ from django.db import models
 from django.db.models import FloatField, Q
 from django.db.models.functions import Cast
 
+from ..dtypes import parse_dtype
 from ..errors import InvalidArgument, ValidationError
+from .label_links import name_field, resolve
 
 _NUMERIC = ("int", "float", "num")
 _COMPARISONS = ("gt", "gte", "lt", "lte")
@@ -91,9 +93,6 @@ def _cat_q(
     model: type[models.Model], feature: tuple[int, str, str | None], rest: list[str], value: object
 ) -> Q:
     """Artifacts linked to matching labels through the link table of each registry the dtype names."""
-    from ..features.dtypes import parse_dtype
-    from ..features.registries import name_field, resolve
-
     feature_id, name, dtype = feature
     targets = parse_dtype(dtype).cat_targets
     combined: Q | None = None

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from .._logger import logger
+from ..dtypes import parse_dtype
 from .include import ids_for_in
+from .label_links import name_field, resolve
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,8 +32,6 @@ def _add_label_values(values: dict, host, ids, features: list[tuple[int, str, st
     """The label names of categorical features, read from the link table of every registry their dtypes
     name (`ArtifactULabel`, `ArtifactCellType`, ...), into `values[host id, feature id]`."""
     from ..errors import ValidationError
-    from ..features.dtypes import parse_dtype
-    from ..features.registries import name_field, resolve
 
     wanted: dict = defaultdict(set)  # label link -> ids of the features it holds values of
     for feature_id, _, dtype in features:

@@ -27,6 +27,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
+from ..dtypes import parse_dtype, registry_name  # registry_name: `Artifact`, `bionty.CellType`
 from ..errors import LaminError
 
 # lookups per kind of value; "ne" is "not equal" (a negated exact), "isnull" is "is empty"
@@ -98,13 +99,6 @@ class FieldInfo:
 
 
 # -- names ------------------------------------------------------------------------------------------------
-
-
-def registry_name(model: type[models.Model]) -> str:
-    """`Artifact` for core registries, `bionty.CellType` for registries of other modules."""
-    from ..features.dtypes import registry_name as name
-
-    return name(model)
 
 
 def registry_expression(model: type[models.Model]) -> str:
@@ -183,8 +177,6 @@ def _feature_rows(model: type[models.Model]) -> dict[str, str | None]:
 
 
 def _feature_info(path: str, name: str, keys: list[str], dtype: str | None) -> FieldInfo:
-    from ..features.dtypes import parse_dtype
-
     parsed = parse_dtype(dtype) if dtype else None
     base = parsed.base if parsed else None
     if base == "cat":
@@ -554,8 +546,6 @@ def field_choices(model: type[models.Model]) -> dict[str, Any]:
     features = []
     for name, dtype in sorted(_feature_rows(model).items()):
         try:
-            from ..features.dtypes import parse_dtype
-
             parsed = parse_dtype(dtype) if dtype else None
         except LaminError:
             continue

@@ -8,10 +8,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import plugins
 from .._logger import logger
 from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError, StorageInUseError
 from ..storage.ownership import check_unclaimed
-from .django_config import BIONTY_APP, close_connections, configured_instance, installed_apps, setup_django
+from .django_config import close_connections, configured_instance, installed_apps, setup_django
 from .settings import (
     InstanceSettings,
     UserSettings,
@@ -96,10 +97,10 @@ def _seed_records(instance: InstanceSettings) -> None:
         _reset_sequences(Space)  # PostgreSQL: the next space gets id 2, not the taken 1
         storage_type = instance.storage.split("://", 1)[0] if "://" in instance.storage else "local"
         Storage.objects.create(root=instance.storage, type=storage_type, instance_uid=instance.uid)
-        if "bionty" in instance.modules and BIONTY_APP in installed_apps(instance):
-            from ..bionty.sources import sync_sources
-
-            sync_sources()  # the Source registry lists the bundled ontologies from the start
+        for module in instance.modules:  # bionty: the Source registry lists the bundled ontologies
+            plugin = plugins.get(module)
+            if plugin is not None and plugin.seed is not None:
+                plugin.seed()
 
 
 def init(

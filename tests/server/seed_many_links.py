@@ -8,9 +8,6 @@ LABELS labels, `ulabels__name` joins ARTIFACTS x LABELS rows and `ulabels__artif
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 ARTIFACTS = 1000
 LABELS = 50

@@ -23,10 +23,9 @@ import pyarrow as pa
 import pytest
 from conftest import TEST_DB, new_database_url, write_user
 from local_servers import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
+from seed import HOSTILE_LABEL
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from seed import HOSTILE_LABEL  # noqa: E402
 
 TOKEN = "lamin-rest-test"
 BIN = Path(sys.executable).parent

@@ -42,7 +42,8 @@ def linked(tmp_path_factory):
     home = tmp / "home"
     write_user(home)
     storage = tmp / "storage"
-    env = {**os.environ, "LAMIN_HOME": str(home)}
+    # the script imports tests/e2e/seed.py, as pytest does through its `pythonpath` option
+    env = {**os.environ, "LAMIN_HOME": str(home), "PYTHONPATH": str(HERE.parent / "e2e")}
     seed = [sys.executable, HERE / "seed_many_links.py", storage, new_database_url() or ""]
     subprocess.run(seed, env=env, check=True, cwd=tmp, capture_output=True)
     return tmp, home, storage

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from django.db import transaction
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from seed import HOSTILE_LABEL
 
 PREFIX = "fs/"

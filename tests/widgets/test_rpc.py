@@ -3,13 +3,8 @@ and bad requests answered with error messages (never raised), the database uncha
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pyarrow as pa
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from seed import HOSTILE_LABEL
 
 PREFIX = "rpc/"

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import traitlets
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from seed import HOSTILE_LABEL
 
 PREFIX = "wid/"

@@ -18,7 +18,7 @@ import typing
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..errors import ValidationError
+from .errors import ValidationError
 
 SIMPLE_DTYPES = ("str", "int", "float", "num", "bool", "date", "datetime", "dict")
 DTYPE_HELP = (

@@ -7,8 +7,8 @@ from functools import cache
 
 from django.db import models
 
+from ..dtypes import CatTarget, registry_name
 from ..errors import ValidationError
-from .dtypes import CatTarget, registry_name
 
 
 @dataclass(frozen=True)
