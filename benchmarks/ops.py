@@ -47,7 +47,7 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Op:
-    """A named operation: what it calls, its DESIGN §8 target and how to run it (``fn`` or ``snippet``)."""
+    """A named operation: what it calls, its target (docs/architecture.md), how to run it (fn or snippet)."""
 
     name: str
     call: str  # human-readable, with {python}/{lamin}/{module} filled per target

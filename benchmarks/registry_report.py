@@ -1,4 +1,4 @@
-"""The workload sections of RESULTS.md: DESIGN §8 targets, one table per N, search relevance, widgets.
+"""The workload sections of RESULTS.md: targets (docs/architecture.md), tables per N, relevance, widgets.
 
 Input: `benchmarks/registry-results.jsonl`, JSON lines written by `workload/runner.py` (one per op, per
 implementation, per N; `run_id` ties the lines of one `make bench` run together). Per N the report
@@ -14,7 +14,7 @@ from pathlib import Path
 from report import read_jsonl
 
 HERE = Path(__file__).resolve().parent
-TARGET_N = 100_000  # DESIGN §8 states its targets at N = 100 000
+TARGET_N = 100_000  # docs/architecture.md states its targets at N = 100 000
 TARGETS_MS = {
     "features_filter_dmso_full": 100,
     "filter_suffix_h5ad_full": 60,
@@ -157,7 +157,7 @@ def sidebar_figures(path: Path = HERE / "SIDEBAR.md") -> dict[str, float]:
 
 
 def render_summary(startup: list[dict], path: Path) -> list[str]:
-    """One row per DESIGN §8 target with its measured value, LaminDB's, the ratio and met/not met."""
+    """One row per target (docs/architecture.md): measured, LaminDB, ratio, met or not."""
     records = workload_records(path)
     run_id = run_for(records, TARGET_N)
     core, peer = ops_of(records, run_id, "lamin_core", TARGET_N), ops_of(records, run_id, "lamindb", TARGET_N)
@@ -222,7 +222,7 @@ def render_summary(startup: list[dict], path: Path) -> list[str]:
         "SIDEBAR.md",
     )
     lines = [
-        "## DESIGN §8 targets",
+        "## Performance targets (docs/architecture.md)",
         "",
         f"At N = {TARGET_N:,} (run `{run_id}`), median ms. *ratio* = lamin_core ÷ LaminDB (< 1:",
         "lamin_core is faster), both measured in the same run.",
@@ -264,7 +264,7 @@ def render_registry(path: Path) -> list[str]:
         "(one warm-up each, then 5 timed calls each, who goes first alternating): median of 5, ms, so load",
         "from other work on the machine hits both alike. Every read op's rows and uids",
         "(sha1 of the sorted uids) are checked against what the generated data predicts; a wrong result",
-        "would be marked **wrong rows**. Targets (DESIGN §8) are stated for N = 100 000.",
+        "would be marked **wrong rows**. Targets (docs/architecture.md) are stated for N = 100 000.",
         "",
         "![time against N, log axes](scaling.png)",
         "",
@@ -365,7 +365,7 @@ MAIN_READS = (
     "ulabel_search",
     "features_filter_dmso_full",
 )
-TARGETS_ANY_N_MS = {"widget_page_100": 50}  # DESIGN §8: first page of 100 rows of 1M, indexed sort
+TARGETS_ANY_N_MS = {"widget_page_100": 50}  # docs/architecture.md: first page of 100 rows of 1M, indexed sort
 
 
 def _populate_note(label: str, rec: dict | None) -> str:

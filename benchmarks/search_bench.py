@@ -48,7 +48,7 @@ sys.path.insert(0, str(HERE / "workload"))
 from spec import Spec, artifact_row, generate  # noqa: E402  (the registry workload's data)
 
 QUERIES = HERE.parent / "tests" / "data" / "search_relevance_public.tsv"
-TARGETS = {  # DESIGN §8 / issue 6, median ms
+TARGETS = {  # docs/architecture.md / issue 6, median ms
     ("artifact_search", 100_000): 40,
     ("artifact_search_broad", 100_000): 40,
     ("artifact_search", 1_000_000): 100,

@@ -37,7 +37,7 @@ CELLS = GUIDE["cells"]
 # -- what is not compared, and why --------------------------------------------------------------------------
 
 JPEG = (
-    "our own JPEG photo: the guide's 29 358-byte photo cannot be fetched here (DESIGN.md §6), "
+    "our own JPEG photo: the guide's 29 358-byte photo cannot be fetched here (docs/architecture.md), "
     "so file_jpg_paradisi05() ships a small real JPEG of our own"
 )
 PARQUET = (
