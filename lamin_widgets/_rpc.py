@@ -415,8 +415,9 @@ def handle(
         if not isinstance(request, dict) or request.get("kind") != KIND:
             raise RequestError(f"not a {KIND} request")
         method = request.get("method")
-        if method not in METHODS:
-            raise RequestError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
+        if not isinstance(method, str) or method not in METHODS:  # a list or dict would not even hash
+            name = repr(method[:100]) if isinstance(method, str) else f"of type {type(method).__name__}"
+            raise RequestError(f"unknown method {name}; methods: {', '.join(METHODS)}")
         with budget.applied() if budget is not None else contextlib.nullcontext():
             reply = METHODS[method](ctx, request.get("params"))
         return {"id": request_id, "ok": True, "result": _jsonable(reply.result)}, reply.buffers
