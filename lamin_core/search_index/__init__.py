@@ -62,6 +62,8 @@ MAX_RESULTS = 2000
 
 
 def _field_names(model, field) -> list[str]:
+    from ..errors import InvalidArgument  # a ValueError and a TypeError: what callers caught before
+
     if field is None:
         names = default_fields(model)
     else:
@@ -71,10 +73,12 @@ def _field_names(model, field) -> list[str]:
             inner = getattr(item, "field", None)  # a registry attribute, e.g. bt.Gene.symbol
             name = item if isinstance(item, str) else getattr(inner, "name", None)
             if not isinstance(name, str):
-                raise TypeError(f"field must be a field name or a registry field, got {type(item).__name__}")
+                raise InvalidArgument(
+                    f"field must be a field name or a registry field, got {type(item).__name__}"
+                )
             names.append(name)
     if not names:
-        raise ValueError(f"{model.__name__} has no text fields to search; pass field=")
+        raise InvalidArgument(f"{model.__name__} has no text fields to search; pass field=")
     return names
 
 

@@ -55,3 +55,10 @@ def test_a_method_that_is_not_a_name_is_a_bad_request(rpc, seeded):
         response, _, _ = handled(rpc, {"id": 1, "kind": "lamin-rpc", "method": method})
         assert response["error"]["type"] == "bad_request"
         assert response["error"]["message"].startswith(f"unknown method of type {type(method).__name__};")
+
+
+def test_searching_a_registry_without_text_fields_is_a_bad_request(rpc, seeded):
+    """Was ValueError from search(): 500."""
+    message = bad_request(rpc, "search", registry="FeatureValue", string="x")
+    assert message == "FeatureValue has no text fields to search; pass field="
+    assert bad_request(rpc, "count", registry="FeatureValue", search="x") == message
