@@ -314,6 +314,13 @@ def _check_scalar(info: FieldInfo, value: object) -> object:
     if kind == "datetime":
         if not isinstance(value, str):
             raise FilterSpecError(f"{info.path!r} takes an ISO date or datetime text, got {value!r}")
+        if info.dtype == "DateField":  # a date, no time: Django refuses a datetime for it
+            try:
+                return dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise FilterSpecError(
+                    f"{info.path!r} takes an ISO date like '2025-05-08', got {value!r}"
+                ) from None
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:

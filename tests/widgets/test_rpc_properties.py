@@ -62,3 +62,15 @@ def test_searching_a_registry_without_text_fields_is_a_bad_request(rpc, seeded):
     message = bad_request(rpc, "search", registry="FeatureValue", string="x")
     assert message == "FeatureValue has no text fields to search; pass field="
     assert bad_request(rpc, "count", registry="FeatureValue", search="x") == message
+
+
+def test_a_date_field_compares_with_a_date(rpc, seeded):
+    """Was ValidationError ('2000-01-01T00:00:00+00:00' value has an invalid date format): Project's
+    start_date is a DateField, and the spec made every date a UTC datetime."""
+    since = spec({"field": "start_date", "lookup": "gt", "value": "2000-01-01"})
+    assert ok(rpc, "count", registry="Project", filters=since) == {"count": 0}
+    code = ok(rpc, "codegen", registry="Project", filters=since)["code"]
+    assert code == "ln.Project.filter(start_date__gt='2000-01-01')"
+    at_ten = spec({"field": "start_date", "lookup": "gt", "value": "2000-01-01T10:00"})
+    message = bad_request(rpc, "count", registry="Project", filters=at_ten)
+    assert message == "'start_date' takes an ISO date like '2025-05-08', got '2000-01-01T10:00'"
