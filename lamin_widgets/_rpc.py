@@ -101,6 +101,19 @@ def _bounded(method: str, name: str, value: int, low: int, high: int) -> int:
     return value
 
 
+def _valid_text(method: str, name: str, value: str) -> str:
+    """Text the databases can take: no NUL (PostgreSQL refuses it), valid Unicode (no lone surrogates)."""
+    if "\x00" in value:
+        raise RequestError(f"{method}: {name} contains a NUL character (\\x00); remove it")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise RequestError(
+            f"{method}: {name} is not valid Unicode ({e.reason} at position {e.start})"
+        ) from None
+    return value
+
+
 def _strings(method: str, name: str, values: list | None, limit: int = MAX_LIST) -> list[str]:
     values = values or []
     if len(values) > limit or not all(isinstance(v, str) for v in values):
@@ -283,6 +296,7 @@ def lookup(ctx: Context, params: dict) -> Reply:
     _bounded("lookup", "limit", p["limit"], 1, 200)
     if len(p["prefix"]) > 200:
         raise RequestError("lookup: prefix may have at most 200 characters")
+    _valid_text("lookup", "prefix", p["prefix"])
     model = get_registry(p["registry"])
     name = p["field"] or filterspec.label_field(model)
     if name is None:

@@ -72,6 +72,19 @@ class FilterSpecError(LaminError, ValueError):
     """A filter spec (or sort order) names something that does not exist or does not fit its type."""
 
 
+def _valid_text(info: FieldInfo, value: str) -> str:
+    """Text the databases can take: no NUL (PostgreSQL refuses it), valid Unicode (no lone surrogates)."""
+    if "\x00" in value:
+        raise FilterSpecError(f"a value for {info.path!r} contains a NUL character (\\x00); remove it")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise FilterSpecError(
+            f"a value for {info.path!r} is not valid Unicode ({e.reason} at position {e.start})"
+        ) from None
+    return value
+
+
 @dataclass(frozen=True)
 class FieldInfo:
     """What a field path resolves to: its kind (which lookups and values fit) and where it points."""
@@ -298,7 +311,7 @@ def _check_scalar(info: FieldInfo, value: object) -> object:
             raise FilterSpecError(f"{info.path!r} takes text, got {type(value).__name__} {value!r}")
         if len(value) > MAX_TEXT:
             raise FilterSpecError(f"a value for {info.path!r} may have at most {MAX_TEXT} characters")
-        return value
+        return _valid_text(info, value)
     if kind in ("number", "feature_number"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise FilterSpecError(f"{info.path!r} takes a number, got {type(value).__name__} {value!r}")

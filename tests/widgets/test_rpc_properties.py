@@ -74,3 +74,17 @@ def test_a_date_field_compares_with_a_date(rpc, seeded):
     at_ten = spec({"field": "start_date", "lookup": "gt", "value": "2000-01-01T10:00"})
     message = bad_request(rpc, "count", registry="Project", filters=at_ten)
     assert message == "'start_date' takes an ISO date like '2025-05-08', got '2000-01-01T10:00'"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("a\x00b", "contains a NUL character"), ("T\ud800", "is not valid Unicode (surrogates not allowed")],
+)
+def test_text_values_with_nul_or_a_lone_surrogate_are_bad_requests(rpc, seeded, text, message):
+    """Were UnicodeEncodeError (both databases) and, on PostgreSQL, DataError (text fields cannot contain
+    NUL): 500s. The search text was checked already; filter values and lookup prefixes were not."""
+    for field in ("key", "ulabels__name", "perturbation", "study_metadata__detail1"):
+        for value, lookup in ((text, "exact"), ([text], "in")):
+            condition = {"field": field, "lookup": lookup, "value": value}
+            assert message in bad_request(rpc, "count", registry="Artifact", filters=spec(condition))
+    assert message in bad_request(rpc, "lookup", registry="ULabel", prefix=text)
