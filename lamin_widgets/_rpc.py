@@ -97,7 +97,9 @@ def _as_tuple(types) -> tuple:
 
 def _bounded(method: str, name: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
-        raise RequestError(f"{method}: {name} must be between {low} and {high}, got {value}")
+        raise RequestError(
+            f"{method}: {name} must be between {low} and {high}, got {filterspec.shown(value)}"
+        )
     return value
 
 

@@ -20,6 +20,7 @@ import difflib
 import keyword
 import math
 import re
+import reprlib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -70,6 +71,19 @@ _DICT_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$")
 
 class FilterSpecError(LaminError, ValueError):
     """A filter spec (or sort order) names something that does not exist or does not fit its type."""
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother = 3, 80, 80
+
+
+def shown(value: object) -> str:
+    """A value from a request, for an error message: its repr cut short (a list nested a thousand levels
+    deep has no repr, an int of 5,000 digits no str: those give their type)."""
+    try:
+        return _SHOWN.repr(value)
+    except (RecursionError, ValueError):
+        return f"<{type(value).__name__}>"
 
 
 def _valid_text(info: FieldInfo, value: str) -> str:
@@ -242,7 +256,7 @@ def resolve(
 ) -> FieldInfo:
     """Check a field path (field, relation path or feature) against the registry and describe it."""
     if not isinstance(path, str) or not path:
-        raise FilterSpecError(f"a field must be a non-empty string, got {path!r}")
+        raise FilterSpecError(f"a field must be a non-empty string, got {shown(path)}")
     if len(path) > 300:
         raise FilterSpecError("a field path may have at most 300 characters")
     parts = path.split("__")
@@ -308,38 +322,40 @@ def _check_scalar(info: FieldInfo, value: object) -> object:
     kind = info.kind
     if kind in ("text", "label", "feature_text"):
         if not isinstance(value, str):
-            raise FilterSpecError(f"{info.path!r} takes text, got {type(value).__name__} {value!r}")
+            raise FilterSpecError(f"{info.path!r} takes text, got {type(value).__name__} {shown(value)}")
         if len(value) > MAX_TEXT:
             raise FilterSpecError(f"a value for {info.path!r} may have at most {MAX_TEXT} characters")
         return _valid_text(info, value)
     if kind in ("number", "feature_number"):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise FilterSpecError(f"{info.path!r} takes a number, got {type(value).__name__} {value!r}")
+            raise FilterSpecError(f"{info.path!r} takes a number, got {type(value).__name__} {shown(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise FilterSpecError(f"{info.path!r} takes a finite number, got {value!r}")
         if isinstance(value, int) and abs(value) > 2**63 - 1:
-            raise FilterSpecError(f"{value!r} is out of range for {info.path!r}")
+            raise FilterSpecError(f"{shown(value)} is out of range for {info.path!r}")
         return value
     if kind in ("bool", "feature_bool"):
         if not isinstance(value, bool):
-            raise FilterSpecError(f"{info.path!r} takes true or false, got {type(value).__name__} {value!r}")
+            raise FilterSpecError(
+                f"{info.path!r} takes true or false, got {type(value).__name__} {shown(value)}"
+            )
         return value
     if kind == "datetime":
         if not isinstance(value, str):
-            raise FilterSpecError(f"{info.path!r} takes an ISO date or datetime text, got {value!r}")
+            raise FilterSpecError(f"{info.path!r} takes an ISO date or datetime text, got {shown(value)}")
         if info.dtype == "DateField":  # a date, no time: Django refuses a datetime for it
             try:
                 return dt.date.fromisoformat(value).isoformat()
             except ValueError:
                 raise FilterSpecError(
-                    f"{info.path!r} takes an ISO date like '2025-05-08', got {value!r}"
+                    f"{info.path!r} takes an ISO date like '2025-05-08', got {shown(value)}"
                 ) from None
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
             raise FilterSpecError(
                 f"{info.path!r} takes an ISO date or datetime like '2025-05-08' or '2025-05-08T07:32:00', "
-                f"got {value!r}"
+                f"got {shown(value)}"
             ) from None
         # times without a zone are UTC (written out, so that the code says so and Django does not warn)
         return value if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC).isoformat()
@@ -350,11 +366,11 @@ def check_value(info: FieldInfo, lookup: str, value: object) -> object:
     """The value if it fits the field's kind and the lookup; a FilterSpecError saying what fits otherwise."""
     if lookup == "isnull":
         if not isinstance(value, bool):
-            raise FilterSpecError(f"'is empty' on {info.path!r} takes true or false, got {value!r}")
+            raise FilterSpecError(f"'is empty' on {info.path!r} takes true or false, got {shown(value)}")
         return value
     if lookup == "in":
         if not isinstance(value, list | tuple):
-            raise FilterSpecError(f"'in' on {info.path!r} takes a list of values, got {value!r}")
+            raise FilterSpecError(f"'in' on {info.path!r} takes a list of values, got {shown(value)}")
         if len(value) > MAX_IN:
             raise FilterSpecError(f"'in' takes at most {MAX_IN} values")
         return [_check_scalar(info, v) for v in value]
@@ -406,13 +422,13 @@ def parse(model: type[models.Model], spec: object) -> Group:
             raise FilterSpecError(f"a group must be an object, got {type(node).__name__}")
         extra = set(node) - {"op", "not", "items"}
         if extra:
-            raise FilterSpecError(f"unknown group keys {sorted(extra)}; a group has op, not, items")
+            raise FilterSpecError(f"unknown group keys {sorted(extra, key=str)}; a group has op, not, items")
         op = node.get("op", "and")
         if op not in ("and", "or"):
-            raise FilterSpecError(f"a group's op is 'and' or 'or', got {op!r}")
+            raise FilterSpecError(f"a group's op is 'and' or 'or', got {shown(op)}")
         negated = node.get("not", False)
         if not isinstance(negated, bool):
-            raise FilterSpecError(f"a group's 'not' is true or false, got {negated!r}")
+            raise FilterSpecError(f"a group's 'not' is true or false, got {shown(negated)}")
         items = node.get("items", [])
         if not isinstance(items, list):
             raise FilterSpecError(f"a group's items must be a list, got {type(items).__name__}")
@@ -426,7 +442,7 @@ def parse(model: type[models.Model], spec: object) -> Group:
         extra = set(node) - {"field", "lookup", "value"}
         if extra:
             raise FilterSpecError(
-                f"unknown condition keys {sorted(extra)}; a condition has field, lookup, value"
+                f"unknown condition keys {sorted(extra, key=str)}; a condition has field, lookup, value"
             )
         count[0] += 1
         if count[0] > MAX_CONDITIONS:
@@ -435,7 +451,7 @@ def parse(model: type[models.Model], spec: object) -> Group:
         lookup = node.get("lookup", "exact")
         if lookup not in info.lookups:
             raise FilterSpecError(
-                f"lookup {lookup!r} does not fit {info.path!r} ({info.kind}); "
+                f"lookup {shown(lookup)} does not fit {info.path!r} ({info.kind}); "
                 f"valid: {', '.join(info.lookups)}"
             )
         if "value" not in node:
@@ -532,11 +548,11 @@ def check_order(model: type[models.Model], order: object) -> list[str]:
     if isinstance(order, str):
         order = [order]
     if not isinstance(order, list | tuple) or len(order) > 5:
-        raise FilterSpecError(f"order is a list of at most 5 field names, got {order!r}")
+        raise FilterSpecError(f"order is a list of at most 5 field names, got {shown(order)}")
     checked = []
     for name in order:
         if not isinstance(name, str):
-            raise FilterSpecError(f"order takes field names, got {name!r}")
+            raise FilterSpecError(f"order takes field names, got {shown(name)}")
         path = name.removeprefix("-")
         info = resolve(model, path, {})
         if info.to_many or info.kind == "json":

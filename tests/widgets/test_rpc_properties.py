@@ -33,6 +33,14 @@ def handled(rpc, request: object) -> tuple[dict, list[bytes], float]:
     return response, buffers, time.monotonic() - started
 
 
+def nested(depth: int, leaf: object = 1, as_dict: bool = False) -> object:
+    """A value nested `depth` levels deep (lists or dicts), built without recursion."""
+    value = leaf
+    for _ in range(depth):
+        value = {"a": value} if as_dict else [value]
+    return value
+
+
 def bad_request(rpc, method: str, **params) -> str:
     response, _, _ = handled(rpc, {"id": 1, "kind": "lamin-rpc", "method": method, "params": params})
     assert response["ok"] is False and response["error"]["type"] == "bad_request", response
@@ -88,3 +96,26 @@ def test_text_values_with_nul_or_a_lone_surrogate_are_bad_requests(rpc, seeded, 
             condition = {"field": field, "lookup": lookup, "value": value}
             assert message in bad_request(rpc, "count", registry="Artifact", filters=spec(condition))
     assert message in bad_request(rpc, "lookup", registry="ULabel", prefix=text)
+
+
+def test_values_nested_deeply_or_huge_are_bad_requests_with_short_messages(rpc, seeded):
+    """Were RecursionError (the repr of a list nested 1,200 deep, in the error message) and ValueError
+    (the str of an int of 5,000 digits): 500s. Messages now show a value cut short, or its type."""
+    deep = nested(1200)
+    conditions = [
+        {"field": "key", "value": deep},
+        {"field": deep, "value": "x"},
+        {"field": "key", "lookup": deep, "value": "x"},
+        {"field": "key", "lookup": "isnull", "value": deep},
+        {"field": "key", "lookup": "in", "value": deep},
+        {"field": "size", "value": -(10**5000)},
+    ]
+    for condition in conditions:
+        message = bad_request(rpc, "count", registry="Artifact", filters=spec(condition))
+        assert len(message) < 300, message
+    assert "[[[[...]]]]" in bad_request(rpc, "count", registry="Artifact", order=[deep])
+    assert bad_request(rpc, "page", registry="Artifact", limit=10**5000).endswith("got <int>")
+    group = {"op": deep, "items": []}
+    assert len(bad_request(rpc, "count", registry="Artifact", filters=group)) < 300
+    keys = bad_request(rpc, "count", registry="Artifact", filters={"items": [], 1: 2, "a": 3})
+    assert keys.startswith("unknown group keys [1, 'a']")  # was TypeError: sorting int and str
