@@ -331,7 +331,8 @@ def _check_scalar(info: FieldInfo, value: object) -> object:
             raise FilterSpecError(f"{info.path!r} takes a number, got {type(value).__name__} {shown(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise FilterSpecError(f"{info.path!r} takes a finite number, got {value!r}")
-        if isinstance(value, int) and abs(value) > 2**63 - 1:
+        # the registries' number fields are integers (a float is rounded to one): 64 bits at most
+        if (isinstance(value, int) or kind == "number") and abs(value) > 2**63 - 1:
             raise FilterSpecError(f"{shown(value)} is out of range for {info.path!r}")
         return value
     if kind in ("bool", "feature_bool"):
@@ -352,11 +353,15 @@ def _check_scalar(info: FieldInfo, value: object) -> object:
                 ) from None
         try:
             parsed = dt.datetime.fromisoformat(value)
+            if parsed.tzinfo:
+                parsed.astimezone(dt.UTC)  # as the database compares it: 0001-01-01T00:00+14:00 is year 0
         except ValueError:
             raise FilterSpecError(
                 f"{info.path!r} takes an ISO date or datetime like '2025-05-08' or '2025-05-08T07:32:00', "
                 f"got {shown(value)}"
             ) from None
+        except OverflowError:
+            raise FilterSpecError(f"{shown(value)} is out of range for {info.path!r} (in UTC)") from None
         # times without a zone are UTC (written out, so that the code says so and Django does not warn)
         return value if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC).isoformat()
     raise FilterSpecError(f"{info.path!r} cannot be compared with a value")

@@ -119,3 +119,27 @@ def test_values_nested_deeply_or_huge_are_bad_requests_with_short_messages(rpc, 
     assert len(bad_request(rpc, "count", registry="Artifact", filters=group)) < 300
     keys = bad_request(rpc, "count", registry="Artifact", filters={"items": [], 1: 2, "a": 3})
     assert keys.startswith("unknown group keys [1, 'a']")  # was TypeError: sorting int and str
+
+
+def test_numbers_and_datetimes_out_of_the_databases_range_are_bad_requests(rpc, seeded):
+    """Were OverflowError on SQLite: 'Python int too large to convert to SQLite INTEGER' (a float of
+    1e300 in an 'in' list on an integer field) and 'date value out of range' (0001-01-01 at +14:00 is
+    year 0 in UTC, 9999-12-31 at -14:00 year 10000)."""
+    cases = [
+        ({"field": "size", "lookup": "in", "value": [1e300]}, "1e+300 is out of range for 'size'"),
+        ({"field": "size", "lookup": "gt", "value": -1e19}, "-1e+19 is out of range for 'size'"),
+        (
+            {"field": "created_at", "lookup": "gt", "value": "0001-01-01T00:00:00+14:00"},
+            "'0001-01-01T00:00:00+14:00' is out of range for 'created_at' (in UTC)",
+        ),
+        (
+            {"field": "created_at", "lookup": "lt", "value": "9999-12-31T23:59:59-14:00"},
+            "'9999-12-31T23:59:59-14:00' is out of range for 'created_at' (in UTC)",
+        ),
+    ]
+    for condition, message in cases:
+        assert bad_request(rpc, "count", registry="Artifact", filters=spec(condition)) == message
+    in_range = spec({"field": "created_at", "lookup": "gt", "value": "0001-01-01T00:00:00-01:00"})
+    assert ok(rpc, "count", registry="Artifact", filters=in_range)["count"] > 0
+    huge = spec({"field": "temperature", "lookup": "gt", "value": 1e300})  # a feature's float: any size
+    assert ok(rpc, "count", registry="Artifact", filters=huge) == {"count": 0}
