@@ -29,6 +29,8 @@ MAX_PAGE_SIZE = 1000
 MAX_OFFSET = 10**9
 MAX_COLUMNS = 100
 MAX_LIST = 100
+MAX_MATCHES = 1_000_000  # an exact count of search matches stops here ("at least")
+MAX_RELATED = 10  # related records per relation on a record page ("… and 12 more")
 
 
 class RequestError(ValueError):
@@ -235,10 +237,33 @@ def state_name(state: QueryState) -> str:
 
 
 def count(ctx: Context, params: dict) -> Reply:
-    """How many records the state selects."""
-    p = _check("count", params, dict(_QUERY))
+    """How many distinct records the state selects; with a search, also how many match in all.
+
+    `count` is what the widget pages through: a search keeps its best SEARCH_LIMIT matches. `matches`
+    counts every match: quickly up to twice the limit (`matches_exact` false: "at least"), or exactly
+    (up to MAX_MATCHES, within the request's budget) with `exact_matches: true`, a request of its own so
+    no page waits for it.
+    """
+    from ._state import SEARCH_LIMIT
+
+    p = _check("count", params, {**_QUERY, "exact_matches": (bool, False)})
     state = ctx.state(p)
-    return Reply({"count": state.queryset().count()})
+    exact = p.pop("exact_matches")
+    if not state.search.strip():
+        return Reply({"count": state.queryset().count()})
+    unsearched = QueryState(
+        model=state.model, filters=state.filters, base=state.base, base_code=state.base_code
+    ).queryset()
+    probe = MAX_MATCHES if exact else 2 * SEARCH_LIMIT
+    matches = unsearched.search(state.search, limit=probe).count()
+    return Reply(
+        {
+            "count": min(matches, SEARCH_LIMIT),
+            "limit": SEARCH_LIMIT,
+            "matches": matches,
+            "matches_exact": matches < probe,
+        }
+    )
 
 
 def _label(record, label: str | None) -> str:
@@ -357,7 +382,12 @@ def codegen(ctx: Context, params: dict) -> Reply:
 
 
 def record(ctx: Context, params: dict) -> Reply:
-    """One record in detail: its fields, related records (labels, parents) and features."""
+    """One record as a page: title, description, facts, versions, features, labels, schema slots, the
+    run and transform that made it and its other related records (at most MAX_RELATED per relation, with
+    how many more), each a link (registry and id); every field, private ones included, in `all_fields`.
+
+    `fields`, `related` and `features` keep the earlier, flat shape (display texts).
+    """
     p = _check("record", params, {"registry": (str, _MISSING), "id": (int, _MISSING)})
     model = get_registry(p["registry"])
     base = ctx.bases.get(p["registry"], model.objects.all())
@@ -368,38 +398,243 @@ def record(ctx: Context, params: dict) -> Reply:
     from lamin_core.query.columns import df_columns
 
     fields = {name: _text(getattr(found, name)) for name in ["id", *df_columns(model)]}
-    related = {}
+    all_fields = {f.attname: _text(getattr(found, f.attname)) for f in model._meta.concrete_fields}
+    label = filterspec.label_field(model)
+    related, links = {}, []
+    label_relations = _label_relations(model)
     for relation in filterspec.public_relations(model):
         target = relation.related_model
-        label = filterspec.label_field(target)
+        target_label = filterspec.label_field(target)
         if relation.many_to_one or relation.one_to_one:
             if relation.concrete:
                 other = getattr(found, relation.name, None)
                 if other is not None:
-                    related[relation.name] = [_label(other, label)]
+                    related[relation.name] = [_label(other, target_label)]
+                    links.append(_relation(relation.name, target, [_item(other, target_label)], 0, False))
             continue
-        manager = getattr(
-            found, relation.get_accessor_name() if not relation.concrete else relation.name, None
-        )
+        accessor = relation.get_accessor_name() if not relation.concrete else relation.name
+        manager = getattr(found, accessor, None)
         if manager is None:
             continue
-        values = list(manager.all().values_list(label or "id", flat=True)[:21]) if label else []
-        if values:
-            related[relation.name] = [str(v) for v in values[:20]] + (["…"] if len(values) > 20 else [])
-    features = {}
+        rows = list(manager.all().order_by("id")[: MAX_RELATED + 1])
+        if not rows:
+            continue
+        more = manager.count() - MAX_RELATED if len(rows) > MAX_RELATED else 0
+        if target_label:
+            names = [_label(r, target_label) for r in rows[:21]]
+            related[relation.name] = names[:20] + (["…"] if len(rows) > 20 else [])
+        items = [_item(r, target_label) for r in rows[:MAX_RELATED]]
+        links.append(_relation(relation.name, target, items, more, relation.name in label_relations))
+    features, feature_values = {}, []
     if getattr(model, "_has_features", False):
         features = {k: _text(v) for k, v in found.features.get_values().items()}
+        feature_values = _feature_values(found, features)
+    run = getattr(found, "run", None) if any(f.name == "run" for f in model._meta.concrete_fields) else None
+    transform = getattr(run, "transform", None) if run is not None else None
+    if transform is None and any(f.name == "transform" for f in model._meta.concrete_fields):
+        transform = getattr(found, "transform", None)
     return Reply(
         {
-            "registry": p["registry"],
+            "registry": filterspec.registry_name(model),
             "id": found.pk,
-            "label": _label(found, filterspec.label_field(model)),
+            "uid": getattr(found, "uid", None),
+            "label": _label(found, label),
+            "label_field": label,
+            "title": _title(found, label),
+            "description": getattr(found, "description", None),
             "repr": repr(found),
+            "facts": _facts(found, model, label),
+            "path": _path(found),
+            "versions": _versions(found, model, label),
             "fields": fields,
+            "all_fields": all_fields,
             "related": related,
+            "relations": links,
             "features": features,
+            "feature_values": feature_values,
+            "slots": _slots(found),
+            "run": _item(run, filterspec.label_field(type(run))) if run is not None else None,
+            "transform": (
+                _item(transform, filterspec.label_field(type(transform))) if transform is not None else None
+            ),
         }
     )
+
+
+# facts shown at the top of a record page, in this order, when the registry has them and they are set
+_FACTS = (
+    "suffix",
+    "size",
+    "kind",
+    "otype",
+    "n_observations",
+    "n_files",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def _title(found, label: str | None) -> str:
+    """What names a record: its label field, else its description, else its uid."""
+    for name in (label, "key", "name", "description"):
+        value = getattr(found, name, None) if name else None
+        if value not in (None, ""):
+            return str(value)
+    return str(getattr(found, "uid", found.pk))
+
+
+def _fact(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _facts(found, model, label: str | None) -> list[dict]:
+    """[{name, value}] of the facts that matter: sizes as bytes, times as ISO, who created the record."""
+    names = {f.name for f in model._meta.concrete_fields}
+    facts = [
+        {"name": name, "value": _fact(getattr(found, name))}
+        for name in _FACTS
+        if name in names and name != label and getattr(found, name) not in (None, "")
+    ]
+    user = getattr(found, "created_by", None) if "created_by" in names else None
+    if user is not None:
+        facts.append(
+            {
+                "name": "created_by",
+                "value": user.handle,
+                "detail": getattr(user, "name", None),
+                "link": {"registry": filterspec.registry_name(type(user)), "id": user.pk},
+            }
+        )
+    return facts
+
+
+def _path(found) -> str | None:
+    """Where an artifact's data lives (its storage path), None for other records."""
+    if not hasattr(found, "storage_id") or not hasattr(found, "suffix"):
+        return None
+    try:
+        path = found.path
+    except Exception:  # a record whose storage cannot be resolved still has a page
+        return None
+    return None if path is None or callable(path) else str(path)
+
+
+def _item(record, label: str | None) -> dict:
+    item = {
+        "registry": filterspec.registry_name(type(record)),
+        "id": record.pk,
+        "label": _label(record, label),
+    }
+    ontology_id = getattr(record, "ontology_id", None)
+    if ontology_id:
+        item["ontology_id"] = ontology_id
+    return item
+
+
+def _relation(name: str, target, items: list[dict], more: int, is_label: bool) -> dict:
+    return {
+        "name": name,
+        "registry": filterspec.registry_name(target),
+        "items": items,
+        "more": more,
+        "is_label": is_label,
+    }
+
+
+def _label_relations(model) -> set[str]:
+    """The accessors of a host's label registries (ulabels, cell_types, ...)."""
+    if not getattr(model, "_has_features", False):
+        return set()
+    from lamin_core.query.label_links import label_links
+
+    return {link.accessor for link in label_links(model).values()}
+
+
+def _versions(found, model, label: str | None) -> dict | None:
+    """The other versions of a versioned record (same uid stem), newest first, the current one marked."""
+    if not hasattr(found, "is_latest") or not hasattr(found, "version") or not getattr(found, "uid", None):
+        return None
+    stem = found.uid[: len(found.uid) - 4]
+    family = model.objects.filter(uid__startswith=stem).order_by("-created_at", "-id")
+    rows = list(family[: MAX_RELATED + 1])
+    if len(rows) <= 1:
+        return None
+    more = family.count() - MAX_RELATED if len(rows) > MAX_RELATED else 0
+    items = [
+        {
+            **_item(r, label),
+            "version": r.version,
+            "is_latest": r.is_latest,
+            "current": r.pk == found.pk,
+            "created_at": _fact(r.created_at),
+        }
+        for r in rows[:MAX_RELATED]
+    ]
+    return {"items": items, "more": more}
+
+
+def _feature_values(found, texts: dict) -> list[dict]:
+    """[{name, dtype, values: [{label, registry, id, ontology_id} | {label}], more}] per feature."""
+    from lamin_core.features.manager import label_rows
+    from lamin_core.query.columns import name_field
+
+    dtypes = dict(found.features._collect()[1].keys())
+    labelled: dict[str, dict] = {}
+    for link, name, dtype, _ in label_rows(found, with_feature=True):
+        entry = labelled.setdefault(name, {"name": name, "dtype": dtype or "", "ids": {}})
+        entry["ids"].setdefault(link.registry, [])
+    # the labels themselves, with ids and ontology ids (one query per label registry in use)
+    for name, entry in labelled.items():
+        values = []
+        for registry in entry.pop("ids"):
+            link = next(lk for lk in _links(found).values() if lk.registry is registry)
+            rows = link.through.objects.filter(**{link.host_field: found.pk, "feature__name": name}).order_by(
+                "id"
+            )
+            labels = registry.objects.filter(pk__in=rows.values(link.label_field))
+            for record in labels[: MAX_RELATED + 1]:
+                values.append(_item(record, name_field(registry)))
+        entry["more"] = max(0, len(values) - MAX_RELATED)
+        entry["values"] = values[:MAX_RELATED]
+    result = []
+    for name, text in texts.items():
+        if name in labelled:
+            result.append(labelled[name])
+        else:
+            result.append(
+                {"name": name, "dtype": dtypes.get(name, ""), "values": [{"label": text}], "more": 0}
+            )
+    return result
+
+
+def _links(found) -> dict:
+    from lamin_core.query.label_links import label_links
+
+    return label_links(type(found))
+
+
+def _slots(found) -> list[dict]:
+    """The schemas an artifact is annotated with, by slot (`obs`, `var.T`, ...)."""
+    from lamin_core.features.manager import FeatureManager
+
+    if not getattr(type(found), "_has_features", False):
+        return []
+    slots = []
+    for slot, schema in FeatureManager(found).slots.items():
+        slots.append(
+            {
+                "slot": slot or "features",
+                "schema": _item(schema, filterspec.label_field(type(schema))),
+                "n": getattr(schema, "n", None),
+                "itype": getattr(schema, "itype", None),
+            }
+        )
+    return slots
 
 
 METHODS: dict[str, Callable[[Context, dict], Reply]] = {

@@ -118,7 +118,12 @@ def test_pages_sorting_search_filters_and_record(server):
 
     h5ad = {"op": "and", "not": False, "items": [{"field": "suffix", "lookup": "exact", "value": ".h5ad"}]}
     assert server.rpc("count", registry="Artifact", filters=h5ad)[2]["result"] == {"count": 2}
-    assert server.rpc("count", registry="Artifact", search="iris")[2]["result"] == {"count": 1}
+    assert server.rpc("count", registry="Artifact", search="iris")[2]["result"] == {
+        "count": 1,
+        "limit": 1000,
+        "matches": 1,
+        "matches_exact": True,
+    }
     status, _, body = server.rpc("codegen", registry="Artifact", filters=h5ad, search="iris")
     assert body["result"]["code"] == "ln.Artifact.filter(suffix='.h5ad').search('iris', limit=1000)"
     hits = server.rpc("search", registry="Artifact", string="iris")[2]["result"]["results"]
@@ -127,6 +132,14 @@ def test_pages_sorting_search_filters_and_record(server):
     status, _, body = server.rpc("record", registry="Artifact", id=4)
     assert status == 200 and body["result"]["label"] == "examples/dataset1.h5ad"
     assert body["result"]["features"]["temperature"] == "21.6"
+    # the record page: facts, features with their labels as links, the path, every field aside
+    page = body["result"]
+    assert page["title"] == "examples/dataset1.h5ad" and page["path"].endswith(".h5ad")
+    assert {"name": "size", "value": 31672} in page["facts"]
+    perturbation = next(f for f in page["feature_values"] if f["name"] == "perturbation")
+    assert [v["label"] for v in perturbation["values"]] == ["DMSO", "IFNG"]
+    assert all(v["registry"] == "ULabel" and v["id"] for v in perturbation["values"])
+    assert "_hash_type" in page["all_fields"]
 
     # the table as raw Arrow IPC when asked for it
     status, headers, raw = server.request(

@@ -356,3 +356,61 @@ def test_database_errors_come_back_as_messages(ln, seeded, rpc, monkeypatch):
         "ok": False,
         "error": {"type": "RuntimeError", "message": "database is locked"},
     }
+
+
+def test_record_page_of_an_artifact(ln, seeded, rpc):
+    """Title, facts, features with label links, labels, created_by, storage path; every field aside."""
+    artifact = seeded["examples/dataset1.h5ad"]
+    result, _ = ok(rpc, "record", {"registry": "Artifact", "id": artifact.id})
+    assert result["title"] == PREFIX + "examples/dataset1.h5ad"
+    facts = {f["name"]: f for f in result["facts"]}
+    assert facts["size"]["value"] == 31672 and facts["suffix"]["value"] == ".h5ad"
+    assert facts["created_by"]["value"] == "testuser1"
+    assert facts["created_by"]["link"] == {"registry": "User", "id": artifact.created_by_id}
+    assert result["path"] and result["path"].endswith(".h5ad")
+    features = {f["name"]: f for f in result["feature_values"]}
+    assert features["temperature"]["values"] == [{"label": "21.6"}]
+    dmso = ln.ULabel.get(name="DMSO")
+    assert {"registry": "ULabel", "id": dmso.id, "label": "DMSO"} in features["perturbation"]["values"]
+    relations = {r["name"]: r for r in result["relations"]}
+    assert relations["ulabels"]["is_label"] and relations["ulabels"]["registry"] == "ULabel"
+    assert {item["label"] for item in relations["ulabels"]["items"]} == {"DMSO", "IFNG", "Experiment 1"}
+    assert relations["storage"]["items"][0]["registry"] == "Storage"
+    assert "_hash_type" in result["all_fields"] and "id" in result["all_fields"]
+    assert not any(f["name"].startswith("_") for f in result["facts"])
+
+
+def test_record_page_relations_are_bounded(ln, seeded, rpc, monkeypatch):
+    """At most MAX_RELATED records per relation, and how many more there are."""
+    monkeypatch.setattr(rpc, "MAX_RELATED", 1)
+    dmso = ln.ULabel.get(name="DMSO")
+    result, _ = ok(rpc, "record", {"registry": "ULabel", "id": dmso.id})
+    artifacts = {r["name"]: r for r in result["relations"]}["artifacts"]
+    assert len(artifacts["items"]) == 1
+    assert artifacts["more"] == dmso.artifacts.count() - 1 >= 1
+    assert result["title"] == "DMSO"
+
+
+def test_record_page_of_an_ontology_term_has_its_ontology_id(ln, seeded, rpc):
+    bt = pytest.importorskip("lamin_core.bionty")
+    term = bt.CellType(name="rpc T cell", ontology_id="CL:0000084").save()
+    result, _ = ok(rpc, "record", {"registry": "bionty.CellType", "id": term.id})
+    assert result["title"] == "rpc T cell"
+    assert result["all_fields"]["ontology_id"] == "CL:0000084"
+    assert result["registry"] == "bionty.CellType"
+
+
+def test_count_of_a_search_says_how_many_match_beyond_the_limit(ln, seeded, rpc, monkeypatch):
+    """The page set is capped at the search limit; `matches` counts every match ("first 1 of 2")."""
+    from lamin_widgets import _state
+
+    monkeypatch.setattr(_state, "SEARCH_LIMIT", 1)
+    params = {"registry": "Artifact", "filters": mine(), "search": "dataset"}
+    result, _ = ok(rpc, "count", params)  # counted up to twice the limit: "first 1 of ≥ 2"
+    assert result == {"count": 1, "limit": 1, "matches": 2, "matches_exact": False}
+    _, buffers = ok(rpc, "page", params)
+    assert table(buffers[0]).num_rows == 1
+    result, _ = ok(rpc, "count", {**params, "exact_matches": True})  # "first 1 of 2"
+    assert result == {"count": 1, "limit": 1, "matches": 2, "matches_exact": True}
+    # without a search there is no limit: the distinct records
+    assert ok(rpc, "count", {"registry": "Artifact", "filters": mine()})[0] == {"count": 5}
