@@ -334,6 +334,9 @@ def _check_scalar(info: FieldInfo, value: object) -> object:
         # the registries' number fields are integers (a float is rounded to one): 64 bits at most
         if (isinstance(value, int) or kind == "number") and abs(value) > 2**63 - 1:
             raise FilterSpecError(f"{shown(value)} is out of range for {info.path!r}")
+        if isinstance(value, float) and not value.is_integer() and _is_integer_field(info):
+            # Django would compare with int(value): `size < 1.5` would miss size 1
+            raise FilterSpecError(f"{info.path!r} holds whole numbers, got {value!r}")
         return value
     if kind in ("bool", "feature_bool"):
         if not isinstance(value, bool):
@@ -365,6 +368,10 @@ def _check_scalar(info: FieldInfo, value: object) -> object:
         # times without a zone are UTC (written out, so that the code says so and Django does not warn)
         return value if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC).isoformat()
     raise FilterSpecError(f"{info.path!r} cannot be compared with a value")
+
+
+def _is_integer_field(info: FieldInfo) -> bool:
+    return not info.is_feature and bool(info.dtype) and info.dtype.endswith(("IntegerField", "AutoField"))
 
 
 def check_value(info: FieldInfo, lookup: str, value: object) -> object:

@@ -129,6 +129,8 @@ def test_feature_names_that_are_not_identifiers(ln, seeded, fs):
         ),
         (spec(cond("size", "exact", "1; DROP TABLE lamin_core_artifact")), "'size' takes a number, got str"),
         (spec(cond("size", "exact", True)), "'size' takes a number, got bool"),
+        (spec(cond("size", "lt", 1.5)), "'size' holds whole numbers, got 1.5"),
+        (spec(cond("size", "in", [20, 20.5])), "'size' holds whole numbers, got 20.5"),
         (spec(cond("suffix", "exact", 3)), "'suffix' takes text, got int"),
         (spec(cond("suffix", "in", ".h5ad")), "'in' on 'suffix' takes a list of values"),
         (spec(cond("created_at", "gt", "yesterday")), "takes an ISO date or datetime"),
