@@ -45,6 +45,9 @@ class Source(Record, TracksRun, TracksUpdates):
     )
     artifacts = models.ManyToManyField("lamin_core.Artifact", related_name="_source_artifact_of")
 
+    # search (lamin_core.search_index.fields): "Mondo Disease Ontology" is a name users type
+    _search_roles = {"description": "full_name"}
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["entity", "name", "organism", "version"], name="uniq_source")
@@ -246,6 +249,9 @@ class Gene(BioRecord):
     _name_field = "symbol"
     _ontology_id_field = "ensembl_gene_id"
     _uid_len = 12
+    # search (lamin_core.search_index.fields): the full name is searched, ranked after symbol and aliases
+    _search_fields = ("symbol", "synonyms", "description", "ensembl_gene_id")
+    _search_roles = {"description": "full_name"}
 
 
 class Protein(BioRecord):

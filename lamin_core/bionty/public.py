@@ -1,7 +1,9 @@
 """Public sources in memory: `bt.CellType.public()` -> a PublicOntology with `df`, `search`, `lookup`.
 
 Terms are read from the installed data packages (genes: the bundled tables) on first use and kept for
-the process (CL loads in ~15 ms, MONDO ~150 ms, a gene table ~100 ms); nothing is read at import time.
+the process; nothing is read at import time. Reading a source and building its search index takes 0.1-2 s
+(MONDO, human genes), so both are kept in a cache file under `$LAMIN_HOME/cache/_public_search/`, which
+later processes read in tens of milliseconds (`build_caches()` makes them ahead of use).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 from collections import namedtuple
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import NoPublicSourceError, OrganismError
@@ -28,32 +29,105 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from ..search_index import Vocabulary
+    from ..search_index import MemoryIndex
     from ._lookup import Lookup
     from .models import BioRecord, Organism, Source
 
 
-@dataclass
 class Terms:
-    """The terms of one source: a frame indexed by identifier, plus what search and parents need."""
+    """The terms of one source: a frame indexed by identifier, plus what search and parents need.
 
-    frame: pd.DataFrame
-    names: list[str]
-    synonyms: list[list[str]]
-    parents: dict[str, list[str]]
-    deprecated: dict[str, list[str]] = field(default_factory=dict)  # id -> replacement ids
-    _vocabulary: Vocabulary | None = None
-    _positions: dict[str, int] | None = None
-    _synonym_maps: dict[bool, dict[str, str]] = field(default_factory=dict)
+    Made from the bundled data (`frame`, `deprecated`), or from a cache file (`table`: the frame as an
+    Arrow table, converted to pandas only when a caller needs the whole frame; `index`: the search index).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        frame: pd.DataFrame | None = None,
+        deprecated: dict[str, list[str]] | None = None,
+        *,
+        table=None,
+        index: MemoryIndex | None = None,
+    ):
+        self.kind = kind
+        self._frame = frame
+        self._table = table
+        self.deprecated = deprecated or {}  # id -> replacement ids
+        self._index = index
+        self._names: list[str] | None = None
+        self._synonyms: list[list[str]] | None = None
+        self._parents: dict[str, list[str]] | None = None
+        self._positions: dict[str, int] | None = None
+        self._synonym_maps: dict[bool, dict[str, str]] = {}
 
     @property
-    def vocabulary(self) -> Vocabulary:
-        """Search indexes over names and synonyms (built on first search)."""
-        if self._vocabulary is None:
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = _from_arrow(self._table)
+        return self._frame
+
+    def __len__(self) -> int:
+        return self._table.num_rows if self._frame is None else len(self._frame)
+
+    @property
+    def id_field(self) -> str:
+        return "ensembl_gene_id" if self.kind == "genes" else "ontology_id"
+
+    @property
+    def names(self) -> list[str]:
+        if self._names is None:
+            if self.kind == "genes":
+                self._names = [s or "" for s in self.frame["symbol"].tolist()]
+            else:
+                self._names = self.frame["name"].tolist()
+        return self._names
+
+    @property
+    def synonyms(self) -> list[list[str]]:
+        if self._synonyms is None:
+            split = [s.split("|") if isinstance(s, str) else [] for s in self.frame["synonyms"].tolist()]
+            if self.kind == "ncbitaxon":  # the scientific name finds an organism like a synonym does
+                split = [[n, *s] for n, s in zip(self.frame["scientific_name"].tolist(), split, strict=True)]
+            self._synonyms = split
+        return self._synonyms
+
+    @property
+    def parents(self) -> dict[str, list[str]]:
+        if self._parents is None:
+            frame = self.frame
+            if "parents" in frame.columns:
+                self._parents = dict(zip(frame.index.tolist(), frame["parents"].tolist(), strict=True))
+            else:
+                self._parents = {}
+        return self._parents
+
+    @property
+    def vocabulary(self) -> MemoryIndex:
+        """The search index over identifiers, names, synonyms (and a gene's full name)."""
+        if self._index is None:
             from ..search_index import Vocabulary
 
-            self._vocabulary = Vocabulary(self.frame.index.tolist(), self.names, self.synonyms)
-        return self._vocabulary
+            full_names = self.frame["description"].tolist() if self.kind == "genes" else None
+            self._index = Vocabulary(self.frame.index.tolist(), self.names, self.synonyms, full_names)
+        return self._index
+
+    def rows(self, positions: list[int]) -> pd.DataFrame:
+        """The frame's rows at `positions`, in that order (without reading the whole frame)."""
+        if self._frame is not None:
+            return self._frame.iloc[positions].copy()
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        taken = self._table.take(pa.array(positions, type=pa.int64()))
+        names = [n for n in taken.column_names if n != self.id_field]
+        cells = np.empty((len(positions), len(names)), dtype=object)  # one block, as the frame's
+        for j, name in enumerate(names):
+            for i, value in enumerate(taken.column(name).to_pylist()):
+                cells[i, j] = value  # one by one: a list (parents) is one cell
+        index = pd.Index(taken.column(self.id_field).to_pylist(), dtype=object, name=self.id_field)
+        return pd.DataFrame(cells, index=index, columns=names)
 
     def synonym_map(self, case_sensitive: bool = False) -> dict[str, str]:
         """Synonym (and name) -> name; a synonym shared by several terms maps to none of them."""
@@ -127,7 +201,7 @@ def _load_ontology(spec: SourceSpec) -> Terms:
         },
         index=pd.Index(ids, name="ontology_id"),
     )
-    return Terms(frame, names, synonyms, dict(zip(ids, parents, strict=True)), deprecated)
+    return Terms("ontology", frame, deprecated)
 
 
 def _load_ncbitaxon(spec: SourceSpec) -> Terms:
@@ -148,9 +222,7 @@ def _load_ncbitaxon(spec: SourceSpec) -> Terms:
         },
         index=pd.Index(ids, name="ontology_id"),
     )
-    # the scientific name finds an organism like a synonym does
-    synonyms = [[r["scientific_name"], *r["synonyms"]] for r in rows]
-    return Terms(frame, frame["name"].tolist(), synonyms, {t: [] for t in ids})
+    return Terms("ncbitaxon", frame)
 
 
 def _load_genes(spec: SourceSpec) -> Terms:
@@ -175,26 +247,142 @@ def _load_genes(spec: SourceSpec) -> Terms:
         extra = extra.reindex(frame.index).replace("", None)
         for column in ("ncbi_gene_ids", "synonyms", "description"):
             frame[column] = extra[column].astype(object).where(extra[column].notna(), None)
-    names = [s or "" for s in frame["symbol"].tolist()]
-    synonyms = [s.split("|") if isinstance(s, str) else [] for s in frame["synonyms"].tolist()]
-    return Terms(frame, names, synonyms, {})
+    return Terms("genes", frame)
 
 
 _LOADERS = {"ontology": _load_ontology, "ncbitaxon": _load_ncbitaxon, "genes": _load_genes}
 
 
-# sources up to this size get their search index with the terms (~25 ms for the Cell Ontology), so that
-# the first search is as fast as the next; bigger ones (genes, cell lines) build it on the first search
-EAGER_INDEX_MAX_TERMS = 20_000
+# the cache of loaded sources: one file per source with its frame (Arrow IPC) and search index, so that a
+# new process maps MONDO in milliseconds instead of reading it for ~0.4 s and indexing it for ~2 s
+CACHE_FOLDER = "_public_search"  # under $LAMIN_HOME/cache (S3 bucket names have no "_")
+
+
+def _arrow_bytes(frame: pd.DataFrame):
+    import numpy as np
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return np.frombuffer(sink.getvalue(), dtype=np.uint8)
+
+
+def _from_arrow(table) -> pd.DataFrame:
+    frame = table.to_pandas()
+    if "parents" in frame.columns:  # lists come back as arrays
+        frame["parents"] = [list(p) if p is not None else [] for p in frame["parents"].tolist()]
+    return frame
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A hash of the code that shapes a cache file (loaders, index layout, normalization)."""
+    import hashlib
+    from pathlib import Path
+
+    from ..search_index import memory
+
+    digest = hashlib.sha1()
+    here = Path(__file__)
+    engine = Path(memory.__file__).parent
+    for path in (here, *(engine / f for f in ("memory.py", "text.py", "fields.py", "vocabulary.py"))):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cache_path(spec: SourceSpec):
+    """The cache file of a source's terms and search index (named after the source, its data files and
+    the code that reads them: a new release or a code change gets a new file)."""
+    import hashlib
+
+    from ..setup.settings import lamin_home
+    from .sources import gene_info_path
+
+    files = [spec.path] + ([gene_info_path(spec.organism)] if spec.kind == "genes" else [])
+    stamp = hashlib.sha1(_code_fingerprint().encode())
+    for path in files:
+        if path is not None:
+            stat = path.stat()
+            stamp.update(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    name = f"{spec.name}-{spec.organism}-{spec.version}".replace("/", "_")
+    return lamin_home() / "cache" / CACHE_FOLDER / f"{name}-{stamp.hexdigest()[:16]}.idx"
+
+
+def _read_cache(spec: SourceSpec) -> Terms | None:
+    import pyarrow as pa
+
+    from ..search_index.memory import MemoryIndex, read_arrays
+
+    path = cache_path(spec)
+    if not path.is_file():
+        return None
+    try:
+        data = read_arrays(path)
+        meta = json.loads(data["terms.meta"].tobytes())
+        index = MemoryIndex.from_arrays({k[6:]: v for k, v in data.items() if k.startswith("index.")})
+        table = pa.ipc.open_stream(pa.py_buffer(data["terms.frame"])).read_all()
+    except Exception as e:  # a damaged or foreign file: read the source again
+        from .._logger import logger
+
+        logger.debug(f"ignoring the search cache {path}: {e}")
+        return None
+    return Terms(meta["kind"], deprecated=meta["deprecated"], table=table, index=index)
+
+
+def _write_cache(spec: SourceSpec, terms: Terms) -> None:
+    import os
+    import tempfile
+
+    import numpy as np
+
+    from ..search_index.memory import write_arrays
+
+    path = cache_path(spec)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {f"index.{k}": v for k, v in terms.vocabulary.arrays().items()}
+        meta = json.dumps({"kind": terms.kind, "deprecated": terms.deprecated}).encode()
+        arrays["terms.meta"] = np.frombuffer(meta, dtype=np.uint8)
+        arrays["terms.frame"] = _arrow_bytes(terms.frame)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(handle)
+        try:
+            write_arrays(temporary, arrays)
+            os.replace(temporary, path)  # readers see the whole file or none
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        stem = path.name.rsplit("-", 1)[0]
+        for old in path.parent.glob(f"{stem}-*.idx"):  # earlier releases' or code's files
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as e:  # a read-only home: the next process builds the index again
+        from .._logger import logger
+
+        logger.debug(f"could not write the search cache {path}: {e}")
 
 
 @functools.cache
 def load_terms(spec: SourceSpec) -> Terms:
-    """The terms of a bundled source, read once per process."""
-    terms = _LOADERS[spec.kind](spec)
-    if len(terms.names) <= EAGER_INDEX_MAX_TERMS:
+    """The terms of a bundled source with their search index, once per process: from the cache file,
+    else read from the data package, indexed and written to the cache."""
+    terms = _read_cache(spec)
+    if terms is None:
+        terms = _LOADERS[spec.kind](spec)
         terms.vocabulary  # noqa: B018 (builds the index)
+        _write_cache(spec, terms)
     return terms
+
+
+def build_caches(entities: list[str] | None = None) -> list[SourceSpec]:
+    """Read, index and cache every bundled source (of `entities`, e.g. `["bionty.Gene"]`) ahead of use,
+    so that no first search waits for it; returns the sources."""
+    specs = [s for s in catalog() if entities is None or s.entity in entities]
+    for spec in specs:
+        load_terms(spec)
+    return specs
 
 
 class PublicOntology:
@@ -243,10 +431,10 @@ class PublicOntology:
     @property
     def id_field(self) -> str:
         """The column identifying a term (`ontology_id`, or `ensembl_gene_id` for genes)."""
-        return self._terms.frame.index.name
+        return self._terms.id_field
 
     def __len__(self) -> int:
-        return len(self._terms.frame)
+        return len(self._terms)
 
     def df(self) -> pd.DataFrame:
         """Every non-deprecated term by identifier: name, synonyms ("|"-joined), description, parents."""
@@ -255,7 +443,7 @@ class PublicOntology:
     def search(self, string: str, limit: int = 20) -> pd.DataFrame:
         """Terms ranked by relevance to `string` (exact > synonym > prefix > tokens > substring > fuzzy)."""
         positions = self._terms.vocabulary.rank(string, limit=limit)
-        return self._terms.frame.iloc[positions].copy()
+        return self._terms.rows(positions)
 
     def lookup(self, field: str | None = None) -> Lookup:
         """Tab-completable terms by name (or another column): `bt.CellType.public().lookup().t_cell`."""

@@ -14,7 +14,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .ddl import CreateSearchIndex, DropSearchIndex, clear_caches, indexed_fields, repair
+from .ddl import (
+    CreateSearchIndex,
+    DropSearchIndex,
+    RefreshSearchVocabulary,
+    clear_caches,
+    indexed_fields,
+    repair,
+)
 from .fields import default_fields, field_specs, primary_field
 from .text import normalize
 
@@ -44,6 +51,7 @@ __all__ = [
     "CreateSearchIndex",
     "DropSearchIndex",
     "MemoryIndex",
+    "RefreshSearchVocabulary",
     "Vocabulary",
     "clear_caches",
     "default_fields",

@@ -19,7 +19,7 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 from .fields import TEXT, SearchField
-from .ranking import SHORT_TOKEN, Query, has_digit
+from .ranking import SHORT_TOKEN, Query
 
 # SQLite: ids read from the FTS index per round trip (grows 4x per window up to the maximum)
 _FIRST_WINDOW = 1000
@@ -151,7 +151,7 @@ class SQLiteBackend(_QuerySetBackend):
         return " OR ".join(parts) or None
 
     def _fuzzy_match(self, query: Query, every: str) -> str | None:
-        from .vocabulary import sqlite_words
+        from .vocabulary import corrections, sqlite_words
 
         if not query.long_tokens:
             return None
@@ -161,9 +161,9 @@ class SQLiteBackend(_QuerySetBackend):
             if len(token) < SHORT_TOKEN:
                 groups.append(_phrase(f" {token} "))
                 continue
-            close = [] if has_digit(token) else words.close(token)
-            spellings = [token, *(w for w in close if w != token and len(w) >= SHORT_TOKEN)]
-            groups.append("(" + " OR ".join(_phrase(s) for s in spellings) + ")")
+            spellings = [_phrase(token)]  # as typed, anywhere; a correction as a whole word
+            spellings += [_phrase(f" {w} ") for w in corrections(token, words)]
+            groups.append("(" + " OR ".join(spellings) + ")")
         return f"{every} : ({' AND '.join(groups)})"
 
     def fetch(self, step: str, query: Query, cap: int | None) -> list[tuple]:
@@ -284,8 +284,8 @@ class PostgresBackend(_QuerySetBackend):
         return self._rows(queryset, cap)
 
     def _fuzzy(self, query: Query, cap: int | None) -> list[tuple]:
-        """Records holding every long token or a close spelling of it (from the table's word list)."""
-        from .vocabulary import postgres_words
+        """Records holding every long token (anywhere) or a correction of it (a whole word)."""
+        from .vocabulary import corrections, postgres_words
 
         if not query.long_tokens:
             return []
@@ -295,9 +295,8 @@ class PostgresBackend(_QuerySetBackend):
             if len(token) < SHORT_TOKEN:
                 terms.append(self._contains_any(self.names, f" {token} "))
                 continue
-            close = [] if has_digit(token) else words.close(token)
-            spellings = [token, *(w for w in close if w != token and len(w) >= SHORT_TOKEN)]
-            alternatives = [self._contains_any(self.names, s) for s in spellings]
+            alternatives = [self._contains_any(self.names, token)]
+            alternatives += [self._contains_any(self.names, f" {w} ") for w in corrections(token, words)]
             terms.append(
                 (
                     "(" + " OR ".join(s for s, _ in alternatives) + ")",

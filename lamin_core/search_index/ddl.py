@@ -164,7 +164,8 @@ def pg_column(field: str, compact: bool = False) -> str:
 
 
 PG_VOCABULARY = "search_vocabulary"
-# statement-level triggers add the words (letter runs of >= 3 characters) of new and updated rows
+# statement-level triggers add the words (runs of letters, any length: "cdkn1a" gives "cdkn" and "a") of
+# new and updated rows
 _PG_WORDS_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION lamin_search_words() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE columns text;
@@ -173,10 +174,19 @@ BEGIN
   EXECUTE format(
     'INSERT INTO {PG_VOCABULARY} (tbl, word) SELECT DISTINCT %L, w FROM new_rows, '
     'regexp_split_to_table(lower(concat_ws('' '', %s)), ''[^[:alpha:]]+'') AS w '
-    'WHERE length(w) >= 3 ON CONFLICT DO NOTHING', TG_TABLE_NAME, columns);
+    'WHERE length(w) > 0 ON CONFLICT DO NOTHING', TG_TABLE_NAME, columns);
   RETURN NULL;
 END $$
 """
+
+
+def _pg_fill_words(table: str, fields: Sequence[str]) -> str:
+    """Add the words of the rows `table` holds to the vocabulary."""
+    return (
+        f"INSERT INTO {PG_VOCABULARY} (tbl, word) SELECT DISTINCT {_lit(table)}, w FROM {_q(table)}, "
+        f"regexp_split_to_table(lower(concat_ws(' ', {', '.join(_q(f) for f in fields)})), '[^[:alpha:]]+') "
+        "AS w WHERE length(w) > 0 ON CONFLICT DO NOTHING"
+    )
 
 
 def _pg_word_triggers(table: str) -> list[str]:
@@ -196,9 +206,7 @@ def postgres_create_statements(table: str, fields: Sequence[str], compact: Seque
         f"FOR EACH STATEMENT EXECUTE FUNCTION lamin_search_words({arguments})",
         f"CREATE TRIGGER {on_update} AFTER UPDATE ON {_q(table)} REFERENCING NEW TABLE AS new_rows "
         f"FOR EACH STATEMENT EXECUTE FUNCTION lamin_search_words({arguments})",
-        f"INSERT INTO {PG_VOCABULARY} (tbl, word) SELECT DISTINCT {_lit(table)}, w FROM {_q(table)}, "
-        f"regexp_split_to_table(lower(concat_ws(' ', {', '.join(_q(f) for f in fields)})), '[^[:alpha:]]+') "
-        "AS w WHERE length(w) >= 3 ON CONFLICT DO NOTHING",
+        _pg_fill_words(table, fields),
     ]
     for name, is_compact in [*((f, False) for f in fields), *((f, True) for f in compact)]:
         column = pg_column(name, is_compact)
@@ -446,3 +454,49 @@ class DropSearchIndex(CreateSearchIndex):
     @property
     def migration_name_fragment(self):
         return f"drop_search_index_{self.model_name.lower()}"
+
+
+class RefreshSearchVocabulary(migrations.operations.base.Operation):
+    """PostgreSQL: the word triggers' function as this version writes it, and the words of every indexed
+    table added again with it (words of 1-2 letters were left out before: corrections of "cdnk1a" edit
+    the runs "cdnk" and "a"). SQLite's word tables keep runs of every length already. Reversing does
+    nothing (extra words in the vocabulary cost nothing)."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [], {})
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        connection = schema_editor.connection
+        if connection.vendor != "postgresql":
+            return
+        schema_editor.execute(_PG_WORDS_FUNCTION, params=None)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND indexname LIKE 'search\\_%%' ORDER BY tablename, indexname"
+            )
+            rows = cursor.fetchall()
+        fields: dict[str, list[str]] = {}
+        for table, definition in rows:
+            for name, compact in _PG_INDEXED.findall(definition):
+                if not compact and name not in fields.setdefault(table, []):
+                    fields[table].append(name)
+        for table, names in fields.items():
+            schema_editor.execute(_pg_fill_words(table, names), params=None)
+        clear_caches()
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass
+
+    def describe(self):
+        return "Refresh the search vocabularies (words of every length)"
+
+    @property
+    def migration_name_fragment(self):
+        return "refresh_search_vocabulary"

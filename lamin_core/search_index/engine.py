@@ -8,7 +8,9 @@ of them (None: all), for these steps:
 - "tokens":    every query token is a whole token of some searched value
 - "substring": every long query token (>= 3 characters) occurs in some searched value, or the compact
                query does
-- "fuzzy":     every long token, or a close spelling of it, occurs; short tokens as whole tokens
+- "fuzzy":     every long token occurs, or a correction of it as a whole word (`vocabulary.corrections`);
+               short tokens as whole tokens. Not asked when the "tokens" step found records: no
+               corrections where the query as typed matches
 
 Each step's rows are ranked by `ranking.record_key`; the loop stops as soon as `limit` records are known
 to rank at least as well as anything a later step can add. A step whose matches exceed `cap` contributes
@@ -64,9 +66,13 @@ def rank(backend: Backend, query: Query, limit: int | None, candidates: int = CA
                 keys[pk] = None
 
     cap = None if limit is None else max(candidates, limit)
+    typed_matches = False
     for step, tier in _STEPS:
+        if step == "fuzzy" and typed_matches:
+            break  # no corrections where the query as typed matches: "IL6R" finds IL6R, not IL6
         rows = backend.fetch(step, query, cap)
         add(rows)
+        typed_matches = typed_matches or (step == "tokens" and bool(rows))
         if step == "prefix" and cap is not None and len(rows) >= cap:
             add(backend.fetch("exact", query, None))
         if limit is not None and sum(1 for k in keys.values() if k is not None and k[0] <= tier) >= limit:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from django.db import models
 
-# roles, strongest first: an exact name or identifier outranks an exact synonym; free text (descriptions)
-# only ever matches as whole tokens, substrings or fuzzily
-NAME, ID, SYNONYM, TEXT = range(4)
+# roles, strongest first: an exact name or identifier outranks an exact synonym, which outranks an exact
+# full name (a gene's "tumor protein p53", a source's "Cell Ontology": a descriptive name users type); free
+# text (definitions, descriptions) only ever matches as whole tokens, substrings or fuzzily
+NAME, ID, SYNONYM, FULL_NAME, TEXT = range(5)
 
 _ROLES = {
     "key": NAME,
@@ -27,6 +28,9 @@ _ROLES = {
     "gene_symbol": SYNONYM,
     "description": TEXT,
 }
+# a registry may set its own: `_search_fields` (the default fields, in order) and `_search_roles` ({field:
+# role name}: bionty's Gene ranks its `description`, the gene's full name, as "full_name")
+ROLE_NAMES = {"name": NAME, "id": ID, "synonym": SYNONYM, "full_name": FULL_NAME, "text": TEXT}
 # keys are paths: their values are long and unique, a compact ("no spaces") document would double the
 # index for little gain
 _NO_COMPACT = {"key", "root", "description"}
@@ -82,9 +86,15 @@ def field_specs(model: type[models.Model], names: list[str]) -> list[SearchField
     specs = []
     for name in names:
         model._meta.get_field(name)  # raises FieldDoesNotExist for typos
-        role = _ROLES.get(name, NAME)
+        role = field_role(model, name)
         specs.append(SearchField(name, role, compact=role != TEXT and name not in _NO_COMPACT))
     return specs
+
+
+def field_role(model: type[models.Model], name: str) -> int:
+    """The ranking role of a field of `model` (a field without a known role ranks like a name)."""
+    role = getattr(model, "_search_roles", {}).get(name)
+    return ROLE_NAMES[role] if role is not None else _ROLES.get(name, NAME)
 
 
 def primary_field(model: type[models.Model], names: list[str]) -> str | None:

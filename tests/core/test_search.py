@@ -15,6 +15,7 @@ from lamin_core.search_index.ranking import (
     MAX_QUERY_LENGTH,
     TIER_EXACT,
     TIER_FUZZY,
+    TIER_INSIDE,
     TIER_PREFIX,
     TIER_SUBSTRING,
     TIER_SYNONYM,
@@ -47,7 +48,10 @@ def tier(query: str, role: int, value: str) -> int | None:
         ("cell", NAME, "T cell", TIER_TOKENS),
         ("cell T", NAME, "naive T cell", TIER_TOKENS),
         ("T cell", TEXT, "T cell", TIER_TOKENS),  # descriptions never rank as exact or prefix
-        ("ell", NAME, "T cell", TIER_SUBSTRING),
+        ("T ce", NAME, "CD8-positive T cell", TIER_SUBSTRING),
+        ("cyte", NAME, "lymphocyte", TIER_INSIDE),  # inside a word: after close spellings
+        ("astma", NAME, "Eastman-Bixler syndrome", TIER_FUZZY),  # two edits: after "asthma" (one)
+        ("astma", SYNONYM, "asthma", TIER_FUZZY),
         ("tcell", NAME, "CD8-positive, alpha-beta T cell", TIER_SUBSTRING),
         ("lymphocite", NAME, "lymphocyte", TIER_FUZZY),
         ("natual killer cell", NAME, "natural killer cell", TIER_FUZZY),
@@ -69,11 +73,13 @@ def test_tier_order_and_ties_in_memory():
         ("T cell", None),  # 2 exact name
         ("thymocyte", "T-cell"),  # 3 exact synonym
         ("CD8-positive T cellular", None),  # 4 substring
-        ("T cel", None),  # 5 prefix of the query? no: the query is longer -> fuzzy
+        ("T cel", None),  # 5 a close spelling: not asked for, as "T cell" matches as typed
         ("T cell", None),  # 6 the same name again: ties by position
     ]
     index = MemoryIndex(rows, [SearchField("name", NAME, True), SearchField("synonyms", SYNONYM, True)])
-    assert index.rank("T cell", limit=None) == [2, 6, 3, 0, 1, 4, 5]
+    assert index.rank("T cell", limit=None) == [2, 6, 3, 0, 1, 4]
+    # no match as typed: corrections, fewer edits first ("cell": 1, "cel": 2, "cellular": 3)
+    assert index.rank("T cella", limit=None) == [2, 6, 1, 0, 3, 5, 4]
     assert index.rank("T cell", limit=2) == [2, 6]
     assert index.rank("", limit=5) == [] and index.rank("   ") == []
 
