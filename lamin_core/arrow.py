@@ -76,7 +76,7 @@ def _field_at(model: type[models.Model], path: str) -> tuple[models.Field | None
     return field, to_many
 
 
-MAX_PAGE_RELATED_ROWS = 1_000_000  # joined rows the to-many columns of one page may read together
+MAX_PAGE_RELATED_ROWS = 500_000  # joined rows the to-many columns of one page may read together
 
 
 def _distinct(names: list[str] | None) -> list[str]:
