@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 class Terms:
     """The terms of one source: a frame indexed by identifier, plus what search and parents need.
 
-    Made from the bundled data (`frame`, `deprecated`), or from a cache file (`table`: the frame as an
-    Arrow table, converted to pandas only when a caller needs the whole frame; `index`: the search index).
+    Made from the bundled data (`frame`, `deprecated`), or from a cache file (`columns`: the frame's
+    columns as stored there, made a DataFrame only when a caller needs the whole frame; `index`: the
+    search index).
     """
 
     def __init__(
@@ -47,12 +48,12 @@ class Terms:
         frame: pd.DataFrame | None = None,
         deprecated: dict[str, list[str]] | None = None,
         *,
-        table=None,
+        columns: _StoredFrame | None = None,
         index: MemoryIndex | None = None,
     ):
         self.kind = kind
         self._frame = frame
-        self._table = table
+        self._columns = columns
         self.deprecated = deprecated or {}  # id -> replacement ids
         self._index = index
         self._names: list[str] | None = None
@@ -64,11 +65,11 @@ class Terms:
     @property
     def frame(self) -> pd.DataFrame:
         if self._frame is None:
-            self._frame = _from_arrow(self._table)
+            self._frame = self._columns.frame()
         return self._frame
 
     def __len__(self) -> int:
-        return self._table.num_rows if self._frame is None else len(self._frame)
+        return len(self._columns) if self._frame is None else len(self._frame)
 
     @property
     def id_field(self) -> str:
@@ -116,18 +117,7 @@ class Terms:
         """The frame's rows at `positions`, in that order (without reading the whole frame)."""
         if self._frame is not None:
             return self._frame.iloc[positions].copy()
-        import numpy as np
-        import pandas as pd
-        import pyarrow as pa
-
-        taken = self._table.take(pa.array(positions, type=pa.int64()))
-        names = [n for n in taken.column_names if n != self.id_field]
-        cells = np.empty((len(positions), len(names)), dtype=object)  # one block, as the frame's
-        for j, name in enumerate(names):
-            for i, value in enumerate(taken.column(name).to_pylist()):
-                cells[i, j] = value  # one by one: a list (parents) is one cell
-        index = pd.Index(taken.column(self.id_field).to_pylist(), dtype=object, name=self.id_field)
-        return pd.DataFrame(cells, index=index, columns=names)
+        return self._columns.rows(positions)
 
     def synonym_map(self, case_sensitive: bool = False) -> dict[str, str]:
         """Synonym (and name) -> name; a synonym shared by several terms maps to none of them."""
@@ -253,27 +243,93 @@ def _load_genes(spec: SourceSpec) -> Terms:
 _LOADERS = {"ontology": _load_ontology, "ncbitaxon": _load_ncbitaxon, "genes": _load_genes}
 
 
-# the cache of loaded sources: one file per source with its frame (Arrow IPC) and search index, so that a
-# new process maps MONDO in milliseconds instead of reading it for ~0.4 s and indexing it for ~2 s
+# the cache of loaded sources: one file per source with its frame and search index, so that a new process
+# maps MONDO in milliseconds instead of reading it for ~0.4 s and indexing it for ~2 s
 CACHE_FOLDER = "_public_search"  # under $LAMIN_HOME/cache (S3 bucket names have no "_")
 
 
-def _arrow_bytes(frame: pd.DataFrame):
-    import numpy as np
-    import pyarrow as pa
+class _StoredFrame:
+    """A frame's columns as a cache file holds them: per column its values as UTF-8 with offsets (lists,
+    the parents, joined with "|") and which are None; rows are read without making the whole frame."""
 
-    table = pa.Table.from_pandas(frame, preserve_index=True)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return np.frombuffer(sink.getvalue(), dtype=np.uint8)
+    def __init__(self, data, layout: dict):
+        self.data = data  # name -> array
+        self.layout = layout  # {"index": name, "columns": [[name, "str" | "list"], ...], "n": rows}
+        self._views: dict[str, tuple] = {}
 
+    @staticmethod
+    def arrays(frame: pd.DataFrame) -> tuple[dict, dict]:
+        """(arrays, layout) of a frame of strings, None and lists of strings."""
+        import numpy as np
 
-def _from_arrow(table) -> pd.DataFrame:
-    frame = table.to_pandas()
-    if "parents" in frame.columns:  # lists come back as arrays
-        frame["parents"] = [list(p) if p is not None else [] for p in frame["parents"].tolist()]
-    return frame
+        columns = [[frame.index.name, "str"]]
+        values = {frame.index.name: frame.index.tolist()}
+        for name in frame.columns:
+            column = frame[name].tolist()
+            kind = "list" if any(isinstance(v, list) for v in column) else "str"
+            columns.append([name, kind])
+            values[name] = ["|".join(v) if isinstance(v, list) else v for v in column]
+        arrays = {}
+        for i, (name, _) in enumerate(columns):
+            items = values[name]
+            encoded = [(v if isinstance(v, str) else "").encode() for v in items]
+            starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+            np.cumsum([len(e) for e in encoded], out=starts[1:])
+            arrays[f"column{i}.data"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+            arrays[f"column{i}.starts"] = starts
+            arrays[f"column{i}.null"] = np.array([v is None for v in items], dtype=np.uint8)
+        layout = {"index": frame.index.name, "columns": columns[1:], "n": len(frame)}
+        return arrays, layout
+
+    def __len__(self) -> int:
+        return self.layout["n"]
+
+    def _view(self, i: int) -> tuple:
+        if i not in self._views:
+            starts = self.data[f"column{i}.starts"]
+            self._views[i] = (
+                self.data[f"column{i}.data"].tobytes(),
+                memoryview(starts).cast("B").cast("q"),
+                self.data[f"column{i}.null"],
+            )
+        return self._views[i]
+
+    def _value(self, i: int, kind: str, row: int):
+        data, at, null = self._view(i)
+        if null[row]:
+            return None
+        text = data[at[row] : at[row + 1]].decode()
+        return (text.split("|") if text else []) if kind == "list" else text
+
+    def _kinds(self) -> list[tuple[int, str, str]]:
+        return [(i + 1, name, kind) for i, (name, kind) in enumerate(self.layout["columns"])]
+
+    def rows(self, positions: list[int]) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
+        kinds = self._kinds()
+        cells = np.empty((len(positions), len(kinds)), dtype=object)  # one block, as the frame's
+        for j, (i, _, kind) in enumerate(kinds):
+            for r, position in enumerate(positions):
+                cells[r, j] = self._value(i, kind, position)
+        index = pd.Index(
+            [self._value(0, "str", p) for p in positions], dtype=object, name=self.layout["index"]
+        )
+        return pd.DataFrame(cells, index=index, columns=[name for _, name, _ in kinds])
+
+    def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        n = len(self)
+        columns = {
+            name: pd.Series([self._value(i, kind, r) for r in range(n)], dtype=object)
+            for i, name, kind in self._kinds()
+        }
+        index = pd.Index(
+            [self._value(0, "str", r) for r in range(n)], dtype=object, name=self.layout["index"]
+        )
+        return pd.DataFrame({name: column.to_numpy() for name, column in columns.items()}, index=index)
 
 
 @functools.cache
@@ -311,8 +367,6 @@ def cache_path(spec: SourceSpec):
 
 
 def _read_cache(spec: SourceSpec) -> Terms | None:
-    import pyarrow as pa
-
     from ..search_index.memory import MemoryIndex, read_arrays
 
     path = cache_path(spec)
@@ -322,13 +376,13 @@ def _read_cache(spec: SourceSpec) -> Terms | None:
         data = read_arrays(path)
         meta = json.loads(data["terms.meta"].tobytes())
         index = MemoryIndex.from_arrays({k[6:]: v for k, v in data.items() if k.startswith("index.")})
-        table = pa.ipc.open_stream(pa.py_buffer(data["terms.frame"])).read_all()
+        columns = _StoredFrame({k[6:]: v for k, v in data.items() if k.startswith("frame.")}, meta["frame"])
     except Exception as e:  # a damaged or foreign file: read the source again
         from .._logger import logger
 
         logger.debug(f"ignoring the search cache {path}: {e}")
         return None
-    return Terms(meta["kind"], deprecated=meta["deprecated"], table=table, index=index)
+    return Terms(meta["kind"], deprecated=meta["deprecated"], columns=columns, index=index)
 
 
 def _write_cache(spec: SourceSpec, terms: Terms) -> None:
@@ -343,9 +397,10 @@ def _write_cache(spec: SourceSpec, terms: Terms) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {f"index.{k}": v for k, v in terms.vocabulary.arrays().items()}
-        meta = json.dumps({"kind": terms.kind, "deprecated": terms.deprecated}).encode()
-        arrays["terms.meta"] = np.frombuffer(meta, dtype=np.uint8)
-        arrays["terms.frame"] = _arrow_bytes(terms.frame)
+        frame_arrays, layout = _StoredFrame.arrays(terms.frame)
+        arrays.update({f"frame.{k}": v for k, v in frame_arrays.items()})
+        meta = {"kind": terms.kind, "deprecated": terms.deprecated, "frame": layout}
+        arrays["terms.meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(handle)
         try:
