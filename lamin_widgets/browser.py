@@ -61,6 +61,8 @@ class RegistryBrowser(QueryWidget):
         queryset = self.queryset
         total = queryset.count()
         frame = (queryset if queryset.ordered else queryset.order_by("id"))[:20].df()
+        # like the widget's table: LaminDB's private columns (`_aux`, `_branch_code`) hidden
+        frame = frame[[c for c in frame.columns if not str(c).startswith("_")]]
         return (
             f"<div class='lamin-fallback'><b>{html.escape(self.registry)}</b>: {total} records "
             f"<code>{html.escape(self.code)}</code>{frame_html(frame)}</div>"

@@ -79,8 +79,8 @@ describe("sidebar panel", () => {
     await flush();
     const el = panel.el;
     expect(el.querySelector(".lw-instance-name")!.textContent).toBe("testuser1/storage");
-    const counts = [...el.querySelectorAll(".lw-registries li")].map((li) => li.textContent);
-    expect(counts).toEqual(["Artifact3", "ULabel4", "bionty.CellType2"]);
+    const counts = [...el.querySelectorAll(".lw-registry-list li[role=option]")].map((li) => li.textContent);
+    expect(counts).toEqual(["Artifact3", "ULabel4", "CellType2"]);
     expect([...el.querySelectorAll("tbody tr[data-id]")].map((tr) => tr.getAttribute("data-id"))).toEqual(["1", "2"]);
     expect(el.querySelector(".lw-total")!.textContent).toBe("3 records");
     (el.querySelector(".lw-next") as HTMLButtonElement).click();
@@ -101,14 +101,14 @@ describe("sidebar panel", () => {
     const panel = sidebarPanel({ client: server.client, instance: async () => INSTANCE, insert });
     await panel.refresh();
     await flush();
-    (panel.el.querySelector("li[data-registry=ULabel] button") as HTMLButtonElement).click();
+    (panel.el.querySelector("li[data-registry=ULabel]") as HTMLElement).click();
     await flush();
     (panel.el.querySelector(".lw-insert-run") as HTMLButtonElement).click();
     await flush();
     expect(insert).toHaveBeenCalledWith("ln.ULabel.filter().df()", ["import lamin_core as ln"], true);
     expect(panel.el.querySelector(".lw-insert-notice")!.textContent).toBe("inserted and running");
     // a bionty registry's code uses `bt`: both lines (the NameError of issue 18, item 5)
-    (panel.el.querySelector("li[data-registry='bionty.CellType'] button") as HTMLButtonElement).click();
+    (panel.el.querySelector("li[data-registry='bionty.CellType']") as HTMLElement).click();
     await flush();
     (panel.el.querySelector(".lw-insert") as HTMLButtonElement).click();
     await flush();

@@ -41,7 +41,18 @@ function fakePython(model: FakeModel) {
     for (const c of ["uid", "key", "suffix", "size"]) columns[c] = rows.map((r) => (r as any)[c]);
     return { result: { ms: 1.5, offset: p.offset, limit: p.limit }, buffers: [ipc(columns)] };
   };
-  model.handlers.record = (p) => ({ result: { label: `record ${p.id}`, fields: { key: "iris.parquet" }, related: { ulabels: ["DMSO"] }, features: {} } });
+  model.handlers.record = (p) => ({
+    result: {
+      registry: p.registry,
+      id: p.id,
+      title: `record ${p.id}`,
+      label: `record ${p.id}`,
+      fields: { key: "iris.parquet" },
+      related: { ulabels: ["DMSO"] },
+      relations: [{ name: "ulabels", registry: "ULabel", items: [{ registry: "ULabel", id: 1, label: "DMSO" }], more: 0, is_label: true }],
+      features: {},
+    },
+  });
   model.handlers.lookup = (p) => ({ result: { field: "name", results: ["DMSO", "IFNG"].filter((n) => n.toLowerCase().startsWith(p.prefix.toLowerCase())).map((value, i) => ({ id: i + 1, value })) } });
 }
 
@@ -94,12 +105,13 @@ describe("RegistryBrowser front end", () => {
     expect(el.querySelector("th[data-column=size]")!.getAttribute("aria-sort")).toBe("ascending");
 
     const row = el.querySelector("tbody tr[data-id]") as HTMLElement;
-    row.click();
+    (row.querySelector("input[type=checkbox]") as HTMLInputElement).click(); // the checkbox selects
     expect(model.state.selected_ids).toEqual([Number(row.dataset.id)]);
     await flush();
     expect(el.querySelector(".lw-selected")!.textContent).toBe("1 selected");
     row.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
     expect(model.state.detail_id).toBe(Number(row.dataset.id));
+    expect(model.state.selected_ids).toEqual([Number(row.dataset.id)]); // opening does not select
     await flush();
     expect(el.querySelector(".lw-detail")!.textContent).toContain("DMSO");
     cleanup();

@@ -52,13 +52,22 @@ def test_registry_browser_pages_sorts_searches_and_selects(lab):
     expect(widget.locator(".lw-total")).to_have_text("1 record")
     expect(rows).to_have_count(1)
     expect(rows.nth(0)).to_contain_text("iris.parquet")
-    rows.nth(0).click()
+    rows.nth(0).locator("input[type=checkbox]").click()  # the checkbox selects; a click on the row opens
     expect(rows.nth(0)).to_have_attribute("aria-selected", "true")
     expect(widget.locator(".lw-selected")).to_have_text("1 selected")
     expect(widget.locator(".lw-browser-code")).to_have_text(
         "ln.Artifact.search('iris', limit=1000).order_by('-size')"
     )
     shot(widget, "registry_browser")
+    expect(widget.locator("th[data-column^=_]")).to_have_count(0)  # private columns hidden by default
+    rows.nth(0).click()  # the record's page, in place of the table
+    expect(widget.locator(".lw-record-title")).to_have_text("iris.parquet")
+    expect(widget.locator(".lw-facts")).to_contain_text("5.1 kB")
+    expect(widget.locator(".lw-tablewrap")).to_be_hidden()
+    widget.locator(".lw-record").press("Escape")
+    expect(widget.locator(".lw-record")).to_be_hidden()
+    expect(rows.nth(0)).to_be_focused()
+    expect(widget.locator(".lw-selected")).to_have_text("1 selected")  # opening did not toggle it
 
     nb.run(1, nb.cells.nth(1).locator(".jp-OutputArea-output"))
     result = nb.output(1)

@@ -1,20 +1,38 @@
 // The registry browser: registry picker (with counts), search, filter builder, column chooser, a paged
-// sortable table with selection, record details and the equivalent Python. State lives in a Store (the
-// widget's traits, or memory), rows come page by page from Python.
+// sortable table (or, below 400 px of width, a list of display names) with selection, record pages and the
+// equivalent Python. State lives in a Store (the widget's traits, or memory), rows come page by page from
+// Python; counts come separately (no page waits for one).
 import { decodeFrame } from "../arrow";
 import type { RpcClient } from "../rpc/client";
 import type { Store } from "../store";
 import { clear, h, option } from "../ui/dom";
-import { debounce, pageCount, plural } from "../ui/format";
+import { countText, debounce, isPrivate, NAME_FIELDS, pageCount, SECONDARY_FIELDS } from "../ui/format";
+import { icon, type IconLike } from "../ui/icons";
 import { recordDetail } from "./detail";
 import { fieldMap, filterBuilder, type Schema } from "./filter";
 import { errorBar } from "./status";
 import { pageTable } from "./table";
+import { recordList } from "./recordlist";
 import { countConditions } from "../spec";
 
 export const PAGE_SIZES = [20, 50, 100, 500];
+/** Below this panel width the browser shows a list of records; from it on, the table. */
+export const LIST_BELOW_PX = 400;
 
-export function registryBrowser(client: RpcClient, store: Store) {
+export type ViewMode = "auto" | "list" | "table";
+
+export interface BrowserOptions {
+  /** A list/table toggle in the browser's own bar (the sidebar has one in its toolbar). */
+  viewToggle?: boolean;
+  icons?: Partial<Record<"list" | "table", IconLike>>;
+}
+
+/** The columns a table shows by default: the registry's df() columns but LaminDB's private ones. */
+export function defaultColumns(columns: string[]): string[] {
+  return columns.filter((c) => !isPrivate(c));
+}
+
+export function registryBrowser(client: RpcClient, store: Store, options: BrowserOptions = {}) {
   const el = h("div", { class: "lw lw-browser" });
   const errors = errorBar();
   const registrySelect = h("select", { "aria-label": "Registry", class: "lw-registry" });
@@ -25,18 +43,24 @@ export function registryBrowser(client: RpcClient, store: Store) {
   const total = h("span", { class: "lw-muted lw-total", "aria-live": "polite" });
   const filters = filterBuilder({ client, store, footer: false });
   filters.el.hidden = true;
-  const table = pageTable({
-    sortable: (column) => sortable.has(column),
-    onSort: (order) => store.set({ order, page: 0 }),
-    onToggle: (id) => {
+  const selection = {
+    onToggle: (id: number) => {
       const selected = new Set<number>(store.get("selected_ids") ?? []);
       if (selected.has(id)) selected.delete(id);
       else selected.add(id);
       store.set({ selected_ids: [...selected] });
     },
-    onOpen: (id) => store.set({ detail_id: id }),
+    onRange: (ids: number[]) => store.set({ selected_ids: [...new Set([...(store.get("selected_ids") ?? []), ...ids])] }),
+    onOpen: (id: number) => store.set({ detail_id: id }),
+  };
+  const table = pageTable({ sortable: (column) => sortable.has(column), onSort: (order) => store.set({ order, page: 0 }), ...selection });
+  const list = recordList(selection);
+  const detail = recordDetail(client, () => {
+    const id = store.get("detail_id");
+    store.set({ detail_id: null });
+    // back on the list: the row whose record was open has the focus again
+    (results.querySelector(`[data-id="${id}"]`) as HTMLElement | null)?.focus({ preventScroll: true });
   });
-  const detail = recordDetail(client, () => store.set({ detail_id: null }));
   const first = h("button", { type: "button", "aria-label": "First page", class: "lw-first" }, "«");
   const prev = h("button", { type: "button", "aria-label": "Previous page", class: "lw-prev" }, "‹");
   const next = h("button", { type: "button", "aria-label": "Next page", class: "lw-next" }, "›");
@@ -46,21 +70,60 @@ export function registryBrowser(client: RpcClient, store: Store) {
   const selectedInfo = h("span", { class: "lw-muted lw-selected" });
   const code = h("pre", { class: "lw-code lw-browser-code" });
   const copy = h("button", { type: "button", title: "Copy code" }, "Copy");
-  const timing = h("span", { class: "lw-muted lw-timing" });
+  const viewButton = h("button", { type: "button", class: "lw-icon-button lw-view-toggle", "aria-pressed": "false" });
+  const results = h("div", { class: "lw-results-area" }, table.el, list.el);
+  const pager = h("div", { class: "lw-bar lw-pager" }, first, prev, pageInfo, next, last, sizeSelect, selectedInfo);
 
   el.append(
-    h("div", { class: "lw-bar" }, registrySelect, search, filterToggle, h("span", { class: "lw-menu" }, columnsButton, columnsMenu), total),
+    h("div", { class: "lw-bar" }, registrySelect, search, filterToggle, h("span", { class: "lw-menu" }, columnsButton, columnsMenu), options.viewToggle !== false && viewButton, total),
     filters.el,
     errors.el,
-    table.el,
-    h("div", { class: "lw-bar" }, first, prev, pageInfo, next, last, sizeSelect, selectedInfo, timing),
+    results,
+    pager,
     detail.el,
-    h("div", { class: "lw-bar" }, code, copy),
+    h("div", { class: "lw-bar lw-codebar" }, code, copy),
   );
 
   let schema: Schema | null = null;
   let sortable = new Set<string>();
   let count = 0;
+  let frame: ReturnType<typeof decodeFrame> | null = null;
+  let mode: ViewMode = "auto";
+  let width = 0;
+  const viewListeners = new Set<(list: boolean) => void>();
+
+  // -- list or table --------------------------------------------------------------------------------------
+  /** The list below LIST_BELOW_PX of width (a width of 0: not laid out, as in tests: the table). */
+  function showsList(): boolean {
+    return mode === "list" || (mode === "auto" && width > 0 && width < LIST_BELOW_PX);
+  }
+
+  function applyView() {
+    const asList = showsList();
+    table.el.hidden = asList;
+    list.el.hidden = !asList;
+    el.dataset.view = asList ? "list" : "table";
+    const next = asList ? "table" : "list";
+    viewButton.replaceChildren(icon(next, options.icons?.[next]));
+    viewButton.title = asList ? "Show a table" : "Show a list";
+    viewButton.setAttribute("aria-label", viewButton.title);
+    viewButton.setAttribute("aria-pressed", String(asList));
+    renderRows();
+    for (const listener of viewListeners) listener(asList);
+  }
+
+  function setView(next: ViewMode) {
+    mode = next;
+    applyView();
+  }
+  viewButton.addEventListener("click", () => setView(showsList() ? "table" : "list"));
+  const resize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+    const next = Math.round(entries[0].contentRect.width);
+    const before = showsList();
+    width = next;
+    if (showsList() !== before) applyView();
+  });
+  resize?.observe(el);
 
   // -- registry picker ------------------------------------------------------------------------------------
   async function loadRegistries() {
@@ -122,7 +185,19 @@ export function registryBrowser(client: RpcClient, store: Store) {
 
   function shownColumns(): string[] {
     const chosen: string[] = store.get("columns") ?? [];
-    return chosen.length ? chosen : schema?.columns ?? [];
+    if (chosen.length) return chosen;
+    // the record's name first: at a sidebar's width it is the column people read
+    const columns = defaultColumns(schema?.columns ?? []);
+    const label = schema?.label_field;
+    return label && columns.includes(label) ? [label, ...columns.filter((c) => c !== label)] : columns;
+  }
+
+  /** What a page asks for: the table's columns and the fields of the list's name and dim line. */
+  function requestedColumns(): string[] {
+    const known = new Set(schema?.columns ?? []);
+    const extra = [schema?.label_field, ...NAME_FIELDS, ...SECONDARY_FIELDS].filter((c): c is string => !!c && known.has(c));
+    if (schema?.relations.some((r) => r.name === "created_by" && !r.to_many)) extra.push("created_by__handle");
+    return [...new Set([...shownColumns(), ...extra])];
   }
 
   function renderColumnsMenu() {
@@ -140,7 +215,10 @@ export function registryBrowser(client: RpcClient, store: Store) {
       store.set({ columns: on ? [...current, name] : current, page: store.get("page") });
     };
     columnsMenu.append(h("h5", {}, "Fields"));
-    for (const c of schema.columns) columnsMenu.append(box(c, columns.has(c), (on) => setColumn(c, on)));
+    for (const c of schema.columns.filter((c) => !isPrivate(c))) columnsMenu.append(box(c, columns.has(c), (on) => setColumn(c, on)));
+    const hidden = schema.columns.filter(isPrivate);
+    if (hidden.length) columnsMenu.append(h("h5", { title: "LaminDB's own columns, hidden by default" }, "Private fields"));
+    for (const c of hidden) columnsMenu.append(box(c, columns.has(c), (on) => setColumn(c, on)));
     const relations = schema.relations.filter((r) => r.label_field);
     if (relations.length) columnsMenu.append(h("h5", {}, "Related"));
     for (const r of relations) {
@@ -186,6 +264,7 @@ export function registryBrowser(client: RpcClient, store: Store) {
     const size = store.get("page_size");
     const pages = pageCount(count, size);
     pageInfo.textContent = `page ${Math.min(page + 1, pages)} of ${pages}`;
+    pageInfo.setAttribute("aria-live", "polite");
     first.disabled = prev.disabled = page <= 0;
     next.disabled = last.disabled = page >= pages - 1;
     if (!PAGE_SIZES.includes(size)) sizeSelect.append(option(String(size), `${size} / page`));
@@ -194,22 +273,30 @@ export function registryBrowser(client: RpcClient, store: Store) {
     selectedInfo.textContent = selected.length ? `${selected.length} selected` : "";
   }
 
+  function renderRows() {
+    if (!frame) return;
+    const selected = new Set<number>(store.get("selected_ids") ?? []);
+    if (showsList()) list.render(frame, selected, schema?.label_field);
+    else table.render(frame, store.get("order") ?? [], selected, [...shownColumns(), ...(store.get("features") ?? [])]);
+  }
+
   async function loadPage() {
     if (!schema) return;
     const size = store.get("page_size");
-    const chosen: string[] = store.get("columns") ?? [];
     el.setAttribute("aria-busy", "true");
     try {
+      const started = performance.now();
       const reply = await client.latest("page", "page", {
         ...queryParams(),
         offset: store.get("page") * size,
         limit: size,
-        columns: chosen.length ? chosen : null,
+        columns: requestedColumns(),
         features: store.get("features") ?? [],
       });
-      const frame = decodeFrame(reply.buffers[0]);
-      table.render(frame, store.get("order") ?? [], new Set(store.get("selected_ids") ?? []));
-      timing.textContent = `${reply.result.ms} ms`;
+      frame = decodeFrame(reply.buffers[0]);
+      renderRows();
+      // timings only in a tooltip, for whoever debugs a slow page
+      pageInfo.title = `page: ${reply.result.ms} ms in the database, ${Math.round(performance.now() - started)} ms in all`;
       errors.clear();
       el.dataset.loaded = String(Number(el.dataset.loaded ?? 0) + 1);
     } catch (error) {
@@ -220,23 +307,46 @@ export function registryBrowser(client: RpcClient, store: Store) {
     }
   }
 
+  /** The count, then (for a search with more matches than its limit) the exact number of matches. */
   async function loadCount() {
     total.textContent = "";
     total.classList.add("lw-busy");
+    loadCode();
+    const params = queryParams();
     try {
-      const [counted, generated] = await Promise.all([
-        client.latest("count", "count", queryParams()),
-        client.latest("code", "codegen", queryParams()),
-      ]);
+      const counted = await client.latest("count", "count", params);
       count = counted.result.count;
-      total.textContent = plural(count, "record");
-      code.textContent = generated.result.code;
+      total.textContent = countText(counted.result);
+      total.title = counted.result.limit ? `a search shows its best ${counted.result.limit.toLocaleString("en-US")} matches` : "";
+      total.classList.remove("lw-busy");
+      updatePager();
+      if (counted.result.matches > count && !counted.result.matches_exact) {
+        const exact = await client.latest("count", "count", { ...params, exact_matches: true });
+        total.textContent = countText(exact.result);
+      }
     } catch (error) {
       errors.show(error);
     } finally {
       total.classList.remove("lw-busy");
       updatePager();
     }
+  }
+
+  async function loadCode() {
+    try {
+      code.textContent = (await client.latest("code", "codegen", queryParams())).result.code;
+    } catch (error) {
+      errors.show(error);
+    }
+  }
+
+  // a record page takes the place of the rows and the pager
+  function showDetail() {
+    const id = store.get("detail_id");
+    const open = id !== null && id !== undefined;
+    results.hidden = open;
+    pager.hidden = open;
+    detail.show(store.get("registry"), open ? id : null);
   }
 
   async function loadRegistry() {
@@ -252,8 +362,8 @@ export function registryBrowser(client: RpcClient, store: Store) {
       sortable = new Set([...fields.values()].filter((f) => !f.to_many && !f.is_feature && f.kind !== "json").map((f) => f.path));
       registrySelect.value = registry;
       columnsMenu.hidden = true;
+      showDetail();
       await Promise.all([loadPage(), loadCount()]);
-      detail.show(registry, store.get("detail_id"));
     } catch (error) {
       errors.show(error);
     }
@@ -287,20 +397,31 @@ export function registryBrowser(client: RpcClient, store: Store) {
     store.on("columns", loadPage),
     store.on("features", loadPage),
     store.on("selected_ids", () => {
-      table.setSelected(new Set(store.get("selected_ids") ?? []));
+      const selected = new Set<number>(store.get("selected_ids") ?? []);
+      table.setSelected(selected);
+      list.setSelected(selected);
       updatePager();
     }),
-    store.on("detail_id", () => detail.show(store.get("registry"), store.get("detail_id"))),
+    store.on("detail_id", showDetail),
   ];
   showFilterCount();
+  applyView();
   loadRegistries();
   loadRegistry();
 
   return {
     el,
+    setView,
+    /** Whether the list (not the table) is shown; `listener` hears of every change. */
+    showsList,
+    onView(listener: (list: boolean) => void) {
+      viewListeners.add(listener);
+      listener(showsList());
+    },
     destroy() {
       setSearch.cancel();
       filters.destroy();
+      resize?.disconnect();
       offs.forEach((off) => off());
     },
   };

@@ -1,42 +1,216 @@
-// One record in detail: fields, related records (labels, parents), features.
+// A record page (the sidebar and RegistryBrowser): title, description, the facts that matter (size,
+// created by/at, versions, the storage path with a copy button), features with their values and ontology
+// terms, labels, schema slots, the run and transform that made it, other related records; private and id
+// fields behind "All fields". Links open the related record on the same page; Back (or Escape) returns.
 import type { RpcClient } from "../rpc/client";
+import { isAbort } from "../rpc/types";
 import { clear, h } from "../ui/dom";
+import { formatValue, fullDate, humanSize, plural, relativeDate } from "../ui/format";
+import { icon } from "../ui/icons";
+
+interface Item {
+  registry: string;
+  id: number;
+  label: string;
+  ontology_id?: string;
+}
+
+interface Relation {
+  name: string;
+  registry: string;
+  items: Item[];
+  more: number;
+  is_label: boolean;
+}
+
+/** Relations shown in their own sections (or as facts), not under "Related". */
+const OWN_SECTION = new Set(["created_by", "run", "storage", "feature_sets", "schema", "space", "collections"]);
+
+const FACT_LABELS: Record<string, string> = {
+  suffix: "suffix",
+  size: "size",
+  kind: "kind",
+  otype: "type",
+  n_observations: "observations",
+  n_files: "files",
+  version: "version",
+  created_at: "created",
+  updated_at: "updated",
+  created_by: "created by",
+};
+
+function words(name: string): string {
+  return name.replace(/_/g, " ");
+}
 
 export function recordDetail(client: RpcClient, onClose: () => void) {
-  const el = h("section", { class: "lw-detail", hidden: true, "aria-label": "Record details" });
+  const el = h("section", { class: "lw-detail lw-record", hidden: true, "aria-label": "Record", tabIndex: -1 });
+  const stack: Array<{ registry: string; id: number }> = [];
 
-  function list(title: string, entries: Array<[string, string]>): HTMLElement | null {
-    if (!entries.length) return null;
-    const dl = h("dl");
-    for (const [key, value] of entries) dl.append(h("dt", {}, key), h("dd", {}, value));
-    return h("div", {}, h("h5", {}, title), dl);
+  function link(item: Item): HTMLElement {
+    const a = h("a", { href: "#", class: "lw-link", "data-registry": item.registry, "data-id": String(item.id), title: `Open ${item.registry} ${item.label}` }, item.label);
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      open(item.registry, item.id);
+    });
+    const parts: Array<HTMLElement> = [a];
+    if (item.ontology_id) parts.push(h("span", { class: "lw-muted lw-ontology" }, item.ontology_id));
+    return h("span", { class: "lw-ref" }, ...parts);
   }
 
-  async function show(registry: string, id: number | null): Promise<void> {
-    if (id === null || id === undefined) {
+  function links(items: Item[], more: number): HTMLElement {
+    const span = h("span", { class: "lw-links" });
+    items.forEach((item) => span.append(link(item)));
+    if (more > 0) span.append(h("span", { class: "lw-muted lw-more" }, `… and ${more.toLocaleString("en-US")} more`));
+    return span;
+  }
+
+  function section(title: string, ...content: Array<HTMLElement | null>): HTMLElement | null {
+    const shown = content.filter(Boolean) as HTMLElement[];
+    if (!shown.length) return null;
+    return h("div", { class: "lw-section", "data-section": title.toLowerCase() }, h("h4", {}, title), ...shown);
+  }
+
+  function definitions(entries: Array<[string, Node | string]>, className = ""): HTMLElement | null {
+    if (!entries.length) return null;
+    const dl = h("dl", { class: className });
+    for (const [key, value] of entries) dl.append(h("dt", {}, key), h("dd", {}, value));
+    return dl;
+  }
+
+  function fact(f: { name: string; value: unknown; detail?: string; link?: { registry: string; id: number } }): [string, Node | string] {
+    const label = FACT_LABELS[f.name] ?? words(f.name);
+    if (f.name === "size") return [label, h("span", { title: `${Number(f.value).toLocaleString("en-US")} bytes` }, humanSize(f.value))];
+    if (f.name.endsWith("_at")) return [label, h("span", { title: fullDate(f.value) }, `${relativeDate(f.value)} · ${fullDate(f.value).slice(0, 10)}`)];
+    if (f.link) return [label, link({ registry: f.link.registry, id: f.link.id, label: String(f.value) + (f.detail ? ` (${f.detail})` : "") })];
+    return [label, formatValue(f.value)];
+  }
+
+  function pathLine(path: string): HTMLElement {
+    const copy = h("button", { type: "button", class: "lw-icon-button lw-copy-path", title: "Copy the path", "aria-label": "Copy the path" }, icon("copy"));
+    copy.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(path);
+        copy.title = "Copied";
+      } catch {
+        copy.title = "Copying is not allowed here: select the path";
+      }
+      copy.dataset.copied = "true";
+    });
+    return h("div", { class: "lw-path" }, h("code", { class: "lw-ellipsis", title: path }, path), copy);
+  }
+
+  function render(result: any): void {
+    clear(el);
+    const back = h("button", { type: "button", class: "lw-icon-button lw-back-record", title: stack.length > 1 ? "Back (Escape)" : "Back to the list (Escape)", "aria-label": "Back" }, icon("back"));
+    back.addEventListener("click", goBack);
+    // a path-like title breaks after its slashes, not inside a name
+    const title = h("h3", { class: "lw-record-title", title: result.title });
+    String(result.title).split("/").forEach((part, i) => title.append(...(i ? [h("wbr"), `/${part}`] : [part])));
+    el.append(h("div", { class: "lw-record-head" }, back, h("div", { class: "lw-grow0" }, h("div", { class: "lw-muted lw-record-registry" }, `${result.registry} · ${result.uid ?? `id ${result.id}`}`), title)));
+    if (result.description && result.description !== result.title) el.append(h("p", { class: "lw-description" }, result.description));
+
+    const facts: Array<[string, Node | string]> = (result.facts ?? []).map(fact);
+    const versions = result.versions;
+    if (versions) {
+      const others = h("span", { class: "lw-links lw-versions" });
+      for (const v of versions.items) {
+        const text = `${v.version ?? "?"}${v.is_latest ? " (latest)" : ""}`;
+        others.append(v.current ? h("b", { "aria-current": "page" }, text) : link({ ...v, label: text }));
+      }
+      if (versions.more) others.append(h("span", { class: "lw-muted" }, `… and ${versions.more} more`));
+      facts.push(["versions", others]);
+    }
+    el.append(definitions(facts, "lw-facts") ?? "");
+    if (result.path) el.append(pathLine(result.path));
+
+    // features: name, then the values (labels as links, with their ontology ids)
+    const features = (result.feature_values ?? []).map((f: any) => {
+      const values = f.values.some((v: any) => v.registry) ? links(f.values, f.more) : h("span", {}, f.values.map((v: any) => v.label).join(", "));
+      return [f.name, values] as [string, Node];
+    });
+    const relations: Relation[] = result.relations ?? [];
+    const labels = relations.filter((r) => r.is_label);
+    const collections = relations.filter((r) => r.name === "collections");
+    const related = relations.filter((r) => !r.is_label && !OWN_SECTION.has(r.name));
+    const slots = (result.slots ?? []).map((s: any) => [s.slot, h("span", {}, link(s.schema), s.n ? h("span", { class: "lw-muted" }, ` ${plural(s.n, s.itype === "Feature" || !s.itype ? "feature" : s.itype)}`) : "")] as [string, Node]);
+    const provenance: Array<[string, Node]> = [];
+    if (result.transform) provenance.push(["transform", link(result.transform)]);
+    if (result.run) provenance.push(["run", link(result.run)]);
+    const storage = relations.find((r) => r.name === "storage");
+    if (storage) provenance.push(["storage", links(storage.items, 0)]);
+
+    append(
+      section("Features", definitions(features, "lw-kv")),
+      section("Labels", definitions(labels.map((r) => [words(r.name), links(r.items, r.more)]), "lw-kv")),
+      section("Schema", definitions(slots, "lw-kv")),
+      section("Collections", ...collections.map((r) => links(r.items, r.more))),
+      section("Made by", definitions(provenance, "lw-kv")),
+      section("Related", definitions(related.map((r) => [words(r.name), links(r.items, r.more)]), "lw-kv")),
+    );
+    const all = Object.entries(result.all_fields ?? result.fields ?? {}) as Array<[string, string | null]>;
+    const details = h("details", { class: "lw-all-fields" }, h("summary", {}, `All fields (${all.length})`), definitions(all.map(([k, v]) => [k, v ?? "None"]), "lw-kv lw-mono") ?? "");
+    el.append(details);
+  }
+
+  function append(...parts: Array<HTMLElement | null>) {
+    for (const part of parts) if (part) el.append(part);
+  }
+
+  async function load(): Promise<void> {
+    const current = stack[stack.length - 1];
+    if (!current) {
       el.hidden = true;
       clear(el);
       return;
     }
     el.hidden = false;
-    clear(el);
-    el.append(h("span", { class: "lw-muted" }, "loading…"));
+    el.setAttribute("aria-busy", "true");
     try {
-      const { result } = await client.latest("detail", "record", { registry, id });
-      clear(el);
-      const close = h("button", { type: "button", "aria-label": "Close details", onclick: onClose }, "×");
-      el.append(
-        h("div", { class: "lw-bar" }, h("b", { class: "lw-grow" }, `${registry} ${result.label}`), close),
-        list("Fields", Object.entries(result.fields as Record<string, string | null>).map(([k, v]) => [k, v ?? "None"])) ?? "",
-        list("Related", Object.entries(result.related as Record<string, string[]>).map(([k, v]) => [k, v.join(", ")])) ?? "",
-        list("Features", Object.entries(result.features as Record<string, string | null>).map(([k, v]) => [k, v ?? ""])) ?? "",
-      );
-      close.focus();
+      const { result } = await client.latest("detail", "record", { registry: current.registry, id: current.id });
+      render(result);
+      el.dataset.record = `${current.registry}:${current.id}`;
+      el.focus({ preventScroll: true });
+      el.scrollIntoView?.({ block: "nearest" });
     } catch (error) {
+      if (isAbort(error)) return;
       clear(el);
-      el.append(h("span", { class: "lw-error" }, error instanceof Error ? error.message : String(error)));
+      const back = h("button", { type: "button", class: "lw-back-record", onclick: goBack }, "Back");
+      el.append(back, h("div", { class: "lw-error", role: "alert" }, error instanceof Error ? error.message : String(error)));
+    } finally {
+      el.removeAttribute("aria-busy");
     }
   }
 
-  return { el, show };
+  function open(registry: string, id: number): Promise<void> {
+    stack.push({ registry, id });
+    return load();
+  }
+
+  function goBack(): void {
+    stack.pop();
+    if (stack.length) load();
+    else onClose();
+  }
+
+  el.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      goBack();
+    }
+  });
+
+  /** The page of a record of the browser's registry (null: no page). */
+  async function show(registry: string, id: number | null): Promise<void> {
+    stack.length = 0;
+    if (id === null || id === undefined) {
+      el.hidden = true;
+      clear(el);
+      return;
+    }
+    return open(registry, id);
+  }
+
+  return { el, show, open };
 }

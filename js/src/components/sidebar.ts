@@ -1,11 +1,14 @@
-// The JupyterLab sidebar panel (no kernel needed): the served instance, its registries with counts, the
-// registry browser over REST, and "Insert code" / "Insert and run" into the active notebook.
+// The JupyterLab sidebar panel (no kernel needed), made for its 250 px: a toolbar (refresh, insert, insert
+// and run, list/table), the served instance on one line (paths in its tooltip), a compact registry picker,
+// and the registry browser over REST, a list of records below 400 px and the table from there on.
 import type { RpcClient } from "../rpc/client";
 import { isAbort } from "../rpc/types";
 import { emptyGroup } from "../spec";
 import { memoryStore } from "../store";
 import { clear, h } from "../ui/dom";
+import { icon, type IconLike, type IconName } from "../ui/icons";
 import { registryBrowser } from "./browser";
+import { registryPicker } from "./registries";
 
 export interface InstanceInfo {
   name: string;
@@ -27,6 +30,8 @@ export interface SidebarOptions {
   pageSize?: number;
   registry?: string;
   importLine?: boolean;
+  /** JupyterLab's LabIcons for the toolbar (inline icons otherwise). */
+  icons?: Partial<Record<IconName, IconLike>>;
 }
 
 export interface InsertedCode {
@@ -52,23 +57,41 @@ const HINTS: Record<string, string> = {
 
 export function sidebarPanel(options: SidebarOptions) {
   const { client } = options;
-  const el = h("div", { class: "lw lw-sidebar" });
-  const refreshButton = h("button", { type: "button", class: "lw-refresh", title: "Refresh", "aria-label": "Refresh" }, "⟳ Refresh");
-  const info = h("dl", { class: "lw-instance" });
-  const message = h("div", { class: "lw-error lw-sidebar-message", role: "alert", hidden: true });
-  const registries = h("ul", { class: "lw-registries", "aria-label": "Registries" });
-  const insertButton = h("button", { type: "button", class: "lw-insert", title: "Insert the code below the active cell" }, "Insert code");
-  const runButton = h("button", { type: "button", class: "lw-insert-run", title: "Insert the code and run it" }, "Insert and run");
-  const notice = h("span", { class: "lw-muted lw-insert-notice", "aria-live": "polite" });
-  const body = h("div", { class: "lw-sidebar-body" });
-  el.append(
-    h("div", { class: "lw-bar" }, h("b", { class: "lw-grow" }, "Lamin"), refreshButton),
-    info,
-    message,
-    registries,
-    h("div", { class: "lw-bar" }, insertButton, runButton, notice),
-    body,
+  const el = h("div", { class: "lw lw-sidebar", role: "region", "aria-label": "Lamin registries" });
+  const button = (name: IconName, className: string, title: string) =>
+    h("button", { type: "button", class: `lw-tool ${className}`, title, "aria-label": title }, icon(name, options.icons?.[name]));
+  const refreshButton = button("refresh", "lw-refresh", "Refresh the registries");
+  const insertButton = button("insert", "lw-insert", "Insert the query's code below the active cell");
+  const runButton = button("run", "lw-insert-run", "Insert the query's code below the active cell and run it");
+  const viewButton = button("list", "lw-view-toggle", "Show a list");
+  const toolbar = h(
+    "div",
+    { class: "lw-toolbar jp-Toolbar", role: "toolbar", "aria-label": "Lamin", "aria-orientation": "horizontal" },
+    h("span", { class: "lw-toolbar-title" }, "Lamin"),
+    h("span", { class: "lw-spacer" }),
+    viewButton,
+    insertButton,
+    runButton,
+    refreshButton,
   );
+  const info = h("div", { class: "lw-instance" });
+  const message = h("div", { class: "lw-error lw-sidebar-message", role: "alert", hidden: true });
+  const picker = registryPicker((name) => openRegistry(name));
+  const notice = h("div", { class: "lw-muted lw-insert-notice", "aria-live": "polite" });
+  const body = h("div", { class: "lw-sidebar-body" });
+  el.append(toolbar, info, message, picker.el, notice, body);
+
+  // the toolbar is one tab stop; arrows move between its buttons (WAI-ARIA toolbar)
+  const tools = [viewButton, insertButton, runButton, refreshButton];
+  tools.forEach((tool, i) => (tool.tabIndex = i === 0 ? 0 : -1));
+  toolbar.addEventListener("keydown", (e) => {
+    const index = tools.indexOf(document.activeElement as HTMLButtonElement);
+    if (index < 0 || !["ArrowLeft", "ArrowRight", "Home", "End"].includes(e.key)) return;
+    e.preventDefault();
+    const next = e.key === "Home" ? 0 : e.key === "End" ? tools.length - 1 : (index + (e.key === "ArrowRight" ? 1 : -1) + tools.length) % tools.length;
+    tools.forEach((tool, i) => (tool.tabIndex = i === next ? 0 : -1));
+    tools[next].focus();
+  });
 
   const store = memoryStore({
     registry: options.registry ?? "Artifact",
@@ -96,43 +119,42 @@ export function sidebarPanel(options: SidebarOptions) {
 
   async function loadRegistries() {
     const { result } = await client.call("list_registries", {});
-    clear(registries);
     const names = result.registries.map((r: any) => r.name);
     if (!names.includes(store.get("registry")) && names.length) store.set({ registry: names[0] });
-    for (const r of result.registries) {
-      const button = h(
-        "button",
-        { type: "button", class: "lw-regname", "aria-pressed": String(r.name === store.get("registry")), onclick: () => openRegistry(r.name) },
-        r.name,
-      );
-      registries.append(h("li", { "data-registry": r.name }, button, h("span", { class: "lw-muted lw-count" }, String(r.count))));
-    }
+    picker.update(result.registries, store.get("registry"));
   }
 
   function openRegistry(name: string) {
     store.set({ registry: name, filters: emptyGroup(), search: "", order: [], page: 0, columns: [], features: [], selected_ids: [], detail_id: null });
-    for (const button of registries.querySelectorAll("button")) button.setAttribute("aria-pressed", String(button.textContent === name));
+    picker.select(name);
   }
 
   async function refresh() {
     message.hidden = true;
     message.textContent = "";
     clear(info);
-    clear(registries);
     browser?.destroy();
     browser = null;
     clear(body);
     el.setAttribute("aria-busy", "true");
     try {
       const instance = await options.instance();
+      const where = `storage: ${instance.storage}\ndatabase: ${instance.database} (read-only)`;
+      info.title = `${instance.slug}\n${where}`;
       info.append(
-        h("dt", {}, "instance"), h("dd", { class: "lw-instance-name" }, instance.slug),
-        h("dt", {}, "storage"), h("dd", {}, instance.storage),
-        h("dt", {}, "database"), h("dd", {}, `${instance.database} (read-only)`),
+        h("span", { class: "lw-instance-name lw-ellipsis" }, instance.slug),
+        // ellipsized at its start: the end of a path tells paths apart
+        h("span", { class: "lw-muted lw-instance-path lw-ellipsis" }, h("span", { dir: "ltr" }, instance.storage)),
       );
       await loadRegistries();
-      browser = registryBrowser(client, store);
+      browser = registryBrowser(client, store, { viewToggle: false, icons: options.icons });
       body.append(browser.el);
+      browser.onView((list) => {
+        viewButton.replaceChildren(icon(list ? "table" : "list", options.icons?.[list ? "table" : "list"]));
+        viewButton.title = list ? "Show a table" : "Show a list";
+        viewButton.setAttribute("aria-label", viewButton.title);
+        viewButton.setAttribute("aria-pressed", String(list));
+      });
     } catch (error) {
       showMessage(error);
     } finally {
@@ -163,6 +185,7 @@ export function sidebarPanel(options: SidebarOptions) {
   }
 
   refreshButton.addEventListener("click", () => refresh());
+  viewButton.addEventListener("click", () => browser?.setView(browser.showsList() ? "table" : "list"));
   insertButton.addEventListener("click", () => insert(false));
   runButton.addEventListener("click", () => insert(true));
 
@@ -174,6 +197,10 @@ export function sidebarPanel(options: SidebarOptions) {
 
   return {
     el,
+    store,
+    get browser() {
+      return browser;
+    },
     refresh,
     code,
     insert,

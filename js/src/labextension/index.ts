@@ -4,7 +4,7 @@ import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } fro
 import { ICommandPalette } from "@jupyterlab/apputils";
 import { PageConfig, URLExt } from "@jupyterlab/coreutils";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
-import { LabIcon } from "@jupyterlab/ui-components";
+import { addIcon, caretDownIcon, copyIcon, LabIcon, listIcon, refreshIcon, runIcon, tableRowsIcon } from "@jupyterlab/ui-components";
 import { Widget } from "@lumino/widgets";
 import { cellSource, sidebarPanel, type InstanceInfo } from "../components/sidebar";
 import { RpcClient } from "../rpc/client";
@@ -100,6 +100,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       pageSize: settings.pageSize,
       registry: settings.registry,
       importLine: settings.importLine,
+      // JupyterLab's own icons, so the toolbar looks and themes like the file browser's
+      icons: { refresh: refreshIcon, insert: addIcon, run: runIcon, list: listIcon, table: tableRowsIcon, copy: copyIcon, caret: caretDownIcon },
     });
     // the first load waits until the panel is shown (no requests for a closed panel)
     let loaded = false;

@@ -71,16 +71,86 @@ const CSS = `
 .lw-view .lw-tablewrap { max-height: 220px; }
 .lw-view .lw-regname { color: var(--lw-accent); cursor: pointer; background: none; border: none; padding: 0;
   font-weight: 600; text-decoration: underline; min-height: 0; }
-.lw-sidebar { padding: 8px; min-height: 100%; }
-.lw-sidebar .lw-instance { display: grid; grid-template-columns: max-content 1fr; gap: 1px 8px; margin: 0; }
-.lw-sidebar .lw-instance dt { color: var(--lw-fg2); }
-.lw-sidebar .lw-instance dd { margin: 0; overflow-wrap: anywhere; }
-.lw-sidebar .lw-registries { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px;
-  max-height: 132px; overflow: auto; }
-.lw-sidebar .lw-registries li { display: inline-flex; gap: 4px; align-items: center; border: 1px solid var(--lw-border);
-  border-radius: 10px; padding: 0 6px; }
-.lw-sidebar .lw-regname { color: var(--lw-accent); background: none; border: none; padding: 0; min-height: 0; }
-.lw-sidebar .lw-regname[aria-pressed=true] { font-weight: 700; }
+.lw-icon { display: inline-flex; align-items: center; justify-content: center; line-height: 0; }
+.lw-icon svg { width: 16px; height: 16px; }
+.lw button.lw-icon-button, .lw button.lw-tool { background: none; border: none; border-radius: var(--jp-border-radius, 2px);
+  padding: 2px 4px; min-height: 24px; min-width: 24px; display: inline-flex; align-items: center; justify-content: center;
+  color: var(--lw-fg); }
+.lw button.lw-icon-button:hover, .lw button.lw-tool:hover { background: var(--jp-layout-color2, var(--lw-bg3)); }
+.lw button[aria-pressed=true].lw-icon-button, .lw button[aria-pressed=true].lw-tool { background: var(--jp-layout-color3, var(--lw-bg3)); }
+.lw-ellipsis { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
+.lw-grow0 { flex: 1 1 auto; min-width: 0; }
+.lw [hidden] { display: none !important; }
+/* the list view: a name and a dim line per record */
+.lw-listwrap { overflow: auto; max-height: 60vh; border-top: 1px solid var(--lw-border); }
+.lw-list { list-style: none; margin: 0; padding: 0; }
+.lw-list li[data-id] { display: flex; gap: 6px; align-items: flex-start; padding: 4px 6px;
+  border-bottom: 1px solid var(--lw-border); cursor: pointer; }
+.lw-list li[data-id] input { margin-top: 3px; flex: none; }
+.lw-list li[data-id]:hover { background: var(--jp-layout-color2, var(--lw-bg3)); }
+.lw-list li[aria-selected=true] { background: var(--lw-sel); }
+.lw-list li:focus { outline: 1px solid var(--lw-accent); outline-offset: -1px; }
+.lw-item { min-width: 0; flex: 1; }
+.lw-primary { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--lw-fg);
+  font-size: var(--jp-ui-font-size1, 13px); }
+.lw-secondary { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--lw-fg2);
+  font-size: var(--jp-ui-font-size0, 11px); }
+.lw-list .lw-empty { padding: 6px; }
+/* the registry picker */
+.lw-registry-picker { position: relative; }
+.lw button.lw-registry-button { display: flex; align-items: center; gap: 6px; width: 100%; text-align: left; }
+.lw-picker-name { flex: 1; font-weight: 600; }
+.lw-registry-list { position: absolute; z-index: 20; left: 0; right: 0; margin: 2px 0 0; padding: 2px 0; list-style: none;
+  background: var(--lw-bg); border: 1px solid var(--jp-border-color1, #bdbdbd); box-shadow: var(--jp-elevation-z4, 0 2px 6px rgba(0,0,0,.2));
+  max-height: 50vh; overflow: auto; }
+.lw-registry-list li[role=option] { display: flex; gap: 8px; padding: 2px 10px 2px 16px; cursor: pointer; }
+.lw-registry-list li[role=option] > :first-child { flex: 1; }
+.lw-registry-list li[role=option]:hover, .lw-registry-list li[role=option]:focus { background: var(--jp-layout-color2, var(--lw-bg3)); outline: none; }
+.lw-registry-list li[aria-selected=true] { font-weight: 600; color: var(--lw-accent); }
+.lw-registry-list .lw-group-label { padding: 4px 8px 0; color: var(--lw-fg2); font-size: var(--jp-ui-font-size0, 11px);
+  text-transform: uppercase; letter-spacing: .04em; }
+.lw-registry-list .lw-fold { padding: 2px 8px; }
+.lw button.lw-link-button { background: none; border: none; padding: 0; min-height: 0; color: var(--lw-accent); cursor: pointer; }
+/* the record page */
+.lw-record { border: none; padding: 0; gap: 6px; }
+.lw .lw-record:focus, .lw .lw-record:focus-visible { outline: none; }
+.lw-record-head { display: flex; gap: 4px; align-items: flex-start; }
+.lw-record-title { margin: 0; font-size: var(--jp-ui-font-size2, 15px); font-weight: 600; overflow-wrap: break-word; }
+.lw-record-registry { font-size: var(--jp-ui-font-size0, 11px); }
+.lw-description { margin: 0; color: var(--lw-fg); overflow-wrap: anywhere; }
+.lw-record dl { display: grid; grid-template-columns: minmax(64px, max-content) minmax(0, 1fr); gap: 2px 10px; margin: 0; }
+.lw-record dt { color: var(--lw-fg2); overflow-wrap: anywhere; }
+.lw-record dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
+.lw-record h4 { margin: 6px 0 2px; font-size: var(--jp-ui-font-size1, 13px); font-weight: 600;
+  border-bottom: 1px solid var(--lw-border); padding-bottom: 2px; }
+.lw-path { display: flex; align-items: center; gap: 4px; min-width: 0; }
+.lw-path code { flex: 1; font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);
+  background: var(--jp-layout-color2, var(--lw-bg3)); padding: 1px 4px; border-radius: 2px; }
+.lw-links { display: inline-flex; flex-wrap: wrap; gap: 2px 10px; }
+.lw-ref { display: inline-flex; gap: 4px; align-items: baseline; min-width: 0; }
+.lw-link { color: var(--jp-brand-color1, var(--lw-accent)); text-decoration: none; overflow-wrap: anywhere; }
+.lw-link:hover { text-decoration: underline; }
+.lw-ontology, .lw-mono dd { font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px); }
+.lw-all-fields summary { cursor: pointer; color: var(--lw-fg2); margin-top: 6px; }
+/* the sidebar */
+.lw-sidebar { padding: 0 0 8px; min-height: 100%; gap: 4px; }
+.lw-sidebar > :not(.lw-toolbar) { margin: 0 8px; }
+.lw-toolbar { display: flex; align-items: center; gap: 2px; padding: 2px 4px 2px 8px; min-height: var(--jp-private-toolbar-height, 28px);
+  border-bottom: var(--jp-border-width, 1px) solid var(--jp-toolbar-border-color, var(--lw-border));
+  box-shadow: var(--jp-toolbar-box-shadow, none); background: var(--jp-toolbar-background, var(--lw-bg)); }
+.lw-toolbar-title { font-weight: 600; font-size: var(--jp-ui-font-size1, 13px); letter-spacing: .02em; }
+.lw-spacer { flex: 1; }
+.lw-instance { display: flex; gap: 6px; align-items: baseline; min-width: 0; font-size: var(--jp-ui-font-size0, 11px); }
+.lw-instance-name { flex: none; max-width: 60%; font-weight: 600; }
+.lw-instance-path { flex: 1; direction: rtl; text-align: left; } /* the end of a long path is what tells paths apart */
+.lw-sidebar .lw-browser { gap: 4px; }
+.lw-sidebar .lw-tablewrap { max-height: 60vh; }
+.lw-sidebar .lw-grow { flex-basis: 100px; min-width: 90px; }
+.lw-sidebar .lw-pager { gap: 2px; font-size: var(--jp-ui-font-size0, 11px); }
+.lw-sidebar .lw-pager button { min-width: 24px; padding: 0 4px; }
+.lw-sidebar .lw-pagesize { padding: 0 2px; }
+.lw-sidebar .lw-code { font-size: var(--jp-code-font-size, 12px); }
+.lw-insert-notice:empty { display: none; }
 `;
 
 export function ensureStyles(root: Document = document): void {
