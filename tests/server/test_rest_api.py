@@ -178,6 +178,8 @@ def test_cookie_sessions_need_the_xsrf_token(server):
 
 
 BAD_FILTER = {"items": [{"field": "suffix", "lookup": "rm"}]}
+# a catastrophic regular expression smuggled in as the last key of a dict feature's key path
+REGEX_KEY = {"items": [{"field": "study_metadata__detail1__regex", "lookup": "exact", "value": "(a+)+$"}]}
 
 
 @pytest.mark.parametrize(
@@ -188,6 +190,7 @@ BAD_FILTER = {"items": [{"field": "suffix", "lookup": "rm"}]}
         ("page", {"params": {"registry": "Artifact", "colour": 1}}, 400, "unknown parameter(s) ['colour']"),
         ("page", {"params": {"registry": "Nope"}}, 400, "Nope"),
         ("count", {"params": {"registry": "Artifact", "filters": BAD_FILTER}}, 400, "rm"),
+        ("count", {"params": {"registry": "Artifact", "filters": REGEX_KEY}}, 400, "is a lookup name"),
         ("record", {"params": {"registry": "Artifact"}}, 400, "parameter 'id' is required"),
         ("page", b"{not json", 400, "the body is not JSON"),
         ("page", b'{"params": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400, "nested too deeply"),
