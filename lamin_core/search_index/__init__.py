@@ -1,10 +1,12 @@
 """Indexed, ranked, typo-tolerant search: `Registry.search()`, `QuerySet.search()`, public sources.
 
 - `text`: one normalization for queries, index documents (SQL) and ranking
-- `ranking`: the tiers (exact name > exact synonym > prefix > whole tokens > substring > fuzzy)
+- `ranking`: the tiers (exact name > exact synonym > exact full name > prefix > whole tokens > substring >
+  fuzzy > inside words) and the typo model (edits, their kind; digits as typed)
 - `engine`: the step-by-step candidate loop every backend shares
 - `db`: candidates from SQLite FTS5 trigram tables or PostgreSQL pg_trgm GIN indexes (or LIKE scans for
-  fields without an index); `memory`: the same engine over terms in memory (public ontologies)
+  fields without an index); `memory`: the same engine over terms in memory (public ontologies), an index
+  of numpy arrays that is written to and mapped from one file
 - `ddl`: index creation per vendor, the `CreateSearchIndex` migration operation, `repair()`
 - `vocabulary`: word lists for the fuzzy step (SQLite reads them from the index)
 """

@@ -103,7 +103,7 @@ class WordList:
 
 
 def _edits(run: str, short: bool):
-    """(kind, edited run) for the runs one edit away from `run` (an empty run: a letter dropped)."""
+    """(kind, edited run) for the runs one edit away from `run` (an empty one: a one-letter run removed)."""
     letters = sorted(set("abcdefghijklmnopqrstuvwxyz" + run))
     for i in range(len(run) - 1):
         if run[i] != run[i + 1]:
