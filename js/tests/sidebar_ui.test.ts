@@ -9,6 +9,7 @@ import { sidebarPanel } from "../src/components/sidebar";
 import { RpcClient } from "../src/rpc/client";
 import { commTransport } from "../src/rpc/comm";
 import { memoryStore } from "../src/store";
+import { ensureStyles } from "../src/ui/styles";
 import { countText, displayName, humanSize, isPrivate, relativeDate, secondaryParts } from "../src/ui/format";
 import { FakeModel, flush, ipc } from "./fake";
 
@@ -276,6 +277,57 @@ describe("record page", () => {
     expect(closed).toBe(0);
     key(page.el, "Escape");
     expect(closed).toBe(1);
+  });
+});
+
+describe("record page, as read", () => {
+  it("lists a label linked under two features once, breaks a path title after its slashes, names schema members", async () => {
+    const model = new FakeModel({});
+    fakePython(model);
+    const cellTypes = [
+      { registry: "bionty.CellType", id: 5, label: "B cell", ontology_id: "CL:0000236" },
+      { registry: "bionty.CellType", id: 5, label: "B cell", ontology_id: "CL:0000236" },
+      { registry: "bionty.CellType", id: 6, label: "T cell", ontology_id: "CL:0000084" },
+    ];
+    model.handlers.record = () => ({
+      result: {
+        ...RECORD,
+        relations: [{ name: "cell_types", registry: "bionty.CellType", items: cellTypes, more: 0, is_label: true }],
+        slots: [{ slot: "var.T", schema: { registry: "Schema", id: 4, label: "genes" }, n: 3, itype: "bionty.Gene.ensembl_gene_id" }],
+      },
+    });
+    const page = recordDetail(new RpcClient(commTransport(model as any)), () => {});
+    el.append(page.el);
+    await page.show("Artifact", 1);
+    await flush();
+    const labels = page.el.querySelector("[data-section=labels]")!;
+    expect([...labels.querySelectorAll("a")].map((a) => a.textContent)).toEqual(["B cell", "T cell"]);
+    expect(page.el.querySelector(".lw-record-title")!.innerHTML).toBe("examples/<wbr>dataset1.h5ad");
+    expect(page.el.querySelector("[data-section=schema]")!.textContent).toContain("genes 3 genes");
+    // the path runs left to right inside a box ellipsized at its start; the copy is the path itself
+    expect(page.el.querySelector(".lw-path code bdi")!.textContent).toBe(RECORD.path);
+  });
+
+  it("colours links with JupyterLab's link colour, over JupyterLab's own `.jp-ThemedContainer a` rule", async () => {
+    ensureStyles();
+    const theme = document.createElement("style");
+    theme.textContent = ".jp-ThemedContainer a { color: unset; } :root { --jp-content-link-color: rgb(13, 71, 161); }";
+    document.head.append(theme);
+    const container = document.createElement("div");
+    container.className = "jp-ThemedContainer";
+    const lw = document.createElement("div");
+    lw.className = "lw";
+    container.append(lw);
+    el.append(container);
+    const model = new FakeModel({});
+    fakePython(model);
+    const page = recordDetail(new RpcClient(commTransport(model as any)), () => {});
+    lw.append(page.el);
+    await page.show("Artifact", 1);
+    await flush();
+    const link = page.el.querySelector("a.lw-link") as HTMLElement;
+    expect(getComputedStyle(link).color).toBe("rgb(13, 71, 161)");
+    theme.remove();
   });
 });
 

@@ -43,6 +43,14 @@ function words(name: string): string {
   return name.replace(/_/g, " ");
 }
 
+/** What a schema's members are, as a plain word: "Feature" → feature, "bionty.Gene.ensembl_gene_id" → gene. */
+function memberWord(itype: string | null | undefined): string {
+  if (!itype) return "feature";
+  const parts = itype.split(".");
+  const registry = parts[0] === "bionty" && parts.length > 1 ? parts[1] : parts[0];
+  return registry.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
 export function recordDetail(client: RpcClient, onClose: () => void) {
   const el = h("section", { class: "lw-detail lw-record", hidden: true, "aria-label": "Record", tabIndex: -1 });
   const stack: Array<{ registry: string; id: number }> = [];
@@ -60,7 +68,13 @@ export function recordDetail(client: RpcClient, onClose: () => void) {
 
   function links(items: Item[], more: number): HTMLElement {
     const span = h("span", { class: "lw-links" });
-    items.forEach((item) => span.append(link(item)));
+    // a label linked under two features (cell_type_by_expert, cell_type_by_model) is listed once
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = `${item.registry}:${item.id}`;
+      if (!seen.has(key)) span.append(link(item));
+      seen.add(key);
+    }
     if (more > 0) span.append(h("span", { class: "lw-muted lw-more" }, `… and ${more.toLocaleString("en-US")} more`));
     return span;
   }
@@ -81,7 +95,10 @@ export function recordDetail(client: RpcClient, onClose: () => void) {
   function fact(f: { name: string; value: unknown; detail?: string; link?: { registry: string; id: number } }): [string, Node | string] {
     const label = FACT_LABELS[f.name] ?? words(f.name);
     if (f.name === "size") return [label, h("span", { title: `${Number(f.value).toLocaleString("en-US")} bytes` }, humanSize(f.value))];
-    if (f.name.endsWith("_at")) return [label, h("span", { title: fullDate(f.value) }, `${relativeDate(f.value)} · ${fullDate(f.value).slice(0, 10)}`)];
+    if (f.name.endsWith("_at")) {
+      // "4 min ago · 2026-12-07": a narrow page wraps between the two, never inside the date
+      return [label, h("span", { title: fullDate(f.value) }, h("span", { class: "lw-nowrap" }, `${relativeDate(f.value)} ·`), " ", h("span", { class: "lw-nowrap" }, fullDate(f.value).slice(0, 10)))];
+    }
     if (f.link) return [label, link({ registry: f.link.registry, id: f.link.id, label: String(f.value) + (f.detail ? ` (${f.detail})` : "") })];
     return [label, formatValue(f.value)];
   }
@@ -97,16 +114,18 @@ export function recordDetail(client: RpcClient, onClose: () => void) {
       }
       copy.dataset.copied = "true";
     });
-    return h("div", { class: "lw-path" }, h("code", { class: "lw-ellipsis", title: path }, path), copy);
+    // ellipsized at its start, so that the file name stays in view (the path itself runs left to right)
+    return h("div", { class: "lw-path" }, h("code", { class: "lw-ellipsis", title: path }, h("bdi", { dir: "ltr" }, path)), copy);
   }
 
   function render(result: any): void {
     clear(el);
     const back = h("button", { type: "button", class: "lw-icon-button lw-back-record", title: stack.length > 1 ? "Back (Escape)" : "Back to the list (Escape)", "aria-label": "Back" }, icon("back"));
     back.addEventListener("click", goBack);
-    // a path-like title breaks after its slashes, not inside a name
+    // a path-like title breaks after its slashes ("examples/" above "dataset1.h5ad"), not inside a name
     const title = h("h3", { class: "lw-record-title", title: result.title });
-    String(result.title).split("/").forEach((part, i) => title.append(...(i ? [h("wbr"), `/${part}`] : [part])));
+    const parts = String(result.title).split("/");
+    parts.forEach((part, i) => title.append(...(i < parts.length - 1 ? [`${part}/`, h("wbr")] : [part])));
     el.append(h("div", { class: "lw-record-head" }, back, h("div", { class: "lw-grow0" }, h("div", { class: "lw-muted lw-record-registry" }, `${result.registry} · ${result.uid ?? `id ${result.id}`}`), title)));
     if (result.description && result.description !== result.title) el.append(h("p", { class: "lw-description" }, result.description));
 
@@ -133,7 +152,7 @@ export function recordDetail(client: RpcClient, onClose: () => void) {
     const labels = relations.filter((r) => r.is_label);
     const collections = relations.filter((r) => r.name === "collections");
     const related = relations.filter((r) => !r.is_label && !OWN_SECTION.has(r.name));
-    const slots = (result.slots ?? []).map((s: any) => [s.slot, h("span", {}, link(s.schema), s.n ? h("span", { class: "lw-muted" }, ` ${plural(s.n, s.itype === "Feature" || !s.itype ? "feature" : s.itype)}`) : "")] as [string, Node]);
+    const slots = (result.slots ?? []).map((s: any) => [s.slot, h("span", {}, link(s.schema), s.n ? h("span", { class: "lw-muted", title: s.itype ?? "" }, ` ${plural(s.n, memberWord(s.itype))}`) : "")] as [string, Node]);
     const provenance: Array<[string, Node]> = [];
     if (result.transform) provenance.push(["transform", link(result.transform)]);
     if (result.run) provenance.push(["run", link(result.run)]);

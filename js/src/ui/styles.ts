@@ -115,6 +115,7 @@ const CSS = `
 .lw-record { border: none; padding: 0; gap: 6px; }
 .lw .lw-record:focus, .lw .lw-record:focus-visible { outline: none; }
 .lw-record-head { display: flex; gap: 4px; align-items: flex-start; }
+.lw-record { container-type: inline-size; }
 .lw-record-title { margin: 0; font-size: var(--jp-ui-font-size2, 15px); font-weight: 600; overflow-wrap: break-word; }
 .lw-record-registry { font-size: var(--jp-ui-font-size0, 11px); }
 .lw-description { margin: 0; color: var(--lw-fg); overflow-wrap: anywhere; }
@@ -124,13 +125,21 @@ const CSS = `
 .lw-record h4 { margin: 6px 0 2px; font-size: var(--jp-ui-font-size1, 13px); font-weight: 600;
   border-bottom: 1px solid var(--lw-border); padding-bottom: 2px; }
 .lw-path { display: flex; align-items: center; gap: 4px; min-width: 0; }
-.lw-path code { flex: 1; font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);
+.lw-path code { flex: 1; direction: rtl; text-align: left; font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);
   background: var(--jp-layout-color2, var(--lw-bg3)); padding: 1px 4px; border-radius: 2px; }
 .lw-links { display: inline-flex; flex-wrap: wrap; gap: 2px 10px; }
 .lw-ref { display: inline-flex; gap: 4px; align-items: baseline; min-width: 0; }
-.lw-link { color: var(--jp-brand-color1, var(--lw-accent)); text-decoration: none; overflow-wrap: anywhere; }
-.lw-link:hover { text-decoration: underline; }
+/* JupyterLab's link colour (blue in light and dark themes); .jp-ThemedContainer a would unset a weaker rule */
+.lw a.lw-link { color: var(--jp-content-link-color, #1976d2); text-decoration: none; overflow-wrap: anywhere; }
+.lw a.lw-link:hover { color: var(--jp-content-link-hover-color, var(--jp-content-link-color, #1976d2)); text-decoration: underline; }
 .lw-ontology, .lw-mono dd { font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px); }
+.lw-ontology, .lw-nowrap { white-space: nowrap; }
+/* a narrow record page (the sidebar at its default width): each feature's or label's name above its values */
+@container (max-width: 360px) {
+  .lw-record dl.lw-kv { display: block; }
+  .lw-record dl.lw-kv dt { margin-top: 3px; font-size: var(--jp-ui-font-size0, 11px); }
+  .lw-record dl.lw-kv dd { padding-left: 10px; }
+}
 .lw-all-fields summary { cursor: pointer; color: var(--lw-fg2); margin-top: 6px; }
 /* the sidebar */
 .lw-sidebar { padding: 0 0 8px; min-height: 100%; gap: 4px; }
@@ -141,8 +150,8 @@ const CSS = `
 .lw-toolbar-title { font-weight: 600; font-size: var(--jp-ui-font-size1, 13px); letter-spacing: .02em; }
 .lw-spacer { flex: 1; }
 .lw-instance { display: flex; gap: 6px; align-items: baseline; min-width: 0; font-size: var(--jp-ui-font-size0, 11px); }
-.lw-instance-name { flex: none; max-width: 60%; font-weight: 600; }
-.lw-instance-path { flex: 1; direction: rtl; text-align: left; } /* the end of a long path is what tells paths apart */
+.lw-instance-name { flex: 0 1 auto; font-weight: 600; } /* the name first; the path gets what is left */
+.lw-instance-path { flex: 1 1 4em; min-width: 4em; direction: rtl; text-align: left; } /* the end of a long path is what tells paths apart */
 .lw-sidebar .lw-browser { gap: 4px; }
 .lw-sidebar .lw-tablewrap { max-height: 60vh; }
 .lw-sidebar .lw-grow { flex-basis: 100px; min-width: 90px; }
