@@ -8,6 +8,7 @@ registry in `lamin_core.query.curation`) add for ontologies in `_curate`.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
@@ -16,7 +17,7 @@ from django.db.models import CASCADE, PROTECT
 from .._logger import logger
 from ..models._defaults import uid8, uid12
 from ..models.base import BaseRecord, Link, Record, TracksRun, TracksUpdates, check_init_kwargs
-from . import _curate, _from_source, _records
+from . import _REGISTRIES, _curate, _from_source, _records
 
 if TYPE_CHECKING:
     from ..query.curation import RecordList
@@ -391,327 +392,78 @@ class Ethnicity(OntologyRecord):
 # link tables ---------------------------------------------------------------------------------------
 
 
-class ArtifactOrganism(Link):
-    """An artifact annotated with an organism, optionally as the value of a feature."""
+def _snake(name: str) -> str:
+    """`CellMarker` -> `cell_marker`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_organism")
-    organism = models.ForeignKey(Organism, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactorganism"
+
+def _artifact_link(registry: type[BioRecord]) -> type[Link]:
+    """The link table `Artifact<Registry>` behind `artifact.<registries>` and `cat[bionty.<Registry>]`
+    features: one row per artifact and record, with the feature whose value the record is (or None)."""
+    name, column = registry.__name__, registry.__name__.lower()
+    meta = type(
+        "Meta",
+        (),
+        {
+            "constraints": [
+                models.UniqueConstraint(
+                    fields=["artifact", column, "feature"],
+                    name=f"uniq_artifact{column}",
+                    nulls_distinct=False,
+                )
+            ]
+        },
     )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
+    fields = {
+        "artifact": models.ForeignKey("lamin_core.Artifact", CASCADE, related_name=f"links_{_snake(name)}"),
+        column: models.ForeignKey(registry, PROTECT, related_name="links_artifact"),
+        "feature": models.ForeignKey(
+            "lamin_core.Feature", PROTECT, null=True, default=None, related_name=f"links_artifact{column}"
+        ),
+        "label_ref_is_name": models.BooleanField(null=True, default=None),
+        "feature_ref_is_name": models.BooleanField(null=True, default=None),
+    }
+    words = _snake(name).replace("_", " ")
+    article = "an" if words[0] in "aeiou" else "a"
+    doc = f"An artifact annotated with {article} {words}, optionally as the value of a feature."
+    return type(f"Artifact{name}", (Link,), {"__module__": __name__, "__doc__": doc, "Meta": meta, **fields})
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "organism", "feature"], name="uniq_artifactorganism", nulls_distinct=False
-            )
-        ]
 
-
-class ArtifactGene(Link):
-    """An artifact annotated with a gene, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_gene")
-    gene = models.ForeignKey(Gene, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactgene"
+def _schema_link(registry: type[BioRecord]) -> type[BaseRecord]:
+    """The link table `Schema<Registry>` of a schema whose members are records of `registry`
+    (`Schema(itype=bt.Gene.ensembl_gene_id)`)."""
+    name, column = registry.__name__, registry.__name__.lower()
+    meta = type(
+        "Meta",
+        (),
+        {"constraints": [models.UniqueConstraint(fields=["schema", column], name=f"uniq_schema{column}")]},
     )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "gene", "feature"], name="uniq_artifactgene", nulls_distinct=False
-            )
-        ]
-
-
-class ArtifactProtein(Link):
-    """An artifact annotated with a protein, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_protein")
-    protein = models.ForeignKey(Protein, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactprotein"
+    fields = {
+        "schema": models.ForeignKey("lamin_core.Schema", CASCADE, related_name=f"links_{column}"),
+        column: models.ForeignKey(registry, PROTECT, related_name="links_schema"),
+    }
+    doc = f"A schema whose members are {_snake(name).replace('_', ' ')}s."
+    return type(
+        f"Schema{name}", (BaseRecord,), {"__module__": __name__, "__doc__": doc, "Meta": meta, **fields}
     )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "protein", "feature"], name="uniq_artifactprotein", nulls_distinct=False
-            )
-        ]
 
 
-class ArtifactCellMarker(Link):
-    """An artifact annotated with a cell marker, optionally as the value of a feature."""
+ArtifactOrganism = _artifact_link(Organism)
+ArtifactGene = _artifact_link(Gene)
+ArtifactProtein = _artifact_link(Protein)
+ArtifactCellMarker = _artifact_link(CellMarker)
+ArtifactCellType = _artifact_link(CellType)
+ArtifactTissue = _artifact_link(Tissue)
+ArtifactDisease = _artifact_link(Disease)
+ArtifactCellLine = _artifact_link(CellLine)
+ArtifactPhenotype = _artifact_link(Phenotype)
+ArtifactPathway = _artifact_link(Pathway)
+ArtifactExperimentalFactor = _artifact_link(ExperimentalFactor)
+ArtifactDevelopmentalStage = _artifact_link(DevelopmentalStage)
+ArtifactEthnicity = _artifact_link(Ethnicity)
+SchemaGene = _schema_link(Gene)
+SchemaProtein = _schema_link(Protein)
+SchemaCellMarker = _schema_link(CellMarker)
+SchemaPathway = _schema_link(Pathway)
 
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_cell_marker")
-    cellmarker = models.ForeignKey(CellMarker, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactcellmarker"
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "cellmarker", "feature"],
-                name="uniq_artifactcellmarker",
-                nulls_distinct=False,
-            )
-        ]
-
-
-class ArtifactCellType(Link):
-    """An artifact annotated with a cell type, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_cell_type")
-    celltype = models.ForeignKey(CellType, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactcelltype"
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "celltype", "feature"], name="uniq_artifactcelltype", nulls_distinct=False
-            )
-        ]
-
-
-class ArtifactTissue(Link):
-    """An artifact annotated with a tissue, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_tissue")
-    tissue = models.ForeignKey(Tissue, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifacttissue"
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "tissue", "feature"], name="uniq_artifacttissue", nulls_distinct=False
-            )
-        ]
-
-
-class ArtifactDisease(Link):
-    """An artifact annotated with a disease, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_disease")
-    disease = models.ForeignKey(Disease, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactdisease"
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "disease", "feature"], name="uniq_artifactdisease", nulls_distinct=False
-            )
-        ]
-
-
-class ArtifactCellLine(Link):
-    """An artifact annotated with a cell line, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_cell_line")
-    cellline = models.ForeignKey(CellLine, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactcellline"
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "cellline", "feature"], name="uniq_artifactcellline", nulls_distinct=False
-            )
-        ]
-
-
-class ArtifactPhenotype(Link):
-    """An artifact annotated with a phenotype, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_phenotype")
-    phenotype = models.ForeignKey(Phenotype, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactphenotype"
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "phenotype", "feature"],
-                name="uniq_artifactphenotype",
-                nulls_distinct=False,
-            )
-        ]
-
-
-class ArtifactPathway(Link):
-    """An artifact annotated with a pathway, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_pathway")
-    pathway = models.ForeignKey(Pathway, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactpathway"
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "pathway", "feature"], name="uniq_artifactpathway", nulls_distinct=False
-            )
-        ]
-
-
-class ArtifactExperimentalFactor(Link):
-    """An artifact annotated with an experimental factor, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_experimental_factor")
-    experimentalfactor = models.ForeignKey(ExperimentalFactor, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature",
-        PROTECT,
-        null=True,
-        default=None,
-        related_name="links_artifactexperimentalfactor",
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "experimentalfactor", "feature"],
-                name="uniq_artifactexperimentalfactor",
-                nulls_distinct=False,
-            )
-        ]
-
-
-class ArtifactDevelopmentalStage(Link):
-    """An artifact annotated with a developmental stage, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_developmental_stage")
-    developmentalstage = models.ForeignKey(DevelopmentalStage, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature",
-        PROTECT,
-        null=True,
-        default=None,
-        related_name="links_artifactdevelopmentalstage",
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "developmentalstage", "feature"],
-                name="uniq_artifactdevelopmentalstage",
-                nulls_distinct=False,
-            )
-        ]
-
-
-class ArtifactEthnicity(Link):
-    """An artifact annotated with an ethnicity, optionally as the value of a feature."""
-
-    artifact = models.ForeignKey("lamin_core.Artifact", CASCADE, related_name="links_ethnicity")
-    ethnicity = models.ForeignKey(Ethnicity, PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "lamin_core.Feature", PROTECT, null=True, default=None, related_name="links_artifactethnicity"
-    )
-    label_ref_is_name = models.BooleanField(null=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, default=None)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["artifact", "ethnicity", "feature"],
-                name="uniq_artifactethnicity",
-                nulls_distinct=False,
-            )
-        ]
-
-
-class SchemaGene(BaseRecord):
-    """A schema whose members are genes (`Schema(itype=bt.Gene.ensembl_gene_id)`)."""
-
-    schema = models.ForeignKey("lamin_core.Schema", CASCADE, related_name="links_gene")
-    gene = models.ForeignKey(Gene, PROTECT, related_name="links_schema")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["schema", "gene"], name="uniq_schemagene")]
-
-
-class SchemaProtein(BaseRecord):
-    """A schema whose members are proteins."""
-
-    schema = models.ForeignKey("lamin_core.Schema", CASCADE, related_name="links_protein")
-    protein = models.ForeignKey(Protein, PROTECT, related_name="links_schema")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["schema", "protein"], name="uniq_schemaprotein")]
-
-
-class SchemaCellMarker(BaseRecord):
-    """A schema whose members are cell markers."""
-
-    schema = models.ForeignKey("lamin_core.Schema", CASCADE, related_name="links_cellmarker")
-    cellmarker = models.ForeignKey(CellMarker, PROTECT, related_name="links_schema")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["schema", "cellmarker"], name="uniq_schemacellmarker")]
-
-
-class SchemaPathway(BaseRecord):
-    """A schema whose members are pathways."""
-
-    schema = models.ForeignKey("lamin_core.Schema", CASCADE, related_name="links_pathway")
-    pathway = models.ForeignKey(Pathway, PROTECT, related_name="links_schema")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["schema", "pathway"], name="uniq_schemapathway")]
-
-
-# registries in the order `ln.view()` and the widgets list them
-REGISTRIES = (
-    CellLine,
-    CellMarker,
-    CellType,
-    DevelopmentalStage,
-    Disease,
-    Ethnicity,
-    ExperimentalFactor,
-    Gene,
-    Organism,
-    Pathway,
-    Phenotype,
-    Protein,
-    Source,
-    Tissue,
-)
-
-__all__ = [m.__name__ for m in REGISTRIES] + ["BioRecord", "OntologyRecord"]
+__all__ = [*_REGISTRIES, "BioRecord", "OntologyRecord"]
