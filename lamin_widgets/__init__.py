@@ -13,3 +13,11 @@ from .search import SearchBox
 from .view import ViewPanel
 
 __all__ = ["FilterBuilder", "LookupBox", "RegistryBrowser", "SearchBox", "ViewPanel", "browse"]
+
+
+def __getattr__(name: str):
+    if name == "__version__":  # one source for both packages: the distribution's (lamin_core.__version__)
+        import lamin_core
+
+        return lamin_core.__version__
+    raise AttributeError(f"module 'lamin_widgets' has no attribute {name!r}")

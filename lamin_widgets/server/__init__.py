@@ -14,5 +14,12 @@ def _jupyter_server_extension_points() -> list[dict]:
     return [{"module": "lamin_widgets.server", "app": LaminServer}]
 
 
-__version__ = "0.1.0"
+def __getattr__(name: str):
+    if name == "__version__":  # the distribution's, as lamin_widgets.__version__
+        import lamin_widgets
+
+        return lamin_widgets.__version__
+    raise AttributeError(f"module 'lamin_widgets.server' has no attribute {name!r}")
+
+
 __all__ = ["LaminServer"]
