@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
+from . import plugins
+
 if TYPE_CHECKING:
     import pandas as pd
     from django.db import models
-
-MODULES = {"core": "lamin_core", "bionty": "bionty"}
 
 
 def _in_notebook() -> bool:
@@ -30,14 +30,19 @@ def _display_options():
 
 
 def module_registries(module: str) -> list[type[models.Model]]:
-    """The registries of a module that `ln.view()` shows (no users, spaces or link tables), by name."""
+    """The registries of a module that `ln.view()` shows (no users, spaces or link tables), by name:
+    core's, or those of a module whose plugin is registered (its app is installed); else none."""
     from django.apps import apps
 
     from .models.base import Record
 
-    if not apps.is_installed({"core": "lamin_core", "bionty": "lamin_core.bionty"}.get(module, module)):
+    if module in ("core", "lamin_core"):
+        label = "lamin_core"
+    elif plugins.get(module) is not None:
+        label = module
+    else:
         return []
-    config = apps.get_app_config(MODULES.get(module, module))
+    config = apps.get_app_config(label)
     return sorted((m for m in config.get_models() if issubclass(m, Record)), key=lambda m: m.__name__)
 
 

@@ -7,8 +7,14 @@ from typing import Any
 
 import traitlets
 
-from ._base import LaminWidget, frame_html
-from ._state import valid_registry_trait
+from ._base import LaminWidget, frame_html, valid_registry_trait
+
+
+def _all_modules() -> list[str]:
+    """Core and the modules of the connected instance, as `ln.view()` lists them."""
+    from lamin_core.setup.instance import ensure_connected
+
+    return ["core", *ensure_connected().modules]
 
 
 class ViewPanel(LaminWidget):
@@ -43,7 +49,7 @@ class ViewPanel(LaminWidget):
         from lamin_core.view import module_registries
 
         lines = []
-        for module in self.modules or ["core", "bionty"]:
+        for module in self.modules or _all_modules():
             for model in module_registries(module):
                 n = model.objects.count()
                 if n:
@@ -54,7 +60,7 @@ class ViewPanel(LaminWidget):
         from lamin_core.view import module_registries
 
         parts = []
-        for module in self.modules or ["core", "bionty"]:
+        for module in self.modules or _all_modules():
             for model in module_registries(module):
                 if model.objects.exists():
                     frame = model.objects.df(limit=self.limit)

@@ -71,6 +71,6 @@ def registry_repr(registry: type[models.Model]) -> str:
         by_section.setdefault(section, []).append(f"    .{field.name}: {_module_name(model)}")
     if "Relational fields" in by_section:
         lines += ["  Relational fields", *by_section.pop("Relational fields")]
-    for section in sorted(by_section, key=lambda s: (s != "Bionty fields", s)):
+    for section in sorted(by_section):
         lines += [f"  {section}", *by_section[section]]
     return "\n".join(lines)

@@ -1,8 +1,29 @@
 """Django app configuration of the ontology registries (`--modules bionty`)."""
 
 from django.apps import AppConfig
+from django.db import models
 
 from .. import plugins
+
+# the fields an ontology registry (one with synonyms) searches by default, in order: names, synonyms and
+# identifiers, not the long definitions; a registry without synonyms (Source) searches name and description
+_ONTOLOGY_SEARCH_FIELDS = (
+    "name",
+    "symbol",
+    "synonyms",
+    "ontology_id",
+    "ensembl_gene_id",
+    "uniprotkb_id",
+    "abbr",
+    "scientific_name",
+)
+
+
+def search_fields(registry: type[models.Model]) -> tuple[str, ...]:
+    """The default search fields of a bionty registry, in order (those it lacks are left out by core)."""
+    if any(field.name == "synonyms" for field in registry._meta.concrete_fields):
+        return _ONTOLOGY_SEARCH_FIELDS
+    return ("name", "description")
 
 
 class BiontyConfig(AppConfig):
@@ -14,7 +35,9 @@ class BiontyConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        """Register what bionty adds to core (`lamin_core.plugins`)."""
+        """Register what bionty adds to core (`lamin_core.plugins`): its name in code (`bt`), its search
+        fields, saving and seeding; its registries' section in `ln.view()` and their link tables
+        (`cat[bionty.CellType]` features) follow from the app's models."""
         # apps.py is imported before the models exist: the modules that import them wait for ready()
         from ._curate import public_hint
         from ._from_source import save_ancestors_of
@@ -27,6 +50,9 @@ class BiontyConfig(AppConfig):
         plugins.register(
             plugins.Plugin(
                 app_label=self.label,
+                package=self.name,
+                alias="bt",
+                search_fields=search_fields,
                 bulk_insertable=bulk_insertable,
                 save_parents=save_ancestors_of,
                 missing_values_hint=public_hint,

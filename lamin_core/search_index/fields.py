@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .. import plugins
+
 if TYPE_CHECKING:
     from django.db import models
 
@@ -35,18 +37,8 @@ ROLE_NAMES = {"name": NAME, "id": ID, "synonym": SYNONYM, "full_name": FULL_NAME
 # index for little gain
 _NO_COMPACT = {"key", "root", "description"}
 
-# default fields, in order; ontology registries (bionty, with synonyms) leave out their long definitions
+# default fields, in order; a module's plugin gives those of its registries (`plugins.Plugin.search_fields`)
 _CORE_DEFAULTS = ("key", "name", "handle", "root", "synonyms", "description")
-_ONTOLOGY_DEFAULTS = (
-    "name",
-    "symbol",
-    "synonyms",
-    "ontology_id",
-    "ensembl_gene_id",
-    "uniprotkb_id",
-    "abbr",
-    "scientific_name",
-)
 
 
 @dataclass(frozen=True)
@@ -74,10 +66,8 @@ def default_fields(model: type[models.Model]) -> list[str]:
     if explicit is not None:
         return list(explicit)
     names = set(_concrete_text_fields(model))
-    ontology = model._meta.app_label == "bionty" and "synonyms" in names
-    order = _ONTOLOGY_DEFAULTS if ontology else _CORE_DEFAULTS
-    if model._meta.app_label == "bionty" and not ontology:
-        order = ("name", "description")
+    plugin = plugins.get(model._meta.app_label)
+    order = plugin.search_fields(model) if plugin is not None and plugin.search_fields else _CORE_DEFAULTS
     return [name for name in order if name in names]
 
 

@@ -6,12 +6,12 @@ import os
 import threading
 from urllib.parse import quote, unquote, urlsplit
 
+from .. import plugins
 from ..errors import InstanceSwitchError
 from .settings import InstanceSettings
 
 _lock = threading.Lock()
 _active: InstanceSettings | None = None
-BIONTY_APP = "lamin_core.bionty"
 
 
 def configured_instance() -> InstanceSettings | None:
@@ -72,12 +72,13 @@ def postgres_config(url: str) -> dict:
 
 def installed_apps(instance: InstanceSettings) -> list[str]:
     """The Django apps for an instance: the core app, plus the modules it was created with that exist."""
-    apps = ["lamin_core"]
-    if "bionty" in instance.modules:
-        import importlib.util
+    import importlib.util
 
-        if importlib.util.find_spec(BIONTY_APP) is not None:
-            apps.append(BIONTY_APP)
+    apps = ["lamin_core"]
+    for module in instance.modules:
+        app = plugins.MODULES.get(module)
+        if app is not None and importlib.util.find_spec(app) is not None:
+            apps.append(app)
     return apps
 
 

@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .. import plugins
+
 TEMPLATE_DIR = Path(__file__).parent / "sqlite_templates"
 
 
@@ -76,7 +78,7 @@ def build(apps: list[str]) -> Path:
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
             # keep the schema, drop the records init seeded
             for table in tables:
-                if table.startswith(("lamin_core_", "bionty_")):
+                if table.startswith(tuple(f"{label}_" for label in ("lamin_core", *plugins.MODULES))):
                     conn.execute(f'DELETE FROM "{table}"')
             conn.execute("DELETE FROM sqlite_sequence")
             conn.execute("VACUUM")
@@ -93,11 +95,10 @@ def build(apps: list[str]) -> Path:
 
 def build_all() -> list[Path]:
     """Rebuild the templates for the core app alone and with every module that exists."""
-    from .django_config import BIONTY_APP
-
     built = [build(["lamin_core"])]
-    if importlib.util.find_spec(BIONTY_APP) is not None:
-        built.append(build(["lamin_core", BIONTY_APP]))
+    for app in plugins.MODULES.values():
+        if importlib.util.find_spec(app) is not None:
+            built.append(build(["lamin_core", app]))
     return built
 
 
@@ -150,7 +151,7 @@ def planner_stats(connection) -> list[tuple[str, str, str]]:
     models_by_table = {
         m._meta.db_table: m
         for m in apps.get_models(include_auto_created=True)
-        if m._meta.app_label in ("lamin_core", "bionty")
+        if m._meta.app_label in ("lamin_core", *plugins.MODULES)
     }
     rows = []
     with connection.cursor() as cursor:
