@@ -6,7 +6,7 @@ contract "lamin_core.bionty is a plugin" in pyproject.toml keeps it that way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,11 @@ class Plugin:
     alias: str | None = None
     # the fields a registry of this module searches by default, in order (fields it lacks are left out)
     search_fields: Callable[[type], Sequence[str]] | None = None
+    # ranking roles of the module's fields by name ("id", "synonym", ... as in search_index.fields)
+    search_roles: Mapping[str, str] | None = None
+    # model names of the module's registries that stay small (`source`, `organism`): the SQLite planner
+    # statistics assume many rows per value of a foreign key to them
+    small_registries: tuple[str, ...] = ()
     # True for a new record `ln.save([...])` may insert in one bulk (no save() logic of its own)
     bulk_insertable: Callable[[Any], bool] | None = None
     # after a bulk insert: link the saved records of one registry to their parents [(record, parent ids)]

@@ -19,6 +19,17 @@ _ONTOLOGY_SEARCH_FIELDS = (
 )
 
 
+# ranking roles of bionty's identifier and synonym fields (lamin_core.search_index.fields)
+SEARCH_ROLES = {
+    "symbol": "name",
+    "ontology_id": "id",
+    "ensembl_gene_id": "id",
+    "uniprotkb_id": "id",
+    "scientific_name": "synonym",
+    "gene_symbol": "synonym",
+}
+
+
 def search_fields(registry: type[models.Model]) -> tuple[str, ...]:
     """The default search fields of a bionty registry, in order (those it lacks are left out by core)."""
     if any(field.name == "synonyms" for field in registry._meta.concrete_fields):
@@ -36,8 +47,8 @@ class BiontyConfig(AppConfig):
 
     def ready(self) -> None:
         """Register what bionty adds to core (`lamin_core.plugins`): its name in code (`bt`), its search
-        fields, saving and seeding; its registries' section in `ln.view()` and their link tables
-        (`cat[bionty.CellType]` features) follow from the app's models."""
+        fields and their roles, its small registries, saving and seeding; its registries' section in
+        `ln.view()` and their link tables (`cat[bionty.CellType]` features) follow from the app's models."""
         # apps.py is imported before the models exist: the modules that import them wait for ready()
         from ._curate import public_hint
         from ._from_source import save_ancestors_of
@@ -53,6 +64,8 @@ class BiontyConfig(AppConfig):
                 package=self.name,
                 alias="bt",
                 search_fields=search_fields,
+                search_roles=SEARCH_ROLES,
+                small_registries=("source", "organism"),
                 bulk_insertable=bulk_insertable,
                 save_parents=save_ancestors_of,
                 missing_values_hint=public_hint,

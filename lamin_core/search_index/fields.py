@@ -15,19 +15,15 @@ if TYPE_CHECKING:
 # text (definitions, descriptions) only ever matches as whole tokens, substrings or fuzzily
 NAME, ID, SYNONYM, FULL_NAME, TEXT = range(5)
 
+# roles of core's fields; a module's plugin names those of its own (`plugins.Plugin.search_roles`: bionty's
+# identifiers and synonyms)
 _ROLES = {
     "key": NAME,
     "name": NAME,
-    "symbol": NAME,
     "handle": NAME,
     "root": NAME,
-    "ontology_id": ID,
-    "ensembl_gene_id": ID,
-    "uniprotkb_id": ID,
     "synonyms": SYNONYM,
     "abbr": SYNONYM,
-    "scientific_name": SYNONYM,
-    "gene_symbol": SYNONYM,
     "description": TEXT,
 }
 # a registry may set its own: `_search_fields` (the default fields, in order) and `_search_roles` ({field:
@@ -82,8 +78,12 @@ def field_specs(model: type[models.Model], names: list[str]) -> list[SearchField
 
 
 def field_role(model: type[models.Model], name: str) -> int:
-    """The ranking role of a field of `model` (a field without a known role ranks like a name)."""
+    """The ranking role of a field of `model`: the registry's own, its module's, core's; a field without a
+    known role ranks like a name."""
     role = getattr(model, "_search_roles", {}).get(name)
+    if role is None:
+        plugin = plugins.get(model._meta.app_label)
+        role = plugin.search_roles.get(name) if plugin is not None and plugin.search_roles else None
     return ROLE_NAMES[role] if role is not None else _ROLES.get(name, NAME)
 
 

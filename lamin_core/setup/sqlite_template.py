@@ -118,8 +118,9 @@ def build_all() -> list[Path]:
 
 PLANNER_ROWS = 1_000_000  # rows assumed for artifacts and the link tables that reference them
 PLANNER_ROWS_SMALL = 10_000  # rows assumed for every other registry
-# foreign keys to registries that stay small: many rows per value
-SMALL_TARGETS = {"user", "space", "storage", "feature", "schema", "source", "organism", "branch"}
+# foreign keys to core's registries that stay small: many rows per value (a module's: its plugin's
+# `small_registries`)
+SMALL_TARGETS = {"user", "space", "storage", "feature", "schema", "branch"}
 # columns with a handful of distinct values (besides booleans and fields with `choices`)
 CATEGORY_COLUMNS = {
     "suffix", "kind", "otype", "_hash_type", "type", "dtype", "unit", "itype", "region",
@@ -139,8 +140,10 @@ def _rows_per_value(field, table_rows: int) -> int:
     if isinstance(field, models.BooleanField) or field.choices or field.name in CATEGORY_COLUMNS:
         return max(1, table_rows // 4)
     if isinstance(field, models.ForeignKey):
-        target = field.related_model._meta.model_name
-        return max(1, table_rows // 10) if target in SMALL_TARGETS else 5
+        target = field.related_model._meta
+        plugin = plugins.get(target.app_label)
+        small = SMALL_TARGETS if plugin is None else {*SMALL_TARGETS, *plugin.small_registries}
+        return max(1, table_rows // 10) if target.model_name in small else 5
     return 2
 
 
