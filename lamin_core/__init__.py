@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import setup
+from . import hooks, setup
 from .errors import LaminError, NoInstanceError
 from .view import view  # the function shadows its module, which is cheap to import
+
+# a hook called before Django is set up connects the current instance first (AppConfig.ready binds them)
+hooks.connect.bind(setup.instance.ensure_connected)
 
 _REGISTRIES = (
     "Artifact",

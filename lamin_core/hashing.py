@@ -46,6 +46,14 @@ def hash_dict(d: dict[str, Any]) -> str:
     return hash_string(json.dumps(d, sort_keys=True))
 
 
+def json_hash(value: Any) -> str | None:
+    """hash_dict of a dict or list (None if it cannot be written as strict JSON)."""
+    try:
+        return hash_string(json.dumps(value, sort_keys=True, allow_nan=False))
+    except (TypeError, ValueError):
+        return None
+
+
 def hash_set(values: Iterable[str]) -> str:
     """Order-independent hash of strings, joined with ":" after sorting (Schema hashes)."""
     return hash_string(":".join(sorted(values)))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .models import Transform
+
 _MAX_DEPTH = 20
 
 
@@ -74,3 +76,10 @@ def show(text: str, return_str: bool) -> str | None:
         return text
     print(text)
     return None
+
+
+def view_lineage(record: Any, return_str: bool = False) -> str | None:
+    """`record.view_lineage()`: a transform with its predecessors, else an artifact's or collection's
+    upstream lineage; printed, or returned with `return_str=True`."""
+    text = transform_lineage(record) if isinstance(record, Transform) else record_lineage(record)
+    return show(text, return_str)

@@ -66,7 +66,8 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
         if options.get("key") is not None:
             raise TypeError("pass either `key` or `name` (deprecated), not both")
         message = f"argument `name` will be removed, please pass {name} to `key` instead"
-        warnings.warn(message, FutureWarning, stacklevel=3)  # points at the Collection(...) call
+        # points at the Collection(...) call (past init_collection, its hook and Collection.__init__)
+        warnings.warn(message, FutureWarning, stacklevel=5)
         options["key"] = name
     unknown = sorted(set(options) - set(COLLECTION_ARGS))
     if unknown:

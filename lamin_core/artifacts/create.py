@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from .._logger import logger
 from ..errors import InvalidArgument
+from ..models.instance import default_storage
+from ..setup.settings import cache_dir
 from ..storage import (
-    cache_dir,
     check_key,
-    default_storage,
     discard,
     extract_suffix,
     file_stats,

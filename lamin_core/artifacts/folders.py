@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._logger import logger
 from ..errors import InvalidArgument
-from ..storage import check_key, default_storage, is_remote
+from ..models.instance import default_storage
+from ..storage import check_key, is_remote
 from .create import _local_storage_containing, local_path
 
 if TYPE_CHECKING:

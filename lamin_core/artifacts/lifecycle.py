@@ -12,8 +12,9 @@ from django.db import models as dj_models
 from django.db import transaction
 
 from .._logger import logger
+from ..models.instance import root_of
 from ..query.protection import protected_error
-from ..storage import discard, is_remote, remote_errors, root_of
+from ..storage import discard, is_remote, remote_errors
 from .versions import lock, stem_of, sync_latest
 
 if TYPE_CHECKING:

@@ -6,6 +6,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..models.instance import root_of
+from ..setup.settings import cache_dir
+from ..storage import is_remote, remote_errors, sync_to_cache
+
 if TYPE_CHECKING:
     from ..models import Artifact, Collection
 
@@ -30,8 +34,6 @@ def track_input(record: Artifact | Collection) -> None:
 
 def cached_path(artifact: Artifact) -> Path:
     """The local path of an artifact's file or folder, checked to exist; S3 data is synced to the cache."""
-    from ..storage import cache_dir, is_remote, remote_errors, root_of, sync_to_cache
-
     path = artifact.path
     if is_remote(path):
         root = root_of(artifact.storage_id) if artifact.storage_id is not None else str(path)

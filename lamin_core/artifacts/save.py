@@ -23,7 +23,8 @@ from django.db import IntegrityError, transaction
 
 from .._logger import logger
 from ..errors import StorageError
-from ..storage import auto_storage_key, discard, publish, remote_errors, root_of, stage, storage_root
+from ..models.instance import root_of, storage_root
+from ..storage import auto_storage_key, discard, publish, remote_errors, stage
 from ..storage.filesystem import is_remote, storage_type
 from ..uids import new_uid
 from .versions import check_new_version, latest_with_key, lock, next_uid, stem_of, unset_latest

@@ -8,13 +8,12 @@ JSON with sorted keys, 22 characters) so that equal values share one FeatureValu
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import numbers
 from typing import Any
 
 from ..dtypes import ParsedDtype, parse_dtype
-from ..hashing import hash_string
+from ..hashing import json_hash
 
 _INVALID = object()
 
@@ -71,14 +70,6 @@ def _simple(base: str, value: Any) -> Any:
     if base == "dict":
         return value if isinstance(value, dict) else _INVALID
     return _INVALID
-
-
-def json_hash(value: Any) -> str | None:
-    """hash_dict of a dict or list (None if it cannot be written as strict JSON)."""
-    try:
-        return hash_string(json.dumps(value, sort_keys=True, allow_nan=False))
-    except (TypeError, ValueError):
-        return None
 
 
 def normalize(parsed: ParsedDtype, value: Any) -> tuple[Any, str | None] | None:

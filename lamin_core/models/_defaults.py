@@ -1,5 +1,6 @@
 """Module-level default callables for model fields (migrations serialise them by import path)."""
 
+from .. import hooks
 from ..uids import FIRST_VERSION_SUFFIX, base62
 
 
@@ -34,14 +35,12 @@ def versioned_uid12() -> str:
 
 
 def current_user_id() -> int:
-    """The id of the current user's record in the connected instance."""
-    from ..setup.instance import current_user_record_id
-
-    return current_user_record_id()
+    """The id of the current user's record in the connected instance (`models.instance`, created on first
+    use)."""
+    return hooks.current_user_id()
 
 
 def current_run_id() -> int | None:
     """The id of the run started by `ln.track()` in this process, if any."""
-    from ..tracking.context import context
-
-    return None if context.run is None else context.run.id
+    run = hooks.run_context().run
+    return None if run is None else run.id

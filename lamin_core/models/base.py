@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.db import DatabaseError, models
+from django.db.models import DEFERRED
 from django.utils import timezone
 
+from .. import hooks
 from ..errors import RecordDeletedError
 from ..query.ancestry import HasParents
 from ..query.curation import CanCurate
 from ..query.manager import RegistryManager, VisibleManager
 from ..query.protection import protected_error
-from ..tracking.context import context as run_context
 from ._defaults import current_run_id, current_user_id
 from ._validation import check_init_kwargs as check_init_kwargs  # re-exported for the registries
 from ._validation import check_required, positional_error, validate_init
@@ -34,7 +35,7 @@ def _default_space(model: type[models.Model], kwargs: dict) -> None:
     if "space" in kwargs or "space_id" in kwargs or model._meta.app_label != "lamin_core":
         return  # given explicitly; ontology records (the bionty app) stay in the common space
     if any(field.name == "space" for field in model._meta.concrete_fields):
-        kwargs["space"] = run_context.space
+        kwargs["space"] = hooks.run_context().space
 
 
 def _format_value(name: str, value: object) -> str:
@@ -68,15 +69,34 @@ class BaseRecord(CanCurate, HasParents, models.Model):
     """A registry record: Django model plus the registry-level verbs (`df`, `filter`, `get`)."""
 
     objects = RegistryManager()
+    _on_load: hooks.Hook | None = None  # called with each row loaded from the database (Artifact's)
 
     class Meta:
         abstract = True
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """A row loaded from the database, built by Django's own `Model.__init__`: the `__init__` of the
+        registries sees only the calls of users (and checks them)."""
+        if len(values) != len(cls._meta.concrete_fields):
+            given = iter(values)
+            values = [
+                next(given) if f.attname in field_names else DEFERRED for f in cls._meta.concrete_fields
+            ]
+        record = cls.__new__(cls)
+        models.Model.__init__(record, *values)
+        record._state.adding = False
+        record._state.db = db
+        if cls._on_load is not None:
+            cls._on_load(record)
+        return record
+
     def __init__(self, *args, **kwargs):
         """`Registry(field=value, ...)`: keyword arguments only, checked (`_validation.validate_init`).
 
-        Django builds a row loaded from the database from all concrete field values, positionally: that
-        call is not checked. Any other positional call is refused, as in LaminDB 1.5.3.
+        All concrete field values given positionally (Django's own convention for a row in full) are not
+        checked; any other positional call is refused, as in LaminDB 1.5.3. Rows loaded from the database
+        do not come here (`from_db`).
         """
         if args:
             if len(args) != len(self._meta.concrete_fields):
@@ -84,7 +104,7 @@ class BaseRecord(CanCurate, HasParents, models.Model):
         else:
             # without keywords: an empty record that code fills field by field, checked on save()
             given = bool(kwargs)
-            if run_context.space is not None and type(self).__name__ not in _SHARED_REGISTRIES:
+            if hooks.run_context().space is not None and type(self).__name__ not in _SHARED_REGISTRIES:
                 _default_space(type(self), kwargs)
             if given:
                 validate_init(type(self), kwargs)
@@ -111,7 +131,7 @@ class BaseRecord(CanCurate, HasParents, models.Model):
             if self._state.adding or "did not affect any rows" not in str(error):
                 raise
             raise deleted_error(self) from None
-        project = run_context.project
+        project = hooks.run_context().project
         if project is not None and type(self).__name__ in _PROJECT_REGISTRIES and self._branch_code >= 1:
             self.projects.add(project)  # `ln.track(project=...)`: what the run saves belongs to the project
         return self

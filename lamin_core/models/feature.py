@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 
+from .. import hooks
 from .._logger import logger
 from ..dtypes import DTYPE_HELP, dtype_from_pandas, parse_dtype, serialize_dtype
 from ..errors import ValidationError
+from ..hashing import json_hash
 from ._defaults import uid12
 from .base import Record, TracksRun, TracksUpdates, check_init_kwargs
 
@@ -211,14 +213,10 @@ class FeatureValue(Record, TracksRun):
     def __init__(self, *args, **kwargs):
         # dicts and lists are identified by their hash (hash_dict: md5 of the JSON with sorted keys)
         if not args and isinstance(kwargs.get("value"), dict | list) and kwargs.get("hash") is None:
-            from ..features.values import json_hash
-
             kwargs["hash"] = json_hash(kwargs["value"])
         super().__init__(*args, **kwargs)
 
     @classmethod
     def get_or_create(cls, feature: Feature, value: Any) -> tuple[FeatureValue, bool]:
         """The value of `feature` (checked against its dtype), created if new: `(record, created)`."""
-        from ..features.values import get_or_create_value
-
-        return get_or_create_value(cls, "feature", feature, value)
+        return hooks.get_or_create_value(cls, "feature", feature, value)

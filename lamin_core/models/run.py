@@ -7,9 +7,10 @@ import warnings
 from django.db import models
 from django.utils import timezone
 
+from .. import hooks
 from ..errors import FieldValidationError, ValidationError
 from ._defaults import current_user_id, uid20, versioned_uid12
-from ._validation import PositionalArgumentError, validate_init
+from ._validation import PositionalArgumentError
 from .base import IsVersioned, Record, TracksCreation, TracksUpdates
 
 TRANSFORM_TYPES = [(t, t) for t in ("pipeline", "notebook", "upload", "script", "function", "linker")]
@@ -59,62 +60,23 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
         if args or not kwargs or "id" in kwargs or "pk" in kwargs:
             super().__init__(*args, **kwargs)
             return
-        from ..tracking.versions import check_version, prepare, reuse_updates
-
         if "name" in kwargs:
             _name_alias(kwargs)
-        # checked before a transform with the same key or uid is looked up (and possibly returned)
-        check_version(kwargs.get("version"))
-        validate_init(type(self), {k: v for k, v in kwargs.items() if k != "revises"})
-
-        uid_assigned = "uid" not in kwargs
-        existing, revises = prepare(type(self), kwargs)
-        if existing is not None:
-            updates = reuse_updates(existing, kwargs)
-            # the existing row, as Django loads it (an update on save())
-            super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
-            self._state.adding, self._state.db = False, existing._state.db
-            for field, value in updates.items():
-                setattr(self, field, value)
-            return
-        super().__init__(**kwargs)
-        if revises is not None:
-            self._revises = revises
-            self._uid_assigned = uid_assigned
+        hooks.init_transform(self, kwargs, super().__init__)
 
     def save(self, *args, **kwargs) -> Transform:
         """Save; a new version (`revises=`) becomes the latest of its family in the same transaction."""
-        revises = self._revises
-        if revises is None or not self._state.adding:
-            return super().save(*args, **kwargs)
-        from ..tracking.versions import save_new_version
-
-        save_new_version(self, revises, lambda: super(Transform, self).save(*args, **kwargs))
-        self._revises = None
-        return self
+        return hooks.save_transform(self, super().save, *args, **kwargs)
 
     _delete_record_by_record = True  # QuerySet.delete() calls delete() below for each transform
 
     def view_lineage(self, return_str: bool = False) -> str | None:
         """Print this transform and its predecessors, upstream (text tree; LaminDB draws a graph)."""
-        from ..lineage import show, transform_lineage
-
-        return show(transform_lineage(self), return_str)
+        return hooks.view_lineage(self, return_str)
 
     def delete(self, *args, **kwargs):
         """Delete the transform (and its runs); if it was the latest version, the previous one becomes it."""
-        from django.db import transaction
-
-        from ..artifacts.versions import sync_latest
-
-        with transaction.atomic():
-            result = super().delete(*args, **kwargs)
-            latest_id = sync_latest(Transform, self.stem_uid) if self.is_latest else None
-        if latest_id is not None:
-            from .._logger import logger
-
-            logger.warning(f"new latest version is {Transform.all_objects.get(id=latest_id)}")
-        return result
+        return hooks.delete_transform(self, super().delete, *args, **kwargs)
 
     @property
     def stem_uid(self) -> str:
@@ -124,9 +86,7 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
     @property
     def versions(self) -> models.QuerySet:
         """All visible versions of this transform, oldest first."""
-        from ..artifacts.versions import versions
-
-        return versions(self)
+        return hooks.versions(self)
 
 
 class Run(Record):
@@ -181,6 +141,4 @@ class Run(Record):
     @property
     def params(self):
         """The run's parameter values (`ln.Param`): `run.params.add_values({...})`, `get_values()`."""
-        from ..features.params import ParamManager
-
-        return ParamManager(self)
+        return hooks.params(self)

@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from .. import hooks
 from ..errors import StorageInUseError
 from ..storage.keys import MANAGED_DIR
 from ..storage.ownership import (
@@ -161,8 +161,6 @@ def _newest_and_size(fs, info: dict[str, Any]) -> tuple[float | None, int]:
 
 def find_orphans(root: str, *, older_than: float = DEFAULT_OLDER_THAN, now: float | None = None):
     """([old orphans], [young orphans]) in `<root>/.lamindb/` of the connected instance's database."""
-    from ..models import Artifact
-
     fs, base = storage_filesystem(root)
     managed = f"{base.rstrip('/')}/{MANAGED_DIR}"
     if not fs.exists(managed):
@@ -190,7 +188,7 @@ def find_orphans(root: str, *, older_than: float = DEFAULT_OLDER_THAN, now: floa
     owned: set[str] = set()
     for start in range(0, len(uids), _QUERY_CHUNK):
         chunk = uids[start : start + _QUERY_CHUNK]
-        owned.update(Artifact.all_objects.filter(uid__in=chunk).values_list("uid", flat=True))
+        owned.update(hooks.known_artifact_uids(chunk))
     for uid, infos in by_uid.items():
         if uid not in owned:
             candidates += [(info, "no record", None) for info in infos]
@@ -220,31 +218,6 @@ def find_orphans(root: str, *, older_than: float = DEFAULT_OLDER_THAN, now: floa
     return old, young
 
 
-def managed_roots(storage: str | None = None) -> list[str]:
-    """The storage roots the connected instance manages (Storage records with its uid), or `storage`.
-
-    Other roots are left alone unless named: another instance may keep its files under the same root.
-    """
-    from .instance import ensure_connected
-
-    instance = ensure_connected()
-    from ..models import Storage
-
-    if storage is not None:
-        given = str(storage)
-        root = given.rstrip("/") if "://" in given else str(Path(given).expanduser().resolve())
-        if not Storage.all_objects.filter(root=root).exists():
-            known = ", ".join(Storage.all_objects.order_by("id").values_list("root", flat=True)[:10])
-            raise ValueError(
-                f"{storage} is not a storage root of instance {instance.slug} (its roots: {known})"
-            )
-        return [root]
-    roots = (
-        Storage.all_objects.filter(instance_uid=instance.uid).order_by("id").values_list("root", flat=True)
-    )
-    return list(roots) or [instance.storage]
-
-
 def cleanup(
     older_than: float = DEFAULT_OLDER_THAN, dry_run: bool = False, storage: str | None = None
 ) -> CleanupReport:
@@ -262,7 +235,7 @@ def cleanup(
 
     instance = ensure_connected()
     report = CleanupReport(dry_run=dry_run, older_than=float(older_than))
-    for root in managed_roots(storage):
+    for root in hooks.managed_roots(storage):
         with _errors_of(root):
             try:
                 check_owned(root, instance.uid, instance.slug, action="clean up")

@@ -8,6 +8,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .. import hooks
 from ..errors import InstanceNotFoundError, NoInstanceError, SettingsError
 from ..uids import base62
 
@@ -23,6 +24,16 @@ def lamin_home() -> Path:
     in: the two packages never read or write each other's settings.
     """
     return Path(os.environ.get("LAMIN_HOME") or Path.home() / ".lamin-core")
+
+
+def cache_dir() -> Path:
+    """Folder for files written before they are saved (`from_df`, `from_anndata`): `$LAMIN_HOME/cache`.
+
+    Downloaded copies of S3 artifacts live below it too, under `<bucket>/<key>`.
+    """
+    path = lamin_home() / "cache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -330,8 +341,6 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         """Where S3 data and files made from DataFrames are cached: `$LAMIN_HOME/cache` (LaminDB's name)."""
-        from ..storage import cache_dir
-
         return cache_dir()
 
     @property
@@ -360,16 +369,12 @@ class Settings:
         Set it to another root, as in LaminDB (`ln.settings.storage = "s3://bucket/prefix"`), to store new
         artifacts there; its Storage record is created if needed. It applies to this process only.
         """
-        from ..storage import default_storage
-
-        storage_id, root = default_storage()
+        storage_id, root = hooks.default_storage()
         return StorageSettings(root=root, id=storage_id)
 
     @storage.setter
     def storage(self, root: str | Path | StorageSettings) -> None:
-        from ..storage import set_default_storage
-
-        set_default_storage(root.root if isinstance(root, StorageSettings) else root)
+        hooks.set_default_storage(root.root if isinstance(root, StorageSettings) else root)
 
     def __repr__(self) -> str:
         user = self.user

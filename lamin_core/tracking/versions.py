@@ -20,7 +20,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from .._logger import logger
+from ..artifacts.versions import (
+    latest_with_key,
+    lock,
+    next_uid,
+    suffix_value,
+    unset_latest,
+    version_q,
+)
 
 STEM_LEN = 12
 
@@ -45,8 +55,6 @@ def bump_version(version: str) -> str | None:
 
 def family(model: type, stem: str) -> list:
     """Every member of a family (trashed ones too), matched with exact case on both databases."""
-    from ..artifacts.versions import version_q
-
     return list(model.all_objects.filter(version_q(stem)))
 
 
@@ -69,8 +77,6 @@ def taken_message(version: str, owner: Any, setting: str) -> str:
 
 def latest_of(model: type, stem: str) -> Any:
     """The visible latest member of a family (the highest suffix if `is_latest` is missing), else None."""
-    from ..artifacts.versions import suffix_value
-
     visible = [t for t in family(model, stem) if t._branch_code == 1]
     flagged = [t for t in visible if t.is_latest]
     return max(flagged or visible, key=lambda t: suffix_value(t.uid), default=None)
@@ -78,8 +84,6 @@ def latest_of(model: type, stem: str) -> Any:
 
 def prepare(model: type, kwargs: dict) -> tuple[Any, Any]:
     """(existing record to reuse or None, record the new one revises or None); completes `kwargs`."""
-    from ..artifacts.versions import latest_with_key, next_uid
-
     revises = kwargs.pop("revises", None)
     version = kwargs.get("version")
     check_version(version)
@@ -153,10 +157,6 @@ def save_new_version(record: Any, revises: Any, save) -> None:
     Writers of one family are serialised (`lock`): a uid or version taken meanwhile is seen here. A uid
     assigned automatically moves to the next free suffix; a taken version is a ValueError.
     """
-    from django.db import transaction
-
-    from ..artifacts.versions import lock, next_uid, unset_latest
-
     model = type(record)
     stem = record.uid[:STEM_LEN]
     with transaction.atomic():

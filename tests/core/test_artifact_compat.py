@@ -166,7 +166,7 @@ def test_key_suffix_accepted_when_it_matches(ln, cwd):
 
 def test_in_memory_key_suffix_checked_before_writing(ln):
     from lamin_core.errors import InvalidArgument
-    from lamin_core.storage import cache_dir
+    from lamin_core.setup.settings import cache_dir
 
     before = set(cache_dir().iterdir())
     with pytest.raises(
@@ -264,7 +264,7 @@ def test_existing_content_is_the_saved_artifact(ln, cwd, capsys):
 
 
 def test_existing_dataframe_leaves_no_cache_file(ln):
-    from lamin_core.storage import cache_dir
+    from lamin_core.setup.settings import cache_dir
 
     df = ln.core.datasets.df_iris().assign(tag=tag())
     first = ln.Artifact.from_df(df, key="compat/df.parquet").save()

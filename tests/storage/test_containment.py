@@ -39,7 +39,7 @@ def test_s3_folder_with_escaping_object_names_is_refused_and_nothing_is_written(
             "../../../../escaped-" + uuid.uuid4().hex[:8]: "'../../../../escaped-",
             "/" + str(absolute_target).lstrip("/"): f"'/{str(absolute_target).lstrip('/')}': it is absolute",
         }
-        from lamin_core.storage import cache_dir
+        from lamin_core.setup.settings import cache_dir
 
         local = cache_dir() / bucket / prefix
         for name, shown in hostile.items():

@@ -135,11 +135,11 @@ def save_mini_immuno_datasets() -> None:
     import lamin_core as ln
     import lamin_core.bionty as bt
 
-    from ...artifacts.save import atomic_with_storage
     from ...setup.instance import ensure_connected
     from .. import schemas
 
     ensure_connected()
+    from ...artifacts.save import atomic_with_storage  # imports the models: only once Django is set up
 
     def save_new(records: list) -> None:
         # records that exist stay untouched (their update time too): a second run changes nothing
