@@ -348,14 +348,14 @@ def _bulk_artifacts(lab, n: int) -> None:
     `n` = 0 removes them again (the lab is shared with the other e2e modules)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAMIN_TEST_DB"))}
     env["LAMIN_HOME"] = str(lab.root.parent / "home")
+    env["PYTHONPATH"] = os.path.dirname(os.path.abspath(__file__))  # seed.py, next to this file
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import lamin_core as ln\n"
-        "from seed import bulk_artifacts; n = int(sys.argv[2]); bulk_artifacts(ln, n) if n else"
+        "import sys; import lamin_core as ln\n"
+        "from seed import bulk_artifacts; n = int(sys.argv[1]); bulk_artifacts(ln, n) if n else"
         " ln.Artifact.all_objects.filter(key__startswith='bench/')._raw_delete('default')"
     )
-    here = os.path.dirname(os.path.abspath(__file__))
     done = subprocess.run(
-        [lab.venv / "bin" / "python", "-c", code, here, str(n)], env=env, capture_output=True, text=True
+        [lab.venv / "bin" / "python", "-c", code, str(n)], env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-2000:]
 
