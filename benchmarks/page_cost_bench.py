@@ -10,12 +10,13 @@
     .venv/bin/python benchmarks/page_cost_bench.py --home $H --before-tree /tmp/old --rounds 2 \\
         --repeats 3 --skip-before fanout20 --out results.jsonl
 
-Each case is one `page` request through `lamin_widgets._rpc.handle` (what the widgets and the REST API
-serve: the query, the to-many columns, Arrow IPC), preceded by `lamin_core.arrow.check_page_cost` where
-that exists (the shape check for `_rpc.page`). One warm-up, then `--repeats` timed calls; a refused
-request (400) is timed the same way and recorded with its message. The workload's labels 4-49 annotate
-every artifact (1-3 each: about 4 350 artifacts per label at N = 100 000) and labels 0-3 the perturbations
-of every 10th, so a ULabel page ordered by id starts with heavily linked rows. Results: PAGE-COST.md.
+Each case is one `page` request through `lamin_widgets.protocol.methods.handle` (what the widgets and the REST
+API serve: the query, the to-many columns, Arrow IPC), preceded by `check_page_cost` of
+`lamin_widgets.protocol.arrow` where that exists (the shape check for the `page` method). One warm-up, then
+`--repeats` timed calls; a refused request (400) is timed the same way and recorded with its message. The
+workload's labels 4-49 annotate every artifact (1-3 each: about 4 350 artifacts per label at N = 100 000) and
+labels 0-3 the perturbations of every 10th, so a ULabel page ordered by id starts with heavily linked rows.
+Results: PAGE-COST.md.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ HEAVY = ["artifacts__key", "artifacts__uid"]  # ~216k joined rows each on a 1000
 def light_to_many(model, skip: str, count: int) -> list[str]:
     """`count` to-many paths of `model` (up to 3 parts) that cross one to-many relation, first, other than
     `skip` (little data behind them in the workload: the floor of a to-many column's cost)."""
-    from lamin_core.query import filterspec
+    from lamin_widgets.protocol import filterspec
 
     def walk(current, prefix: str, depth: int, kinds: str):
         if prefix:
@@ -155,8 +156,8 @@ def main(argv=None) -> int:
         return compare(args)
     os.environ["LAMIN_HOME"] = args.home
     import lamin_core as ln
-    from lamin_core import arrow
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import arrow
+    from lamin_widgets.protocol import methods as rpc_methods
 
     check = getattr(arrow, "check_page_cost", None)
     ln.Artifact.filter().count()  # connect
@@ -169,7 +170,7 @@ def main(argv=None) -> int:
         times, response, size = [], None, 0
         for i in range(args.repeats + 1):
             t = time.perf_counter()
-            response, size = run_case(_rpc, check, registry, limit, columns)
+            response, size = run_case(rpc_methods, check, registry, limit, columns)
             if i:
                 times.append(time.perf_counter() - t)
         record = {

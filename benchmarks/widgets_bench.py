@@ -100,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     populate(args.n)
     print(f"inserted {args.n:,} artifacts in {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import methods as rpc_methods
 
     def request(method: str, **params):
-        response, buffers = _rpc.handle({"id": 1, "kind": "lamin-rpc", "method": method, "params": params})
+        response, buffers = rpc_methods.handle(
+            {"id": 1, "kind": "lamin-rpc", "method": method, "params": params}
+        )
         assert response["ok"], response
         return response, buffers
 

@@ -3,7 +3,7 @@
 Requests arrive as custom comm messages and are served on a worker thread, so a running cell does not
 block paging and a cancel can arrive; each worker thread has its own Django connection. Each request runs
 under a time budget (`request_timeout`, 10 s by default); a cancel stops a queued request and interrupts a
-running query (see `_budget`). `to_dataframe()` and the core API are not budgeted.
+running query (see `protocol.budget`). `to_dataframe()` and the core API are not budgeted.
 """
 
 from __future__ import annotations
@@ -19,8 +19,12 @@ from typing import Any, ClassVar
 import anywidget
 import traitlets
 
-from . import _rpc
-from ._budget import DEFAULT_SECONDS, Budget
+from .protocol import Budget, Context, handle
+from .protocol.budget import DEFAULT_SECONDS
+from .protocol.errors import error_response
+from .protocol.filterspec import FilterSpecError, registry_name
+from .protocol.state import get_registry
+from .protocol.types import CANCEL_KIND, KIND
 
 STATIC = Path(__file__).parent / "static"
 logger = logging.getLogger("lamin_widgets")
@@ -68,7 +72,7 @@ class LaminWidget(anywidget.AnyWidget):
         ensure_connected()  # no instance: say how to create one now, not in the first request
         self._esm = esm_source(self._module)
         super().__init__(**kwargs)
-        self._rpc_context = _rpc.Context()
+        self._rpc_context = Context()
         self._lock = threading.Lock()
         self._pending: dict[Any, Future] = {}
         self._budgets: dict[Any, Budget] = {}
@@ -78,8 +82,8 @@ class LaminWidget(anywidget.AnyWidget):
 
     def rpc(self, method: str, **params: Any) -> tuple[dict, list[bytes]]:
         """Serve one request on this thread, as the front end would ask it (for tests and debugging)."""
-        request = {"id": 0, "kind": _rpc.KIND, "method": method, "params": params}
-        return _rpc.handle(request, self._rpc_context, self._budget())
+        request = {"id": 0, "kind": KIND, "method": method, "params": params}
+        return handle(request, self._rpc_context, self._budget())
 
     def _budget(self) -> Budget:
         return Budget(self.request_timeout, setting="the widget's request_timeout")
@@ -88,9 +92,9 @@ class LaminWidget(anywidget.AnyWidget):
         if not isinstance(content, dict):
             return
         kind = content.get("kind")
-        if kind == _rpc.KIND:
+        if kind == KIND:
             self._submit(content)
-        elif kind == "lamin-cancel":
+        elif kind == CANCEL_KIND:
             self._cancel(content.get("id"))
         elif kind == "lamin-event":
             try:
@@ -102,7 +106,7 @@ class LaminWidget(anywidget.AnyWidget):
     def _submit(self, request: dict) -> None:
         request_id = request.get("id")
         if not isinstance(request_id, int | str) or isinstance(request_id, bool):
-            response, buffers = _rpc.handle(request, self._rpc_context)
+            response, buffers = handle(request, self._rpc_context)
             self.send(response, buffers)
             return
         budget = self._budget()
@@ -124,10 +128,10 @@ class LaminWidget(anywidget.AnyWidget):
 
         try:
             close_old_connections()
-            response, buffers = _rpc.handle(request, self._rpc_context, budget)
+            response, buffers = handle(request, self._rpc_context, budget)
         except Exception as error:  # whatever fails, the front end gets an answer
             logger.warning("lamin widget request failed: %s", error, exc_info=True)
-            response, buffers = _rpc._error(request.get("id"), type(error).__name__, str(error)), []
+            response, buffers = error_response(error, request.get("id"))[0], []
         self.send(response, buffers)
 
     def _cancel(self, request_id: Any) -> None:
@@ -159,6 +163,19 @@ class LaminWidget(anywidget.AnyWidget):
         except Exception as error:  # a fallback must never break displaying the widget
             data = {**data, "text/plain": f"{type(self).__name__} ({type(error).__name__}: {error})"}
         return data, metadata
+
+
+def valid_registry_trait(value: object, allow_empty: bool = False) -> object:
+    """A widget's `registry` trait as set from Python or the front end: the registry's own name for a name
+    users type (or "" where `allow_empty`), else a TraitError listing the candidates, so a bad name never
+    reaches a request."""
+    if allow_empty and value == "":
+        return value
+    try:
+        # the registry's own name (`CellType` -> `bionty.CellType`): what the front end lists and sends
+        return registry_name(get_registry(value))
+    except FilterSpecError as error:
+        raise traitlets.TraitError(str(error)) from None
 
 
 def frame_html(frame, max_rows: int = 20) -> str:

@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import traitlets
 
-from lamin_core.query import filterspec
-
-from ._base import LaminWidget
-from ._state import QueryState, get_registry, registry_of, valid_registry_trait
+from ._base import LaminWidget, valid_registry_trait
+from .protocol import filterspec
+from .protocol.state import QueryState, get_registry, registry_of
 
 if TYPE_CHECKING:
     import pandas as pd

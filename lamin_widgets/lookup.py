@@ -7,10 +7,9 @@ from typing import Any
 
 import traitlets
 
-from lamin_core.query import filterspec
-
-from ._base import LaminWidget
-from ._state import get_registry, registry_of, valid_registry_trait
+from ._base import LaminWidget, valid_registry_trait
+from .protocol import filterspec
+from .protocol.state import get_registry, registry_of
 
 
 class LookupBox(LaminWidget):

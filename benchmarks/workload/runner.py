@@ -337,15 +337,15 @@ class IpcRows(list):
 
 def widget_page(ln, filters: list[dict] | None = None) -> IpcRows:
     """What the widgets and the sidebar's REST API ask: ``page``, 100 rows, ``-created_at`` (ties by id),
-    Arrow IPC, through ``lamin_widgets._rpc.handle`` (validation, query, Arrow encoding)."""
+    Arrow IPC, through ``lamin_widgets.protocol.methods.handle`` (validation, query, Arrow encoding)."""
     import pyarrow as pa
 
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import methods as rpc_methods
 
     params = {"registry": "Artifact", "order": ["-created_at"], "limit": 100}
     if filters:
         params["filters"] = {"op": "and", "not": False, "items": filters}
-    response, buffers = _rpc.handle({"id": 1, "kind": "lamin-rpc", "method": "page", "params": params})
+    response, buffers = rpc_methods.handle({"id": 1, "kind": "lamin-rpc", "method": "page", "params": params})
     if not response.get("ok"):
         raise RuntimeError(response)
     table = pa.ipc.open_stream(buffers[0]).read_all()

@@ -17,23 +17,14 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from traitlets import Float, Int, TraitError, Unicode, validate
 
-from .. import _rpc
-from .._budget import DEFAULT_SECONDS, Budget, Requests
-from .database import ENV_VAR, InstanceUnavailable, ReadOnlyInstance
+from ..protocol import METHODS, BadRequest, NotFound, Unavailable, error_response, serve
+from ..protocol.budget import DEFAULT_SECONDS, Budget, Requests
+from ..protocol.methods import jsonable
+from .database import ENV_VAR, ReadOnlyInstance
 
 API = "lamin/api"
 ARROW = "application/vnd.apache.arrow.stream"
 MAX_BODY = 1_000_000
-# errors of the database rather than of the request: the client may retry later
-# ("timeout": over the request time limit; "cancelled": the server is stopping)
-UNAVAILABLE = {
-    "OperationalError",
-    "InterfaceError",
-    "DatabaseUnreachableError",
-    "InstanceNotFoundError",
-    "timeout",
-    "cancelled",
-}
 
 
 class LaminServer(ExtensionApp):
@@ -103,9 +94,11 @@ class LaminHandler(APIHandler):
         self.instance = server.served
         self.budget: Budget | None = None
 
-    def reply_error(self, status: int, kind: str, message: str) -> None:
+    def reply_error(self, error: Exception) -> None:
+        """Answer with the protocol's error for `error` (`error_response`: type, message, HTTP status)."""
+        response, status = error_response(error)
         self.set_status(status)
-        self.finish({"ok": False, "error": {"type": kind, "message": message}})
+        self.finish({"ok": False, "error": response["error"]})
 
     async def off_loop(self, fn, *args):
         """Run `fn(*args)` on a worker thread: ORM calls never block the event loop."""
@@ -124,8 +117,8 @@ class InstanceHandler(LaminHandler):
         """The served instance (name, storage, database), or why there is none (503)."""
         try:
             described = await self.off_loop(self.instance.describe)
-        except InstanceUnavailable as error:
-            return self.reply_error(503, error.kind, str(error))
+        except Exception as error:
+            return self.reply_error(error)
         self.finish({"ok": True, "result": described})
 
 
@@ -133,63 +126,64 @@ class RpcHandler(LaminHandler):
     @web.authenticated
     @authorized("read")  # every method only reads
     async def post(self, method: str) -> None:
-        """Call one method of the table: body `{"params": {...}}`, answer `{ok, result, buffers}`."""
-        if method not in _rpc.METHODS:
-            return self.reply_error(
-                404, "not_found", f"unknown method {method!r}; methods: {', '.join(_rpc.METHODS)}"
-            )
-        params = self._params()
-        if params is None:
-            return
+        """Call one method of the table: body `{"params": {...}}`, answer `{ok, result, buffers}`, or the
+        raw Arrow IPC stream of a one-table answer when the request accepts it."""
         try:
+            if method not in METHODS:
+                raise NotFound(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
+            params = self._params()
             await self.off_loop(self.instance.settings)
-        except InstanceUnavailable as error:
-            return self.reply_error(503, error.kind, str(error))
-        request = {"id": None, "kind": _rpc.KIND, "method": method, "params": params}
-        self.budget = self.server.budget()
-        with self.server.requests.tracked(self.budget):
-            response, buffers = await self.off_loop(_rpc.handle, request, None, self.budget)
-        if self.request.connection.stream is None or self.request.connection.stream.closed():
-            return  # nobody to answer
-        if not response["ok"]:
-            kind = response["error"]["type"]
-            status = 400 if kind == "bad_request" else 503 if kind in UNAVAILABLE else 500
-            return self.reply_error(status, kind, response["error"]["message"])
-        if ARROW in (self.request.headers.get("Accept") or "") and len(buffers) == 1:
+            self.budget = self.server.budget()
+            with self.server.requests.tracked(self.budget):
+                reply = await self.off_loop(serve, method, params, None, self.budget)
+        except Exception as error:  # bad requests, the database away, a bug: the protocol's answer
+            if self._gone():
+                return None
+            return self.reply_error(error)
+        if self._gone():
+            return None
+        result = jsonable(reply.result)
+        if len(reply.buffers) == 1 and ARROW in (self.request.headers.get("Accept") or ""):
             # the table as raw Arrow IPC; the JSON result in a header
-            self.set_header("X-Lamin-Result", json.dumps(response["result"]))
-            return self.finish(buffers[0], set_content_type=ARROW)
-        self.finish(
+            self.set_header("X-Lamin-Result", json.dumps(result))
+            return self.finish(reply.buffers[0], set_content_type=ARROW)
+        return self.finish(
             {
                 "ok": True,
-                "result": response["result"],
-                "buffers": [base64.b64encode(b).decode("ascii") for b in buffers],
+                "result": result,
+                "buffers": [base64.b64encode(b).decode("ascii") for b in reply.buffers],
             }
         )
 
-    def _params(self) -> dict[str, Any] | None:
+    def _gone(self) -> bool:
+        """The client closed the connection: nobody to answer."""
+        return self.request.connection.stream is None or self.request.connection.stream.closed()
+
+    def _params(self) -> dict[str, Any]:
+        """The params of the body `{"params": {...}}`; BadRequest (PayloadTooLarge) says what is wrong."""
         body = self.request.body or b"{}"
         if len(body) > MAX_BODY:
-            self.reply_error(413, "bad_request", f"request body over {MAX_BODY} bytes")
-            return None
+            raise PayloadTooLarge(f"request body over {MAX_BODY} bytes")
         try:
             data = json.loads(body)
         except ValueError as error:
-            self.reply_error(400, "bad_request", f"the body is not JSON: {error}")
-            return None
+            raise BadRequest(f"the body is not JSON: {error}") from None
         except RecursionError:  # a body nested thousands of levels deep
-            self.reply_error(400, "bad_request", "the body is nested too deeply")
-            return None
+            raise BadRequest("the body is nested too deeply") from None
         if not isinstance(data, dict) or set(data) - {"params"}:
-            self.reply_error(400, "bad_request", 'the body must be a JSON object {"params": {...}}')
-            return None
+            raise BadRequest('the body must be a JSON object {"params": {...}}')
         params = data.get("params") or {}
         if not isinstance(params, dict):
-            self.reply_error(400, "bad_request", f"params must be an object, got {type(params).__name__}")
-            return None
+            raise BadRequest(f"params must be an object, got {type(params).__name__}")
         return params
 
 
+class PayloadTooLarge(BadRequest):
+    """A request body over MAX_BODY bytes (HTTP 413)."""
+
+    status = 413
+
+
 def _warm_up(instance: ReadOnlyInstance) -> None:
-    with contextlib.suppress(InstanceUnavailable):
+    with contextlib.suppress(Unavailable):
         instance.settings()

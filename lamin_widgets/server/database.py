@@ -6,15 +6,9 @@ import os
 import threading
 from typing import Any
 
+from ..protocol.errors import DatabaseUnavailable, InstanceSwitch, NoInstance, Unavailable
+
 ENV_VAR = "LAMIN_SERVER_INSTANCE"
-
-
-class InstanceUnavailable(Exception):
-    """No instance is configured, or its database cannot be opened; `kind` names which."""
-
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
 
 
 class ReadOnlyInstance:
@@ -26,42 +20,41 @@ class ReadOnlyInstance:
         self._settings = None
 
     def settings(self):
-        """The instance's settings, Django set up read-only for it; raises InstanceUnavailable."""
+        """The instance's settings, Django set up read-only for it; raises NoInstance, InstanceSwitch or
+        DatabaseUnavailable (each an Unavailable: 503, tried again on the next request)."""
         if self._settings is not None:
             return self._settings
-        from lamin_core.errors import LaminError
+        from lamin_core.errors import LaminError, NoInstanceError
         from lamin_core.setup.django_config import configured_instance, setup_django
-        from lamin_core.setup.instance import _resolve, check_database
+        from lamin_core.setup.instance import check_database, resolve_instance
         from lamin_core.setup.settings import settings
 
         with self._lock:
             if self._settings is not None:
                 return self._settings
             try:
-                target = _resolve(self.ref) if self.ref else settings.instance
+                target = resolve_instance(self.ref) if self.ref else settings.instance
                 check_database(target, expect_instance=True)
                 active = configured_instance()
                 if active is None:
                     setup_django(target, read_only=True)
                 elif active.uid != target.uid:
-                    raise InstanceUnavailable(
-                        "instance_switch",
-                        f"this server already serves {active.slug}; restart it for {target.slug}",
+                    raise InstanceSwitch(
+                        f"this server already serves {active.slug}; restart it for {target.slug}"
                     )
-            except InstanceUnavailable:
+            except Unavailable:
                 raise
-            except LaminError as error:
-                kind = {"NoInstanceError": "no_instance"}.get(type(error).__name__, "database_unavailable")
-                raise InstanceUnavailable(kind, str(error)) from error
+            except NoInstanceError as error:
+                raise NoInstance(str(error)) from error
+            except LaminError as error:  # a missing database, a refused connection, corrupt settings
+                raise DatabaseUnavailable(str(error)) from error
             except Exception as error:
-                raise InstanceUnavailable(
-                    "database_unavailable", f"{type(error).__name__}: {error}"
-                ) from error
+                raise DatabaseUnavailable(f"{type(error).__name__}: {error}") from error
             self._settings = target
             return target
 
     def describe(self) -> dict[str, Any]:
-        """Name, storage, database and modules of the instance (connecting first), or InstanceUnavailable."""
+        """Name, storage, database and modules of the instance (connecting first), or an Unavailable."""
         instance = self.settings()
         return {
             "name": instance.name,

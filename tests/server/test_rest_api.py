@@ -290,11 +290,11 @@ def test_no_instance_configured(tmp_path):
 
 def test_openapi_document_lists_every_method():
     yaml = pytest.importorskip("yaml")
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import methods as rpc_methods
 
     document = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
     rpc = document["paths"]["/lamin/api/rpc/{method}"]["post"]
     (method,) = [p for p in rpc["parameters"] if p["name"] == "method"]
-    assert method["schema"]["enum"] == list(_rpc.METHODS)
+    assert method["schema"]["enum"] == list(rpc_methods.METHODS)
     assert {"200", "400", "403", "404", "503"} <= set(rpc["responses"])
     assert set(document["paths"]) == {"/lamin/api/instance", "/lamin/api/rpc/{method}"}

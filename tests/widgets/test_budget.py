@@ -1,4 +1,4 @@
-"""Request budgets (lamin_widgets._budget): a time limit and cancellation enforced inside the database.
+"""Request budgets (lamin_widgets.protocol.budget): a time limit and cancellation, enforced in the database.
 
 The slow query is real SQL that would run for minutes (a recursive count to a billion), on the test
 database (SQLite or PostgreSQL): the budget must stop it, say why, and leave the connection as it was.
@@ -36,15 +36,15 @@ def quick_query() -> int:
 
 @pytest.fixture
 def budget_module(instance):
-    from lamin_widgets import _budget
+    from lamin_widgets.protocol import budget as budget_module
 
-    return _budget
+    return budget_module
 
 
 def test_a_query_over_budget_is_stopped_and_says_which_limit(budget_module):
     budget = budget_module.Budget(0.3, setting="c.LaminServer.request_timeout")
     started = time.monotonic()
-    with pytest.raises(budget_module.RequestTimeout) as error, budget.applied():
+    with pytest.raises(budget_module.Timeout) as error, budget.applied():
         slow_query()
     assert time.monotonic() - started < 60  # stopped, not run to the end
     message = str(error.value)
@@ -73,7 +73,7 @@ def test_a_cancel_from_another_thread_stops_the_running_query(budget_module):
     timer = threading.Timer(0.3, budget.cancel)
     timer.start()
     try:
-        with pytest.raises(budget_module.RequestCancelled), budget.applied():
+        with pytest.raises(budget_module.Cancelled), budget.applied():
             slow_query()
     finally:
         timer.cancel()
@@ -84,7 +84,7 @@ def test_a_cancelled_request_does_not_start(budget_module):
     budget = budget_module.Budget(5)
     budget.cancel()
     ran = []
-    with pytest.raises(budget_module.RequestCancelled), budget.applied():
+    with pytest.raises(budget_module.Cancelled), budget.applied():
         ran.append(1)
     assert ran == []
 
@@ -92,7 +92,7 @@ def test_a_cancelled_request_does_not_start(budget_module):
 def test_a_spent_budget_stops_the_next_query(budget_module):
     """Several queries of one request share the budget: a query after it is spent does not start."""
     budget = budget_module.Budget(0.2)
-    with pytest.raises(budget_module.RequestTimeout), budget.applied():
+    with pytest.raises(budget_module.Timeout), budget.applied():
         assert quick_query() == 42
         time.sleep(0.3)  # Python work between queries spends the budget too
         quick_query()

@@ -11,7 +11,7 @@ PREFIX = "fs/"
 
 @pytest.fixture(scope="module")
 def fs():
-    from lamin_core.query import filterspec
+    from lamin_widgets.protocol import filterspec
 
     return filterspec
 

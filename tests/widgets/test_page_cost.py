@@ -44,9 +44,9 @@ def data(ln):
 
 @pytest.fixture(scope="module")
 def rpc():
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import methods as rpc_methods
 
-    return _rpc
+    return rpc_methods
 
 
 def page(rpc, registry, filters, columns, limit=100):
@@ -90,7 +90,7 @@ def test_page_lists_are_exact_and_sorted(ln, data, rpc):
 
 
 def test_the_cap_on_joined_rows_is_a_400_naming_it(ln, data, rpc, monkeypatch):
-    from lamin_core import arrow
+    from lamin_widgets.protocol import arrow
 
     # the three labels on three artifacts each: 9 joined rows for `artifacts__key`, 9 more for `__uid`
     columns = ["name", "artifacts__key", "artifacts__uid"]
@@ -109,15 +109,12 @@ def test_the_cap_on_joined_rows_is_a_400_naming_it(ln, data, rpc, monkeypatch):
 
 
 def test_check_page_cost_refuses_a_shape_over_the_cap(ln, monkeypatch):
-    from lamin_core import arrow
-    from lamin_core.errors import InvalidArgument
+    from lamin_widgets.protocol import BadRequest, arrow
 
     monkeypatch.setattr(arrow, "MAX_PAGE_RELATED_ROWS", 30)
     arrow.check_page_cost(ln.ULabel, ["name", "artifacts__key", "artifacts__key"], 20)  # counted once
     arrow.check_page_cost(ln.ULabel, None, 1000)  # no to-many column
-    with pytest.raises(
-        InvalidArgument, match=r"20 rows with 2 to-many columns read at least 40 related rows"
-    ):
+    with pytest.raises(BadRequest, match=r"20 rows with 2 to-many columns read at least 40 related rows"):
         arrow.check_page_cost(ln.ULabel, ["artifacts__key", "artifacts__ulabels__name"], 20)
 
 

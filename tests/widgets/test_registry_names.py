@@ -1,7 +1,7 @@
 """Registry names as users type them: `CellType` is `bionty.CellType` when no other module has one.
 
-One resolution (lamin_widgets._state.get_registry) serves the widgets' Python API, the widget messages of
-the front end and the REST API (both go through the RPC method table).
+One resolution (lamin_widgets.protocol.state.get_registry) serves the widgets' Python API, the widget
+messages of the front end and the REST API (both go through the RPC method table).
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 import traitlets
 
-from lamin_widgets import _rpc, _state
+from lamin_widgets.protocol import methods as rpc_methods
+from lamin_widgets.protocol import state as query_state
 
 PREFIX = "names/"
 
@@ -39,41 +40,41 @@ def lw(instance):
     ],
 )
 def test_names_as_typed(ln, typed, registry):
-    from lamin_core.query import filterspec
+    from lamin_widgets.protocol import filterspec
 
-    assert filterspec.registry_name(_state.get_registry(typed)) == registry
+    assert filterspec.registry_name(query_state.get_registry(typed)) == registry
 
 
 def test_unknown_names_list_the_closest_and_all(ln):
-    with pytest.raises(_state.RegistryNotFound, match="unknown registry 'Nope'; registries: Artifact, "):
-        _state.get_registry("Nope")
-    with pytest.raises(_state.RegistryNotFound, match=r"did you mean 'bionty.CellType'\?") as error:
-        _state.get_registry("CellTyp")
+    with pytest.raises(query_state.RegistryNotFound, match="unknown registry 'Nope'; registries: Artifact, "):
+        query_state.get_registry("Nope")
+    with pytest.raises(query_state.RegistryNotFound, match=r"did you mean 'bionty.CellType'\?") as error:
+        query_state.get_registry("CellTyp")
     assert "bionty.CellLine" in str(error.value)  # and every registry after it
     # a core name does not reach a module's registry (`ln.CellType` is no registry)
-    with pytest.raises(_state.RegistryNotFound, match=r"unknown registry 'ln\.CellType'"):
-        _state.get_registry("ln.CellType")
+    with pytest.raises(query_state.RegistryNotFound, match=r"unknown registry 'ln\.CellType'"):
+        query_state.get_registry("ln.CellType")
     for bad in (5, None, ["Artifact"], ""):
-        with pytest.raises(_state.RegistryNotFound, match="unknown registry"):
-            _state.get_registry(bad)
+        with pytest.raises(query_state.RegistryNotFound, match="unknown registry"):
+            query_state.get_registry(bad)
 
 
 def test_ambiguous_names_list_the_candidates():
     known = {"Artifact": 1, "bionty.CellType": 2, "other.CellType": 3, "other.Celltype": 4}
-    assert _state.resolve_registry_name("bionty.CellType", known) == "bionty.CellType"
-    assert _state.resolve_registry_name("bt.CellType", known) == "bionty.CellType"
+    assert query_state.resolve_registry_name("bionty.CellType", known) == "bionty.CellType"
+    assert query_state.resolve_registry_name("bt.CellType", known) == "bionty.CellType"
     with pytest.raises(
-        _state.RegistryNotFound,
+        query_state.RegistryNotFound,
         match=r"registry 'CellType' is ambiguous: bionty.CellType, other.CellType; name one of them",
     ):
-        _state.resolve_registry_name("CellType", known)
+        query_state.resolve_registry_name("CellType", known)
     # exact case first: `Celltype` is other.Celltype; loosely it would be three
-    assert _state.resolve_registry_name("Celltype", known) == "other.Celltype"
+    assert query_state.resolve_registry_name("Celltype", known) == "other.Celltype"
     with pytest.raises(
-        _state.RegistryNotFound, match=r"ambiguous: bionty\.CellType, other\.CellType, other\.Celltype"
+        query_state.RegistryNotFound, match=r"ambiguous: bionty\.CellType, other\.CellType, other\.Celltype"
     ):
-        _state.resolve_registry_name("cell_type", known)
-    assert _state.resolve_registry_name("artifact", known) == "Artifact"
+        query_state.resolve_registry_name("cell_type", known)
+    assert query_state.resolve_registry_name("artifact", known) == "Artifact"
 
 
 def test_widgets_take_the_typed_name_and_show_the_registry_name(ln, lw):
@@ -106,14 +107,16 @@ def test_rpc_and_rest_take_the_typed_name(ln):
         ("search", {"registry": "CellType", "string": "T cell"}),
         ("lookup", {"registry": "cell type", "prefix": "T"}),
     ]:
-        response, _ = _rpc.handle({"id": 1, "kind": _rpc.KIND, "method": method, "params": params})
+        response, _ = rpc_methods.handle(
+            {"id": 1, "kind": rpc_methods.KIND, "method": method, "params": params}
+        )
         assert response["ok"], (method, response)
         if method == "search":
             assert [r["label"] for r in response["result"]["results"]][:1] == ["T cell"]
         if method == "count":
             assert response["result"]["count"] == bt.CellType.filter().count()
-    response, _ = _rpc.handle(
-        {"id": 1, "kind": _rpc.KIND, "method": "page", "params": {"registry": "CellTyp"}}
+    response, _ = rpc_methods.handle(
+        {"id": 1, "kind": rpc_methods.KIND, "method": "page", "params": {"registry": "CellTyp"}}
     )
     assert not response["ok"] and response["error"]["type"] == "bad_request"
     assert "did you mean 'bionty.CellType'" in response["error"]["message"]

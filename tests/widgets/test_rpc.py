@@ -13,9 +13,9 @@ MINE = {"field": "key", "lookup": "startswith", "value": PREFIX}
 
 @pytest.fixture(scope="module")
 def rpc():
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import methods as rpc_methods
 
-    return _rpc
+    return rpc_methods
 
 
 def call(rpc, method, params=None, request_id=7):
@@ -220,7 +220,6 @@ def test_codegen_names_the_imports_its_code_needs(ln, seeded, rpc):
 
 
 BAD = [
-    ({"id": 1, "kind": "lamin-rpc", "method": "drop_tables"}, "unknown method 'drop_tables'"),
     ({"id": 1, "kind": "other", "method": "page"}, "not a lamin-rpc request"),
     ({"id": 1, "kind": "lamin-rpc", "method": "page", "params": []}, "params must be an object"),
     ({"id": 1, "kind": "lamin-rpc", "method": "page", "params": {}}, "parameter 'registry' is required"),
@@ -301,10 +300,6 @@ BAD = [
         "at most 200 characters",
     ),
     (
-        {"id": 1, "kind": "lamin-rpc", "method": "record", "params": {"registry": "Artifact", "id": 10**12}},
-        "no visible",
-    ),
-    (
         {
             "id": 1,
             "kind": "lamin-rpc",
@@ -335,6 +330,19 @@ def test_bad_requests_are_answered_with_errors(ln, seeded, rpc, request_, messag
     ) == counts
 
 
+def test_a_missing_record_or_method_is_not_found(ln, seeded, rpc):
+    response, _ = call(rpc, "record", {"registry": "Artifact", "id": 10**12})
+    assert response["error"] == {
+        "type": "not_found",
+        "message": "record: no visible Artifact record with id 1000000000000",
+    }
+    response, _ = call(rpc, "drop_tables", {})
+    assert (
+        response["error"]["type"] == "not_found"
+        and "unknown method 'drop_tables'" in response["error"]["message"]
+    )
+
+
 @pytest.mark.parametrize(
     "request_", [None, "x", 5, [], {"kind": "lamin-rpc"}, {"id": {"a": 1}, "kind": "lamin-rpc"}]
 )
@@ -344,17 +352,17 @@ def test_malformed_requests_never_raise(rpc, request_):
 
 
 def test_database_errors_come_back_as_messages(ln, seeded, rpc, monkeypatch):
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import methods as rpc_methods
 
     def broken(ctx, params):
         raise RuntimeError("database is locked")
 
-    monkeypatch.setitem(_rpc.METHODS, "count", broken)
-    response, _ = call(rpc, "count", {"registry": "Artifact"})
+    monkeypatch.setitem(rpc_methods.METHODS, "count", rpc_methods.Method("count", {}, broken))
+    response, _ = call(rpc, "count", {})
     assert response == {
         "id": 7,
         "ok": False,
-        "error": {"type": "RuntimeError", "message": "database is locked"},
+        "error": {"type": "internal_error", "message": "RuntimeError: database is locked"},
     }
 
 
@@ -404,9 +412,10 @@ def test_record_page_of_an_ontology_term_has_its_ontology_id(ln, seeded, rpc):
 
 def test_count_of_a_search_says_how_many_match_beyond_the_limit(ln, seeded, rpc, monkeypatch):
     """The page set is capped at the search limit; `matches` counts every match ("first 1 of 2")."""
-    from lamin_widgets import _state
 
-    monkeypatch.setattr(_state, "SEARCH_LIMIT", 1)
+    from lamin_widgets.protocol import state as query_state
+
+    monkeypatch.setattr(query_state, "SEARCH_LIMIT", 1)
     params = {"registry": "Artifact", "filters": mine(), "search": "dataset"}
     result, _ = ok(rpc, "count", params)  # counted up to twice the limit: "first 1 of ≥ 2"
     assert result == {"count": 1, "limit": 1, "matches": 2, "matches_exact": False}

@@ -148,7 +148,7 @@ def test_bad_messages_come_back_as_errors(ln, lw):
         browser._on_custom_message(browser, {"kind": "lamin-cancel", "id": bad_id}, [])
     messages = sent.wait(2)
     errors = sorted((m["id"] or "", m["error"]["type"]) for m, _ in messages)
-    assert errors == [("", "bad_request"), ("b-1", "bad_request")]
+    assert errors == [("", "bad_request"), ("b-1", "not_found")]
 
 
 def test_cancel_stops_a_queued_request(ln, lw, monkeypatch):
@@ -176,7 +176,7 @@ def test_cancel_stops_a_queued_request(ln, lw, monkeypatch):
 def test_cancel_interrupts_a_running_query(ln, lw, monkeypatch):
     from test_budget import slow_query
 
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import methods as rpc_methods
 
     started = threading.Event()
 
@@ -184,7 +184,7 @@ def test_cancel_interrupts_a_running_query(ln, lw, monkeypatch):
         started.set()
         slow_query()
 
-    monkeypatch.setitem(_rpc.METHODS, "count", slow)
+    monkeypatch.setitem(rpc_methods.METHODS, "count", rpc_methods.Method("count", {}, slow))
     browser = lw.RegistryBrowser("Storage")
     sent = Sent(browser)
     browser._on_custom_message(
@@ -200,9 +200,11 @@ def test_cancel_interrupts_a_running_query(ln, lw, monkeypatch):
 def test_a_request_over_the_widgets_time_limit_answers_timeout(ln, lw, monkeypatch):
     from test_budget import slow_query
 
-    from lamin_widgets import _rpc
+    from lamin_widgets.protocol import methods as rpc_methods
 
-    monkeypatch.setitem(_rpc.METHODS, "count", lambda ctx, params: slow_query())
+    monkeypatch.setitem(
+        rpc_methods.METHODS, "count", rpc_methods.Method("count", {}, lambda ctx, params: slow_query())
+    )
     browser = lw.RegistryBrowser("Storage", request_timeout=0.3)
     sent = Sent(browser)
     browser._on_custom_message(

@@ -15,17 +15,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from .errors import Cancelled, Timeout, query_canceled
+
 DEFAULT_SECONDS = 10.0
 _PROGRESS_STEPS = 1000  # SQLite virtual-machine steps between two checks (~0.1 ms)
 _PG_SLACK_MS = 250  # re-set statement_timeout when the budget left is this much below the last value
-
-
-class RequestTimeout(Exception):
-    """The request spent its time budget; the message says which limit and how to narrow the query."""
-
-
-class RequestCancelled(Exception):
-    """The request was cancelled: its client went away, a newer request replaced it, or the server stops."""
 
 
 def timeout_message(seconds: float, setting: str) -> str:
@@ -61,9 +55,9 @@ class Budget:
 
     def _stop_reason(self) -> Exception | None:
         if self.cancelled:
-            return RequestCancelled("the request was cancelled")
+            return Cancelled("the request was cancelled")
         if self.expired():
-            return RequestTimeout(timeout_message(self.seconds, self.setting))
+            return Timeout(timeout_message(self.seconds, self.setting))
         return None
 
     def cancel(self) -> None:
@@ -81,7 +75,7 @@ class Budget:
     def applied(self) -> Iterator[None]:
         """Run the block under this budget on the current thread's Django connection.
 
-        Raises RequestTimeout or RequestCancelled (instead of the database's error) when the budget
+        Raises Timeout or Cancelled (instead of the database's error) when the budget
         stopped the block.
         """
         from django.db import DEFAULT_DB_ALIAS, connections
@@ -90,7 +84,7 @@ class Budget:
         # connection of whichever thread uses it: a cancel from another thread would reach its own)
         connection = connections[DEFAULT_DB_ALIAS]
         if self.cancelled:
-            raise RequestCancelled("the request was cancelled")
+            raise Cancelled("the request was cancelled")
         connection.ensure_connection()
         self._deadline = None if self.seconds is None else time.monotonic() + self.seconds
         with self._lock:
@@ -105,13 +99,11 @@ class Budget:
         try:
             with connection.execute_wrapper(self._before_query):
                 yield
-        except (RequestTimeout, RequestCancelled):
+        except (Timeout, Cancelled):
             raise
         except Exception as error:
             reason = self._stop_reason() or (
-                RequestTimeout(timeout_message(self.seconds, self.setting))
-                if "statement timeout" in str(error)
-                else None
+                Timeout(timeout_message(self.seconds, self.setting)) if query_canceled(error) else None
             )
             if reason is None:
                 raise

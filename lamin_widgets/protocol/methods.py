@@ -1,40 +1,35 @@
-"""The request/response method table shared by the widget comm and the REST server extension.
+"""The method table shared by the widget comm and the REST server extension.
 
-A request is `{"id", "kind": "lamin-rpc", "method", "params"}`; `handle()` answers
-`{"id", "ok": true, "result"}` (plus Arrow IPC buffers for tables) or `{"id", "ok": false, "error":
-{"type", "message"}}`. It never raises: bad requests, unknown names and database errors all come back as
-error messages. Nothing here knows about transports, threads or Jupyter.
+`METHODS` names each method with its parameters (`Param`: types and default, checked before the method
+runs; the TypeScript types are generated from them) and the function that serves it. `serve()` runs one
+method and raises the protocol's errors (errors.py); `handle()` answers one request message (types.py)
+and never raises: bad requests, unknown names and database errors all come back as error messages.
+Nothing here knows about transports, threads or Jupyter.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lamin_core.errors import InvalidArgument
-from lamin_core.query import filterspec
+from . import filterspec
+from . import state as query_state
+from .arrow import display_text, queryset_to_ipc
+from .budget import Budget
+from .errors import BadRequest, NotFound, error_response
+from .state import QueryState, get_registry, registries
+from .types import KIND, Request, Response
 
-from ._budget import Budget, RequestCancelled, RequestTimeout
-from ._state import QueryState, get_registry, registries
-
-logger = logging.getLogger("lamin_widgets")
-
-KIND = "lamin-rpc"
 MAX_PAGE_SIZE = 1000
 MAX_OFFSET = 10**9
 MAX_COLUMNS = 100
 MAX_LIST = 100
 MAX_MATCHES = 1_000_000  # an exact count of search matches stops here ("at least")
 MAX_RELATED = 10  # related records per relation on a record page ("… and 12 more")
-
-
-class RequestError(ValueError):
-    """A request that cannot be served as asked (bad method, parameters or names)."""
 
 
 @dataclass
@@ -59,60 +54,81 @@ class Context:
 
 @dataclass
 class Reply:
+    """What a method answers: its JSON result and the Arrow IPC buffers of its tables."""
+
     result: Any
     buffers: list[bytes] = field(default_factory=list)
 
 
-# -- parameter checks -------------------------------------------------------------------------------------
+# -- parameters -------------------------------------------------------------------------------------------
 
-_MISSING = object()
-
-
-def _check(method: str, params: object, schema: dict[str, tuple]) -> dict:
-    """Params checked against `{name: (types, default)}`; unknown names and wrong types are errors."""
-    if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        raise RequestError(f"{method}: params must be an object, got {type(params).__name__}")
-    unknown = sorted(set(params) - set(schema))
-    if unknown:
-        raise RequestError(f"{method}: unknown parameter(s) {unknown}; parameters: {sorted(schema)}")
-    checked = {}
-    for name, (types, default) in schema.items():
-        value = params.get(name, _MISSING)
-        if value is _MISSING or (value is None and default is not _MISSING):
-            if default is _MISSING:
-                raise RequestError(f"{method}: parameter {name!r} is required")
-            checked[name] = default
-            continue
-        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in _as_tuple(types))
-        if not ok:
-            expected = " or ".join(t.__name__ for t in _as_tuple(types))
-            raise RequestError(f"{method}: parameter {name!r} must be {expected}, got {type(value).__name__}")
-        checked[name] = value
-    return checked
+REQUIRED = object()
 
 
-def _as_tuple(types) -> tuple:
-    return types if isinstance(types, tuple) else (types,)
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a method: its JSON type and default (REQUIRED: none; an optional parameter also
+    takes null for its default). `items` is the type of a list's elements, `typescript` the TypeScript type
+    where the JSON type alone says too little (a filter spec)."""
+
+    type: type
+    default: object = REQUIRED
+    items: type | None = None
+    typescript: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class Method:
+    """A method of the table: its parameters and the function serving it with the checked parameters."""
+
+    name: str
+    params: dict[str, Param]
+    serve: Callable[[Context, dict], Reply]
+
+    def check(self, params: object) -> dict:
+        """The parameters checked: unknown names, missing required ones and wrong types are bad requests;
+        missing optional ones (or null) take their default."""
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise BadRequest(f"{self.name}: params must be an object, got {type(params).__name__}")
+        unknown = sorted(set(params) - set(self.params), key=str)
+        if unknown:
+            shown, known = filterspec.shown(unknown), sorted(self.params)
+            raise BadRequest(f"{self.name}: unknown parameter(s) {shown}; parameters: {known}")
+        checked = {}
+        for name, param in self.params.items():
+            value = params.get(name)
+            if value is None:
+                if param.required:
+                    raise BadRequest(f"{self.name}: parameter {name!r} is required")
+                checked[name] = param.default
+                continue
+            if not isinstance(value, param.type) or (isinstance(value, bool) and param.type is not bool):
+                expected, got = param.type.__name__, type(value).__name__
+                raise BadRequest(f"{self.name}: parameter {name!r} must be {expected}, got {got}")
+            checked[name] = value
+        return checked
 
 
 def _bounded(method: str, name: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
-        raise RequestError(
-            f"{method}: {name} must be between {low} and {high}, got {filterspec.shown(value)}"
-        )
+        raise BadRequest(f"{method}: {name} must be between {low} and {high}, got {filterspec.shown(value)}")
     return value
 
 
 def _valid_text(method: str, name: str, value: str) -> str:
     """Text the databases can take: no NUL (PostgreSQL refuses it), valid Unicode (no lone surrogates)."""
     if "\x00" in value:
-        raise RequestError(f"{method}: {name} contains a NUL character (\\x00); remove it")
+        raise BadRequest(f"{method}: {name} contains a NUL character (\\x00); remove it")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as e:
-        raise RequestError(
+        raise BadRequest(
             f"{method}: {name} is not valid Unicode ({e.reason} at position {e.start})"
         ) from None
     return value
@@ -121,23 +137,23 @@ def _valid_text(method: str, name: str, value: str) -> str:
 def _strings(method: str, name: str, values: list | None, limit: int = MAX_LIST) -> list[str]:
     values = values or []
     if len(values) > limit or not all(isinstance(v, str) for v in values):
-        raise RequestError(f"{method}: {name} must be a list of at most {limit} names")
+        raise BadRequest(f"{method}: {name} must be a list of at most {limit} names")
     return values
 
 
+# what selects records: the parameters of page, count and codegen
 _QUERY = {
-    "registry": (str, _MISSING),
-    "filters": (dict, None),
-    "search": (str, ""),
-    "order": (list, None),
+    "registry": Param(str),
+    "filters": Param(dict, None, typescript="FilterSpec"),
+    "search": Param(str, ""),
+    "order": Param(list, None, items=str),
 }
 
 # -- methods ----------------------------------------------------------------------------------------------
 
 
-def list_registries(ctx: Context, params: dict) -> Reply:
+def list_registries(ctx: Context, p: dict) -> Reply:
     """Every registry of the instance, by module, with its count of visible records."""
-    p = _check("list_registries", params, {"counts": (bool, True)})
     rows = []
     for name, model in registries().items():
         base = ctx.bases.get(name, model.objects.all())
@@ -152,11 +168,10 @@ def list_registries(ctx: Context, params: dict) -> Reply:
     return Reply({"registries": rows})
 
 
-def schema(ctx: Context, params: dict) -> Reply:
+def schema(ctx: Context, p: dict) -> Reply:
     """What can be shown, filtered and sorted in a registry: columns, fields, relations, features, lookups."""
     from lamin_core.query.columns import df_columns
 
-    p = _check("schema", params, {"registry": (str, _MISSING)})
     model = get_registry(p["registry"])
     choices = filterspec.field_choices(model)
     return Reply(
@@ -184,31 +199,18 @@ def _columns(
             if column not in known:
                 info = filterspec.resolve(model, column, {})  # a relation path, validated
                 if info.kind == "json" and "__" in column:
-                    raise RequestError(f"{method}: cannot show {column!r}")
+                    raise BadRequest(f"{method}: cannot show {column!r}")
     if features:
         known_features = {f["path"] for f in filterspec.field_choices(model)["features"]}
         unknown = [f for f in features if f not in known_features]
         if unknown:
             valid = ", ".join(sorted(known_features)) or "none"
-            raise RequestError(f"{method}: unknown feature(s) {unknown}; features: {valid}")
+            raise BadRequest(f"{method}: unknown feature(s) {unknown}; features: {valid}")
     return columns, features
 
 
-def page(ctx: Context, params: dict) -> Reply:
+def page(ctx: Context, p: dict) -> Reply:
     """One page of rows as Arrow IPC (ordered by the state's order, ties by id)."""
-    from lamin_core.arrow import queryset_to_ipc
-
-    p = _check(
-        "page",
-        params,
-        {
-            **_QUERY,
-            "offset": (int, 0),
-            "limit": (int, 100),
-            "columns": (list, None),
-            "features": (list, None),
-        },
-    )
     _bounded("page", "offset", p["offset"], 0, MAX_OFFSET)
     _bounded("page", "limit", p["limit"], 1, MAX_PAGE_SIZE)
     state = ctx.state(p)
@@ -236,17 +238,14 @@ def state_name(state: QueryState) -> str:
     return filterspec.registry_name(state.model)
 
 
-def count(ctx: Context, params: dict) -> Reply:
+def count(ctx: Context, p: dict) -> Reply:
     """How many distinct records the state selects; with a search, also how many match in all.
 
-    `count` is what the widget pages through: a search keeps its best SEARCH_LIMIT matches. `matches`
+    `count` is what the widget pages through: a search keeps its best `SEARCH_LIMIT` matches. `matches`
     counts every match: quickly up to twice the limit (`matches_exact` false: "at least"), or exactly
     (up to MAX_MATCHES, within the request's budget) with `exact_matches: true`, a request of its own so
     no page waits for it.
     """
-    from ._state import SEARCH_LIMIT
-
-    p = _check("count", params, {**_QUERY, "exact_matches": (bool, False)})
     state = ctx.state(p)
     exact = p.pop("exact_matches")
     if not state.search.strip():
@@ -254,12 +253,13 @@ def count(ctx: Context, params: dict) -> Reply:
     unsearched = QueryState(
         model=state.model, filters=state.filters, base=state.base, base_code=state.base_code
     ).queryset()
-    probe = MAX_MATCHES if exact else 2 * SEARCH_LIMIT
+    limit = query_state.SEARCH_LIMIT
+    probe = MAX_MATCHES if exact else 2 * limit
     matches = unsearched.search(state.search, limit=probe).count()
     return Reply(
         {
-            "count": min(matches, SEARCH_LIMIT),
-            "limit": SEARCH_LIMIT,
+            "count": min(matches, limit),
+            "limit": limit,
             "matches": matches,
             "matches_exact": matches < probe,
         }
@@ -271,23 +271,13 @@ def _label(record, label: str | None) -> str:
     return str(value) if value is not None else str(getattr(record, "uid", record.pk))
 
 
-def search(ctx: Context, params: dict) -> Reply:
+def search(ctx: Context, p: dict) -> Reply:
     """The best matches of a text, with the fields that matched (for highlighting)."""
     from lamin_core.search import default_fields
 
-    p = _check(
-        "search",
-        params,
-        {
-            "registry": (str, _MISSING),
-            "string": (str, _MISSING),
-            "limit": (int, 10),
-            "filters": (dict, None),
-        },
-    )
     _bounded("search", "limit", p["limit"], 1, 100)
     if len(p["string"]) > 200:
-        raise RequestError("search: string may have at most 200 characters")
+        raise BadRequest("search: string may have at most 200 characters")
     state = ctx.state({"registry": p["registry"], "filters": p["filters"]})
     model = state.model
     label = filterspec.label_field(model)
@@ -313,24 +303,19 @@ def _has(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.concrete_fields)
 
 
-def lookup(ctx: Context, params: dict) -> Reply:
+def lookup(ctx: Context, p: dict) -> Reply:
     """Type-ahead over a registry's names: values starting with the prefix first, then containing it."""
-    p = _check(
-        "lookup",
-        params,
-        {"registry": (str, _MISSING), "field": (str, None), "prefix": (str, ""), "limit": (int, 20)},
-    )
     _bounded("lookup", "limit", p["limit"], 1, 200)
     if len(p["prefix"]) > 200:
-        raise RequestError("lookup: prefix may have at most 200 characters")
+        raise BadRequest("lookup: prefix may have at most 200 characters")
     _valid_text("lookup", "prefix", p["prefix"])
     model = get_registry(p["registry"])
     name = p["field"] or filterspec.label_field(model)
     if name is None:
-        raise RequestError(f"lookup: {model.__name__} has no name field; pass field")
+        raise BadRequest(f"lookup: {model.__name__} has no name field; pass field")
     info = filterspec.resolve(model, name, {})
     if info.kind != "text" or "__" in name:
-        raise RequestError(f"lookup: {name!r} is not a text field of {model.__name__}")
+        raise BadRequest(f"lookup: {name!r} is not a text field of {model.__name__}")
     base = ctx.bases.get(p["registry"], model.objects.all())
     prefix = p["prefix"]
     values = ["id", name, *(["uid"] if _has(model, "uid") else [])]
@@ -346,20 +331,18 @@ def lookup(ctx: Context, params: dict) -> Reply:
     return Reply({"field": name, "results": results})
 
 
-def view(ctx: Context, params: dict) -> Reply:
+def view(ctx: Context, p: dict) -> Reply:
     """The flattened `ln.view()`: per module, every non-empty registry with its count and latest rows."""
-    from lamin_core.arrow import queryset_to_ipc
     from lamin_core.setup.instance import ensure_connected
     from lamin_core.view import module_registries
 
-    p = _check("view", params, {"limit": (int, 7), "modules": (list, None)})
     _bounded("view", "limit", p["limit"], 1, 100)
     instance = ensure_connected()
     available = ["core", *instance.modules]
     modules = _strings("view", "modules", p["modules"], 10) or available
     unknown = [m for m in modules if m not in available]
     if unknown:
-        raise RequestError(f"view: unknown module(s) {unknown}; modules: {available}")
+        raise BadRequest(f"view: unknown module(s) {unknown}; modules: {available}")
     result, buffers = [], []
     for module in modules:
         shown = []
@@ -374,31 +357,28 @@ def view(ctx: Context, params: dict) -> Reply:
     return Reply({"modules": result}, buffers)
 
 
-def codegen(ctx: Context, params: dict) -> Reply:
+def codegen(ctx: Context, p: dict) -> Reply:
     """The Python that selects what the state shows, and the import lines it needs."""
-    p = _check("codegen", params, dict(_QUERY))
     state = ctx.state(p)
     return Reply({"code": state.code(), "imports": state.imports()})
 
 
-def record(ctx: Context, params: dict) -> Reply:
+def record(ctx: Context, p: dict) -> Reply:
     """One record as a page: title, description, facts, versions, features, labels, schema slots, the
     run and transform that made it and its other related records (at most MAX_RELATED per relation, with
     how many more), each a link (registry and id); every field, private ones included, in `all_fields`.
 
     `fields`, `related` and `features` keep the earlier, flat shape (display texts).
     """
-    p = _check("record", params, {"registry": (str, _MISSING), "id": (int, _MISSING)})
     model = get_registry(p["registry"])
     base = ctx.bases.get(p["registry"], model.objects.all())
     found = base.filter(id=p["id"]).first()
     if found is None:
-        raise RequestError(f"record: no visible {model.__name__} record with id {p['id']}")
-    from lamin_core.arrow import _text
+        raise NotFound(f"record: no visible {model.__name__} record with id {p['id']}")
     from lamin_core.query.columns import df_columns
 
-    fields = {name: _text(getattr(found, name)) for name in ["id", *df_columns(model)]}
-    all_fields = {f.attname: _text(getattr(found, f.attname)) for f in model._meta.concrete_fields}
+    fields = {name: display_text(getattr(found, name)) for name in ["id", *df_columns(model)]}
+    all_fields = {f.attname: display_text(getattr(found, f.attname)) for f in model._meta.concrete_fields}
     label = filterspec.label_field(model)
     related, links = {}, []
     label_relations = _label_relations(model)
@@ -427,7 +407,7 @@ def record(ctx: Context, params: dict) -> Reply:
         links.append(_relation(relation.name, target, items, more, relation.name in label_relations))
     features, feature_values = {}, []
     if getattr(model, "_has_features", False):
-        features = {k: _text(v) for k, v in found.features.get_values().items()}
+        features = {k: display_text(v) for k, v in found.features.get_values().items()}
         feature_values = _feature_values(found, features)
     run = getattr(found, "run", None) if any(f.name == "run" for f in model._meta.concrete_fields) else None
     transform = getattr(run, "transform", None) if run is not None else None
@@ -637,60 +617,86 @@ def _slots(found) -> list[dict]:
     return slots
 
 
-METHODS: dict[str, Callable[[Context, dict], Reply]] = {
-    "list_registries": list_registries,
-    "schema": schema,
-    "page": page,
-    "count": count,
-    "search": search,
-    "lookup": lookup,
-    "view": view,
-    "codegen": codegen,
-    "record": record,
+METHODS: dict[str, Method] = {
+    method.name: method
+    for method in [
+        Method("list_registries", {"counts": Param(bool, True)}, list_registries),
+        Method("schema", {"registry": Param(str)}, schema),
+        Method(
+            "page",
+            {
+                **_QUERY,
+                "offset": Param(int, 0),
+                "limit": Param(int, 100),
+                "columns": Param(list, None, items=str),
+                "features": Param(list, None, items=str),
+            },
+            page,
+        ),
+        Method("count", {**_QUERY, "exact_matches": Param(bool, False)}, count),
+        Method(
+            "search",
+            {
+                "registry": Param(str),
+                "string": Param(str),
+                "limit": Param(int, 10),
+                "filters": Param(dict, None, typescript="FilterSpec"),
+            },
+            search,
+        ),
+        Method(
+            "lookup",
+            {
+                "registry": Param(str),
+                "field": Param(str, None),
+                "prefix": Param(str, ""),
+                "limit": Param(int, 20),
+            },
+            lookup,
+        ),
+        Method("view", {"limit": Param(int, 7), "modules": Param(list, None, items=str)}, view),
+        Method("codegen", dict(_QUERY), codegen),
+        Method("record", {"registry": Param(str), "id": Param(int)}, record),
+    ]
 }
 
 
-def _error(request_id: object, kind: str, message: str) -> dict:
-    return {"id": request_id, "ok": False, "error": {"type": kind, "message": message}}
+def serve(method: object, params: object, ctx: Context | None = None, budget: Budget | None = None) -> Reply:
+    """Serve one method with its parameters (within `budget` if one is given); raises the protocol's
+    errors: an unknown method is NotFound, bad parameters (or a method that is not a name) a BadRequest,
+    and lamin_core's and the database's own errors come through as raised (`error_response()` maps them)."""
+    if not isinstance(method, str):  # a list or dict would not even hash
+        raise BadRequest(f"unknown method of type {type(method).__name__}; methods: {', '.join(METHODS)}")
+    if method not in METHODS:
+        raise NotFound(f"unknown method {method[:100]!r}; methods: {', '.join(METHODS)}")
+    spec = METHODS[method]
+    checked = spec.check(params)
+    with budget.applied() if budget is not None else contextlib.nullcontext():
+        return spec.serve(ctx or Context(), checked)
 
 
 def handle(
-    request: object, ctx: Context | None = None, budget: Budget | None = None
-) -> tuple[dict, list[bytes]]:
-    """Answer one request: `(response, buffers)`, within `budget` if one is given. Never raises."""
-    ctx = ctx or Context()
+    request: Request | object, ctx: Context | None = None, budget: Budget | None = None
+) -> tuple[Response, list[bytes]]:
+    """Answer one request message: `(response, buffers)`, within `budget` if one is given. Never raises."""
     request_id = request.get("id") if isinstance(request, dict) else None
     if not isinstance(request_id, int | str) or isinstance(request_id, bool):
         request_id = None
     try:
         if not isinstance(request, dict) or request.get("kind") != KIND:
-            raise RequestError(f"not a {KIND} request")
-        method = request.get("method")
-        if not isinstance(method, str) or method not in METHODS:  # a list or dict would not even hash
-            name = repr(method[:100]) if isinstance(method, str) else f"of type {type(method).__name__}"
-            raise RequestError(f"unknown method {name}; methods: {', '.join(METHODS)}")
-        with budget.applied() if budget is not None else contextlib.nullcontext():
-            reply = METHODS[method](ctx, request.get("params"))
-        return {"id": request_id, "ok": True, "result": _jsonable(reply.result)}, reply.buffers
-    except RequestCancelled:
-        return _error(request_id, "cancelled", "the request was cancelled"), []
-    except RequestTimeout as error:
-        return _error(request_id, "timeout", str(error)), []
-    except (RequestError, filterspec.FilterSpecError, InvalidArgument) as error:
-        return _error(request_id, "bad_request", str(error)), []
-    except Exception as error:  # database and other errors come back as messages, never raise
-        logger.debug(
-            "lamin-rpc %s failed", request.get("method") if isinstance(request, dict) else "?", exc_info=True
-        )
-        return _error(request_id, type(error).__name__, str(error)[:2000]), []
+            raise BadRequest(f"not a {KIND} request")
+        reply = serve(request.get("method"), request.get("params"), ctx, budget)
+        return {"id": request_id, "ok": True, "result": jsonable(reply.result)}, reply.buffers
+    except Exception as error:  # bad requests, database and other errors come back as messages
+        return error_response(error, request_id)[0], []
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Replace NaN and infinities (not JSON) with None."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value

@@ -1,4 +1,4 @@
-"""QuerySet -> pyarrow.Table -> Arrow IPC bytes: pages of records for the widgets and the server.
+"""QuerySet -> pyarrow.Table -> Arrow IPC bytes: the pages of records the protocol answers with.
 
 A table has an `id` column, then the requested columns: the registry's fields (typed: integers, floats,
 booleans, UTC timestamps, text; JSON as its text), to-one relation paths (typed like their field), to-many
@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
-from .errors import InvalidArgument
-from .query.columns import df_columns
-from .query.include import to_many_hops, to_many_values
+from lamin_core.query.columns import df_columns
+from lamin_core.query.include import to_many_hops, to_many_values
+
+from .errors import BadRequest
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -44,7 +45,7 @@ def _arrow_type(field: models.Field | None) -> pa.DataType:
     return pa.string()
 
 
-def _text(value: object) -> str | None:
+def display_text(value: object) -> str | None:
     """A value as display text: JSON for dicts and lists, sorted and joined for sets."""
     if value is None:
         return None
@@ -91,7 +92,7 @@ def _listed(values: list | None) -> list[str]:
 
 
 def check_page_cost(model: type[models.Model], columns: list[str] | None, limit: int) -> None:
-    """Refuse, before any query, a page whose shape alone exceeds the cost cap (InvalidArgument).
+    """Refuse, before any query, a page whose shape alone exceeds the cost cap (BadRequest).
 
     A page costs what its to-many columns read: joined rows, `MAX_PAGE_RELATED_ROWS` at most, counted by
     the database while `queryset_to_table` builds the page (only the data tells how many links a row
@@ -101,16 +102,16 @@ def check_page_cost(model: type[models.Model], columns: list[str] | None, limit:
     """
     to_many = [c for c in _distinct(columns) if _field_at(model, c)[1]]
     if to_many and limit * len(to_many) > MAX_PAGE_RELATED_ROWS:
-        raise InvalidArgument(
+        raise BadRequest(
             f"page: {limit} rows with {len(to_many)} to-many columns read at least {limit * len(to_many):,} "
             f"related rows, more than the limit of {MAX_PAGE_RELATED_ROWS:,} per page; ask for fewer rows "
             "(limit) or fewer to-many columns"
         )
 
 
-def _too_costly(model: type[models.Model], path: str, rows: int, limit: int) -> InvalidArgument:
+def _too_costly(model: type[models.Model], path: str, rows: int, limit: int) -> BadRequest:
     hops = to_many_hops(model, path)
-    return InvalidArgument(
+    return BadRequest(
         f"page: the to-many columns of these {rows} {model.__name__} rows reach more than {limit:,} related "
         f"rows (the limit per page), at {path!r}, which crosses {hops} to-many relation"
         f"{'s' if hops != 1 else ''}; ask for fewer rows (limit), fewer or shorter to-many columns, or "
@@ -127,7 +128,7 @@ def queryset_to_table(
     """The rows of `queryset` in its order: `id`, then `columns` (default: `df()`'s), then `features`.
 
     A column asked for twice is computed and shown once. The to-many columns may read at most
-    `MAX_PAGE_RELATED_ROWS` joined rows together (unless `capped=False`); beyond, InvalidArgument names
+    `MAX_PAGE_RELATED_ROWS` joined rows together (unless `capped=False`); beyond, BadRequest names
     the limit.
     """
     import pyarrow as pa
@@ -145,7 +146,7 @@ def queryset_to_table(
         field = kinds[name][0]
         values = [row[position] for row in rows]
         if isinstance(field, models.JSONField):
-            arrays[name] = pa.array([_text(v) for v in values], type=pa.string())
+            arrays[name] = pa.array([display_text(v) for v in values], type=pa.string())
             continue
         kind = _arrow_type(field)
         if pa.types.is_string(kind):
@@ -163,13 +164,13 @@ def queryset_to_table(
     if features:
         import pandas as pd
 
-        from .query.features_frame import add_feature_columns
+        from lamin_core.query.features_frame import add_feature_columns
 
         frame = add_feature_columns(
             pd.DataFrame(index=pd.Index(ids, name="id")), model.objects.filter(id__in=ids), features
         )
         for name in features:
-            arrays[name] = pa.array([_text(v) for v in frame[name]], type=pa.string())
+            arrays[name] = pa.array([display_text(v) for v in frame[name]], type=pa.string())
     order = ["id", *columns, *features]
     return pa.table({name: arrays[name] for name in order if name in arrays})
 

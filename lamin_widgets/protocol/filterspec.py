@@ -28,8 +28,11 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from ..dtypes import parse_dtype, registry_name  # registry_name: `Artifact`, `bionty.CellType`
-from ..errors import LaminError
+from lamin_core import plugins
+from lamin_core.dtypes import parse_dtype, registry_name  # registry_name: `Artifact`, `bionty.CellType`
+from lamin_core.errors import LaminError
+
+from .errors import BadRequest
 
 # lookups per kind of value; "ne" is "not equal" (a negated exact), "isnull" is "is empty"
 LOOKUPS: dict[str, tuple[str, ...]] = {
@@ -69,7 +72,7 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _DICT_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$")
 
 
-class FilterSpecError(LaminError, ValueError):
+class FilterSpecError(BadRequest):
     """A filter spec (or sort order) names something that does not exist or does not fit its type."""
 
 
@@ -129,12 +132,10 @@ class FieldInfo:
 
 
 def registry_expression(model: type[models.Model]) -> str:
-    """How generated code names a registry: `ln.Artifact`, `bt.CellType`."""
-    if model._meta.app_label == "lamin_core":
-        return f"ln.{model.__name__}"
-    if model._meta.app_label == "bionty":
-        return f"bt.{model.__name__}"
-    return registry_name(model)
+    """How generated code names a registry: `ln.Artifact`, `bt.CellType` (a module's alias, from its
+    plugin), else its registry name."""
+    prefix = plugins.code_prefix(model._meta.app_label)
+    return f"{prefix}.{model.__name__}" if prefix else registry_name(model)
 
 
 def field_kind(field: models.Field) -> str | None:
@@ -185,7 +186,7 @@ def public_relations(model: type[models.Model]) -> list:
 
 def label_field(model: type[models.Model]) -> str | None:
     """The human-readable field of a registry: `df(include=...)`'s label field, else `handle` or `root`."""
-    from .include import label_field as include_label
+    from lamin_core.query.include import label_field as include_label
 
     names = {f.name for f in model._meta.concrete_fields}
     return include_label(model) or next((n for n in ("handle", "root") if n in names), None)
@@ -198,7 +199,7 @@ def _has_features(model: type[models.Model]) -> bool:
 def _feature_rows(model: type[models.Model]) -> dict[str, str | None]:
     if not _has_features(model):
         return {}
-    from ..models import Feature
+    from lamin_core.models import Feature
 
     return dict(Feature.objects.values_list("name", "dtype"))
 

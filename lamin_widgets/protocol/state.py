@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lamin_core.query import filterspec
+from lamin_core import plugins
+
+from . import filterspec
 
 if TYPE_CHECKING:
     from django.db import models
@@ -37,8 +39,13 @@ def registries() -> dict[str, type[models.Model]]:
     return found
 
 
-# how users write a module in a registry name -> the module's name in registry names ("" = core)
-_MODULE_ALIASES = {"ln": "", "lamindb": "", "lamin_core": "", "core": "", "bt": "bionty"}
+# how users write core in a registry name ("" = core); a module's alias (`bt`) comes from its plugin
+_CORE_ALIASES = {"ln": "", "lamindb": "", "lamin_core": "", "core": ""}
+
+
+def _module_aliases() -> dict[str, str]:
+    """How users write a module in a registry name -> the module's name in registry names ("" = core)."""
+    return _CORE_ALIASES | {p.alias: p.app_label for p in plugins.registered() if p.alias}
 
 
 def _loose(text: str) -> str:
@@ -60,7 +67,7 @@ def resolve_registry_name(name: object, known: dict[str, object]) -> str:
         raise RegistryNotFound(f"unknown registry {name!r}; registries: {', '.join(sorted(known))}")
     text = name.strip()
     module, dot, cls = (part.strip() for part in text.rpartition("."))
-    module = _MODULE_ALIASES.get(module, module) if dot else None  # None: any module
+    module = _module_aliases().get(module, module) if dot else None  # None: any module
     for same in (str.__eq__, lambda a, b: _loose(a) == _loose(b)):
         found = []
         for key in known:
@@ -87,21 +94,6 @@ def get_registry(name: object) -> type[models.Model]:
     `bionty.CellType` when no other module has a `CellType`); the error lists the candidates."""
     known = registries()
     return known[resolve_registry_name(name, known)]
-
-
-def valid_registry_trait(value: object, allow_empty: bool = False) -> object:
-    """A widget's `registry` trait as set from Python or the front end: the registry's own name for a name
-    users type (or "" where `allow_empty`), else a TraitError listing the candidates, so a bad name never
-    reaches a request."""
-    import traitlets
-
-    if allow_empty and value == "":
-        return value
-    try:
-        # the registry's own name (`CellType` -> `bionty.CellType`): what the front end lists and sends
-        return filterspec.registry_name(get_registry(value))
-    except filterspec.FilterSpecError as error:
-        raise traitlets.TraitError(str(error)) from None
 
 
 def registry_of(registry_or_queryset: Any) -> tuple[type[models.Model], QuerySet | None]:
@@ -161,10 +153,11 @@ class QueryState:
         return queryset
 
     def imports(self) -> list[str]:
-        """The import lines `code()` needs: `ln` always (`ln.Q`), `bt` for bionty registries."""
+        """The import lines `code()` needs: `ln` always (`ln.Q`), a module's own (`bt`) for its registries."""
         lines = ["import lamin_core as ln"]
-        if self.model._meta.app_label == "bionty" and not self.base_code:
-            lines.append("import lamin_core.bionty as bt")
+        plugin = plugins.get(self.model._meta.app_label)
+        if plugin is not None and plugin.import_line and not self.base_code:
+            lines.append(plugin.import_line)
         return lines
 
     def code(self) -> str:
