@@ -8,7 +8,7 @@ from django.db import DatabaseError, models
 from django.db.models import DEFERRED
 from django.utils import timezone
 
-from .. import hooks
+from .. import hooks, plugins
 from ..errors import RecordDeletedError
 from ..query.ancestry import HasParents
 from ..query.curation import CanCurate
@@ -52,7 +52,7 @@ def deleted_error(record: models.Model) -> RecordDeletedError:
     name = model.__name__
     uid = record.__dict__.get("uid")
     which = f"{name} '{uid}'" if uid else f"{name} with id {record.pk}"
-    prefix = "ln" if model._meta.app_label == "lamin_core" else "bt"
+    prefix = plugins.code_prefix(model._meta.app_label) or model._meta.app_label
     if name == "Artifact":
         how = "a new artifact from its data: ln.Artifact(data, key=...).save()"
     elif name == "Collection":

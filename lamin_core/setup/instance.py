@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from .. import plugins
+from .. import hooks, plugins
 from .._logger import logger
 from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError, StorageInUseError
 from ..storage.ownership import check_unclaimed
@@ -23,9 +22,7 @@ from .settings import (
 )
 from .sqlite_template import copy_template, migration_files
 
-KNOWN_MODULES = ("bionty",)
-_user_ids: dict[str, int] = {}
-_user_lock = threading.Lock()
+KNOWN_MODULES = tuple(plugins.MODULES)
 
 
 def _parse_modules(modules: str | list[str] | None) -> list[str]:
@@ -68,39 +65,6 @@ def _migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
-
-
-def _reset_sequences(*models) -> None:
-    """After rows inserted with explicit ids: move PostgreSQL's sequences past them (SQLite needs none)."""
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
-    if statements:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-
-def _seed_records(instance: InstanceSettings) -> None:
-    """The records every instance has from the start: the user, the default space, the storage root."""
-    from django.db import transaction
-
-    from ..models import Space, Storage
-
-    with transaction.atomic():
-        # migrations may have created the user already (they evaluate callable defaults of added columns)
-        current_user_record_id()
-        Space.objects.create(
-            id=1, name="All", description="Every team & user with access to the instance has access."
-        )
-        _reset_sequences(Space)  # PostgreSQL: the next space gets id 2, not the taken 1
-        storage_type = instance.storage.split("://", 1)[0] if "://" in instance.storage else "local"
-        Storage.objects.create(root=instance.storage, type=storage_type, instance_uid=instance.uid)
-        for module in instance.modules:  # bionty: the Source registry lists the bundled ontologies
-            plugin = plugins.get(module)
-            if plugin is not None and plugin.seed is not None:
-                plugin.seed()
 
 
 def init(
@@ -165,7 +129,7 @@ def init(
         setup_django(instance)
         if not copied:
             _migrate()
-        _seed_records(instance)
+        hooks.seed_records(instance)  # the user, the default space, the storage root
         instance.save()
         set_current_instance(name)
     except BaseException:
@@ -219,7 +183,7 @@ def connect(instance: str, *, configure: bool = True) -> InstanceSettings:
         target.save()
     set_current_instance(target.name)
     if configure:
-        current_user_record_id()
+        hooks.current_user_id()  # the user's record, created on first use
     logger.success(f"connected lamin instance: {target.slug}")
     return target
 
@@ -277,26 +241,6 @@ def _migration_lock(instance: InstanceSettings, connection) -> Iterator[None]:
     with open(instance.sqlite_path.with_name(instance.sqlite_path.name + ".migrate-lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
-
-
-def current_user_record_id() -> int:
-    """The id of the current user's record, created on first use in an instance."""
-    instance = ensure_connected()
-    user_id = _user_ids.get(instance.uid)
-    if user_id is not None:
-        return user_id
-    with _user_lock:
-        from ..models import User
-
-        user = UserSettings.load()
-        record, _ = User.objects.get_or_create(
-            uid=user.uid, defaults={"handle": user.handle, "name": user.name}
-        )
-        if (record.handle, record.name) != (user.handle, user.name):
-            record.handle, record.name = user.handle, user.name
-            record.save()
-        _user_ids[instance.uid] = record.id
-        return record.id
 
 
 def info() -> str:
