@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from .. import hooks
+from .. import hooks, plugins
 from .._logger import logger
 from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError, StorageInUseError
 from ..storage.ownership import check_unclaimed
@@ -22,7 +22,7 @@ from .settings import (
 )
 from .sqlite_template import copy_template, migration_files
 
-KNOWN_MODULES = ("bionty",)
+KNOWN_MODULES = tuple(plugins.MODULES)
 
 
 def _parse_modules(modules: str | list[str] | None) -> list[str]:
