@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from .._logger import logger
+from .label_rows import label_rows
+
 if TYPE_CHECKING:
     from ..models import Artifact
 
@@ -78,10 +81,7 @@ def _general(artifact: Artifact) -> list[str]:
     return lines
 
 
-def _feature_sections(artifact: Artifact) -> list[tuple[str, list[str]]]:
-    from .manager import FeatureManager
-
-    manager = FeatureManager(artifact)
+def _feature_sections(manager: Any) -> list[tuple[str, list[str]]]:
     categorical, plain = manager._collect()
     rows: dict[str, tuple[str, str, str]] = {}
     for group in (categorical, plain):
@@ -108,8 +108,6 @@ def _feature_sections(artifact: Artifact) -> list[tuple[str, list[str]]]:
 
 
 def _labels_section(artifact: Artifact) -> list[tuple[str, list[str]]]:
-    from .manager import label_rows
-
     names: dict = {}
     for link, _, _, name in label_rows(artifact, with_feature=False):
         names.setdefault(link, [])
@@ -119,11 +117,12 @@ def _labels_section(artifact: Artifact) -> list[tuple[str, list[str]]]:
     return [("Labels", [_table(rows)])] if rows else []
 
 
-def describe_features_text(artifact: Artifact) -> str:
-    """The features part of the tree (Dataset features, Linked features), '' if there are none."""
-    if artifact.pk is None:
+def describe_features_text(manager: Any) -> str:
+    """The features part of the tree (Dataset features, Linked features) of `artifact.features` (a
+    FeatureManager), '' if there are none."""
+    if manager._host.pk is None:
         return ""
-    sections = _feature_sections(artifact)
+    sections = _feature_sections(manager)
     return "\n".join(_tree("Features", sections)) if sections else ""
 
 
@@ -135,14 +134,12 @@ def describe_text(artifact: Artifact) -> str:
     title = f"{type(artifact).__name__} {kind}".rstrip()
     sections = [("General", _general(artifact))]
     if artifact.pk is not None:
-        sections += _feature_sections(artifact) + _labels_section(artifact)
+        sections += _feature_sections(artifact.features) + _labels_section(artifact)
     return "\n".join(_tree(title, sections))
 
 
 def describe(artifact: Artifact, return_str: bool = False) -> str | None:
     """Print the tree (or return it with `return_str=True`)."""
-    from .._logger import logger
-
     branch = getattr(artifact, "_branch_code", 1)
     if branch == 0:
         logger.warning("This artifact is archived.")

@@ -15,13 +15,15 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import IntegerField, Q, Value
+from django.db.models import Q
 
 from .._logger import logger
 from ..dtypes import ParsedDtype, parse_dtype, registry_name
 from ..errors import ValidationError
 from ..models import ArtifactFeatureValue, Feature, FeatureValue
 from ..query.label_links import LabelLink, label_links, name_field, resolve, target_field
+from .describe import describe_features_text
+from .label_rows import label_rows
 from .values import describe_value, expected, from_stored, normalize, value_key
 
 if TYPE_CHECKING:
@@ -87,9 +89,7 @@ class FeatureManager:
         self._host = host
 
     def __repr__(self) -> str:
-        from .describe import describe_features_text
-
-        return describe_features_text(self._host) or "no linked features"
+        return describe_features_text(self) or "no linked features"
 
     # -- writing ---------------------------------------------------------------------------------------------
 
@@ -339,9 +339,7 @@ class FeatureManager:
 
     def describe(self, return_str: bool = False) -> str | None:
         """Print the artifact's features (linked and in schemas); `return_str=True` returns the text."""
-        from .describe import describe_features_text
-
-        text = describe_features_text(self._host) or "no linked features"
+        text = describe_features_text(self) or "no linked features"
         if return_str:
             return text
         print(text)
@@ -431,33 +429,6 @@ def link_labels(host_id: int, triples: Iterable[tuple[LabelLink, int, Feature]])
         plain = [pk for pk, _, fid in current if fid is None]
         if plain:
             link.through.objects.filter(pk__in=plain).delete()
-
-
-def label_rows(
-    host: models.Model, *, with_feature: bool
-) -> list[tuple[LabelLink, str | None, str | None, str]]:
-    """(label link, feature name, feature dtype, label name) of the host's labels in every label registry.
-
-    One query however many label registries there are (a UNION ALL over their link tables), in link order
-    within each registry. `with_feature=True` keeps only labels that are feature values.
-    """
-    links = list(label_links(type(host)).values())
-    querysets = []
-    for i, link in enumerate(links):
-        rows = link.through.objects.filter(**{link.host_field: host.pk})
-        if with_feature:
-            rows = rows.filter(feature__isnull=False)
-        label = f"{link.label_fk}__{name_field(link.registry)}"
-        rows = rows.annotate(registry_index=Value(i, output_field=IntegerField()))
-        querysets.append(rows.values_list("registry_index", "id", "feature__name", "feature__dtype", label))
-    if not querysets:
-        return []
-    if len(querysets) == 1:
-        result = list(querysets[0].order_by("id"))
-    else:
-        result = list(querysets[0].order_by().union(*(q.order_by() for q in querysets[1:]), all=True))
-        result.sort(key=lambda row: (row[0], row[1]))
-    return [(links[i], name, dtype, label) for i, _, name, dtype, label in result]
 
 
 def _links_of(parsed: ParsedDtype | None, host_model: type[models.Model]) -> list[LabelLink]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 from django.db.models import FloatField, Q
@@ -15,6 +16,7 @@ from django.db.models.functions import Cast
 
 from ..dtypes import parse_dtype
 from ..errors import InvalidArgument, ValidationError
+from .columns import available_fields
 from .label_links import name_field, resolve
 
 _NUMERIC = ("int", "float", "num")
@@ -36,8 +38,6 @@ class UnknownFieldError(InvalidArgument, FieldError):
 
 
 def _unknown_name_error(model: type[models.Model], key: str, features: list[str]) -> UnknownFieldError:
-    from .columns import available_fields
-
     name = key.split("__", 1)[0]
     fields = available_fields(model)
     close = difflib.get_close_matches(name, fields + features, n=3)
@@ -125,13 +125,12 @@ def feature_q(
     model: type[models.Model], feature: tuple[int, str, str | None], rest: list[str], value: object
 ) -> Q:
     """A Q selecting records of `model` whose `feature` value matches `rest` (lookups, keys) and `value`."""
-    from ..models import ArtifactFeatureValue
-
     feature_id, _, dtype = feature
     dtype = dtype or ""
     if dtype.startswith(("cat", "list[cat")):
         return _cat_q(model, feature, rest, value)
-    links = ArtifactFeatureValue.objects.filter(featurevalue__feature_id=feature_id)
+    links = apps.get_model("lamin_core", "ArtifactFeatureValue").objects  # the models import this layer
+    links = links.filter(featurevalue__feature_id=feature_id)
     if dtype in _NUMERIC and len(rest) == 1 and rest[0] in _COMPARISONS:
         # compare numbers, not JSON text
         links = links.annotate(_number=Cast("featurevalue__value", FloatField()))
@@ -143,8 +142,7 @@ def feature_q(
 
 def translate(model: type[models.Model], query: Q | None = None, **kwargs) -> Q:
     """Turn a Q and keyword lookups into one Q where feature names became link-table subqueries."""
-    from ..models import Feature
-
+    Feature = apps.get_model("lamin_core", "Feature")  # the models import this layer: looked up, not imported
     cache: dict[str, tuple[int, str, str | None] | None] = {}
 
     def feature(name: str):

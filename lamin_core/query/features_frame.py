@@ -6,10 +6,12 @@ import math
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.db.models import Q
 
 from .._logger import logger
 from ..dtypes import parse_dtype
+from ..errors import ValidationError
 from .include import ids_for_in
 from .label_links import name_field, resolve
 
@@ -31,8 +33,6 @@ def _shown(values: list) -> object:
 def _add_label_values(values: dict, host, ids, features: list[tuple[int, str, str]]) -> None:
     """The label names of categorical features, read from the link table of every registry their dtypes
     name (`ArtifactULabel`, `ArtifactCellType`, ...), into `values[host id, feature id]`."""
-    from ..errors import ValidationError
-
     wanted: dict = defaultdict(set)  # label link -> ids of the features it holds values of
     for feature_id, _, dtype in features:
         for target in parse_dtype(dtype).cat_targets:
@@ -52,8 +52,10 @@ def _add_label_values(values: dict, host, ids, features: list[tuple[int, str, st
 
 def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str] | None) -> pd.DataFrame:
     """Append feature columns to `frame` (indexed by the ids of `queryset`'s rows)."""
-    from ..models import ArtifactFeatureValue, Feature, FeatureValue
-
+    # the models import this layer: looked up in Django's app registry, not imported
+    ArtifactFeatureValue, Feature, FeatureValue = (
+        apps.get_model("lamin_core", name) for name in ("ArtifactFeatureValue", "Feature", "FeatureValue")
+    )
     features = Feature.objects.filter(Q(dtype__startswith="cat[ULabel") | ~Q(dtype__startswith="cat"))
     if names is not None:
         features = Feature.objects.filter(name__in=names)

@@ -18,8 +18,10 @@ from django.db import connections
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
+from .ddl import fts_table, pg_column, table_cache
 from .fields import TEXT, SearchField
 from .ranking import SHORT_TOKEN, Query
+from .vocabulary import corrections, postgres_words, sqlite_words
 
 # SQLite: ids read from the FTS index per round trip (grows 4x per window up to the maximum)
 _FIRST_WINDOW = 1000
@@ -37,12 +39,7 @@ _RARE = 0.005
 _STATS_SECONDS = 60.0
 _stats_lock = threading.Lock()
 # (alias, database, table) -> (time read, {column: (null_frac, [(value, frequency)], [sampled value])})
-_STATS: dict[tuple, tuple[float, dict]] = {}
-
-
-def clear_stats() -> None:
-    with _stats_lock:
-        _STATS.clear()
+_STATS: dict[tuple, tuple[float, dict]] = table_cache(_stats_lock)
 
 
 def _column_stats(connection, table: str) -> dict:
@@ -118,8 +115,6 @@ class SQLiteBackend(_QuerySetBackend):
 
     def __init__(self, queryset, fields, primary, compact, table: str):
         super().__init__(queryset, fields, primary, compact)
-        from .ddl import fts_table
-
         self.table = table
         self.fts = fts_table(table)
 
@@ -151,8 +146,6 @@ class SQLiteBackend(_QuerySetBackend):
         return " OR ".join(parts) or None
 
     def _fuzzy_match(self, query: Query, every: str) -> str | None:
-        from .vocabulary import corrections, sqlite_words
-
         if not query.long_tokens:
             return None
         words = sqlite_words(self.connection, self.table)
@@ -208,8 +201,6 @@ class PostgresBackend(_QuerySetBackend):
         self.table = table
 
     def _doc(self, name: str, compact: bool = False) -> str:
-        from .ddl import pg_column
-
         quote = self.connection.ops.quote_name
         return f"{quote(self.table)}.{quote(pg_column(name, compact))}"
 
@@ -258,8 +249,6 @@ class PostgresBackend(_QuerySetBackend):
         """An indexed condition every match of the prefix, exact, tokens and substring steps meets: a long
         query token in some document (each of those steps needs every long token in a document, or the
         compact query, which holds them all, in a compact document); None unless a token is rare."""
-        from .ddl import pg_column
-
         columns = [pg_column(n) for n in self.names] + [pg_column(n, True) for n in self.compact]
         token = rare_token(self.connection, self.table, columns, query.long_tokens)
         if token is None:
@@ -285,8 +274,6 @@ class PostgresBackend(_QuerySetBackend):
 
     def _fuzzy(self, query: Query, cap: int | None) -> list[tuple]:
         """Records holding every long token (anywhere) or a correction of it (a whole word)."""
-        from .vocabulary import corrections, postgres_words
-
         if not query.long_tokens:
             return []
         words = postgres_words(self.connection, self.table)

@@ -37,6 +37,16 @@ VERSION_TABLE = "search_version"
 _lock = threading.Lock()
 # (alias, database name, table) -> {field: has compact document} or None (no usable index)
 _INDEX_CACHE: dict[tuple, dict[str, bool] | None] = {}
+# the per-process caches of what is known about indexed tables (`db`'s planner statistics, `vocabulary`'s
+# word lists; each with its lock), emptied with this module's by clear_caches()
+_TABLE_CACHES: list[tuple[threading.Lock, dict]] = []
+
+
+def table_cache(lock: threading.Lock) -> dict:
+    """A new per-process cache about indexed tables, guarded by `lock`, that `clear_caches()` empties."""
+    cache: dict = {}
+    _TABLE_CACHES.append((lock, cache))
+    return cache
 
 
 def fts_table(table: str) -> str:
@@ -235,12 +245,11 @@ def postgres_drop_statements(table: str, fields: Sequence[str], compact: Sequenc
 
 def clear_caches() -> None:
     """Forget what is known about indexes and vocabularies (after creating or dropping an index)."""
-    from . import db, vocabulary
-
     with _lock:
         _INDEX_CACHE.clear()
-    vocabulary.clear()
-    db.clear_stats()
+    for lock, cache in _TABLE_CACHES:
+        with lock:
+            cache.clear()
 
 
 def _cache_key(connection, table: str) -> tuple:

@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterable
 
+from .ddl import PG_VOCABULARY, VERSION_TABLE, table_cache, vocab_table
 from .ranking import FUZZY_CUTOFF, SHORT_TOKEN, correctable, has_digit, typo_cost
 
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -29,7 +30,7 @@ ALNUM_SPELLINGS = 8
 _TRANSPOSED, _EXTRA, _DROPPED, _WRONG = range(4)
 _lock = threading.Lock()
 # (alias, database name, table) -> (version, WordList)
-_CACHE: dict[tuple, tuple[int, WordList]] = {}
+_CACHE: dict[tuple, tuple[int, WordList]] = table_cache(_lock)
 
 
 def letter_words(text: str) -> list[str]:
@@ -132,15 +133,8 @@ def corrections(token: str, words: WordList) -> list[str]:
     return [w for w in words.close(token) if w != token and len(w) >= SHORT_TOKEN]
 
 
-def clear() -> None:
-    with _lock:
-        _CACHE.clear()
-
-
 def sqlite_words(connection, table: str) -> WordList:
     """The current word list of an indexed SQLite table (cached per process, reloaded on change)."""
-    from .ddl import VERSION_TABLE, vocab_table
-
     key = (connection.alias, str(connection.settings_dict.get("NAME")), table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT version FROM {VERSION_TABLE} WHERE tbl = %s", [table])
@@ -158,8 +152,6 @@ def sqlite_words(connection, table: str) -> WordList:
 
 def postgres_words(connection, table: str) -> WordList:
     """The word list of an indexed PostgreSQL table (cached per process, extended with new words)."""
-    from .ddl import PG_VOCABULARY
-
     key = (connection.alias, str(connection.settings_dict.get("NAME")), table)
     with _lock:
         last, words = _CACHE.get(key, (0, None))

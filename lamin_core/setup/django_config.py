@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from .. import plugins
 from ..errors import InstanceSwitchError
-from .settings import InstanceSettings
+
+if TYPE_CHECKING:
+    from .settings import InstanceSettings
 
 _lock = threading.Lock()
 _active: InstanceSettings | None = None

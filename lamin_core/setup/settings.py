@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import hooks
 from ..errors import InstanceNotFoundError, NoInstanceError, SettingsError
 from ..uids import base62
+from .django_config import configured_instance
 
 INSTANCE_MARKER = Path(".lamindb") / "instance.json"
 SQLITE_FILE = Path(".lamindb") / "lamin.db"
@@ -349,8 +350,6 @@ class Settings:
 
     @property
     def instance(self) -> InstanceSettings:
-        from .django_config import configured_instance
-
         active = configured_instance()
         if active is not None:
             return active
