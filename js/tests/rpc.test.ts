@@ -24,7 +24,7 @@ describe("comm transport", () => {
   it("turns error responses into RpcError with the message", async () => {
     const model = new FakeModel({});
     const client = new RpcClient(commTransport(model));
-    const error = await client.call("codegen", {}).catch((e) => e);
+    const error = await client.call("codegen", { registry: "Artifact" }).catch((e) => e);
     expect(error).toBeInstanceOf(RpcError);
     expect(error.message).toBe("unknown method 'codegen'");
     expect(error.type).toBe("bad_request");
@@ -46,8 +46,8 @@ describe("comm transport", () => {
     model.handlers.search = (params) =>
       params.string === "i" ? new Promise((r) => (release = () => r({ result: "old" }))) : { result: params.string };
     const client = new RpcClient(commTransport(model));
-    const first = client.latest("search", "search", { string: "i" });
-    const second = client.latest("search", "search", { string: "ir" });
+    const first = client.latest("search", "search", { registry: "ULabel", string: "i" });
+    const second = client.latest("search", "search", { registry: "ULabel", string: "ir" });
     const firstError = await first.catch((e) => e);
     expect(isAbort(firstError)).toBe(true);
     expect((await second).result).toBe("ir");
@@ -94,9 +94,9 @@ describe("rest transport", () => {
   it("reports errors from the server", async () => {
     const fetchMock = vi.fn(async () => new Response(JSON.stringify({ ok: false, error: { type: "bad_request", message: "nope" } }), { status: 400 }));
     const transport = restTransport({ baseUrl: "/x", fetch: fetchMock as any });
-    await expect(transport.request("count", {})).rejects.toThrow("nope");
+    await expect(transport.request("count", { registry: "Artifact" })).rejects.toThrow("nope");
     const html = vi.fn(async () => new Response("<html>", { status: 502, statusText: "Bad Gateway" }));
-    await expect(restTransport({ baseUrl: "/x", fetch: html as any }).request("count", {})).rejects.toThrow("HTTP 502");
+    await expect(restTransport({ baseUrl: "/x", fetch: html as any }).request("count", { registry: "Artifact" })).rejects.toThrow("HTTP 502");
   });
 
   it("parses cookies and base64", () => {
@@ -112,7 +112,7 @@ describe("timeouts", () => {
     const model = new FakeModel({});
     model.handlers.count = () => new Promise(() => {});
     const transport = commTransport(model, 1000);
-    const pending = transport.request("count", {}).catch((e) => e);
+    const pending = transport.request("count", { registry: "Artifact" }).catch((e) => e);
     await vi.advanceTimersByTimeAsync(1001);
     const error = await pending;
     expect(error.type).toBe("timeout");

@@ -8,6 +8,7 @@
 - `filterspec`: the filter spec (JSON tree) -> Django `Q` and Python code.
 - `arrow`: pages of records as Arrow IPC.
 - `budget`: a request's time limit and cancellation, enforced in the database.
+- `typescript`: the method table as TypeScript types (`js/src/rpc/methods.ts`).
 
 It uses only lamin_core's public API, and never imports the widgets or the server (import-linter checks
 both: `[tool.importlinter]` in pyproject.toml).

@@ -2,7 +2,9 @@
 
 A request is `{"id", "kind": "lamin-rpc", "method", "params"}`; its answer `{"id", "ok": true, "result"}`
 (plus Arrow IPC buffers for tables) or `{"id", "ok": false, "error": {"type", "message"}}`. Over REST the
-method is in the path, the params in the body (`{"params": ...}`) and the id is left out.
+method is in the path, the params in the body (`{"params": ...}`) and the id is left out. The TypeScript
+names of the methods and their parameters (`js/src/rpc/methods.ts`) are generated from the method table
+(`typescript.py`).
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ export function filterBuilder({ client, store, footer }: FilterBuilderOptions) {
         try {
           const text = condition.lookup === "in" ? input.value.split(",").pop()!.trim() : input.value;
           const reply = await client.latest(`ac-${listId}`, "lookup", {
-            registry: info.target,
+            registry: info.target!,
             field: info.target_field ?? undefined,
             prefix: text,
             limit: 20,

@@ -1,6 +1,6 @@
 // The client the components use: typed helpers over a transport, and "latest wins" request slots that
 // cancel the previous request of the same kind (a new keystroke cancels the search still running).
-import type { Method, Reply, Transport } from "./types";
+import type { Method, MethodParams, Reply, Transport } from "./types";
 
 export class RpcClient {
   private slots = new Map<string, AbortController>();
@@ -8,16 +8,16 @@ export class RpcClient {
 
   constructor(readonly transport: Transport) {}
 
-  call<T = any>(method: Method, params: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Reply<T>> {
+  call<T = any, M extends Method = Method>(method: M, params: MethodParams[M], signal?: AbortSignal): Promise<Reply<T>> {
     return this.transport.request(method, params, signal) as Promise<Reply<T>>;
   }
 
   /** Like call(), but cancels the previous request made under the same slot name. */
-  latest<T = any>(slot: string, method: Method, params: Record<string, unknown> = {}): Promise<Reply<T>> {
+  latest<T = any, M extends Method = Method>(slot: string, method: M, params: MethodParams[M]): Promise<Reply<T>> {
     this.slots.get(slot)?.abort();
     const controller = new AbortController();
     this.slots.set(slot, controller);
-    return this.call<T>(method, params, controller.signal).finally(() => {
+    return this.call<T, M>(method, params, controller.signal).finally(() => {
       if (this.slots.get(slot) === controller) this.slots.delete(slot);
     });
   }

@@ -1,24 +1,18 @@
-// The request/response protocol shared with Python (lamin_widgets/_rpc.py).
+// The request/response protocol shared with Python (lamin_widgets/protocol/): the method names and
+// parameters come from the method table (methods.ts, generated), the messages mirror protocol/types.py.
+import type { Method, MethodParams } from "./methods";
 
-export type Method =
-  | "list_registries"
-  | "schema"
-  | "page"
-  | "count"
-  | "search"
-  | "lookup"
-  | "view"
-  | "codegen"
-  | "record";
+export type { ErrorType, FilterSpec, Method, MethodParams } from "./methods";
 
-export interface RpcRequest {
+export interface RpcRequest<M extends Method = Method> {
   id: string;
   kind: "lamin-rpc";
-  method: Method;
-  params: Record<string, unknown>;
+  method: M;
+  params: MethodParams[M];
 }
 
 export interface RpcErrorBody {
+  /** An ErrorType of the protocol, or "http" when the server's answer was not the protocol's. */
   type: string;
   message: string;
 }
@@ -37,7 +31,7 @@ export interface Reply<T = any> {
 
 /** Moves requests to Python and back: the kernel comm in a notebook, HTTP in the sidebar. */
 export interface Transport {
-  request(method: Method, params: Record<string, unknown>, signal?: AbortSignal): Promise<Reply>;
+  request<M extends Method>(method: M, params: MethodParams[M], signal?: AbortSignal): Promise<Reply>;
   dispose?(): void;
 }
 
