@@ -6,9 +6,11 @@ before migration 0005 (one artifact `old/data.csv` labelled "old label"): connec
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import shutil
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from django.db import transaction
 
 OLD_DB = Path(__file__).parents[1] / "data" / "instance_before_0005.sqlite3.gz"
 OLD_UID, OLD_ARTIFACT = "ZUB6MGhn62lk", "dQc0q1lG5PsKsZBf0000.csv"
+OLD_ROOT = "/tmp/oldinst/old-instance"
 
 
 def test_an_instance_made_before_0005_is_migrated_on_connect(home, tmp_path):
@@ -25,6 +28,9 @@ def test_an_instance_made_before_0005_is_migrated_on_connect(home, tmp_path):
     (root / ".lamindb").mkdir(parents=True)
     with gzip.open(OLD_DB, "rb") as src, open(root / ".lamindb" / "lamin.db", "wb") as dst:
         shutil.copyfileobj(src, dst)
+    # the fixture was made in /tmp/oldinst/old-instance: its storage record points to where this copy lives
+    with contextlib.closing(sqlite3.connect(root / ".lamindb" / "lamin.db")) as db, db:
+        db.execute("UPDATE lamin_core_storage SET root = ? WHERE root = ?", (str(root), OLD_ROOT))
     (root / ".lamindb" / OLD_ARTIFACT).write_text("a,b\n1,2\n")
     marker = {"name": "old-instance", "owner": "anonymous", "storage": str(root), "db": None}
     (root / ".lamindb" / "instance.json").write_text(
