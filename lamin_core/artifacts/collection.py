@@ -9,7 +9,9 @@ from django.db.models import Q
 
 from .._logger import logger
 from ..hashing import hash_set
-from .create import check_revises, check_run, check_str
+from ..models import Artifact
+from .create import check_revises, check_run, check_str, import_anndata
+from .load import load_artifact, track_input
 from .versions import check_new_version, check_version_value, next_uid, stem_of
 
 if TYPE_CHECKING:
@@ -29,8 +31,6 @@ COLLECTION_ARGS = (
 
 def _artifact_list(artifacts: object) -> list:
     from django.db.models import QuerySet
-
-    from ..models import Artifact
 
     if isinstance(artifacts, Artifact):
         items = [artifacts]
@@ -59,8 +59,6 @@ def _artifact_list(artifacts: object) -> list:
 
 def prepare_collection(model: type[Collection], artifacts: object, options: dict) -> tuple[dict, dict]:
     """(field values, private state) of a new collection; raises on any invalid input."""
-    from ..models import Artifact
-
     if "name" in options:  # LaminDB < 1.0's name of the key, still accepted by 1.5.3 with a warning
         name = options.pop("name")
         if options.get("key") is not None:
@@ -128,8 +126,6 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
 
 def collection_artifacts(collection: Collection) -> list:
     """The collection's artifacts in the order they were passed; also before it is saved."""
-    from ..models import Artifact
-
     if collection._state.adding:
         ids = collection.__dict__.get("_artifact_ids") or []
         by_id = Artifact.all_objects.in_bulk(ids)
@@ -139,8 +135,6 @@ def collection_artifacts(collection: Collection) -> list:
 
 def append_artifact(collection: Collection, artifact: object, run: object = None) -> Collection:
     """A new, unsaved version of `collection` whose artifacts are its own plus `artifact` (1.5.3's append)."""
-    from ..models import Artifact
-
     if collection._state.adding or collection.pk is None:
         raise ValueError(f"save the collection before appending to it: {collection!r}")
     if not isinstance(artifact, Artifact):
@@ -156,8 +150,6 @@ def load_collection(collection: Collection, join: str = "outer", **kwargs: objec
     `ad.concat(..., join=join, label="artifact_uid", keys=<artifact uids>, **kwargs)` (label and keys may be
     given), so `.obs.artifact_uid` names each cell's artifact.
     """
-    from .load import track_input
-
     track_input(collection)
     return load_artifacts(collection_artifacts(collection), join=join, **kwargs)
 
@@ -165,8 +157,6 @@ def load_collection(collection: Collection, join: str = "outer", **kwargs: objec
 def load_artifacts(artifacts: list, join: str = "outer", **kwargs: object) -> object:
     """Artifacts' DataFrames or AnnDatas concatenated in the given order (`Collection.load()` and
     `ln.Artifact.filter(...).load()`); the artifacts must share one suffix."""
-    from .load import load_artifact
-
     if join not in ("inner", "outer"):
         raise ValueError(f"join must be 'inner' or 'outer', got {join!r}")
     if not artifacts:
@@ -184,8 +174,6 @@ def load_artifacts(artifacts: list, join: str = "outer", **kwargs: object) -> ob
 
         return pd.concat(objects, join=join, **kwargs)
     if kinds == {"AnnData"}:
-        from .create import import_anndata
-
         label = kwargs.pop("label", "artifact_uid")
         keys = kwargs.pop("keys", [artifact.uid for artifact in artifacts])
         return import_anndata().concat(objects, join=join, label=label, keys=keys, **kwargs)
@@ -223,8 +211,6 @@ def mapped_collection(
     if collection._state.adding:
         logger.warning("the collection isn't saved, consider calling `.save()`")
     elif is_run_input is not False:
-        from .load import track_input
-
         track_input(collection)
     return MappedCollection(
         paths,

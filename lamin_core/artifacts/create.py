@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._logger import logger
 from ..errors import InvalidArgument
+from ..models import Run, Storage
 from ..models.instance import default_storage
 from ..setup.settings import cache_dir
 from ..storage import (
@@ -58,8 +59,6 @@ def check_run(run: object) -> Any:
     """`run` if it is a saved Run (or None)."""
     if run is None:
         return None
-    from ..models import Run
-
     if not isinstance(run, Run):
         raise TypeError(f"run must be a Run, got {type(run).__name__}")
     if run.pk is None:
@@ -210,8 +209,6 @@ def _local_storage_containing(path: Path, default: tuple[int, str]) -> tuple[int
     """
     from django.db import connection
 
-    from ..models import Storage
-
     resolved = path.resolve()
     # every save asks: one plain SELECT over the few Storage rows (the ORM's overhead was 3/4 of its cost)
     with connection.cursor() as cursor:
@@ -352,8 +349,6 @@ def _is_remote_path(data: object) -> bool:
 
 def _storage_containing(url: str) -> tuple[int | None, str]:
     """(id, root) of the Storage record whose root holds `url` (the longest one), else (None, bucket root)."""
-    from ..models import Storage
-
     best: tuple[int | None, str] | None = None
     for storage_id, root in Storage.all_objects.values_list("id", "root"):
         if url.startswith(root.rstrip("/") + "/") and (best is None or len(root) > len(best[1])):

@@ -18,6 +18,7 @@ from ..dtypes import parse_dtype, registry_name
 from ..errors import ValidationError
 from ..features import manager as feature_manager
 from ..features.label_rows import label_rows
+from ..models import Feature
 from ..query.label_links import label_links, name_field
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ def _registry_name(model: type[models.Model]) -> str:
 
 
 def _check_feature(feature: object) -> Any:
-    from ..models import Feature
-
     if not isinstance(feature, Feature):
         raise TypeError(f"feature has to be of type Feature, got {type(feature).__name__}")
     return feature

@@ -12,6 +12,7 @@ from django.db import models as dj_models
 from django.db import transaction
 
 from .._logger import logger
+from ..models import Artifact
 from ..models.instance import root_of
 from ..query.protection import protected_error
 from ..storage import discard, is_remote, remote_errors
@@ -54,8 +55,6 @@ def restore(record: models.Model, quiet: bool = False) -> None:
 
 def delete_permanently(record: models.Model, delete_file: bool = False) -> None:
     """Delete the record and, if asked, its stored data (removed only once the delete commits)."""
-    from ..models import Artifact
-
     model = type(record)
     stem, was_latest = stem_of(record), record.is_latest
     path = record.path if isinstance(record, Artifact) and delete_file else None

@@ -6,9 +6,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._logger import logger
+from ..errors import InvalidArgument
 from ..models.instance import root_of
 from ..setup.settings import cache_dir
 from ..storage import is_remote, remote_errors, sync_to_cache
+from ..tracking.context import context
+from .create import import_anndata, import_mudata
 
 if TYPE_CHECKING:
     from ..models import Artifact, Collection
@@ -20,8 +24,6 @@ _TSV = (".tsv", ".tsv.gz", ".tsv.bz2", ".tsv.xz", ".tsv.zst")
 def track_input(record: Artifact | Collection) -> None:
     """Record a saved artifact or collection as an input of the current run (`ln.track()`), unless the run
     made it; the transform that made it becomes a predecessor of the current one (LaminDB 1.5.3)."""
-    from ..tracking.context import context
-
     run = context.run
     if run is None or record.pk is None or record.run_id == run.pk:
         return
@@ -62,13 +64,9 @@ def load_path(path: Path, suffix: str, otype: str | None, **kwargs: Any) -> Any:
 
         return pd.read_csv(path, **({"sep": "\t"} if suffix in _TSV else {}) | kwargs)
     if suffix == ".h5ad" or (otype == "AnnData" and suffix.endswith(".zarr")):
-        from .create import import_anndata
-
         anndata = import_anndata()
         return anndata.read_h5ad(path, **kwargs) if suffix == ".h5ad" else anndata.read_zarr(path, **kwargs)
     if suffix == ".h5mu":
-        from .create import import_mudata
-
         return import_mudata().read_h5mu(path, **kwargs)
     if suffix == ".json":
         return json.loads(path.read_text())
@@ -108,8 +106,6 @@ def _folder_format(path: Path) -> str | None:
 
 def open_artifact(artifact: Artifact, mode: str = "r", **kwargs: Any) -> Any:
     """A streaming handle on the artifact's data (see `Artifact.open`)."""
-    from ..errors import InvalidArgument
-
     if mode != "r":
         raise InvalidArgument(f"artifacts open read-only (mode='r'), not mode={mode!r}")
     suffix = artifact.suffix.lower()
@@ -122,16 +118,12 @@ def open_artifact(artifact: Artifact, mode: str = "r", **kwargs: Any) -> Any:
             f"{', '.join(supported)} files, and folders of parquet/csv/... files; use load() or cache()"
         )
     if artifact.pk is not None and artifact._overwrite_versions and not artifact.is_latest:
-        from .._logger import logger
-
         logger.warning(
             "Trying to read a folder artifact from an outdated version, this can result in an inconsistent "
             "state. Read from the latest version: artifact.versions.get(is_latest=True)"
         )
     path = cached_path(artifact)
     if suffix == ".h5ad":
-        from .create import import_anndata
-
         return import_anndata().read_h5ad(path, backed="r", **kwargs)
     if suffix in _H5:
         import h5py
@@ -168,8 +160,6 @@ def load_collection(collection: Collection, join: str = "outer", **kwargs: Any) 
 
         return pd.concat(objects, join=join)
     if kinds == {"AnnData"}:
-        from .create import import_anndata
-
         anndata = import_anndata()
         return anndata.concat(
             objects, join=join, label="artifact_uid", keys=[artifact.uid for artifact in artifacts]

@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 
 from .._logger import logger
-from ..errors import StorageError
+from ..errors import InvalidArgument, RecordDeletedError, StorageError
+from ..models import Artifact, CollectionArtifact, Storage
 from ..models.instance import root_of, storage_root
-from ..storage import auto_storage_key, discard, publish, remote_errors, stage
+from ..storage import auto_storage_key, check_key, discard, extract_suffix, publish, remote_errors, stage
 from ..storage.filesystem import is_remote, storage_type
 from ..uids import new_uid
+from .lifecycle import restore
 from .versions import check_new_version, latest_with_key, lock, next_uid, stem_of, unset_latest
 
 if TYPE_CHECKING:
@@ -89,8 +91,6 @@ def become(record: models.Model, other: models.Model) -> None:
 
 def adopt_existing(record: models.Model, existing: models.Model) -> models.Model:
     """Return the saved record with the same content: restore it from the trash if needed, and say so."""
-    from .lifecycle import restore
-
     name = type(record).__name__.lower()
     if existing._branch_code == TRASH:
         restore(existing, quiet=True)
@@ -115,8 +115,6 @@ def existing_at_creation(record: models.Model, existing: models.Model, update: d
     given description replaces the stored one, a given key is taken only if the artifact has none (a
     virtual key), and a run only if it has none; these changes are written by `save()`.
     """
-    from .lifecycle import restore
-
     if existing._branch_code == TRASH:
         restore(existing, quiet=True)
         message = "restored artifact with same hash from trash"
@@ -168,9 +166,6 @@ def check_location_change(record: models.Model) -> None:
     data's path does not depend on it) but keeps the data's suffix; a key that is the data's real path in
     storage (registered in place) cannot change.
     """
-    from ..errors import InvalidArgument
-    from ..storage import check_key, extract_suffix
-
     stored = record.__dict__.get("_stored_location")
     if stored is None:
         row = type(record).all_objects.filter(pk=record.pk).values_list(*STORED_FIELDS).first()
@@ -221,8 +216,6 @@ def _reset(record: models.Model, uid: str) -> None:
 
 def _storage_for(root: str) -> int:
     """The id of the Storage record of `root`, created (unmanaged: no instance uid) if missing."""
-    from ..models import Storage
-
     record, _ = Storage.all_objects.get_or_create(root=root, defaults={"type": storage_type(root)})
     return record.id
 
@@ -321,8 +314,6 @@ def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.
 def _inputs_of_run(collection: models.Model, artifact_ids: list[int], revises: models.Model | None) -> None:
     """The run that makes a collection used its artifacts (and the version it revises), as LaminDB 1.5.3
     records them: artifacts and collections made by that same run are no inputs of it."""
-    from ..models import Artifact
-
     run_id = collection.run_id
     if run_id is None:
         return
@@ -350,9 +341,6 @@ def _check_artifacts_exist(collection: models.Model, artifact_ids: list[int]) ->
     """
     from django.db import connection
 
-    from ..errors import RecordDeletedError
-    from ..models import Artifact
-
     if connection.vendor == "postgresql":
         table, column = Artifact._meta.db_table, Artifact._meta.pk.column
         with connection.cursor() as cursor:
@@ -373,8 +361,6 @@ def _check_artifacts_exist(collection: models.Model, artifact_ids: list[int]) ->
 
 def save_collection(collection: models.Model, insert: Callable[[], None]) -> models.Model:
     """Insert a collection and its artifact links in one transaction; or return the existing one."""
-    from ..models import CollectionArtifact
-
     state = collection.__dict__
     existing = _refetch(state.pop("_existing", None))
     if existing is not None:

@@ -20,7 +20,7 @@ from django.db.models import Q
 from .._logger import logger
 from ..dtypes import ParsedDtype, parse_dtype, registry_name
 from ..errors import ValidationError
-from ..models import ArtifactFeatureValue, Feature, FeatureValue
+from ..models import ArtifactFeatureValue, Feature, FeatureValue, Schema
 from ..query.label_links import LabelLink, label_links, name_field, resolve, target_field
 from .describe import describe_features_text
 from .label_rows import label_rows
@@ -363,8 +363,6 @@ class FeatureManager:
 
     def _add_schema(self, schema: Any, slot: str) -> None:
         """Link a schema (saved if new) to the saved artifact in `slot`; a slot holds one schema."""
-        from ..models import Schema
-
         if not isinstance(schema, Schema):
             raise TypeError(f"schema must be a Schema, got {type(schema).__name__}")
         if not isinstance(slot, str) or not slot:

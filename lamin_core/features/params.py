@@ -13,6 +13,7 @@ from django.db import transaction
 
 from ..dtypes import parse_dtype
 from ..errors import ValidationError
+from ..models import Artifact, Param, ParamValue
 from .values import from_stored, get_or_create_value
 
 
@@ -27,8 +28,6 @@ class ParamManager:
 
     def add_values(self, values: Mapping[str, Any]) -> None:
         """Annotate with `{param name: value}`; every value is checked first, then all are written at once."""
-        from ..models import Artifact, Param, ParamValue
-
         host = self._host
         if isinstance(host, Artifact) and host.kind != "model":
             raise ValidationError("Can only set params for model-like artifacts.")

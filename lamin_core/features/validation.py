@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from .. import plugins
 from ..dtypes import CatTarget, ParsedDtype, parse_dtype
 from ..errors import ValidationError
+from ..models import Artifact, Feature
+from ..models.schema import itype_registry_field
 from ..query.label_links import resolve, target_field
 from .values import _INVALID, _simple
 
@@ -197,8 +199,6 @@ class Annotation:
 
 def _features_to_check(columns: list[str], schema: Schema) -> list[Feature]:
     """The schema's features, plus, for a flexible schema, the other columns that are registered features."""
-    from ..models import Feature
-
     features: list[Feature] = list(schema.members)
     if schema.flexible and schema.itype in (None, "Feature"):
         known = {f.name for f in features}
@@ -217,8 +217,6 @@ def check_dataframe(
     The annotation holds the features of the columns that were validated (in column order) and the ids of
     the labels of categorical columns.
     """
-    from ..models import Artifact
-
     if schema.itype not in (None, "Feature"):
         raise ValidationError(
             f"validating DataFrames needs a schema of features, this one has itype {schema.itype!r}"
@@ -352,8 +350,6 @@ def check_index(values: list[Any], schema: Schema, slot: str) -> tuple[list[str]
     Every value must be a record of the schema's itype registry (`bionty.Gene.ensembl_gene_id`: a Gene
     with that Ensembl id); a schema with members also checks them (`minimal_set`, `maximal_set`).
     """
-    from ..models.schema import itype_registry_field
-
     if schema.itype in (None, "Composite"):
         raise ValidationError(f"slot '{slot}': schema {schema.uid} has no itype to validate identifiers with")
     registry, field_name = itype_registry_field(schema.itype)

@@ -13,6 +13,7 @@ import numbers
 from typing import Any
 
 from ..dtypes import ParsedDtype, parse_dtype
+from ..errors import ValidationError
 from ..hashing import json_hash
 
 _INVALID = object()
@@ -140,8 +141,6 @@ def get_or_create_value(model: type, owner_field: str, owner: Any, value: Any) -
     against the owner's dtype and created if new: `(record, created)`. A concurrent insert of the same value
     is found, not duplicated (the unique constraints on value and hash)."""
     from django.db import IntegrityError, transaction
-
-    from ..errors import ValidationError
 
     parsed = parse_dtype(owner.dtype)
     if parsed.is_cat:

@@ -12,6 +12,7 @@ from .._logger import logger
 from ..dtypes import DTYPE_HELP, dtype_from_pandas, parse_dtype, serialize_dtype
 from ..errors import ValidationError
 from ..hashing import json_hash
+from ..query.curation import RecordList
 from ._defaults import uid12
 from .base import Record, TracksRun, TracksUpdates, check_init_kwargs
 
@@ -162,8 +163,6 @@ class Feature(Record, TracksRun, TracksUpdates):
         """Unsaved Features for the columns of a DataFrame (existing ones by name), dtypes from the
         columns: `str` (text and object columns), `cat` (categorical columns), `int`, `float`, `bool`,
         `datetime`, as LaminDB 1.5.3. A column whose existing feature has another dtype raises."""
-        from ..query.curation import RecordList
-
         if field is not None and getattr(getattr(field, "field", None), "model", None) is not Feature:
             raise ValueError("field must be a Feature FieldAttr!")
         dtypes = {str(name): dtype_from_pandas(column.dtype) for name, column in df.items()}

@@ -12,7 +12,9 @@ from ..dtypes import dtype_from_pandas, registry_name
 from ..errors import ValidationError
 from ..hashing import hash_set, hash_string
 from ._defaults import uid16
+from .artifact import Artifact
 from .base import Link, Record, TracksRun, check_init_kwargs
+from .feature import Feature, load_from
 
 # the built-in schemas get reserved uids (LaminDB's KNOWN_SCHEMAS)
 KNOWN_SCHEMAS = {
@@ -353,8 +355,6 @@ class Schema(Record, TracksRun):
         type: Schema | None = None,
     ) -> _Spec:
         """The field values (incl. hash), members, options and slots from the constructor's arguments."""
-        from .feature import Feature
-
         if slots is not None:
             slots = _check_slots(slots)
             if features or index is not None:
@@ -493,8 +493,6 @@ class Schema(Record, TracksRun):
                 self.hash = self._current_hash(members)  # e.g. an index or optionals set after __init__
             existing = Schema.objects.filter(hash=self.hash).order_by("id").first() if self.hash else None
             if existing is not None:
-                from .feature import load_from
-
                 logger.info(f"returning existing schema with same hash: {existing}")
                 load_from(self, existing)
                 self._features = None
@@ -503,8 +501,6 @@ class Schema(Record, TracksRun):
         else:
             new_hash = self._current_hash([] if self.itype == "Composite" else members)
             if new_hash != self.hash:
-                from .artifact import Artifact
-
                 validated = list(Artifact.objects.filter(schema_id=self.pk).values_list("uid", flat=True))
                 if validated:
                     logger.warning(
@@ -620,16 +616,12 @@ class Schema(Record, TracksRun):
         uid = self._get_af("3", None)
         if uid is None:
             return None
-        from .feature import Feature
-
         if self._state.adding:
             return next((f for f in self.members if isinstance(f, Feature) and f.uid == uid), None)
         return Feature.objects.filter(uid=uid).first()
 
     @index.setter
     def index(self, value: Any) -> None:
-        from .feature import Feature
-
         if value is not None and not isinstance(value, Feature):
             raise ValidationError(f"index must be a Feature or None, got {value.__class__.__name__}")
         if value is not None and (value._state.adding or value.pk is None):
@@ -689,8 +681,6 @@ class Schema(Record, TracksRun):
         ValidationError (with `raise_validation_error=False`: are left out; None if none is valid)."""
         from django.db.models.query_utils import DeferredAttribute
 
-        from .feature import Feature
-
         if field is None:
             field = Feature.name
         if not isinstance(field, DeferredAttribute):
@@ -738,8 +728,6 @@ class Schema(Record, TracksRun):
         """An unsaved schema of a DataFrame's columns that are in the registry of `field` (default
         `ln.Feature.name`; otype "DataFrame"); None (with a warning) if no column is. For another registry
         (e.g. `bt.Gene.symbol`) the validated columns must share one dtype, which becomes the schema's."""
-        from .feature import Feature
-
         if field is None:
             field = Feature.name
         registry = field.field.model
@@ -832,8 +820,6 @@ class SchemaOptionals:
 
     def get(self):
         """The optional features, a QuerySet in the schema's member order."""
-        from .feature import Feature
-
         uids = self.get_uids()
         if not uids:
             return Feature.objects.none()
@@ -844,8 +830,6 @@ class SchemaOptionals:
         )
 
     def _check(self, features: Any, method: str) -> list:
-        from .feature import Feature
-
         if isinstance(features, Feature) and method != "set":
             features = [features]
         if not isinstance(features, list) or not all(isinstance(f, Feature) for f in features):

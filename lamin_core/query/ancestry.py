@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Literal
 from django.db import connections, models
 from django.db.models.expressions import RawSQL
 
+from .columns import field_name as as_name
+from .columns import name_field
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -113,8 +116,6 @@ def relatives_tree(
 ) -> str:
     """The text `view_parents()` prints: the record, its ancestors up to `distance` levels as a tree (a
     record reached twice is expanded once, later marked `↑`), and with `with_children` its children."""
-    from .columns import name_field
-
     model = type(record)
     if record.pk is None:
         raise ValueError(f"save the {model.__name__} record before viewing its parents")
@@ -185,8 +186,6 @@ class _ViewParents:
             """Print the record's ancestors (up to `distance` levels) as a text tree, labelled by `field`
             (default: the name field); `with_children=True` adds the direct children. LaminDB draws the
             same with graphviz."""
-            from .columns import field_name as as_name
-
             tree = relatives_tree(instance, as_name(field), with_children=with_children, distance=distance)
             if return_str:
                 return tree

@@ -22,7 +22,8 @@ from django.db import models
 
 from .. import hooks
 from .._logger import logger
-from .columns import field_name, name_field
+from ..errors import ValidationError
+from .columns import df_columns, field_name, name_field
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -244,8 +245,6 @@ class RecordList(list):
 
         if not self:
             return pd.DataFrame()
-        from .columns import df_columns
-
         columns = df_columns(type(self[0]))
         return pd.DataFrame([[getattr(r, c, None) for c in columns] for r in self], columns=columns)
 
@@ -690,8 +689,6 @@ def _synonyms_of_others(record: models.Model, synonyms: list[str]) -> dict[str, 
 def add_synonyms(record: models.Model, synonym: Any, force: bool = False, save: bool | None = None) -> None:
     """`record.add_synonym(...)` (LaminDB 1.5.3): append synonyms, refusing one that another record lists
     unless `force`; a saved record is saved unless `save=False`."""
-    from ..errors import ValidationError
-
     _check_synonyms_field(record)
     new = _new_synonyms(synonym)
     if not new:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .columns import field_name
+
 
 class ListingMixin:
     """`list(field=None)`, `to_list(field=None)`, `latest_version()` on a Django QuerySet."""
@@ -22,8 +24,6 @@ class ListingMixin:
         """
         if field is None:
             return list(self)
-        from .columns import field_name
-
         return list(self.values_list(field_name(field), flat=True))
 
     def to_list(self, field: Any = None) -> list:

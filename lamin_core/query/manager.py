@@ -13,9 +13,14 @@ from django.db.models import Q
 from .. import errors
 from .._logger import logger
 from ..errors import InvalidArgument, LaminError
+from ..lookup import Lookup
+from ..search import search
 from .columns import available_fields, field_name, has_updated_at, name_field
 from .curation import CurationQuerySetMixin
 from .dataframe import queryset_to_frame
+from .feature_filter import translate
+from .features_frame import add_feature_columns
+from .include import include_frame
 from .listing import ListingMixin
 from .protection import protected_error
 
@@ -146,8 +151,6 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         _check_relation_strings(self.model, kwargs)
         # registries with features (Artifact) accept feature names next to fields
         if getattr(self.model, "_has_features", False) and (kwargs or any(isinstance(a, Q) for a in args)):
-            from .feature_filter import translate
-
             queries = [a for a in args if isinstance(a, Q)]
             others = tuple(a for a in args if not isinstance(a, Q))
             combined = Q()
@@ -184,12 +187,8 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
             queryset = queryset[:limit]
         if not paths and not features:
             return queryset_to_frame(queryset)
-        from .include import include_frame
-
         frame = include_frame(queryset, paths)
         if features:
-            from .features_frame import add_feature_columns
-
             frame = add_feature_columns(frame, queryset, None if features is True else list(features))
         return frame
 
@@ -246,8 +245,6 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
     def lookup(self, field: object = None, return_field: object = None):
         """A Lookup object over this QuerySet's records (see `lamin_core.lookup.Lookup`), keyed by `field`
         (a name or a field attribute such as `ln.User.handle`; default: the registry's name field)."""
-        from ..lookup import Lookup
-
         field = field_name(field) or name_field(self.model)
         if field is None:
             raise ValueError(f"{self.model.__name__} has no name field; pass field=")
@@ -261,8 +258,6 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         case_sensitive: bool = False,
     ):
         """This QuerySet's records matching `string`, best first (see `lamin_core.search`)."""
-        from ..search import search
-
         return search(self, string, field=field, limit=limit, case_sensitive=case_sensitive)
 
     def _few_uids(self) -> str:

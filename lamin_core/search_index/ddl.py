@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 from django.db import migrations
 
+from .._logger import logger
 from .text import postgres_functions, sqlite_compact, sqlite_doc
 
 VERSION_TABLE = "search_version"
@@ -290,8 +291,6 @@ def _sqlite_indexed(connection, table: str) -> dict[str, bool] | None:
         if ("table", fts_table(table)) not in found:
             return None
         if not all(("trigger", t) in found for t in _triggers(table)):
-            from .._logger import logger
-
             logger.warning(
                 f"the search index of {table} has no triggers (was the table rebuilt?); searching without "
                 "it until `lamin_core.search_index.repair()` runs"

@@ -28,6 +28,8 @@ from typing import Any
 
 from .. import hooks
 from ..errors import StorageInUseError
+from ..storage.filesystem import fs_path, is_remote, remote_errors
+from ..storage.filesystem import storage_filesystem as filesystem_of
 from ..storage.keys import MANAGED_DIR
 from ..storage.ownership import (
     ARTIFACT_NAME_RE,
@@ -36,6 +38,7 @@ from ..storage.ownership import (
     TRANSIENT_NAME_RE,
     check_owned,
 )
+from .instance import ensure_connected
 
 DEFAULT_OLDER_THAN = 3600.0
 # the instance's own files in .lamindb (and LaminDB's markers): never candidates, whatever their age
@@ -118,9 +121,6 @@ def _age(seconds: float) -> str:
 
 def storage_filesystem(root: str):
     """(fsspec filesystem, path of `root` in it), through the storage layer (local folders and S3)."""
-    from ..storage.filesystem import fs_path
-    from ..storage.filesystem import storage_filesystem as filesystem_of
-
     return filesystem_of(root), fs_path(root)
 
 
@@ -231,8 +231,6 @@ def cleanup(
     """
     if older_than < 0:
         raise ValueError(f"older_than must be >= 0 seconds, got {older_than}")
-    from .instance import ensure_connected
-
     instance = ensure_connected()
     report = CleanupReport(dry_run=dry_run, older_than=float(older_than))
     for root in hooks.managed_roots(storage):
@@ -252,8 +250,6 @@ def cleanup(
 def _errors_of(root: str):
     """Unreachable object storage as one StorageError naming the root (the storage layer's wrapper)."""
     import contextlib
-
-    from ..storage.filesystem import is_remote, remote_errors
 
     return remote_errors(root, "cleaning up") if is_remote(root) else contextlib.nullcontext()
 

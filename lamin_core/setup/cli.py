@@ -6,6 +6,9 @@ import argparse
 import sys
 
 from ..errors import LaminError
+from . import instance
+from .cleanup import cleanup
+from .delete import delete
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,8 +86,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the `lamin` command; errors print one line and exit with status 1."""
     args = _parser().parse_args(argv)
-    from . import instance
-
     try:
         if args.command == "init":
             instance.init(storage=args.storage, db=args.db, modules=args.modules, name=args.name)
@@ -93,12 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "info":
             print(instance.info())
         elif args.command == "delete":
-            from .delete import delete
-
             delete(args.instance, delete_data=args.delete_data, yes=args.yes)
         elif args.command == "cleanup":
-            from .cleanup import cleanup
-
             instance.ensure_connected()
             report = cleanup(older_than=args.older_than, dry_run=args.dry_run, storage=args.storage)
             print(report.summary())

@@ -10,6 +10,7 @@ from pathlib import Path
 from .. import hooks, plugins
 from .._logger import logger
 from ..errors import DatabaseUnreachableError, InstanceExistsError, InstanceNotFoundError, StorageInUseError
+from ..storage.filesystem import check_storage, normalize_root
 from ..storage.ownership import check_unclaimed
 from .django_config import close_connections, configured_instance, installed_apps, setup_django
 from .settings import (
@@ -82,8 +83,6 @@ def init(
     """
     remote = "://" in str(storage)
     if remote:
-        from ..storage.filesystem import check_storage, normalize_root
-
         root = normalize_root(str(storage))
         default_name = root.rsplit("/", 1)[-1].lower()
     else:
@@ -143,7 +142,17 @@ def init(
         InstanceSettings.path_for(name).unlink(missing_ok=True)
         raise
     logger.info(f"initialized lamin instance: {instance.slug}")
+    _prepare_modules(instance)
     return instance
+
+
+def _prepare_modules(instance: InstanceSettings) -> None:
+    """What each module of the instance prepares on this machine, outside the database (bionty: the search
+    indexes of its public sources, built once per user and shared by every instance; `Plugin.prepare`)."""
+    for module in instance.modules:
+        plugin = plugins.get(module)
+        if plugin is not None and plugin.prepare is not None:
+            plugin.prepare()
 
 
 def _make_empty_dir(path: Path) -> None:
@@ -185,6 +194,8 @@ def connect(instance: str, *, configure: bool = True) -> InstanceSettings:
     if configure:
         hooks.current_user_id()  # the user's record, created on first use
     logger.success(f"connected lamin instance: {target.slug}")
+    if configure:
+        _prepare_modules(target)
     return target
 
 

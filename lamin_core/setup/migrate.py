@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from .._logger import logger
 from ..errors import LaminError
+from .django_config import installed_apps
+from .instance import apply_pending_migrations, ensure_connected
+from .settings import settings
+from .sqlite_template import migration_files
 
 
 def _pending() -> list[str]:
     from django.db import connection
-
-    from .django_config import installed_apps
-    from .settings import settings
-    from .sqlite_template import migration_files
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT app, name FROM django_migrations")
@@ -38,8 +38,6 @@ class Migrate:
 
     def deploy(self) -> list[str]:
         """Apply the migrations the instance's database lacks; returns them as `app.name` (empty: none)."""
-        from .instance import apply_pending_migrations, ensure_connected
-
         instance = ensure_connected()
         missing = _pending()
         if not missing:
@@ -53,8 +51,6 @@ class Migrate:
 
     def pending(self) -> list[str]:
         """Migrations the package ships that the database lacks, as `app.name`."""
-        from .instance import ensure_connected
-
         ensure_connected()
         return _pending()
 
@@ -63,8 +59,6 @@ class Migrate:
         from io import StringIO
 
         from django.core.management import call_command
-
-        from .instance import ensure_connected
 
         ensure_connected()
         try:
@@ -78,17 +72,11 @@ class Migrate:
         """Print each app's migrations, `[X]` where applied (Django's `showmigrations`)."""
         from django.core.management import call_command
 
-        from .instance import ensure_connected
-
         ensure_connected()
         call_command("showmigrations", *self._apps())
 
     def defined_migrations(self, latest: bool = False) -> dict:
         """`{app: [migration names]}` the package ships (`latest=True`: `{app: last name}`)."""
-        from .django_config import installed_apps
-        from .instance import ensure_connected
-        from .sqlite_template import migration_files
-
         instance = ensure_connected()
         found: dict[str, list[str]] = {}
         for app, name in sorted(migration_files(installed_apps(instance))):
@@ -98,8 +86,6 @@ class Migrate:
     def deployed_migrations(self, latest: bool = False) -> dict:
         """`{app: [migration names]}` applied to the database (`latest=True`: `{app: last name}`)."""
         from django.db import connection
-
-        from .instance import ensure_connected
 
         ensure_connected()
         apps = set(self._apps())

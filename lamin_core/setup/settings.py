@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import hooks
 from ..errors import InstanceNotFoundError, NoInstanceError, SettingsError
+from ..storage.filesystem import fs_path, normalize_root, remote_errors, storage_filesystem
 from ..uids import base62
 from .django_config import configured_instance
 
@@ -176,8 +177,6 @@ class InstanceSettings:
 
     @classmethod
     def _load_from_remote(cls, root: str) -> InstanceSettings:
-        from ..storage.filesystem import fs_path, normalize_root, remote_errors, storage_filesystem
-
         root = normalize_root(root)
         marker = f"{fs_path(root)}/{INSTANCE_MARKER.as_posix()}"
         with remote_errors(root):
@@ -197,8 +196,6 @@ class InstanceSettings:
         """True if the storage root holds an instance marker (local folder or S3 prefix)."""
         if not self.is_remote:
             return (Path(self.storage) / INSTANCE_MARKER).exists()
-        from ..storage.filesystem import fs_path, remote_errors, storage_filesystem
-
         with remote_errors(self.storage):
             return storage_filesystem(self.storage).exists(
                 f"{fs_path(self.storage)}/{INSTANCE_MARKER.as_posix()}"
@@ -210,8 +207,6 @@ class InstanceSettings:
             if not self.is_remote:
                 (Path(self.storage) / INSTANCE_MARKER).unlink(missing_ok=True)
                 return True
-            from ..storage.filesystem import fs_path, storage_filesystem
-
             fs = storage_filesystem(self.storage)
             marker = f"{fs_path(self.storage)}/{INSTANCE_MARKER.as_posix()}"
             if fs.exists(marker):
@@ -226,8 +221,6 @@ class InstanceSettings:
         if not self.is_remote:
             _write_json(Path(self.storage) / INSTANCE_MARKER, asdict(self))
             return
-        from ..storage.filesystem import fs_path, remote_errors, storage_filesystem
-
         with remote_errors(self.storage, "writing the instance marker"):
             storage_filesystem(self.storage).pipe_file(
                 f"{fs_path(self.storage)}/{INSTANCE_MARKER.as_posix()}",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from ..errors import InvalidArgument
+
 # the folder inside a storage root that holds the files lamin_core manages
 MANAGED_DIR = ".lamindb"
 MAX_KEY_LENGTH = 1024
@@ -137,8 +139,6 @@ def check_key_suffix(key: str | None, suffix: str, is_dir: bool, what: str | Non
     """
     if key is None:
         return
-    from ..errors import InvalidArgument
-
     key_suffix = extract_suffix(key.rsplit("/", 1)[-1], is_dir=is_dir)
     if key_suffix == suffix:
         return
