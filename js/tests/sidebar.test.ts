@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { cellSource, sidebarPanel } from "../src/components/sidebar";
 import { RpcClient } from "../src/rpc/client";
+import { ServerConnection } from "@jupyterlab/services";
 import { restTransport } from "../src/rpc/rest";
 import { RpcError } from "../src/rpc/types";
 import { flush, ipc } from "./fake";
@@ -24,8 +25,9 @@ const ROWS = [
 
 const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
-/** The server extension over a mocked fetch: POST {base}/rpc/{method} with {"params"}. */
-function fakeServer() {
+/** The server extension over a mocked fetch: POST {base}/rpc/{method} with {"params"}; `hold` keeps the
+ * answer to list_registries back until it resolves. */
+function fakeServer(hold?: Promise<void>) {
   const handlers: Record<string, (p: any) => { result: any; buffers?: Uint8Array[] }> = {
     list_registries: () => ({
       result: {
@@ -58,15 +60,19 @@ function fakeServer() {
     },
   };
   const calls: Array<{ method: string; params: any }> = [];
-  const fetch = vi.fn(async (url: string, init: any) => {
-    const method = url.split("/rpc/")[1];
-    const { params } = JSON.parse(init.body);
-    calls.push({ method, params });
+  const fetch = vi.fn(async (request: Request) => {
+    const method = new URL(request.url).pathname.split("/rpc/")[1];
+    const call = { method, params: undefined as any }; // listed when asked, its params once read
+    calls.push(call);
+    const { params } = await request.json();
+    call.params = params;
+    if (hold && method === "list_registries") await hold;
     const reply = handlers[method](params);
     const body = { ok: true, result: reply.result, buffers: (reply.buffers ?? []).map(base64) };
     return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
   });
-  return { calls, client: new RpcClient(restTransport({ baseUrl: "/lamin/api", fetch: fetch as any })) };
+  const settings = ServerConnection.makeSettings({ baseUrl: "http://localhost/", token: "t", fetch: fetch as any });
+  return { calls, client: new RpcClient(restTransport({ settings })) };
 }
 
 const INSTANCE = { name: "storage", slug: "testuser1/storage", storage: "/data/storage", database: "sqlite:///x.db", modules: [] };
@@ -134,7 +140,28 @@ describe("sidebar panel", () => {
       expect(message.textContent).toContain("then refresh");
       expect(panel.el.querySelector(".lw-browser")).toBeNull();
     }
-    expect(server.calls).toEqual([]);
+    // asked for with the instance (to save round trips), but no page nor count without an instance
+    expect(new Set(server.calls.map((c: { method: string }) => c.method))).toEqual(new Set(["list_registries", "schema"]));
+  });
+});
+
+describe("sidebar opening", () => {
+  it("shows the first rows without waiting for the registries' counts", async () => {
+    let release = () => {};
+    const server = fakeServer(new Promise<void>((resolve) => (release = resolve)));
+    const panel = sidebarPanel({ client: server.client, instance: async () => INSTANCE, insert: async () => null });
+    await panel.refresh();
+    await flush();
+    // one list of registries (the sidebar's picker; the browser inside asks for none), asked for first
+    expect(server.calls.filter((c) => c.method === "list_registries").length).toBe(1);
+    expect(server.calls[0].method).toBe("list_registries");
+    expect(panel.el.querySelectorAll("tbody tr[data-id]").length).toBe(3);
+    const count = panel.el.querySelector(".lw-picker-count")!;
+    expect(count.textContent).toBe("");
+    release();
+    await flush();
+    expect(count.textContent).toBe("3");
+    expect(panel.el.querySelector(".lw-registry-picker")!.textContent).toContain("ULabel");
   });
 });
 

@@ -19,6 +19,9 @@ export const PAGE_SIZES = [20, 50, 100, 500];
 /** Below this panel width the browser shows a list of records; from it on, the table. */
 export const LIST_BELOW_PX = 400;
 
+/** The pause in typing after which a search runs (the widgets' search box waits as long). */
+export const SEARCH_DELAY_MS = 60;
+
 export type ViewMode = "auto" | "list" | "table";
 
 export interface BrowserOptions {
@@ -27,9 +30,15 @@ export interface BrowserOptions {
   icons?: Partial<Record<"list" | "table", IconLike>>;
 }
 
-/** The columns a table shows by default: the registry's df() columns but LaminDB's private ones. */
-export function defaultColumns(columns: string[]): string[] {
-  return columns.filter((c) => !isPrivate(c));
+/**
+ * The columns a table shows by default: the registry's df() columns but LaminDB's private ones and the
+ * ids of related records (`storage_id`, `run_id`: numbers nobody reads; under Columns), the creator by
+ * handle (`created_by__handle`) in place of `created_by_id`. `relations`: the schema's, whose to-one
+ * names give the id columns.
+ */
+export function defaultColumns(columns: string[], relations: { name: string; to_many: boolean }[] = []): string[] {
+  const toOne = new Set(relations.filter((r) => !r.to_many).map((r) => `${r.name}_id`));
+  return columns.filter((c) => !isPrivate(c)).flatMap((c) => (c === "created_by_id" && toOne.has(c) ? ["created_by__handle"] : toOne.has(c) ? [] : [c]));
 }
 
 export function registryBrowser(client: RpcClient, store: Store, options: BrowserOptions = {}) {
@@ -128,6 +137,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
   // -- registry picker ------------------------------------------------------------------------------------
   async function loadRegistries() {
     registrySelect.hidden = store.get("show_registries") === false;
+    if (registrySelect.hidden) return; // the sidebar has its own picker: no second count of every registry
     try {
       const { result } = await client.call("list_registries", {});
       clear(registrySelect);
@@ -148,7 +158,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
   registrySelect.addEventListener("change", () => store.set({ registry: registrySelect.value }));
 
   // -- search ---------------------------------------------------------------------------------------------
-  const setSearch = debounce(() => store.set({ search: search.value }), 200);
+  const setSearch = debounce(() => store.set({ search: search.value }), SEARCH_DELAY_MS);
   search.addEventListener("input", setSearch);
   search.addEventListener("keydown", (e) => {
     if (e.key === "Escape") {
@@ -187,7 +197,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     const chosen: string[] = store.get("columns") ?? [];
     if (chosen.length) return chosen;
     // the record's name first: at a sidebar's width it is the column people read
-    const columns = defaultColumns(schema?.columns ?? []);
+    const columns = defaultColumns(schema?.columns ?? [], schema?.relations ?? []);
     const label = schema?.label_field;
     return label && columns.includes(label) ? [label, ...columns.filter((c) => c !== label)] : columns;
   }

@@ -86,10 +86,12 @@ export function picker(options: PickerOptions) {
 
   const run = debounce(async () => {
     query = input.value;
+    // the request goes out before the text's sync to the model: the kernel answers it first
+    const fetched = options.fetch(query);
     options.onText(query);
     status.textContent = "…";
     try {
-      items = await options.fetch(query);
+      items = await fetched;
       status.textContent = query.trim() ? `${items.length} result${items.length === 1 ? "" : "s"}` : "";
       errors.clear();
       render();

@@ -117,11 +117,16 @@ export function sidebarPanel(options: SidebarOptions) {
     message.hidden = false;
   }
 
-  async function loadRegistries() {
-    const { result } = await client.call("list_registries", {});
-    const names = result.registries.map((r: any) => r.name);
-    if (!names.includes(store.get("registry")) && names.length) store.set({ registry: names[0] });
-    picker.update(result.registries, store.get("registry"));
+  /** The picker's registries with their counts (asked for with the instance, not waited for by the rows). */
+  async function loadRegistries(registries: Promise<{ result: any }>) {
+    try {
+      const { result } = await registries;
+      const names = result.registries.map((r: any) => r.name);
+      if (!names.includes(store.get("registry")) && names.length) openRegistry(names[0]);
+      picker.update(result.registries, store.get("registry"));
+    } catch (error) {
+      showMessage(error);
+    }
   }
 
   function openRegistry(name: string) {
@@ -137,6 +142,11 @@ export function sidebarPanel(options: SidebarOptions) {
     browser = null;
     clear(body);
     el.setAttribute("aria-busy", "true");
+    // the instance, the registries and the first registry's schema are asked for at once: the first rows
+    // wait for one round trip less each (the browser asks for its page once the schema is there)
+    const registries = client.call("list_registries", {});
+    registries.catch(() => {}); // reported by loadRegistries, if the instance was there
+    client.schema(store.get("registry")).catch(() => {});
     try {
       const instance = await options.instance();
       const where = `storage: ${instance.storage}\ndatabase: ${instance.database} (read-only)`;
@@ -146,7 +156,6 @@ export function sidebarPanel(options: SidebarOptions) {
         // ellipsized at its start: the end of a path tells paths apart
         h("span", { class: "lw-muted lw-instance-path lw-ellipsis" }, h("span", { dir: "ltr" }, instance.storage)),
       );
-      await loadRegistries();
       browser = registryBrowser(client, store, { viewToggle: false, icons: options.icons });
       body.append(browser.el);
       browser.onView((list) => {
@@ -155,6 +164,7 @@ export function sidebarPanel(options: SidebarOptions) {
         viewButton.setAttribute("aria-label", viewButton.title);
         viewButton.setAttribute("aria-pressed", String(list));
       });
+      loadRegistries(registries);
     } catch (error) {
       showMessage(error);
     } finally {

@@ -2,7 +2,7 @@
 // Space, or Ctrl/Shift-click; arrows move between rows, Enter opens. Private columns (`_aux`) are shown
 // only when asked for by name.
 import type { Frame } from "../arrow";
-import { clear, h } from "../ui/dom";
+import { h } from "../ui/dom";
 import { formatValue, isPrivate, nextOrder } from "../ui/format";
 
 export interface TableOptions {
@@ -30,7 +30,14 @@ export function rowBehaviour(
   row: HTMLElement,
   id: number,
   check: HTMLInputElement | null,
-  options: { onToggle(id: number): void; onOpen(id: number): void; onRange?(ids: number[]): void; anchor: { id: number | null } },
+  options: {
+    onToggle(id: number): void;
+    onOpen(id: number): void;
+    onRange?(ids: number[]): void;
+    anchor: { id: number | null };
+    /** Add the page's next rows not yet in the DOM; false when there are none. */
+    more?(): boolean;
+  },
   rows: () => HTMLElement[],
 ): void {
   const moveTo = (next: HTMLElement | undefined) => {
@@ -77,11 +84,38 @@ export function rowBehaviour(
       options.onOpen(id);
     } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
-      moveTo(all[index + (e.key === "ArrowDown" ? 1 : -1)]);
+      const down = e.key === "ArrowDown";
+      const next = all[index + (down ? 1 : -1)] ?? (down && options.more?.() ? rows()[index + 1] : undefined);
+      moveTo(next);
     } else if (e.key === "Home" || e.key === "End") {
       e.preventDefault();
-      moveTo(e.key === "Home" ? all[0] : all[all.length - 1]);
+      if (e.key === "End") while (options.more?.());
+      const every = rows();
+      moveTo(e.key === "Home" ? every[0] : every[every.length - 1]);
     }
+  });
+}
+
+/** Rows put in the DOM when a page arrives (more than a tall table shows); the page's others are added
+ * MORE_ROWS at a time as the table is scrolled (or the keyboard moves) towards its end, so a page of 500
+ * rows costs the browser the layout of the rows in view, not of 500 rows x all columns. */
+export const FIRST_ROWS = 50;
+export const MORE_ROWS = 100;
+/** Scrolled this close (px) to the end of the rows in the DOM, the next ones are added. */
+const MORE_WITHIN_PX = 300;
+/** Column widths, in characters of the cells' text (a longer value is ellipsized, its text in a tooltip). */
+const MIN_CH = 3;
+const MAX_CH = 40;
+/** A cell's padding and border (the styles' 8 px each side, 1 px border), and the checkbox column. */
+const CELL_PX = 17;
+const CHECK_PX = 28;
+
+/** Each column's width in `ch`, from the longest text of its header and cells (clamped). */
+export function columnWidths(header: string[], cells: string[][]): number[] {
+  return header.map((name, i) => {
+    let longest = name.length + 2; // room for the sort arrow
+    for (const row of cells) if (row[i].length > longest) longest = row[i].length;
+    return Math.min(MAX_CH, Math.max(MIN_CH, longest));
   });
 }
 
@@ -89,10 +123,23 @@ export function pageTable(options: TableOptions) {
   const table = h("table", { class: "lw-table", role: "grid", "aria-multiselectable": options.selectable !== false ? "true" : undefined });
   const wrap = h("div", { class: "lw-tablewrap" }, table);
   const anchor = { id: null as number | null };
+  let liveSelected = new Set<number>(); // rows added later show the selection of then
+  let more: () => boolean = () => false;
+  wrap.addEventListener(
+    "scroll",
+    () => {
+      if (wrap.scrollTop + wrap.clientHeight > wrap.scrollHeight - MORE_WITHIN_PX) more();
+    },
+    { passive: true },
+  );
 
-  /** `shown`: the columns to show, in order (default: every column of the frame but private ones). */
+  /** `shown`: the columns to show, in order (default: every column of the frame but private ones).
+   *
+   * The columns get fixed widths from the page's text (`table-layout: fixed`): the browser measures no
+   * cell to size them, and rows added later never move a column. The first FIRST_ROWS rows go in at once,
+   * built off the document; the others when scrolled to (`more`). */
   function render(frame: Frame, order: string[], selected: Set<number>, shown?: string[]) {
-    clear(table);
+    liveSelected = selected;
     const present = new Set(frame.columns);
     const columns = (shown ?? frame.columns.filter((c) => !isPrivate(c))).filter((c) => c !== "id" && present.has(c));
     const selectable = options.selectable !== false;
@@ -114,33 +161,50 @@ export function pageTable(options: TableOptions) {
       }
       head.append(th);
     }
+    const texts = frame.rows.map((row) => [String(row.id), ...columns.map((column) => formatValue(row[column]))]);
+    const widths = columnWidths(["id", ...columns], texts);
+    const colgroup = h("colgroup", {}, selectable && h("col", { class: "lw-col-check" }));
+    for (const width of widths) colgroup.append(h("col", { style: `width: calc(${width}ch + ${CELL_PX}px)` }));
     const body = h("tbody");
     const numeric = new Set(frame.columns.filter((_, i) => frame.types[i] === "number"));
     const rows = () => [...body.querySelectorAll<HTMLElement>("tr[data-id]")];
-    for (const row of frame.rows) {
-      const id = Number(row.id);
-      const isSelected = selected.has(id);
+    let added = 0;
+    const rowOf = (index: number) => {
+      const id = Number(frame.rows[index].id);
+      const isSelected = liveSelected.has(id);
       const check = selectable ? h("input", { type: "checkbox", checked: isSelected, tabIndex: -1, "aria-label": `Select ${id}` }) : null;
       const tr = h(
         "tr",
         { "aria-selected": selectable ? String(isSelected) : undefined, tabIndex: 0, "data-id": String(id), title: "Open the record (Enter); select with Space" },
         check && h("td", { class: "lw-check" }, check),
-        h("td", { class: "lw-num" }, String(id)),
+        h("td", { class: "lw-num" }, texts[index][0]),
       );
-      for (const column of columns) {
-        const text = formatValue(row[column]);
-        tr.append(h("td", { class: numeric.has(column) ? "lw-num" : "", title: text.length > 40 ? text : undefined }, text));
-      }
-      rowBehaviour(wrap, tr, id, check, { ...options, anchor }, rows);
-      body.append(tr);
-    }
+      columns.forEach((column, i) => {
+        const text = texts[index][i + 1];
+        tr.append(h("td", { class: numeric.has(column) ? "lw-num" : "", title: text.length > widths[i + 1] ? text : undefined }, text));
+      });
+      rowBehaviour(wrap, tr, id, check, { ...options, anchor, more: () => more() }, rows);
+      return tr;
+    };
+    const add = (count: number): boolean => {
+      if (added >= frame.rows.length) return false;
+      const rowsHere = document.createDocumentFragment();
+      const end = Math.min(added + count, frame.rows.length);
+      for (; added < end; added++) rowsHere.append(rowOf(added));
+      body.append(rowsHere);
+      return true;
+    };
+    add(FIRST_ROWS);
     if (!frame.rows.length) {
       body.append(h("tr", {}, h("td", { colSpan: columns.length + (selectable ? 2 : 1), class: "lw-muted" }, "no records")));
     }
-    table.append(h("thead", {}, head), body);
+    table.style.width = `calc(${widths.reduce((a, b) => a + b, 0)}ch + ${CELL_PX * widths.length + (selectable ? CHECK_PX : 0)}px)`;
+    table.replaceChildren(colgroup, h("thead", {}, head), body);
+    more = () => add(MORE_ROWS);
   }
 
   function setSelected(selected: Set<number>) {
+    liveSelected = selected;
     for (const tr of table.querySelectorAll<HTMLTableRowElement>("tbody tr[data-id]")) {
       const on = selected.has(Number(tr.dataset.id));
       tr.setAttribute("aria-selected", String(on));

@@ -32,9 +32,11 @@ const CSS = `
 .lw-error span { flex: 1; }
 .lw-busy::after { content: "…"; }
 .lw-tablewrap { overflow: auto; max-height: 420px; border: 1px solid var(--lw-border); }
-.lw-table { border-collapse: collapse; width: max-content; min-width: 100%; }
+/* fixed layout: the columns' widths come from the <col>s (set from the page's text), no cell is measured */
+.lw-table { border-collapse: collapse; table-layout: fixed; min-width: 100%; }
+.lw-table col.lw-col-check { width: 28px; }
 .lw-table th, .lw-table td { padding: 2px 8px; border-bottom: 1px solid var(--lw-border); text-align: left;
-  white-space: nowrap; max-width: 320px; overflow: hidden; text-overflow: ellipsis; }
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .lw-table th { position: sticky; top: 0; background: var(--lw-bg3); font-weight: 600; z-index: 1; }
 .lw-table th.lw-sortable { cursor: pointer; user-select: none; }
 .lw-table th[aria-sort=ascending]::after { content: " ▲"; }
@@ -85,7 +87,8 @@ const CSS = `
 .lw-listwrap { overflow: auto; max-height: 60vh; border-top: 1px solid var(--lw-border); }
 .lw-list { list-style: none; margin: 0; padding: 0; }
 .lw-list li[data-id] { display: flex; gap: 6px; align-items: flex-start; padding: 4px 6px;
-  border-bottom: 1px solid var(--lw-border); cursor: pointer; }
+  border-bottom: 1px solid var(--lw-border); cursor: pointer;
+  content-visibility: auto; contain-intrinsic-size: auto 40px; } /* rows out of view cost no layout */
 .lw-list li[data-id] input { margin-top: 3px; flex: none; }
 .lw-list li[data-id]:hover { background: var(--jp-layout-color2, var(--lw-bg3)); }
 .lw-list li[aria-selected=true] { background: var(--lw-sel); }

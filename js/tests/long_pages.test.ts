@@ -1,0 +1,135 @@
+// @vitest-environment happy-dom
+// Speed in the browser (issue 21): a page of 500 rows puts only its first rows in the table (fixed column
+// widths from the page's text, the rest added as the table is scrolled or the keyboard moves on), the list
+// has every row at once, id columns of related records are not shown by default, and a search box sends
+// its request before the text's sync to the kernel.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defaultColumns } from "../src/components/browser";
+import { recordList } from "../src/components/recordlist";
+import { columnWidths, FIRST_ROWS, MORE_ROWS, pageTable } from "../src/components/table";
+import type { Frame } from "../src/arrow";
+import searchWidget from "../src/widgets/search";
+import { FakeModel, flush } from "./fake";
+
+function frameOf(n: number): Frame {
+  const rows = Array.from({ length: n }, (_, i) => ({ id: i + 1, key: `project_${i % 7}/sample_${String(i).padStart(7, "0")}.h5ad`, size: i * 1000 }));
+  return { columns: ["id", "key", "size"], types: ["number", "text", "number"], rows };
+}
+
+function table() {
+  const opened: number[] = [];
+  const t = pageTable({ onSort: () => {}, onToggle: () => {}, onOpen: (id) => opened.push(id), sortable: () => true });
+  el.append(t.el);
+  const rows = () => [...t.el.querySelectorAll<HTMLElement>("tbody tr[data-id]")];
+  return { t, rows, opened };
+}
+
+const key = (target: Element, k: string) => target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+
+let el: HTMLElement;
+beforeEach(() => {
+  el = document.createElement("div");
+  document.body.append(el);
+});
+afterEach(() => el.remove());
+
+describe("a page of 500 rows in the table", () => {
+  it("puts its first rows in at once and the others as the table is scrolled to its end", () => {
+    const { t, rows } = table();
+    t.render(frameOf(500), [], new Set());
+    expect(rows().length).toBe(FIRST_ROWS);
+    expect(rows()[0].dataset.id).toBe("1");
+    // scrolled near the end of the rows there: the next ones come
+    Object.defineProperty(t.el, "scrollHeight", { configurable: true, value: 1200 });
+    Object.defineProperty(t.el, "clientHeight", { configurable: true, value: 400 });
+    t.el.scrollTop = 600;
+    t.el.dispatchEvent(new Event("scroll"));
+    expect(rows().length).toBe(FIRST_ROWS + MORE_ROWS);
+    expect(rows().map((r) => Number(r.dataset.id))).toEqual(Array.from({ length: FIRST_ROWS + MORE_ROWS }, (_, i) => i + 1));
+  });
+
+  it("follows the keyboard past the rows in the DOM: ArrowDown adds the next ones, End all of them", () => {
+    const { t, rows } = table();
+    t.render(frameOf(500), [], new Set());
+    const last = rows()[FIRST_ROWS - 1];
+    last.focus();
+    key(last, "ArrowDown");
+    expect(rows().length).toBe(FIRST_ROWS + MORE_ROWS);
+    expect(document.activeElement).toBe(rows()[FIRST_ROWS]);
+    key(rows()[FIRST_ROWS], "End");
+    expect(rows().length).toBe(500);
+    expect((document.activeElement as HTMLElement).dataset.id).toBe("500");
+  });
+
+  it("shows the selection on rows added later, and a new page replaces the old one's rows", () => {
+    const { t, rows } = table();
+    t.render(frameOf(500), [], new Set());
+    t.setSelected(new Set([FIRST_ROWS + 1]));
+    key(rows()[FIRST_ROWS - 1], "ArrowDown");
+    expect(rows()[FIRST_ROWS].getAttribute("aria-selected")).toBe("true");
+    t.render(frameOf(3), [], new Set());
+    expect(rows().map((r) => r.dataset.id)).toEqual(["1", "2", "3"]);
+  });
+
+  it("sizes columns from the page's text, within bounds; a cut value has its text in a tooltip", () => {
+    expect(columnWidths(["id", "key", "n"], [["1", "a".repeat(100), "7"], ["22", "b", "123456"]])).toEqual([4, 40, 6]);
+    const { t, rows } = table();
+    const frame = frameOf(2);
+    frame.rows[1].key = "x/".repeat(40);
+    t.render(frame, [], new Set());
+    const cols = [...t.el.querySelectorAll("col")].map((c) => c.getAttribute("style"));
+    expect(cols.length).toBe(4); // the checkbox, id, key, size
+    expect(cols[2]).toContain("40ch");
+    expect(rows()[1].children[2].getAttribute("title")).toBe("x/".repeat(40));
+    expect(rows()[0].children[2].hasAttribute("title")).toBe(false);
+  });
+});
+
+describe("a page of 500 rows in the list", () => {
+  it("has every row at once (rows out of view cost no layout: content-visibility)", () => {
+    const list = recordList({ onToggle: () => {}, onOpen: () => {} });
+    el.append(list.el);
+    list.render(frameOf(500), new Set(), "key");
+    expect(list.el.querySelectorAll("li[data-id]").length).toBe(500);
+  });
+});
+
+describe("default columns", () => {
+  it("leave out private columns and ids of related records; the creator by handle", () => {
+    const relations = [
+      { name: "storage", to_many: false },
+      { name: "created_by", to_many: false },
+      { name: "ulabels", to_many: true },
+    ];
+    const columns = ["uid", "key", "_aux", "storage_id", "ontology_id", "created_at", "created_by_id"];
+    expect(defaultColumns(columns, relations)).toEqual(["uid", "key", "ontology_id", "created_at", "created_by__handle"]);
+    expect(defaultColumns(columns)).toEqual(["uid", "key", "storage_id", "ontology_id", "created_at", "created_by_id"]);
+  });
+});
+
+describe("SearchBox typing", () => {
+  it("sends the search before the text's sync to the kernel", async () => {
+    const order: string[] = [];
+    class Logged extends FakeModel {
+      save_changes() {
+        order.push("sync");
+        super.save_changes();
+      }
+      send(content: any) {
+        if (content.kind === "lamin-rpc") order.push(content.method);
+        super.send(content);
+      }
+    }
+    const model = new Logged({ registry: "ULabel", text: "", value_id: null, limit: 10, placeholder: "" });
+    model.handlers.search = () => ({ result: { label_field: "name", results: [{ id: 4, uid: "x", label: "Experiment 1", fields: {} }] } });
+    searchWidget.render({ model, el });
+    const input = el.querySelector("input") as HTMLInputElement;
+    input.value = "exp";
+    input.dispatchEvent(new Event("input"));
+    await flush(60);
+    await flush(60);
+    expect(order).toEqual(["search", "sync"]);
+    expect(model.state.text).toBe("exp");
+    expect(el.querySelectorAll("li[role=option]").length).toBe(1);
+  });
+});
