@@ -17,7 +17,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from traitlets import Float, Int, TraitError, Unicode, validate
 
-from ..protocol import METHODS, BadRequest, NotFound, Unavailable, error_response, serve
+from ..protocol import KIND, METHODS, BadRequest, NotFound, Unavailable, error_response, handle, serve
 from ..protocol.budget import DEFAULT_SECONDS, Budget, Requests
 from ..protocol.methods import jsonable
 from .database import ENV_VAR, ReadOnlyInstance
@@ -143,6 +143,7 @@ class RpcHandler(LaminHandler):
         if self._gone():
             return None
         result = jsonable(reply.result)
+        self.set_header("Vary", "Accept")  # the same request answers Arrow or JSON
         if len(reply.buffers) == 1 and ARROW in (self.request.headers.get("Accept") or ""):
             # the table as raw Arrow IPC; the JSON result in a header
             self.set_header("X-Lamin-Result", json.dumps(result))
@@ -185,5 +186,16 @@ class PayloadTooLarge(BadRequest):
 
 
 def _warm_up(instance: ReadOnlyInstance) -> None:
+    """What the sidebar's first opening would otherwise wait for, done when the server starts: Django set up
+    for the instance, the modules of the method table and pyarrow imported, and the requests of an opening
+    answered once (registries with their counts, Artifact's schema, a first page and its count), which
+    also brings the database's pages into the OS cache. Errors are left for the real requests to report."""
     with contextlib.suppress(Unavailable):
         instance.settings()
+        for method, params in (
+            ("list_registries", {}),
+            ("schema", {"registry": "Artifact"}),
+            ("page", {"registry": "Artifact", "order": [], "limit": 20}),
+            ("count", {"registry": "Artifact"}),
+        ):
+            handle({"id": None, "kind": KIND, "method": method, "params": params})
