@@ -31,7 +31,7 @@ def stamp(records: list, now=None) -> None:
 
 
 def _bulk_insertable(record: models.Model) -> bool:
-    from .models import ULabel
+    from .models import ULabel  # the models load only once Django is set up (ensure_connected)
 
     if isinstance(record, ULabel):
         return True
@@ -54,7 +54,7 @@ def save(records: Iterable[models.Model], ignore_conflicts: bool = False) -> Non
             groups.setdefault(type(record), []).append(record)
         else:
             others.append(record)
-    from .artifacts.save import atomic_with_storage
+    from .artifacts.save import atomic_with_storage  # imports the models: ln.save is importable unconnected
 
     inserted: list[models.Model] = []
     # new records saved one by one, as they were: their save may succeed and the transaction roll back later

@@ -14,7 +14,7 @@ class LaminCoreConfig(AppConfig):
         """Bind every hook to its service, as `contrib.auth` wires its backends once the models exist."""
         from django.db.models.signals import post_migrate
 
-        from .query import lookups
+        from .query import lookups  # imports the models, which load after this module
 
         lookups.register()
         _bind_hooks()
@@ -23,7 +23,10 @@ class LaminCoreConfig(AppConfig):
 
 
 def _bind_hooks() -> None:
-    """The services of the models (L3) and the records the setup layer needs (L2), docs/architecture.md."""
+    """The services of the models (L3) and the records the setup layer needs (L2), docs/architecture.md.
+
+    Imported here, not at the top: Django imports this module before the models, which the services import.
+    """
     from . import _save, hooks, lineage
     from .artifacts import class_repr, collection, folders, labels, lifecycle, links, load, records
     from .artifacts import save as saving
@@ -84,7 +87,7 @@ def _bind_hooks() -> None:
 
 def _repair_search_index(sender, using="default", verbosity=1, **kwargs) -> None:
     """After `migrate`: re-create search-index triggers that a rebuilt SQLite table lost."""
-    from .search_index.ddl import repair
+    from .search_index.ddl import repair  # at call time: Django imports apps.py before any model
 
     repair(using, verbosity=verbosity)
 
@@ -95,6 +98,6 @@ def _planner_stats(sender, using="default", **kwargs) -> None:
     queries like one copied from the template."""
     from django.db import connections
 
-    from .setup.sqlite_template import install_planner_stats
+    from .setup.sqlite_template import install_planner_stats  # at call time, as above
 
     install_planner_stats(connections[using])

@@ -6,6 +6,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from . import plugins
+from .setup.instance import ensure_connected
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 def _in_notebook() -> bool:
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # optional: IPython only to display in a notebook
     except ImportError:
         return False
     shell = get_ipython()
@@ -32,9 +33,9 @@ def _display_options():
 def module_registries(module: str) -> list[type[models.Model]]:
     """The registries of a module that `ln.view()` shows (no users, spaces or link tables), by name:
     core's, or those of a module whose plugin is registered (its app is installed); else none."""
-    from django.apps import apps
+    from django.apps import apps  # Django when ln.view() runs: `import lamin_core` stays cheap
 
-    from .models.base import Record
+    from .models.base import Record  # the models load only once Django is set up (ensure_connected)
 
     if module in ("core", "lamin_core"):
         label = "lamin_core"
@@ -48,7 +49,7 @@ def module_registries(module: str) -> list[type[models.Model]]:
 
 def nonempty(models: list[type[models.Model]]) -> list[type[models.Model]]:
     """The registries that hold at least one visible record, asked in one query."""
-    from django.db import connection
+    from django.db import connection  # Django when ln.view() runs: `import lamin_core` stays cheap
 
     if not models:
         return []
@@ -103,12 +104,10 @@ def view(
     registries: list[str] | None = None,
 ) -> None:
     """Print (in a notebook: display) the latest records of every non-empty registry, or `df` with dtypes."""
-    from .setup.instance import ensure_connected
-
     if df is not None:
         shown = with_dtypes(df)
         if _in_notebook():
-            from IPython.display import display
+            from IPython.display import display  # in a notebook only
 
             display(shown)
         else:
@@ -125,7 +124,7 @@ def view(
             continue
         banner = f"* module: {module} *"
         if notebook:
-            from IPython.display import HTML, display
+            from IPython.display import HTML, display  # in a notebook only
 
             display(HTML(f"<h3>module: {module}</h3>"))
         else:

@@ -35,7 +35,20 @@ from pathlib import Path
 from typing import Any
 
 from .._logger import logger
-from ..errors import LaminError, TrackNotCalled, UpdateContext
+from ..errors import InvalidArgument, LaminError, TrackNotCalled, UpdateContext
+from ..hashing import hash_file
+from ..setup.instance import ensure_connected
+from ..uids import BASE62_ALPHABET, FIRST_VERSION_SUFFIX, base62, next_version_suffix
+from . import _log
+from ._source import (
+    _source,
+    in_notebook_kernel,
+    notebook_imports,
+    notebook_path,
+    notebook_title,
+    read_notebook,
+    script_path,
+)
 
 STEM_LEN, UID_LEN = 12, 16
 
@@ -68,8 +81,6 @@ def format_duration(seconds: float) -> str:
 
 def check_uid(uid: str) -> str:
     """A transform uid as given to `track()`: 12 (stem) or 16 (full) base62 characters."""
-    from ..uids import BASE62_ALPHABET
-
     if not isinstance(uid, str) or len(uid) not in (STEM_LEN, UID_LEN):
         length = len(uid) if isinstance(uid, str) else type(uid).__name__
         raise ValueError(
@@ -93,10 +104,9 @@ def _family(manager: Any, stem: str) -> list:
 
 def _find_project(project: Any) -> Any:
     """The saved Project `track(project=...)` names: a record, a name or a uid."""
-    from django.db.models import Q
+    from django.db.models import Q  # Django on first use: `ln.track` stays cheap to import
 
-    from ..errors import InvalidArgument
-    from ..models import Project
+    from ..models import Project  # the models load only once Django is set up (ensure_connected)
 
     if isinstance(project, Project):
         if project._state.adding or project.pk is None:
@@ -117,10 +127,9 @@ def _find_project(project: Any) -> Any:
 
 def _find_space(space: Any) -> Any:
     """The Space `track(space=...)` names: a record, a name or a uid (spaces are created on LaminHub)."""
-    from django.db.models import Q
+    from django.db.models import Q  # Django on first use: `ln.track` stays cheap to import
 
-    from ..errors import InvalidArgument
-    from ..models import Space
+    from ..models import Space  # the models load only once Django is set up (ensure_connected)
 
     if isinstance(space, Space):
         if space._state.adding or space.pk is None:
@@ -197,18 +206,16 @@ class RunContext:
         uid = check_uid(transform) if isinstance(transform, str) else None
         if params is not None and not isinstance(params, Mapping):
             raise TypeError(f"params must be a dict of param names to values, got {type(params).__name__}")
-        from django.db import transaction
+        from django.db import transaction  # Django on first use: `ln.track` stays cheap to import
 
-        from .versions import check_version
+        from .versions import check_version  # Django on first use: `ln.track` stays cheap to import
 
         check_version(self.version)
         if self.description is not None and not isinstance(self.description, str):
             raise TypeError(f"ln.context.description must be a str, got {type(self.description).__name__}")
 
-        from ..setup.instance import ensure_connected
-
         ensure_connected()
-        from ..models import Run, Transform
+        from ..models import Run, Transform  # the models load only once Django is set up (ensure_connected)
 
         if transform is not None and uid is None and not isinstance(transform, Transform):
             raise TypeError(f"transform must be a uid string or a Transform, got {type(transform).__name__}")
@@ -247,8 +254,6 @@ class RunContext:
             raise
         self.transform, self.run, self.project = record, run, project_record
         self.path, self.notebook_runner = file_path, runner
-        from . import _log
-
         first = f"{messages[0]}, started new Run('{run.uid[:8]}...') at {format_time(run.started_at)}"
         _log.important(first)
         for message in messages[1:]:
@@ -274,8 +279,6 @@ class RunContext:
 
     def _locate(self, path: str | os.PathLike[str] | None) -> tuple[Path, str, str | None]:
         """(file, transform type, notebook runner) of the code calling `track()`."""
-        from ._source import in_notebook_kernel, notebook_path, script_path
-
         if path is None and in_notebook_kernel():
             file_path, runner = notebook_path()
         elif path is not None:
@@ -296,12 +299,8 @@ class RunContext:
 
     def _read_source(self, file_path: Path, kind: str) -> dict:
         """Fields taken from the file: description, and for scripts source_code and hash."""
-        from ..hashing import hash_file
-
         fields: dict = {"description": None, "title": None, "source_code": None, "hash": None, "imports": []}
         if file_path.suffix == ".ipynb":
-            from ._source import notebook_imports, notebook_title, read_notebook
-
             notebook = read_notebook(file_path)
             if notebook is not None:
                 fields["description"] = notebook_title(notebook)
@@ -326,7 +325,7 @@ class RunContext:
 
     def _resolve_transform(self, uid: str | None, file_path: Path, kind: str, source: dict):
         """(Transform, log messages) for the tracked file; the first message is created/loaded."""
-        from ..models import Transform
+        from ..models import Transform  # the models load only once Django is set up (ensure_connected)
 
         manager = Transform.all_objects
         key, code_hash = file_path.name, source["hash"]
@@ -344,8 +343,6 @@ class RunContext:
                 self._check_version(target, None)  # before the source check, as in 1.5.3
             if target is not None and changed(target):
                 family = [t.uid for t in _family(manager, uid[:STEM_LEN])]
-                from ..uids import next_version_suffix
-
                 suggestion = uid[:STEM_LEN] + next_version_suffix(_max_suffix(family))
                 raise UpdateContext(
                     f'✗ source code changed, please update the `uid` argument in `track()` to "{suggestion}" '
@@ -365,16 +362,12 @@ class RunContext:
                 if members:
                     latest = max(members, key=lambda t: (t.is_latest, t.uid[STEM_LEN:]))
                     if changed(latest):
-                        from ..uids import next_version_suffix
-
                         stem = latest.uid[:STEM_LEN]
                         new_uid = stem + next_version_suffix(_max_suffix([t.uid for t in members]))
                         messages.append(f"found {kind} {latest.key}, making new version")
                     else:
                         target = latest
                 else:
-                    from ..uids import FIRST_VERSION_SUFFIX, base62
-
                     new_uid = (uid or base62(STEM_LEN)) + FIRST_VERSION_SUFFIX
         if self.version is not None:
             self._check_version(target, new_uid)
@@ -387,8 +380,8 @@ class RunContext:
 
     def _check_version(self, target: Any, new_uid: str | None) -> None:
         """Stop when `version` contradicts the reused Transform's or another family member has it."""
-        from ..models import Transform
-        from .versions import taken_message, version_owner
+        from ..models import Transform  # the models load only once Django is set up (ensure_connected)
+        from .versions import taken_message, version_owner  # Django on first use
 
         version = self.version
         if target is not None and target.version is not None and target.version != version:
@@ -401,9 +394,9 @@ class RunContext:
             raise VersionConflict("✗ " + taken_message(version, owner, "ln.context.version"))
 
     def _create_transform(self, uid: str, key: str, kind: str, source: dict):
-        from django.db import IntegrityError, transaction
+        from django.db import IntegrityError, transaction  # Django on first use
 
-        from ..models import Transform
+        from ..models import Transform  # the models load only once Django is set up (ensure_connected)
 
         manager = Transform.all_objects
         code_hash = source["hash"]
@@ -450,7 +443,7 @@ class RunContext:
             record.version = self.version
             fields.append("version")
         if record.source_code is None and source["source_code"] is not None:
-            from ..models import Transform
+            from ..models import Transform  # the models load only once Django is set up (ensure_connected)
 
             record.source_code = source["source_code"]
             fields.append("source_code")
@@ -476,8 +469,6 @@ class RunContext:
         """
         if self._run is None:
             raise TrackNotCalled("Please run `ln.track()` before `ln.finish()`")
-        from . import _log
-
         run = self._run
         is_consecutive, violations = self._consecutiveness()
         if violations and not ignore_non_consecutive:
@@ -502,8 +493,6 @@ class RunContext:
             return True, []
         if self.path is None or self.path.suffix != ".ipynb":
             return True, []
-        from ._source import _source, read_notebook
-
         notebook = read_notebook(self.path)
         if notebook is None:
             return None, []

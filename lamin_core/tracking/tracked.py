@@ -23,10 +23,12 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from .context import STEM_LEN, UID_LEN, check_uid, context, function_run
+from ..hashing import hash_string
+from ..uids import FIRST_VERSION_SUFFIX, base62, next_version_suffix
+from .context import STEM_LEN, UID_LEN, UpdateContext, _family, _max_suffix, check_uid, context, function_run
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,8 +97,6 @@ def call_params(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict
 
 
 def _is_plain(value: Any) -> bool:
-    from datetime import date
-
     if isinstance(value, bool | int | float | str | date | dict):
         return True
     if isinstance(value, list | tuple) and value:
@@ -106,9 +106,9 @@ def _is_plain(value: Any) -> bool:
 
 
 def _start_run(func: Callable, uid: str | None, initiated_by_run: Any, params: dict[str, Any]) -> Any:
-    from django.db import transaction
+    from django.db import transaction  # Django on first use: `ln.track` stays cheap to import
 
-    from ..models import Run
+    from ..models import Run  # the models load only once Django is set up (ensure_connected)
 
     source_code = inspect.getsource(func)
     key = function_key(func)
@@ -123,12 +123,9 @@ def _start_run(func: Callable, uid: str | None, initiated_by_run: Any, params: d
 
 def _function_transform(key: str, uid: str | None, source_code: str) -> Any:
     """The function's Transform: reused when its source is unchanged, else a new version (or family)."""
-    from ..artifacts.versions import latest_with_key, lock
-    from ..hashing import hash_string
-    from ..models import Transform
-    from ..uids import FIRST_VERSION_SUFFIX, base62
-    from .context import UpdateContext
-    from .versions import latest_of
+    from ..artifacts.versions import latest_with_key, lock  # Django on first use
+    from ..models import Transform  # the models load only once Django is set up (ensure_connected)
+    from .versions import latest_of  # Django on first use: `ln.track` stays cheap to import
 
     manager = Transform.all_objects
     code_hash = hash_string(source_code)
@@ -138,9 +135,6 @@ def _function_transform(key: str, uid: str | None, source_code: str) -> Any:
         existing = manager.filter(uid=uid).first()
         if existing is not None:
             if existing.source_code not in (None, source_code):
-                from ..uids import next_version_suffix
-                from .context import _family, _max_suffix
-
                 members = [t.uid for t in _family(manager, uid[:STEM_LEN])]
                 suggestion = uid[:STEM_LEN] + next_version_suffix(_max_suffix(members))
                 raise UpdateContext(
