@@ -1,5 +1,5 @@
 """Properties of the REST API (hypothesis), over HTTP on a real `jupyter server`: the random requests of
-tests/widgets/test_rpc_properties.py — methods, params, filter specs, columns, orders, search texts, plus
+tests/rpc_strategies.py — methods, params, filter specs, columns, orders, search texts, plus
 bodies and headers of any shape — are answered with 200, a 4xx, or a 503 whose error is a timeout or the
 database being away; never a 500 (or another 5xx), and each within the request time limit plus slack.
 
@@ -14,16 +14,12 @@ import http.client
 import json
 import sys
 import time
-from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from test_rest_api import TOKEN, jupyter_server, seeded  # noqa: F401 (seeded: a fixture)
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "widgets"))
-from test_rpc_properties import (
+from rpc_strategies import (
     ANY,
     BUDGET,
     METHODS,
@@ -36,6 +32,7 @@ from test_rpc_properties import (
     deferred,
     mostly,
 )
+from test_rest_api import TOKEN, jupyter_server, seeded  # noqa: F401 (seeded: a fixture)
 
 ARROW = "application/vnd.apache.arrow.stream"
 EXAMPLES = 400
