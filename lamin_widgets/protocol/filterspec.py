@@ -89,16 +89,23 @@ def shown(value: object) -> str:
         return f"<{type(value).__name__}>"
 
 
-def _valid_text(info: FieldInfo, value: str) -> str:
-    """Text the databases can take: no NUL (PostgreSQL refuses it), valid Unicode (no lone surrogates)."""
+def text_problem(value: str) -> str | None:
+    """What keeps the databases from taking a text, as the end of a sentence, or None: a NUL (PostgreSQL
+    refuses it) or invalid Unicode (a lone surrogate)."""
     if "\x00" in value:
-        raise FilterSpecError(f"a value for {info.path!r} contains a NUL character (\\x00); remove it")
+        return "contains a NUL character (\\x00); remove it"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as e:
-        raise FilterSpecError(
-            f"a value for {info.path!r} is not valid Unicode ({e.reason} at position {e.start})"
-        ) from None
+        return f"is not valid Unicode ({e.reason} at position {e.start})"
+    return None
+
+
+def _valid_text(info: FieldInfo, value: str) -> str:
+    """The value of a text condition, or a FilterSpecError naming its field and what is wrong."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise FilterSpecError(f"a value for {info.path!r} {problem}")
     return value
 
 

@@ -122,15 +122,10 @@ def _bounded(method: str, name: str, value: int, low: int, high: int) -> int:
 
 
 def _valid_text(method: str, name: str, value: str) -> str:
-    """Text the databases can take: no NUL (PostgreSQL refuses it), valid Unicode (no lone surrogates)."""
-    if "\x00" in value:
-        raise BadRequest(f"{method}: {name} contains a NUL character (\\x00); remove it")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise BadRequest(
-            f"{method}: {name} is not valid Unicode ({e.reason} at position {e.start})"
-        ) from None
+    """A text parameter, or a BadRequest naming the method, the parameter and what is wrong."""
+    problem = filterspec.text_problem(value)
+    if problem is not None:
+        raise BadRequest(f"{method}: {name} {problem}")
     return value
 
 
