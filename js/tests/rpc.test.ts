@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { decodeFrame } from "../src/arrow";
 import { RpcClient } from "../src/rpc/client";
 import { commTransport } from "../src/rpc/comm";
-import { fromBase64, restTransport, xsrfToken } from "../src/rpc/rest";
+import { ServerConnection } from "@jupyterlab/services";
+import { ARROW, fetchInstance, fromBase64, restTransport } from "../src/rpc/rest";
 import { isAbort, RpcError } from "../src/rpc/types";
 import { FakeModel, ipc } from "./fake";
 
@@ -75,33 +76,68 @@ describe("comm transport", () => {
 });
 
 describe("rest transport", () => {
-  it("posts JSON with the XSRF token and decodes base64 buffers", async () => {
-    const bytes = ipc({ id: [7] });
-    const encoded = btoa(String.fromCharCode(...bytes));
-    const fetchMock = vi.fn(async () => new Response(JSON.stringify({ ok: true, result: { n: 1 }, buffers: [encoded] })));
-    (globalThis as any).document = { cookie: "a=1; _xsrf=tok%3D; b=2" };
-    const transport = restTransport({ baseUrl: "/lab/lamin/", fetch: fetchMock as any });
-    const reply = await transport.request("page", { registry: "Artifact" });
+  // JupyterLab's connection settings with a fetch that answers like the server extension
+  const server = (answer: (request: Request) => Response | Promise<Response>, token = "tok") => {
+    const fetch = vi.fn(async (request: Request) => answer(request));
+    return { fetch, settings: ServerConnection.makeSettings({ baseUrl: "http://localhost/lab/", token, fetch: fetch as any }) };
+  };
+
+  it("asks for Arrow through ServerConnection (base URL, token, XSRF) and reads the raw stream", async () => {
+    const { fetch, settings } = server(
+      () => new Response(ipc({ id: [7, 8] }) as BodyInit, { headers: { "Content-Type": ARROW, "X-Lamin-Result": JSON.stringify({ offset: 0 }) } }),
+    );
+    (globalThis as any).document = { cookie: "a=1; _xsrf=2|ab|cd; b=2" };
+    const reply = await restTransport({ settings }).request("page", { registry: "Artifact" });
+    delete (globalThis as any).document;
+    expect(reply.result).toEqual({ offset: 0 });
+    expect(decodeFrame(reply.buffers[0]).rows.map((r) => r.id)).toEqual([7, 8]);
+    const request = fetch.mock.calls[0][0] as Request;
+    expect(request.method).toBe("POST");
+    expect(request.url.split("?")[0]).toBe("http://localhost/lab/lamin/api/rpc/page");
+    expect(request.headers.get("Accept")).toBe(`${ARROW}, application/json`);
+    expect(request.headers.get("Authorization")).toBe("token tok");
+    expect(request.headers.get("X-XSRFToken")).toBe("2|ab|cd");
+    expect(await request.json()).toEqual({ params: { registry: "Artifact" } });
+  });
+
+  it("reads JSON answers with base64 buffers (several tables, or JSON asked for)", async () => {
+    const encoded = btoa(String.fromCharCode(...ipc({ id: [7] })));
+    const { fetch, settings } = server(
+      () => new Response(JSON.stringify({ ok: true, result: { n: 1 }, buffers: [encoded] }), { headers: { "Content-Type": "application/json" } }),
+    );
+    const reply = await restTransport({ settings, arrow: false }).request("view", {});
     expect(reply.result).toEqual({ n: 1 });
     expect(decodeFrame(reply.buffers[0]).rows[0].id).toBe(7);
-    const [url, init] = fetchMock.mock.calls[0] as any;
-    expect(url).toBe("/lab/lamin/rpc/page");
-    expect(init.headers["X-XSRFToken"]).toBe("tok=");
-    expect(JSON.parse(init.body)).toEqual({ params: { registry: "Artifact" } });
-    delete (globalThis as any).document;
+    expect((fetch.mock.calls[0][0] as Request).headers.get("Accept")).toBe("application/json");
   });
 
-  it("reports errors from the server", async () => {
-    const fetchMock = vi.fn(async () => new Response(JSON.stringify({ ok: false, error: { type: "bad_request", message: "nope" } }), { status: 400 }));
-    const transport = restTransport({ baseUrl: "/x", fetch: fetchMock as any });
-    await expect(transport.request("count", { registry: "Artifact" })).rejects.toThrow("nope");
-    const html = vi.fn(async () => new Response("<html>", { status: 502, statusText: "Bad Gateway" }));
-    await expect(restTransport({ baseUrl: "/x", fetch: html as any }).request("count", { registry: "Artifact" })).rejects.toThrow("HTTP 502");
+  it("reports errors from the server, and answers that are not the extension's", async () => {
+    const error = { ok: false, error: { type: "bad_request", message: "nope" } };
+    const { settings } = server(() => new Response(JSON.stringify(error), { status: 400 }));
+    const failed = await restTransport({ settings }).request("count", { registry: "Artifact" }).catch((e) => e);
+    expect(failed).toBeInstanceOf(RpcError);
+    expect([failed.type, failed.message]).toEqual(["bad_request", "nope"]);
+    const html = server(() => new Response("<html>", { status: 502, statusText: "Bad Gateway" }));
+    await expect(restTransport({ settings: html.settings }).request("count", { registry: "Artifact" })).rejects.toThrow("HTTP 502");
+    const down = server(() => Promise.reject(new TypeError("Failed to fetch")));
+    await expect(fetchInstance(down.settings)).rejects.toThrow("the Jupyter server did not answer: Failed to fetch");
   });
 
-  it("parses cookies and base64", () => {
-    expect(xsrfToken("_xsrf=abc")).toBe("abc");
-    expect(xsrfToken("x=1")).toBeNull();
+  it("reads the instance, and turns an aborted request into an AbortError", async () => {
+    const { fetch, settings } = server((request) =>
+      request.url.includes("/instance")
+        ? new Response(JSON.stringify({ ok: true, result: { slug: "testuser1/storage" } }))
+        : new Promise<Response>((_, reject) => request.signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")))),
+    );
+    expect(await fetchInstance(settings)).toEqual({ slug: "testuser1/storage" });
+    expect((fetch.mock.calls[0][0] as Request).method).toBe("GET");
+    const controller = new AbortController();
+    const pending = restTransport({ settings }).request("count", { registry: "Artifact" }, controller.signal).catch((e) => e);
+    controller.abort();
+    expect(isAbort(await pending)).toBe(true);
+  });
+
+  it("decodes base64", () => {
     expect([...fromBase64(btoa("\u0001\u0002"))]).toEqual([1, 2]);
   });
 });

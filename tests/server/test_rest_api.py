@@ -28,6 +28,7 @@ from seed import HOSTILE_LABEL
 ROOT = Path(__file__).resolve().parents[2]
 
 TOKEN = "lamin-rest-test"
+ARROW = "application/vnd.apache.arrow.stream"
 BIN = Path(sys.executable).parent
 
 
@@ -150,6 +151,32 @@ def test_pages_sorting_search_filters_and_record(server):
     assert status == 200 and headers["Content-Type"] == "application/vnd.apache.arrow.stream"
     assert pa.ipc.open_stream(raw).read_all().column("id").to_pylist() == [1, 2, 3]
     assert json.loads(headers["X-Lamin-Result"])["limit"] == 3
+
+
+def test_pages_as_arrow_when_accepted_else_json(server):
+    """The same page as a raw Arrow IPC stream (the sidebar's Accept) and as base64 inside JSON (the
+    default); answers without exactly one table, and errors, stay JSON whatever the request accepts."""
+    arrow = {"Accept": f"{ARROW}, application/json"}
+    columns = ["key", "size", "ulabels__name"]
+    params = {"registry": "Artifact", "order": ["-size"], "limit": 4, "columns": columns}
+    status, head, raw = server.request("/lamin/api/rpc/page", {"params": params}, headers=arrow)
+    assert status == 200 and head["Content-Type"] == ARROW and head["Vary"] == "Accept"
+    streamed = pa.ipc.open_stream(raw).read_all()
+    result = json.loads(head["X-Lamin-Result"])
+    status, head, body = server.request("/lamin/api/rpc/page", {"params": params})
+    assert status == 200 and head["Content-Type"].startswith("application/json")
+    assert streamed.equals(_frame(body)) and streamed.num_rows == 4
+    assert {k: v for k, v in result.items() if k != "ms"} == {
+        k: v for k, v in body["result"].items() if k != "ms"
+    }
+    for method, params in [("view", {"limit": 2}), ("record", {"registry": "Artifact", "id": 1})]:
+        status, head, body = server.request(f"/lamin/api/rpc/{method}", {"params": params}, headers=arrow)
+        assert status == 200 and head["Content-Type"].startswith("application/json") and body["ok"], method
+    status, head, body = server.request(
+        "/lamin/api/rpc/page", {"params": {"registry": "Artifact", "limit": 0}}, headers=arrow
+    )
+    assert status == 400 and head["Content-Type"].startswith("application/json")
+    assert body["error"]["type"] == "bad_request"
 
 
 def test_unauthenticated_requests_get_403(server):

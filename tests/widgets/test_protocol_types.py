@@ -87,3 +87,11 @@ def test_openapi_parameters_are_the_tables():
 def test_openapierror_types_are_the_protocols():
     error = _openapi()["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["type"]
     assert sorted(error["enum"]) == error_types()
+
+
+def test_openapi_documents_both_answer_formats():
+    rpc = _openapi()["paths"]["/lamin/api/rpc/{method}"]["post"]
+    ok = rpc["responses"]["200"]
+    assert set(ok["content"]) == {"application/json", "application/vnd.apache.arrow.stream"}
+    assert {"X-Lamin-Result", "Vary"} <= set(ok["headers"])
+    assert any(p["name"] == "Accept" and p["in"] == "header" for p in rpc["parameters"])

@@ -2,14 +2,12 @@
 // (/lamin/api/), with commands in the palette and a settings schema (js/schema/plugin.json).
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { ICommandPalette } from "@jupyterlab/apputils";
-import { PageConfig, URLExt } from "@jupyterlab/coreutils";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { addIcon, caretDownIcon, copyIcon, LabIcon, listIcon, refreshIcon, runIcon, tableRowsIcon } from "@jupyterlab/ui-components";
 import { Widget } from "@lumino/widgets";
 import { cellSource, sidebarPanel, type InstanceInfo } from "../components/sidebar";
 import { RpcClient } from "../rpc/client";
-import { restTransport } from "../rpc/rest";
-import { RpcError } from "../rpc/types";
+import { fetchInstance, restTransport } from "../rpc/rest";
 import { ensureStyles } from "../ui/styles";
 
 const PLUGIN_ID = "lamin-widgets:plugin";
@@ -24,23 +22,6 @@ const COMMANDS = {
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16" height="16">
 <g class="jp-icon3" fill="#616161"><path d="M4 3h3v15h10v3H4z"/><circle cx="17" cy="8" r="4"/></g></svg>`;
 export const laminIcon = new LabIcon({ name: "lamin-widgets:lamin", svgstr: ICON_SVG });
-
-function headers(): Record<string, string> {
-  const token = PageConfig.getToken();
-  return token ? { Authorization: `token ${token}` } : {};
-}
-
-async function fetchInstance(base: string): Promise<InstanceInfo> {
-  const response = await fetch(`${base}/instance`, { headers: headers(), credentials: "same-origin" });
-  let body: any;
-  try {
-    body = await response.json();
-  } catch {
-    throw new RpcError({ type: "http", message: `the lamin server extension did not answer (HTTP ${response.status}); is it enabled?` });
-  }
-  if (!body.ok) throw new RpcError(body.error ?? { type: "http", message: `HTTP ${response.status}` });
-  return body.result;
-}
 
 /** Code below the active cell of the current notebook (a cell of its own, after the imports it lacks), optionally run. */
 async function insertIntoNotebook(app: JupyterFrontEnd, code: string, imports: string[], run: boolean): Promise<string | null> {
@@ -81,7 +62,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
     registry: ISettingRegistry | null,
   ) => {
     ensureStyles();
-    const base = URLExt.join(PageConfig.getBaseUrl(), "lamin/api");
     let settings = { pageSize: 20, registry: "Artifact", importLine: true };
     let loadedSettings: ISettingRegistry.ISettings | null = null;
     if (registry) {
@@ -92,10 +72,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
         console.warn("lamin-widgets: settings not loaded", error);
       }
     }
-    const client = new RpcClient(restTransport({ baseUrl: base, headers: headers() }));
+    // JupyterLab's connection to its server (base URL, token, XSRF); pages come as raw Arrow IPC
+    const server = app.serviceManager.serverSettings;
+    const client = new RpcClient(restTransport({ settings: server }));
     const sidebar = sidebarPanel({
       client,
-      instance: () => fetchInstance(base),
+      instance: () => fetchInstance<InstanceInfo>(server),
       insert: (code, imports, run) => insertIntoNotebook(app, code, imports, run),
       pageSize: settings.pageSize,
       registry: settings.registry,
