@@ -4,7 +4,7 @@
 // has every row at once, id columns of related records are not shown by default, and a search box sends
 // its request before the text's sync to the kernel.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { defaultColumns } from "../src/components/browser";
+import { defaultColumns, leadingColumns } from "../src/components/browser";
 import { recordList } from "../src/components/recordlist";
 import { columnWidths, FIRST_ROWS, MORE_ROWS, pageTable } from "../src/components/table";
 import type { Frame } from "../src/arrow";
@@ -72,7 +72,7 @@ describe("a page of 500 rows in the table", () => {
   });
 
   it("sizes columns from the page's text, within bounds; a cut value has its text in a tooltip", () => {
-    expect(columnWidths(["id", "key", "n"], [["1", "a".repeat(100), "7"], ["22", "b", "123456"]])).toEqual([4, 40, 6]);
+    expect(columnWidths(["id", "key", "n"], [["1", "a".repeat(100), "7"], ["22", "b", "123456"]])).toEqual([5, 40, 8]);
     const { t, rows } = table();
     const frame = frameOf(2);
     frame.rows[1].key = "x/".repeat(40);
@@ -82,6 +82,8 @@ describe("a page of 500 rows in the table", () => {
     expect(cols[2]).toContain("40ch");
     expect(rows()[1].children[2].getAttribute("title")).toBe("x/".repeat(40));
     expect(rows()[0].children[2].hasAttribute("title")).toBe(false);
+    // a uid in capitals and wide letters fits its column (`ch` is the width of a digit)
+    expect(columnWidths(["uid"], [["7q1GONA41mlmpUBD0000"]])).toEqual([24]);
   });
 });
 
@@ -104,6 +106,12 @@ describe("default columns", () => {
     const columns = ["uid", "key", "_aux", "storage_id", "ontology_id", "created_at", "created_by_id"];
     expect(defaultColumns(columns, relations)).toEqual(["uid", "key", "ontology_id", "created_at", "created_by__handle"]);
     expect(defaultColumns(columns)).toEqual(["uid", "key", "storage_id", "ontology_id", "created_at", "created_by_id"]);
+  });
+
+  it("put the name, then size, date and creator first; uids and hashes after", () => {
+    const columns = ["uid", "key", "description", "suffix", "kind", "size", "hash", "created_at", "created_by__handle"];
+    expect(leadingColumns(columns, "key")).toEqual(["key", "suffix", "size", "created_at", "created_by__handle", "uid", "description", "kind", "hash"]);
+    expect(leadingColumns(["uid", "name", "ontology_id"], "name")).toEqual(["name", "uid", "ontology_id"]);
   });
 });
 

@@ -139,7 +139,7 @@ describe("registry browser", () => {
     expect(request.columns).toEqual(expect.arrayContaining(["uid", "key", "suffix", "size", "created_at", "created_by__handle"]));
     expect(request.columns.filter(isPrivate)).toEqual([]);
     const headers = [...el.querySelectorAll("th[data-column]")].map((th) => th.getAttribute("data-column"));
-    expect(headers).toEqual(["key", "uid", "description", "suffix", "size", "created_at"]); // the name first
+    expect(headers).toEqual(["key", "suffix", "size", "created_at", "uid", "description"]); // the name, then what a list row says
     (el.querySelector(".lw-columns-toggle") as HTMLButtonElement).click();
     const menu = el.querySelector(".lw-menu [role=menu]")!;
     expect(menu.textContent).toContain("Private fields");

@@ -41,6 +41,17 @@ export function defaultColumns(columns: string[], relations: { name: string; to_
   return columns.filter((c) => !isPrivate(c)).flatMap((c) => (c === "created_by_id" && toOne.has(c) ? ["created_by__handle"] : toOne.has(c) ? [] : [c]));
 }
 
+/** What a narrow table shows first, where the registry has them: after the record's name, what a list row's
+ * dim line says (suffix, size, date, creator, version). */
+export const LEADING_COLUMNS = ["suffix", "size", "created_at", "created_by__handle", "version"];
+
+/** `columns` reordered: the record's name first (at a sidebar's width it is the column people read), then
+ * LEADING_COLUMNS; uids, hashes and the rest after. */
+export function leadingColumns(columns: string[], labelField?: string | null): string[] {
+  const first = [labelField, ...LEADING_COLUMNS].filter((c): c is string => !!c && columns.includes(c));
+  return [...new Set([...first, ...columns])];
+}
+
 export function registryBrowser(client: RpcClient, store: Store, options: BrowserOptions = {}) {
   const el = h("div", { class: "lw lw-browser" });
   const errors = errorBar();
@@ -196,10 +207,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
   function shownColumns(): string[] {
     const chosen: string[] = store.get("columns") ?? [];
     if (chosen.length) return chosen;
-    // the record's name first: at a sidebar's width it is the column people read
-    const columns = defaultColumns(schema?.columns ?? [], schema?.relations ?? []);
-    const label = schema?.label_field;
-    return label && columns.includes(label) ? [label, ...columns.filter((c) => c !== label)] : columns;
+    return leadingColumns(defaultColumns(schema?.columns ?? [], schema?.relations ?? []), schema?.label_field);
   }
 
   /** What a page asks for: the table's columns and the fields of the list's name and dim line. */

@@ -106,16 +106,19 @@ const MORE_WITHIN_PX = 300;
 /** Column widths, in characters of the cells' text (a longer value is ellipsized, its text in a tooltip). */
 const MIN_CH = 3;
 const MAX_CH = 40;
+/** The width of an average character of a uid, a key or a name, in `ch`. */
+const LETTER_CH = 1.2;
 /** A cell's padding and border (the styles' 8 px each side, 1 px border), and the checkbox column. */
 const CELL_PX = 17;
 const CHECK_PX = 28;
 
-/** Each column's width in `ch`, from the longest text of its header and cells (clamped). */
+/** Each column's width in `ch`, from the longest text of its header and cells (clamped). A `ch` is the
+ * width of a digit: letters of a proportional font (`W`, `m`, capitals) are wider, hence the margin. */
 export function columnWidths(header: string[], cells: string[][]): number[] {
   return header.map((name, i) => {
     let longest = name.length + 2; // room for the sort arrow
     for (const row of cells) if (row[i].length > longest) longest = row[i].length;
-    return Math.min(MAX_CH, Math.max(MIN_CH, longest));
+    return Math.min(MAX_CH, Math.max(MIN_CH, Math.ceil(longest * LETTER_CH)));
   });
 }
 
@@ -181,7 +184,7 @@ export function pageTable(options: TableOptions) {
       );
       columns.forEach((column, i) => {
         const text = texts[index][i + 1];
-        tr.append(h("td", { class: numeric.has(column) ? "lw-num" : "", title: text.length > widths[i + 1] ? text : undefined }, text));
+        tr.append(h("td", { class: numeric.has(column) ? "lw-num" : "", title: Math.ceil(text.length * LETTER_CH) > widths[i + 1] ? text : undefined }, text));
       });
       rowBehaviour(wrap, tr, id, check, { ...options, anchor, more: () => more() }, rows);
       return tr;
