@@ -21,7 +21,7 @@ from .._logger import logger
 from ..dtypes import ParsedDtype, parse_dtype, registry_name
 from ..errors import ValidationError
 from ..models import ArtifactFeatureValue, Feature, FeatureValue, Schema
-from ..query.label_links import LabelLink, label_links, name_field, resolve, target_field
+from ..query.label_links import LabelLink, label_ids, label_links, name_field, resolve, target_field
 from .describe import describe_features_text
 from .label_rows import label_rows
 from .values import describe_value, expected, from_stored, normalize, value_key
@@ -200,18 +200,7 @@ class FeatureManager:
                 if names:
                     wanted[(link, field, target.subtype, target.filters)].update(names)
             plans.append((feature, parsed, names, records, resolved))
-        found: dict[tuple, dict[str, int]] = {}
-        for group, names in wanted.items():
-            link, field, subtype, filters = group
-            queryset = link.registry.objects.filter(**{f"{field}__in": names})
-            if subtype is not None:
-                queryset = queryset.filter(type__name=subtype)
-            if filters:
-                queryset = queryset.filter(**dict(filters))
-            ids: dict[str, int] = {}
-            for pk, name in queryset.order_by("id").values_list("id", field):
-                ids.setdefault(name, pk)
-            found[group] = ids
+        found = label_ids(wanted)
         for feature, _parsed, names, records, resolved in plans:
             missing = []
             for name in dict.fromkeys(names):

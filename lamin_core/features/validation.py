@@ -28,7 +28,7 @@ from ..dtypes import CatTarget, ParsedDtype, parse_dtype
 from ..errors import ValidationError
 from ..models import Artifact, Feature
 from ..models.schema import itype_registry_field
-from ..query.label_links import resolve, target_field
+from ..query.label_links import label_ids, resolve, target_field
 from .values import _INVALID, _simple
 
 if TYPE_CHECKING:
@@ -159,22 +159,6 @@ def _cat_names(parsed: ParsedDtype, values: list[Any]) -> tuple[list[str], list[
     return list(dict.fromkeys(names)), bad
 
 
-def _lookup_labels(requests: dict[tuple, set[str]]) -> dict[tuple, dict[str, int]]:
-    """The names that exist and the id of the first record of each, per (link, field, subtype, filters)."""
-    found = {}
-    for (link, name_field, subtype, filters), names in requests.items():
-        queryset = link.registry.objects.filter(**{f"{name_field}__in": list(names)})
-        if subtype is not None:
-            queryset = queryset.filter(type__name=subtype)
-        if filters:
-            queryset = queryset.filter(**dict(filters))
-        ids: dict[str, int] = {}
-        for pk, name in queryset.order_by("id").values_list("id", name_field):
-            ids.setdefault(name, pk)
-        found[(link, name_field, subtype, filters)] = ids
-    return found
-
-
 @dataclass
 class SlotAnnotation:
     """What validating one table (or one slot of an AnnData) found, to annotate the artifact with.
@@ -293,7 +277,7 @@ def check_dataframe(
         slot=slot, itype="Feature", members=[by_name[c] for c in columns if c in by_name]
     )
     if requests:
-        found = _lookup_labels(requests)
+        found = label_ids(requests)
         for what, feature, _parsed, names, resolved in cat_columns:
             unknown = []
             for name in names:

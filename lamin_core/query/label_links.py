@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -90,3 +91,20 @@ def target_field(target: CatTarget, link: LabelLink) -> str:
             f"{link.name} has no field {field!r} (from dtype); valid fields: {', '.join(valid)}"
         ) from None
     return field
+
+
+def label_ids(requests: Mapping[tuple, Iterable[str]]) -> dict[tuple, dict[str, int]]:
+    """The names that exist and the id of the first record (lowest id) of each, one query per group
+    `(link, name field, type name or None, filters)` of requested names."""
+    found = {}
+    for (link, name_field, subtype, filters), names in requests.items():
+        queryset = link.registry.objects.filter(**{f"{name_field}__in": list(names)})
+        if subtype is not None:
+            queryset = queryset.filter(type__name=subtype)
+        if filters:
+            queryset = queryset.filter(**dict(filters))
+        ids: dict[str, int] = {}
+        for pk, name in queryset.order_by("id").values_list("id", name_field):
+            ids.setdefault(name, pk)
+        found[(link, name_field, subtype, filters)] = ids
+    return found
