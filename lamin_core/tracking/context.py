@@ -102,47 +102,47 @@ def _family(manager: Any, stem: str) -> list:
     return [t for t in manager.filter(uid__startswith=stem) if t.uid.startswith(stem)]
 
 
-def _find_project(project: Any) -> Any:
-    """The saved Project `track(project=...)` names: a record, a name or a uid."""
+def _find_saved(model: type, value: Any, missing: str, several: str | None = None) -> Any:
+    """The saved record `track(project=...)` or `track(space=...)` names: a record, a name or a uid.
+
+    `missing` is the error when no record has that name or uid; `several` when more than one has (default:
+    `missing`)."""
     from django.db.models import Q  # Django on first use: `ln.track` stays cheap to import
 
+    what = model.__name__
+    if isinstance(value, model):
+        if value._state.adding or value.pk is None:
+            raise InvalidArgument(f"{what} must be saved before passing it to track()")
+        return value
+    if not isinstance(value, str):
+        raise InvalidArgument(
+            f"{what.lower()} must be a {what}, its name or its uid, got {type(value).__name__}"
+        )
+    found = list(model.objects.filter(Q(name=value) | Q(uid=value)).order_by("id")[:2])
+    if not found:
+        raise InvalidArgument(missing)
+    if len(found) > 1:
+        raise InvalidArgument(several or missing)
+    return found[0]
+
+
+def _find_project(project: Any) -> Any:
+    """The saved Project `track(project=...)` names."""
     from ..models import Project  # the models load only once Django is set up (ensure_connected)
 
-    if isinstance(project, Project):
-        if project._state.adding or project.pk is None:
-            raise InvalidArgument("Project must be saved before passing it to track()")
-        return project
-    if not isinstance(project, str):
-        raise InvalidArgument(f"project must be a Project, its name or its uid, got {type(project).__name__}")
-    found = list(Project.objects.filter(Q(name=project) | Q(uid=project)).order_by("id")[:2])
-    if not found:
-        raise InvalidArgument(
-            f"Project '{project}' not found, either create it with `ln.Project(name='...').save()` "
-            "or fix typos."
-        )
-    if len(found) > 1:
-        raise InvalidArgument(f"several projects are named '{project}': pass the record or its uid")
-    return found[0]
+    missing = (
+        f"Project '{project}' not found, either create it with `ln.Project(name='...').save()` or fix typos."
+    )
+    several = f"several projects are named '{project}': pass the record or its uid"
+    return _find_saved(Project, project, missing, several)
 
 
 def _find_space(space: Any) -> Any:
-    """The Space `track(space=...)` names: a record, a name or a uid (spaces are created on LaminHub)."""
-    from django.db.models import Q  # Django on first use: `ln.track` stays cheap to import
-
+    """The Space `track(space=...)` names (spaces are created on LaminHub)."""
     from ..models import Space  # the models load only once Django is set up (ensure_connected)
 
-    if isinstance(space, Space):
-        if space._state.adding or space.pk is None:
-            raise InvalidArgument("Space must be saved before passing it to track()")
-        return space
-    if not isinstance(space, str):
-        raise InvalidArgument(f"space must be a Space, its name or its uid, got {type(space).__name__}")
-    found = list(Space.objects.filter(Q(name=space) | Q(uid=space)).order_by("id")[:2])
-    if len(found) != 1:
-        raise InvalidArgument(
-            f"Space '{space}', please check on the hub UI whether you have the correct `uid` or `name`."
-        )
-    return found[0]
+    missing = f"Space '{space}', please check on the hub UI whether you have the correct `uid` or `name`."
+    return _find_saved(Space, space, missing)
 
 
 def _confirm(question: str) -> bool:
