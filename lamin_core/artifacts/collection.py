@@ -10,6 +10,7 @@ from django.db.models import Q
 from .._logger import logger
 from ..hashing import hash_set
 from ..models import Artifact
+from ..models.pending import PendingSave
 from .create import check_revises, check_run, check_str, import_anndata
 from .load import load_artifact, track_input
 from .versions import check_new_version, check_version_value, next_uid, stem_of
@@ -57,8 +58,8 @@ def _artifact_list(artifacts: object) -> list:
     return items
 
 
-def prepare_collection(model: type[Collection], artifacts: object, options: dict) -> tuple[dict, dict]:
-    """(field values, private state) of a new collection; raises on any invalid input."""
+def prepare_collection(model: type[Collection], artifacts: object, options: dict) -> tuple[dict, PendingSave]:
+    """(field values, what its save has to do) of a new collection; raises on any invalid input."""
     if "name" in options:  # LaminDB < 1.0's name of the key, still accepted by 1.5.3 with a warning
         name = options.pop("name")
         if options.get("key") is not None:
@@ -115,19 +116,19 @@ def prepare_collection(model: type[Collection], artifacts: object, options: dict
         fields["run"] = run
     if revises is not None and existing is None:
         fields["uid"], _ = next_uid(model, stem_of(revises))
-    state = {
-        "_existing": existing,
-        "_revises": revises,
-        "_revises_from_key": from_key,
-        "_artifact_ids": [item.pk for item in items],
-    }
-    return fields, state
+    pending = PendingSave(
+        existing=existing,
+        revises=revises,
+        revises_from_key=from_key,
+        artifact_ids=[item.pk for item in items],
+    )
+    return fields, pending
 
 
 def collection_artifacts(collection: Collection) -> list:
     """The collection's artifacts in the order they were passed; also before it is saved."""
     if collection._state.adding:
-        ids = collection.__dict__.get("_artifact_ids") or []
+        ids = (collection._pending.artifact_ids if collection._pending is not None else None) or []
         by_id = Artifact.all_objects.in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
     return list(collection.ordered_artifacts)

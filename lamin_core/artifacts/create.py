@@ -14,6 +14,7 @@ from .._logger import logger
 from ..errors import InvalidArgument
 from ..models import Run, Storage
 from ..models.instance import default_storage
+from ..models.pending import PendingSave
 from ..setup.settings import cache_dir
 from ..storage import (
     check_key,
@@ -231,8 +232,9 @@ def _local_storage_containing(path: Path, default: tuple[int, str]) -> tuple[int
     return best
 
 
-def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tuple[dict, dict]:
-    """(field values, private state) of a new artifact made from `data`; raises on any invalid input."""
+def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tuple[dict, PendingSave]:
+    """(field values, what its save has to do) of a new artifact made from `data`; raises on any invalid
+    input."""
     unknown = sorted(set(options) - set(ARTIFACT_ARGS))
     if unknown:
         raise TypeError(
@@ -304,7 +306,7 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
         if owned:
             discard(path)  # the same content is stored already
         update = {"key": user_key, "description": description, "run": run}
-        return {}, {"_existing": existing, "_update": update}
+        return {}, PendingSave(existing=existing, update=update)
 
     fields = {
         "key": key,
@@ -330,16 +332,16 @@ def prepare_artifact(model: type[Artifact], data: object, options: dict) -> tupl
             logger.warning(
                 f"revises={revises.uid!r} is not the latest version; the new version follows {latest!r}"
             )
-    state = {
-        "_local_path": path,
-        "_owned_source": owned,
-        "_memory_rep": data if owned else None,
-        "_existing": existing,
-        "_revises": revises,
+    pending = PendingSave(
+        local_path=path,
+        owned_source=owned,
+        memory_rep=data if owned else None,
+        existing=existing,
+        revises=revises,
         # no `revises=`: saving revises the latest artifact with the key then (None: a new family)
-        "_revises_from_key": options.get("revises") is None and key is not None,
-    }
-    return fields, state
+        revises_from_key=options.get("revises") is None and key is not None,
+    )
+    return fields, pending
 
 
 def _is_remote_path(data: object) -> bool:
@@ -359,7 +361,7 @@ def _storage_containing(url: str) -> tuple[int | None, str]:
     return None, f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-def _prepare_remote(model, url: str, key: str | None, revises, options: dict) -> tuple[dict, dict]:
+def _prepare_remote(model, url: str, key: str | None, revises, options: dict) -> tuple[dict, PendingSave]:
     """An artifact of an existing S3 object or prefix, registered in place (nothing is copied).
 
     Its size and hash come from the object's metadata (ETag), like LaminDB's `get_stat_file_cloud`;
@@ -385,7 +387,7 @@ def _prepare_remote(model, url: str, key: str | None, revises, options: dict) ->
         existing, revises = _lookup(model, hash_, in_storage_key, storage_id or -1, root, revises)
     if existing is not None:
         update = {"key": key, "description": options["description"], "run": options["run"]}
-        return {}, {"_existing": existing, "_update": update}
+        return {}, PendingSave(existing=existing, update=update)
     fields = {
         "key": in_storage_key,
         "description": options["description"],
@@ -405,16 +407,10 @@ def _prepare_remote(model, url: str, key: str | None, revises, options: dict) ->
         fields["run"] = options["run"]
     if revises is not None and existing is None:
         fields["uid"], _ = next_uid(model, stem_of(revises))
-    state = {
-        "_local_path": path,
-        "_owned_source": False,
-        "_existing": existing,
-        "_revises": revises,
-        "_revises_from_key": from_key,
-    }
+    pending = PendingSave(local_path=path, existing=existing, revises=revises, revises_from_key=from_key)
     if storage_id is None:
-        state["_new_storage_root"] = root
-    return fields, state
+        pending.new_storage_root = root
+    return fields, pending
 
 
 def _lookup(model, hash_: str, key: str | None, storage_id: int, root: str, revises):

@@ -144,7 +144,7 @@ def open_artifact(artifact: Artifact, mode: str = "r", **kwargs: Any) -> Any:
 def load_artifact(artifact: Artifact, **kwargs: Any) -> Any:
     """The artifact's content in memory (see `load_path`); an unsaved artifact of an in-memory object returns
     that object, as in LaminDB 1.5.3 (once saved, the stored data is read)."""
-    memory = artifact.__dict__.get("_memory_rep")
+    memory = artifact._pending.memory_rep if artifact._pending is not None else None
     if memory is not None and artifact._state.adding and not kwargs:
         return memory
     return load_path(cached_path(artifact), artifact.suffix, artifact.otype, **kwargs)

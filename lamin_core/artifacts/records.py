@@ -19,6 +19,7 @@ from ..features.annotate import annotate
 from ..models import Artifact, Collection, Schema
 from ..models.base import deleted_error
 from ..models.instance import storage_root
+from ..models.pending import PendingSave
 from ..storage import auto_storage_key
 from ..storage.containment import check_relative
 from .collection import prepare_collection
@@ -39,7 +40,7 @@ from .save import (
 def init_artifact(artifact: Artifact, data: Any, options: dict, init: Callable[..., None]) -> None:
     """`Artifact(data, key=..., ...)`: the fields and the private state of a new artifact, or the saved
     artifact with the same content."""
-    fields, state = prepare_artifact(type(artifact), data, options)
+    fields, pending = prepare_artifact(type(artifact), data, options)
     if "storage_id" in fields and fields["storage_id"] is None:
         # an S3 object outside every storage location: its bucket's Storage record is created by
         # save(), so the required storage is set only then (checked before the insert)
@@ -48,10 +49,10 @@ def init_artifact(artifact: Artifact, data: Any, options: dict, init: Callable[.
             setattr(artifact, name, value)
     else:
         init(**fields)
-    if "_existing" in state and not fields:  # the same content is saved: this is that artifact
-        existing_at_creation(artifact, state["_existing"], state["_update"])
+    if pending.update is not None:  # the same content is saved: this is that artifact
+        existing_at_creation(artifact, pending.existing, pending.update)
         return
-    artifact.__dict__.update(state)
+    artifact._pending = pending
     remember_stored(artifact)  # the key and suffix it was created with: save() refuses other ones
 
 
@@ -72,10 +73,12 @@ def save_artifact_record(artifact: Artifact, save: Callable[..., Any], *args: An
 
 
 def _save_artifact(artifact: Artifact, save: Callable[..., Any], *args: Any, **kwargs: Any) -> Artifact:
-    annotation = artifact.__dict__.pop("_annotation", None)
+    pending = artifact._pending or PendingSave()
+    annotation, pending.annotation = pending.annotation, None
     # returned by Artifact() as the saved artifact with the same content: written only if changed
-    unchanged = artifact.__dict__.pop("_existing_values", None) == field_values(artifact)
-    new_data = artifact._state.adding and artifact.__dict__.get("_local_path") is not None
+    unchanged = pending.existing_values == field_values(artifact)
+    pending.existing_values = None
+    new_data = artifact._state.adding and pending.local_path is not None
     if annotation is None:
         if new_data:
             return save_artifact(artifact, lambda: save(*args, **kwargs))
@@ -107,7 +110,9 @@ def _save_artifact(artifact: Artifact, save: Callable[..., Any], *args: Any, **k
             with transaction.atomic():
                 insert()
     except BaseException:
-        artifact._annotation = annotation  # a retry annotates again
+        if artifact._pending is None:
+            artifact._pending = pending
+        artifact._pending.annotation = annotation  # a retry annotates again
         raise
     return artifact
 
@@ -120,7 +125,7 @@ def _check_exists(record: Artifact | Collection) -> None:
 
 def artifact_path(artifact: Artifact) -> Any:
     """`artifact.path`: the stored file or folder (the source until saved)."""
-    local = artifact.__dict__.get("_local_path")
+    local = artifact._pending.local_path if artifact._pending is not None else None
     if local is not None and artifact._state.adding:
         return local
     key = auto_storage_key(artifact.uid, artifact.suffix) if artifact._key_is_virtual else artifact.key
@@ -198,7 +203,9 @@ def _attach_annotation(artifact: Artifact, schema: Any, annotation: Any) -> None
     """Link the validated annotation on save(); an existing artifact keeps a schema it already has."""
     if artifact._state.adding or artifact.schema_id is None:
         artifact.schema = schema
-    artifact._annotation = annotation  # labels and the slots' schemas, linked on save()
+    if artifact._pending is None:
+        artifact._pending = PendingSave()
+    artifact._pending.annotation = annotation  # labels and the slots' schemas, linked on save()
 
 
 def _read_backed(anndata: Any, path: Path) -> Any:
@@ -226,21 +233,23 @@ def _validate_with_schema(function: str, data: Any, schema: Any) -> Any:
 
 def init_collection(collection: Collection, artifacts: Any, options: dict, init: Callable[..., None]) -> None:
     """`Collection(artifacts, key=..., ...)`: a new collection, or the saved one of the same artifacts."""
-    fields, state = prepare_collection(type(collection), artifacts, options)
+    fields, pending = prepare_collection(type(collection), artifacts, options)
     init(**fields)
-    collection.__dict__.update(state)
-    if state.get("_existing") is not None:  # the same artifacts are saved: this is that collection
-        adopt_existing(collection, state["_existing"])
-        collection.__dict__["_existing_values"] = field_values(collection)
+    collection._pending = pending
+    if pending.existing is not None:  # the same artifacts are saved: this is that collection
+        adopt_existing(collection, pending.existing)
+        collection._pending = PendingSave(existing_values=field_values(collection))
 
 
 def save_collection_record(
     collection: Collection, save: Callable[..., Any], *args: Any, **kwargs: Any
 ) -> Collection:
     """`collection.save()`: insert it and link its artifacts, or write what changed."""
-    if collection._state.adding and collection.__dict__.get("_artifact_ids") is not None:
+    pending = collection._pending
+    if collection._state.adding and pending is not None and pending.artifact_ids is not None:
         return save_collection(collection, lambda: save(*args, **kwargs))
-    if collection.__dict__.pop("_existing_values", None) == field_values(collection):
+    collection._pending = None
+    if (pending.existing_values if pending is not None else None) == field_values(collection):
         _check_exists(collection)  # nothing to write; but say so if it was deleted meanwhile
         return collection
     return save(*args, **kwargs)

@@ -25,6 +25,7 @@ from .._logger import logger
 from ..errors import InvalidArgument, RecordDeletedError, StorageError
 from ..models import Artifact, CollectionArtifact, Storage
 from ..models.instance import root_of, storage_root
+from ..models.pending import PendingSave
 from ..storage import auto_storage_key, check_key, discard, extract_suffix, publish, remote_errors, stage
 from ..storage.filesystem import is_remote, storage_type
 from ..uids import new_uid
@@ -34,16 +35,6 @@ from .versions import check_new_version, latest_with_key, lock, next_uid, stem_o
 if TYPE_CHECKING:
     from django.db import models
 
-PRIVATE_STATE = (
-    "_local_path",
-    "_owned_source",
-    "_existing",
-    "_revises",
-    "_revises_from_key",
-    "_artifact_ids",
-    "_new_storage_root",
-    "_memory_rep",
-)
 TRASH = -1
 _stored = threading.local()  # .paths: files stored inside `atomic_with_storage()`, removed on rollback
 
@@ -99,12 +90,11 @@ def adopt_existing(record: models.Model, existing: models.Model) -> models.Model
         logger.warning(f"returning existing {name} with same hash: {existing}")
     if record.key is not None and record.key != existing.key:
         logger.warning(f"the existing {name} keeps its key {existing.key!r}, not {record.key!r}")
-    state = record.__dict__
-    if state.get("_owned_source"):
-        discard_on_commit(state.get("_local_path"))
+    pending = record._pending
+    if pending is not None and pending.owned_source:
+        discard_on_commit(pending.local_path)
     become(record, existing)
-    for attr in PRIVATE_STATE:
-        state.pop(attr, None)
+    record._pending = None
     return record
 
 
@@ -123,7 +113,7 @@ def existing_at_creation(record: models.Model, existing: models.Model, update: d
     logger.info(f"{message}: {existing}; to track this artifact as an input, use: ln.Artifact.get()")
     become(record, existing)
     remember_stored(record)
-    record.__dict__["_existing_values"] = field_values(record)  # save() writes only what changes next
+    record._pending = PendingSave(existing_values=field_values(record))  # save() writes only changes
     key, description, run = update.get("key"), update.get("description"), update.get("run")
     if description is not None and description != record.description:
         logger.warning(f"updated description from {record.description} to {description}")
@@ -250,15 +240,15 @@ def _settle_version(
 
 def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.Model:
     """Store the artifact's file or folder and insert its record, atomically; or return the existing one."""
-    state = artifact.__dict__
-    existing = _refetch(state.pop("_existing", None))
+    pending = artifact._pending
+    existing, pending.existing = _refetch(pending.existing), None
     if existing is not None:
         return adopt_existing(artifact, existing)
-    source = state["_local_path"]
-    revises = state.get("_revises")
-    from_key = state.get("_revises_from_key", False)
+    source = pending.local_path
+    revises = pending.revises
+    from_key = pending.revises_from_key
     model = type(artifact)
-    new_root = state.get("_new_storage_root")
+    new_root = pending.new_storage_root
     staged = destination = None
     root = "" if new_root is not None else root_of(artifact.storage_id)
     errors = remote_errors(root, "saving an artifact") if is_remote(root) else contextlib.nullcontext()
@@ -304,10 +294,9 @@ def save_artifact(artifact: models.Model, insert: Callable[[], None]) -> models.
         raise
     if revises is not None:
         revises.is_latest = False
-    if state.get("_owned_source"):
+    if pending.owned_source:
         discard_on_commit(source)
-    for attr in PRIVATE_STATE:
-        state.pop(attr, None)
+    artifact._pending = None
     return artifact
 
 
@@ -361,13 +350,13 @@ def _check_artifacts_exist(collection: models.Model, artifact_ids: list[int]) ->
 
 def save_collection(collection: models.Model, insert: Callable[[], None]) -> models.Model:
     """Insert a collection and its artifact links in one transaction; or return the existing one."""
-    state = collection.__dict__
-    existing = _refetch(state.pop("_existing", None))
+    pending = collection._pending
+    existing, pending.existing = _refetch(pending.existing), None
     if existing is not None:
         return adopt_existing(collection, existing)
-    artifact_ids = state["_artifact_ids"]
-    revises = state.get("_revises")
-    from_key = state.get("_revises_from_key", False)
+    artifact_ids = pending.artifact_ids
+    revises = pending.revises
+    from_key = pending.revises_from_key
     model = type(collection)
     uid = collection.uid
     try:
@@ -390,6 +379,5 @@ def save_collection(collection: models.Model, insert: Callable[[], None]) -> mod
         raise
     if revises is not None:
         revises.is_latest = False
-    for attr in PRIVATE_STATE:
-        state.pop(attr, None)
+    collection._pending = None
     return collection

@@ -17,6 +17,7 @@ from ..query.protection import protected_error
 from ._defaults import current_run_id, current_user_id
 from ._validation import check_init_kwargs as check_init_kwargs  # re-exported for the registries
 from ._validation import check_required, positional_error, validate_init
+from .pending import PendingSave
 
 _REPR_EXCLUDE = ("id", "updated_at", "source_code")
 # _branch_code values
@@ -70,6 +71,7 @@ class BaseRecord(CanCurate, HasParents, models.Model):
 
     objects = RegistryManager()
     _on_load: hooks.Hook | None = None  # called with each row loaded from the database (Artifact's)
+    _pending: PendingSave | None = None  # what the constructor prepared for save() (models/pending.py)
 
     class Meta:
         abstract = True

@@ -57,7 +57,7 @@ class Feature(Record, TracksRun, TracksUpdates):
         (`float`, `ln.ULabel`, `list[str]`). A feature with the same name that exists already is returned
         (a different dtype raises), like LaminDB.
         """
-        if args:  # a row loaded from the database
+        if args:  # a row given in full, else refused (BaseRecord.__init__; database rows: from_db)
             super().__init__(*args, **kwargs)
             return
         dtype = kwargs.pop("dtype", None)

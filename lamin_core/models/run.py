@@ -47,7 +47,6 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
     # transforms whose outputs this one's runs used (filled when a run loads an artifact or collection)
     predecessors = models.ManyToManyField("self", symmetrical=False, related_name="successors")
 
-    _revises = None  # the version a new, unsaved record follows (set by the constructor)
     _len_stem_uid, _len_full_uid = 12, 16  # LaminDB 1.5.3's names
 
     def __init__(self, *args, **kwargs):
@@ -56,7 +55,7 @@ class Transform(Record, IsVersioned, TracksCreation, TracksUpdates):
         Versions as LaminDB 1.5.3 (`lamin_core.tracking.versions`): `revises=` makes the next version of a
         family; a key whose latest transform has no saved source code gives that transform back.
         """
-        # Django builds loaded rows positionally; an explicit id is a row given in full (fixtures)
+        # a row given in full, positionally or with its id (fixtures); database rows come through from_db
         if args or not kwargs or "id" in kwargs or "pk" in kwargs:
             super().__init__(*args, **kwargs)
             return

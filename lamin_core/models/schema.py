@@ -238,7 +238,7 @@ class Schema(Record, TracksRun):
         that exists already is returned; else one with the same name is returned, redefined by these
         arguments (its hash and members are updated on `save()`).
         """
-        if len(args) == len(self._meta.concrete_fields):  # a row loaded from the database
+        if len(args) == len(self._meta.concrete_fields):  # a row given in full (database rows: from_db)
             super().__init__(*args, **kwargs)
             return
         if len(args) > 1 or (args and "features" in kwargs):

@@ -15,6 +15,7 @@ from .._logger import logger
 from ..artifacts.versions import sync_latest
 from ..models import Transform
 from ..models._validation import validate_init
+from ..models.pending import PendingSave
 from .versions import check_version, prepare, reuse_updates, save_new_version
 
 
@@ -35,18 +36,17 @@ def init_transform(transform: Transform, kwargs: dict, init: Callable[..., None]
         return
     init(**kwargs)
     if revises is not None:
-        transform._revises = revises
-        transform._uid_assigned = uid_assigned
+        transform._pending = PendingSave(revises=revises, uid_assigned=uid_assigned)
 
 
 def save_transform(transform: Transform, save: Callable[..., Any], *args: Any, **kwargs: Any) -> Transform:
     """`transform.save()`: a new version (`revises=`) becomes the latest of its family in the same
     transaction."""
-    revises = transform._revises
-    if revises is None or not transform._state.adding:
+    pending = transform._pending
+    if pending is None or pending.revises is None or not transform._state.adding:
         return save(*args, **kwargs)
-    save_new_version(transform, revises, lambda: save(*args, **kwargs))
-    transform._revises = None
+    save_new_version(transform, pending.revises, lambda: save(*args, **kwargs))
+    transform._pending = None
     return transform
 
 

@@ -162,7 +162,7 @@ def save_new_version(record: Any, revises: Any, save) -> None:
     with transaction.atomic():
         lock(model, stem)
         if model.all_objects.filter(uid=record.uid).exists():
-            if not record.__dict__.get("_uid_assigned"):
+            if record._pending is None or not record._pending.uid_assigned:
                 raise ValueError(f"a Transform with uid {record.uid!r} exists already")
             record.uid = next_uid(model, stem)[0]
         if record.version is not None:

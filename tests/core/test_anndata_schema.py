@@ -190,7 +190,7 @@ def test_from_anndata_with_a_composite_schema(ln, bt, data):
     artifact = ln.Artifact.from_anndata(adata_of(GOOD_OBS), key="ad/good.h5ad", schema=schema)
     assert artifact.schema == schema and artifact._state.adding
     artifact.save()
-    assert "_annotation" not in artifact.__dict__ and artifact.schema_id == schema.id
+    assert getattr(artifact._pending, "annotation", None) is None and artifact.schema_id == schema.id
     f = data["features"]
     slots = {
         link.slot: link.schema

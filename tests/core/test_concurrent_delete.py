@@ -211,7 +211,7 @@ def test_ln_save_with_a_deleted_record_leaves_no_files_and_gives_back_unsaved_re
     from_file = ln.Artifact(unique_file(tmp_path, f"{tag}.txt"), key=f"concurrent/{tag}.txt")
     frame = pd.DataFrame({"tag": [tag]})
     from_frame = ln.Artifact.from_df(frame, key=f"concurrent/{tag}.parquet")
-    temporary = from_frame.__dict__["_local_path"]
+    temporary = from_frame._pending.local_path
     new_label = ln.ULabel(name=f"concurrent new {tag}")
     before = stored_names(artifact_storage)
 
