@@ -90,9 +90,9 @@ test-postgres: deps js venv
 test-e2e: deps js venv
 	bash scripts/test.sh sqlite tests/e2e
 
-# the README's widget screenshots, taken by the e2e tests
+# the README's screenshots (docs/images/), taken on the demo instance by its e2e test
 screenshots: deps js venv
-	LAMIN_E2E_SHOTS=docs/images/widgets bash scripts/test.sh sqlite tests/e2e
+	LAMIN_E2E_SHOTS=docs/images bash scripts/test.sh sqlite tests/e2e/test_demo_notebook_e2e.py
 
 # JupyterLab on the demo's widget notebook at 127.0.0.1:$(DEMO_PORT) (the URL is printed); Ctrl-C stops it
 demo: venv js

@@ -87,7 +87,8 @@ NOTEBOOK_CELLS = [
         "import lamin_core as ln\nimport lamin_widgets as lw",
     ),
     (
-        "**RegistryBrowser**: page, sort, search and filter a registry; click rows to select them.",
+        "**RegistryBrowser**: page, sort, search and filter a registry; a click on a row opens its record, "
+        "its checkbox selects it.",
         'browser = lw.RegistryBrowser("Artifact")\nbrowser',
     ),
     ("The selected rows, as a QuerySet:", "browser.selected"),

@@ -216,6 +216,27 @@ def running_lab(tmp: Path, db: str | None = None, bulk: int = 0):
 
 
 def shot(locator, name: str) -> None:
-    """Save a screenshot of a widget (`SHOTS/<name>.png`)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    locator.screenshot(path=str(SHOTS / f"{name}.png"))
+    """Save a screenshot of a widget or a page (`SHOTS/<name>.png`; `name` may have a folder)."""
+    path = SHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(path))
+
+
+THEME_JS = "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})"
+
+
+def set_theme(page, theme: str) -> None:
+    """Switch JupyterLab's theme (`JupyterLab Dark`, ...) and wait until it applies."""
+    page.evaluate(THEME_JS, theme)
+    page.wait_for_function("(theme) => document.body.dataset.jpThemeName === theme", arg=theme)
+    page.wait_for_timeout(500)  # the theme's stylesheet settles
+
+
+def widen_left_panel(page, by: int) -> None:
+    """Drag the edge of the left sidebar `by` px to the right, as a user widening the Lamin panel."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 300)
+    page.mouse.down()
+    page.mouse.move(box["x"] + by, box["y"] + 300, steps=5)
+    page.mouse.up()

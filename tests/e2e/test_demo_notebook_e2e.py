@@ -4,21 +4,27 @@ docs/demo.py makes the demo instance (with a LAMIN_HOME exported that it must no
 scripts/demo-lab.sh starts JupyterLab and prints a URL. That URL opens the widget notebook (not the
 Launcher), the notebook is trusted, and Run All runs every cell without an error, each widget rendered.
 Ctrl-C stops the server and its kernel; a second `make demo` reuses the instance and serves again.
+
+On the way it takes the README's screenshots, of the demo instance as a user sees it (`make screenshots`
+writes them to docs/images/): each widget, the Lamin sidebar at its default width and widened, a record
+page, the dark and the high-contrast theme.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from lab_harness import KERNEL_READY_JS, ROOT, shot
+from lab_harness import KERNEL_READY_JS, ROOT, set_theme, shot, widen_left_panel
 from local_servers import free_port, jupyter_env
 
 pytest.importorskip("playwright")
@@ -31,6 +37,14 @@ WIDGETS = {
     'lw.SearchBox("CellType")': "input[placeholder*='bionty.CellType']",
     "lw.LookupBox(ln.ULabel)": "input[placeholder*='ULabel']",
     "lw.ViewPanel()": "table",
+}
+# the README's screenshot of each widget (docs/images/widgets/), and what to type into it first
+WIDGET_SHOTS = {
+    'lw.RegistryBrowser("Artifact")': ("registry_browser", None),
+    'lw.FilterBuilder("Artifact")': ("filter_builder", None),
+    'lw.SearchBox("CellType")': ("search_box", "t cell"),
+    "lw.LookupBox(ln.ULabel)": ("lookup_box", "exp"),
+    "lw.ViewPanel()": ("view_panel", None),
 }
 CELLS_JS = """() => {
   const m = window.jupyterapp.shell.currentWidget.content.model;
@@ -125,8 +139,53 @@ def _run_all(page) -> list[dict]:
     raise AssertionError(f"Run All did not finish: {page.evaluate(CELLS_JS)}")
 
 
-def test_make_demo_notebook_runs_all_cells(lab, tmp_path):
-    demo = tmp_path / "demo-instance"
+def _readme_shots(page, cells: list[dict], dom) -> None:
+    """The README's screenshots of the demo: its widgets, then the Lamin sidebar (250 px, its record page of
+    the first .h5ad artifact, widened to the table; JupyterLab Dark and Dark High Contrast)."""
+    for code, (name, text) in WIDGET_SHOTS.items():
+        (index,) = [i for i, c in enumerate(cells) if code in c["source"]]
+        widget = dom.nth(index).locator(".jp-OutputArea-output .lamin-widget").first
+        widget.scroll_into_view_if_needed()
+        if text:
+            widget.locator("input").first.fill(text)
+            widget.locator("li[role=option]").first.wait_for()
+        shot(widget, f"widgets/{name}")
+
+    dom.first.scroll_into_view_if_needed()  # the notebook from its top, the RegistryBrowser in view
+    page.wait_for_function("() => document.body.dataset.laminSidebar === 'activated'")
+    page.locator('.jp-SideBar [data-id="lamin-sidebar"]').click()
+    panel = page.locator(".lamin-sidebar")
+    items = panel.locator(".lw-list li[data-id]")
+    items.first.wait_for()
+    page.wait_for_timeout(500)
+    assert 200 <= panel.bounding_box()["width"] < 400
+    shot(page, "sidebar")
+    items.filter(has_text=".h5ad").first.click()
+    record = panel.locator(".lw-record")
+    record.locator(".lw-record-title").wait_for()
+    page.wait_for_timeout(500)
+    shot(panel, "record-page")
+    set_theme(page, "JupyterLab Dark")
+    shot(page, "sidebar-dark")
+    set_theme(page, "JupyterLab Dark High Contrast")
+    shot(panel, "sidebar-high-contrast")
+    set_theme(page, "JupyterLab Light")
+    record.locator(".lw-back-record").click()
+    widen_left_panel(page, 420)
+    panel.locator(".lw-browser[data-view=table] tbody tr[data-id]").first.wait_for()
+    page.wait_for_timeout(500)
+    shot(page, "sidebar-wide")
+
+
+@pytest.fixture
+def demo():
+    """The demo's folder, outside pytest's temp paths: its storage path shows in the README's screenshots."""
+    folder = Path(tempfile.mkdtemp(prefix="lamin-demo-"))
+    yield folder / "demo-instance"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_make_demo_notebook_runs_all_cells(lab, tmp_path, demo):
     port = free_port()
     env = jupyter_env(
         tmp_path,
@@ -176,6 +235,7 @@ def test_make_demo_notebook_runs_all_cells(lab, tmp_path):
             output.first.wait_for(timeout=30_000)
             output.locator(selector).first.wait_for(timeout=30_000)
         shot(page, "demo_notebook")
+        _readme_shots(page, cells, dom)
         page.close()
 
         assert server.ctrl_c() == 130

@@ -14,7 +14,7 @@ import subprocess
 import time
 
 import pytest
-from lab_harness import ROOT, SHOTS
+from lab_harness import ROOT, SHOTS, THEME_JS, widen_left_panel
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -200,9 +200,6 @@ def test_installed_wheel_enables_both_extensions(lab):
     assert str(lab.venv / "etc" / "jupyter") in server
 
 
-THEME_JS = "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})"
-
-
 def _page_size(lab, size: int) -> None:
     """The sidebar's rows per page for the pages opened next (its settings file)."""
     settings = lab.root.parent / "lab-settings" / "lamin-widgets" / "plugin.jupyterlab-settings"
@@ -219,15 +216,6 @@ def _open_sidebar(lab, name: str):
     panel = page.locator(".lamin-sidebar")
     expect(panel.locator(".lw-list li[data-id]")).to_have_count(5)
     return nb, page, panel
-
-
-def _widen(page, by: int) -> None:
-    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
-    box = handle.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 300)
-    page.mouse.down()
-    page.mouse.move(box["x"] + by, box["y"] + 300, steps=5)
-    page.mouse.up()
 
 
 def _shot(panel, name: str) -> None:
@@ -335,7 +323,7 @@ def test_record_page_wide_table_and_dark_theme(lab):
     expect(panel.locator(".lw-browser")).to_have_attribute("data-view", "list")
     page.wait_for_timeout(500)  # the theme's stylesheet settles before the split handle is dragged
 
-    _widen(page, 300)  # about 550 px: the table
+    widen_left_panel(page, 300)  # about 550 px: the table
     expect(panel.locator(".lw-browser")).to_have_attribute("data-view", "table")
     expect(panel.locator("th[data-column=key]")).to_be_visible()
     expect(panel.locator("th[data-column^=_]")).to_have_count(0)
