@@ -12,7 +12,6 @@ import html
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -41,21 +40,16 @@ def executor() -> ThreadPoolExecutor:
         return _executor
 
 
-@cache
-def esm_source(name: str) -> str:
-    """The built front-end module `static/<name>.js`."""
-    path = STATIC / f"{name}.js"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing: the widget front end is not built; run `make js` (npm run build) in the repo"
-        )
-    return path.read_text()
-
-
 class LaminWidget(anywidget.AnyWidget):
-    """Base of the lamin widgets: the RPC endpoint of the front end, and HTML fallbacks."""
+    """Base of the lamin widgets: the RPC endpoint of the front end, and HTML fallbacks.
 
-    _module: ClassVar[str] = ""  # static/<module>.js
+    Each widget names its built front end as a class attribute, `_esm = STATIC / "<name>.js"`: anywidget
+    reads the file, and with `ANYWIDGET_HMR=1` (and watchfiles) watches it and sends every rebuild to the
+    widgets on screen (README, "Developing the front ends").
+    """
+
+    # the front end a subclass names that is not built (a checkout before `make js`); None: built
+    _unbuilt: ClassVar[Path | None] = None
     # seconds of database time one request of the front end may take (None: no limit); not synced
     request_timeout = traitlets.Float(DEFAULT_SECONDS, allow_none=True)
 
@@ -66,11 +60,21 @@ class LaminWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(f"request_timeout takes positive seconds or None, not {value!r}")
         return value
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        esm = cls.__dict__.get("_esm")
+        if isinstance(esm, Path) and not esm.is_file():
+            # anywidget would refuse the class (and so `import lamin_widgets`): making a widget says why
+            cls._unbuilt, cls._esm = esm, ""
+        super().__init_subclass__(**kwargs)
+
     def __init__(self, **kwargs: Any) -> None:
         from lamin_core.setup.instance import ensure_connected
 
+        if self._unbuilt is not None:
+            raise FileNotFoundError(
+                f"{self._unbuilt} is missing: the widget front end is not built; run `make js`"
+            )
         ensure_connected()  # no instance: say how to create one now, not in the first request
-        self._esm = esm_source(self._module)
         super().__init__(**kwargs)
         self._rpc_context = Context()
         self._lock = threading.Lock()

@@ -7,7 +7,7 @@ from typing import Any
 
 import traitlets
 
-from ._base import frame_html
+from ._base import STATIC, frame_html
 from ._query_widget import QueryWidget
 
 
@@ -17,7 +17,7 @@ class RegistryBrowser(QueryWidget):
     `RegistryBrowser("Artifact")`, `RegistryBrowser(ln.ULabel)`, `RegistryBrowser(ln.Artifact.filter(...))`.
     """
 
-    _module = "browser"
+    _esm = STATIC / "browser.js"
 
     page = traitlets.Int(0).tag(sync=True)
     page_size = traitlets.Int(50).tag(sync=True)

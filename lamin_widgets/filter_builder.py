@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from ._base import STATIC
 from ._query_widget import QueryWidget
 
 
@@ -13,7 +14,7 @@ class FilterBuilder(QueryWidget):
     `FilterBuilder("Artifact")`; set filters from Python with `fb.filters = {"op": "and", "items": [...]}`.
     """
 
-    _module = "filter_builder"
+    _esm = STATIC / "filter_builder.js"
 
     def _fallback_text(self) -> str:
         return f"FilterBuilder of {self.registry}: {self.queryset.count()} records\n{self.code}"

@@ -7,7 +7,7 @@ from typing import Any
 
 import traitlets
 
-from ._base import LaminWidget, valid_registry_trait
+from ._base import STATIC, LaminWidget, valid_registry_trait
 from .protocol import filterspec
 from .protocol.state import get_registry, registry_of
 
@@ -18,7 +18,7 @@ class LookupBox(LaminWidget):
     `LookupBox(ln.ULabel)`, `LookupBox(bt.Gene, "symbol")`.
     """
 
-    _module = "lookup"
+    _esm = STATIC / "lookup.js"
 
     registry = traitlets.Unicode("ULabel").tag(sync=True)
     field = traitlets.Unicode("").tag(sync=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import traitlets
 
-from ._base import LaminWidget, valid_registry_trait
+from ._base import STATIC, LaminWidget, valid_registry_trait
 from .protocol import filterspec
 from .protocol.state import get_registry, registry_of
 
@@ -19,7 +19,7 @@ logger = logging.getLogger("lamin_widgets")
 class SearchBox(LaminWidget):
     """Search a registry; `box.value` (the picked record), `box.results` (QuerySet), `box.on_submit(cb)`."""
 
-    _module = "search"
+    _esm = STATIC / "search.js"
 
     registry = traitlets.Unicode("Artifact").tag(sync=True)
     text = traitlets.Unicode("").tag(sync=True)

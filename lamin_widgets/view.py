@@ -7,7 +7,7 @@ from typing import Any
 
 import traitlets
 
-from ._base import LaminWidget, frame_html, valid_registry_trait
+from ._base import STATIC, LaminWidget, frame_html, valid_registry_trait
 
 
 def _all_modules() -> list[str]:
@@ -20,7 +20,7 @@ def _all_modules() -> list[str]:
 class ViewPanel(LaminWidget):
     """Modules, registries, counts and latest rows; `panel.registry` is the registry opened (or "")."""
 
-    _module = "view"
+    _esm = STATIC / "view.js"
 
     limit = traitlets.Int(7).tag(sync=True)
     modules = traitlets.List(traitlets.Unicode()).tag(sync=True)  # empty: every module of the instance

@@ -292,8 +292,57 @@ def test_fallbacks_for_saved_notebooks_escape_values(ln, seeded, lw):
         assert type(widget).__name__ in bundle["text/plain"]
 
 
-def test_widgets_load_their_built_front_end(lw):
-    from lamin_widgets import _base
+def test_widgets_name_their_built_front_end_as_a_watched_file(lw):
+    """`_esm` is a class attribute naming static/<name>.js: anywidget reads it, and watches it with
+    ANYWIDGET_HMR=1 (a per-instance string would bypass the watching)."""
+    from anywidget._file_contents import FileContents
 
-    for name in ("browser", "filter_builder", "search", "lookup", "view"):
-        assert "export" in _base.esm_source(name)
+    from lamin_widgets._base import STATIC
+
+    widgets = {
+        "browser": lw.RegistryBrowser,
+        "filter_builder": lw.FilterBuilder,
+        "search": lw.SearchBox,
+        "lookup": lw.LookupBox,
+        "view": lw.ViewPanel,
+    }
+    for name, cls in widgets.items():
+        esm = cls.__dict__["_esm"]
+        assert isinstance(esm, FileContents) and esm._path == (STATIC / f"{name}.js").resolve(), name
+        assert "export" in str(esm)
+    panel = lw.ViewPanel()
+    assert panel._esm == (STATIC / "view.js").read_text()  # the synced trait: the file's contents
+    assert "_esm" not in panel.__dict__
+
+
+def test_an_unbuilt_front_end_fails_the_widget_not_the_import(lw, tmp_path):
+    from lamin_widgets._base import LaminWidget
+
+    class Unbuilt(LaminWidget):
+        _esm = tmp_path / "missing.js"
+
+    with pytest.raises(FileNotFoundError, match=r"missing\.js is missing: the widget front end is not built"):
+        Unbuilt()
+
+
+def test_with_anywidget_hmr_a_rebuilt_front_end_reaches_the_widget(lw, tmp_path, monkeypatch):
+    """Dev mode: with ANYWIDGET_HMR=1 anywidget watches the class's `_esm` file (watchfiles) and syncs
+    each rebuild (what `npm run watch` writes) to the widgets on screen."""
+    pytest.importorskip("watchfiles")
+    from lamin_widgets._base import LaminWidget
+
+    monkeypatch.setenv("ANYWIDGET_HMR", "1")
+    built = tmp_path / "dev.js"
+    built.write_text("export default { render() {} };\n")
+
+    class Dev(LaminWidget):
+        _esm = built
+
+    widget = Dev()
+    rebuilt = "export default { render({ el }) { el.textContent = 'rebuilt'; } };\n"
+    deadline = time.monotonic() + 20
+    while widget._esm != rebuilt and time.monotonic() < deadline:
+        built.write_text(rebuilt)  # again until the watcher (started with the class) has seen a change
+        time.sleep(0.2)
+    assert widget._esm == rebuilt
+    Dev.__dict__["_esm"].stop_thread()
