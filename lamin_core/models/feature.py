@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import models
 
 from .. import hooks
 from .._logger import logger
-from ..dtypes import DTYPE_HELP, dtype_from_pandas, parse_dtype, serialize_dtype
+from ..dtypes import dtype_from_pandas, parse_dtype
 from ..errors import ValidationError
 from ..hashing import json_hash
 from ..query.curation import RecordList
 from ._defaults import uid12
-from .base import Record, TracksRun, TracksUpdates, check_init_kwargs
+from .base import Record, TracksRun, TracksUpdates
 
 
 def load_from(record: models.Model, existing: models.Model) -> None:
@@ -23,11 +23,6 @@ def load_from(record: models.Model, existing: models.Model) -> None:
         setattr(record, field.attname, getattr(existing, field.attname))
     record._state.adding = False
     record._state.db = existing._state.db
-
-
-def _same_dtype(existing: str | None, given: str | None) -> bool:
-    # `cat` matches any categorical, as in LaminDB
-    return existing == given or (given == "cat" and (existing or "").startswith("cat"))
 
 
 class Feature(Record, TracksRun, TracksUpdates):
@@ -60,56 +55,11 @@ class Feature(Record, TracksRun, TracksUpdates):
         if args:  # a row given in full, else refused (BaseRecord.__init__; database rows: from_db)
             super().__init__(*args, **kwargs)
             return
-        dtype = kwargs.pop("dtype", None)
-        default_value = kwargs.pop("default_value", None)
-        nullable = kwargs.pop("nullable", True)
-        coerce_dtype = kwargs.pop("coerce_dtype", False)
-        check_init_kwargs(Feature, kwargs)
-        name = kwargs.get("name")
-        if not isinstance(name, str) or not name:
-            raise ValidationError(f"Feature needs a name (a non-empty string), got {name!r}")
-        if not isinstance(nullable, bool) or not isinstance(coerce_dtype, bool):
-            raise ValidationError("Feature's nullable and coerce_dtype must be True or False")
-        if dtype is None and not kwargs.get("is_type"):
-            raise ValidationError(f"Feature(name={name!r}) needs a dtype; {DTYPE_HELP}")
-        dtype_str = None if dtype is None else serialize_dtype(dtype)
-        existing = Feature.all_objects.filter(name=name).first()
-        if existing is not None:
-            if not _same_dtype(existing.dtype, dtype_str):
-                raise ValidationError(
-                    f"Feature {name} already exists with dtype {existing.dtype}, you passed {dtype_str}"
-                )
-            logger.info(f"returning existing Feature record with same name: '{name}'")
-            super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
-            self._state.adding = False
-            self._state.db = existing._state.db
-            for key, value in kwargs.items():  # e.g. a new description, kept on save() like LaminDB
-                if key != "name" and getattr(self, key) != value:
-                    setattr(self, key, value)
-            return
-        super().__init__(dtype=dtype_str, **kwargs)
-        self._aux = {"af": {"0": default_value, "1": nullable, "2": coerce_dtype}}
+        hooks.init_feature(self, kwargs, super().__init__)
 
     def save(self, *args, **kwargs) -> Feature:
         """Save; if a feature with this name was saved meanwhile, become that one (same dtype) or raise."""
-        if self.dtype is not None:
-            self.dtype = serialize_dtype(self.dtype)
-        if not self._state.adding:
-            return super().save(*args, **kwargs)
-        try:
-            with transaction.atomic():
-                return super().save(*args, **kwargs)
-        except IntegrityError:
-            existing = Feature.all_objects.filter(name=self.name).first()
-            if existing is None:
-                raise
-            if not _same_dtype(existing.dtype, self.dtype):
-                raise ValidationError(
-                    f"Feature {self.name} already exists with dtype {existing.dtype}, you passed {self.dtype}"
-                ) from None
-            logger.info(f"returning existing Feature record with same name: '{self.name}'")
-            load_from(self, existing)
-            return self
+        return hooks.save_feature(self, super().save, *args, **kwargs)
 
     def _get_af(self, key: str, default: Any) -> Any:
         af = (self._aux or {}).get("af", {})
