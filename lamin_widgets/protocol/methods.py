@@ -556,9 +556,10 @@ def _versions(found, model, label: str | None) -> dict | None:
 def _feature_values(found, texts: dict) -> list[dict]:
     """[{name, dtype, values: [{label, registry, id, ontology_id} | {label}], more}] per feature."""
     from lamin_core.features.manager import label_rows
+    from lamin_core.models import Feature
     from lamin_core.query.columns import name_field
 
-    dtypes = dict(found.features._collect()[1].keys())
+    dtypes = dict(Feature.objects.filter(name__in=list(texts)).values_list("name", "dtype"))
     labelled: dict[str, dict] = {}
     for link, name, dtype, _ in label_rows(found, with_feature=True):
         entry = labelled.setdefault(name, {"name": name, "dtype": dtype or "", "ids": {}})

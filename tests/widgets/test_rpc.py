@@ -378,6 +378,7 @@ def test_record_page_of_an_artifact(ln, seeded, rpc):
     assert result["path"] and result["path"].endswith(".h5ad")
     features = {f["name"]: f for f in result["feature_values"]}
     assert features["temperature"]["values"] == [{"label": "21.6"}]
+    assert features["temperature"]["dtype"] == ln.Feature.get(name="temperature").dtype == "float"
     dmso = ln.ULabel.get(name="DMSO")
     assert {"registry": "ULabel", "id": dmso.id, "label": "DMSO"} in features["perturbation"]["values"]
     relations = {r["name"]: r for r in result["relations"]}
