@@ -142,6 +142,7 @@ def _run_all(page) -> list[dict]:
 def _readme_shots(page, cells: list[dict], dom) -> None:
     """The README's screenshots of the demo: its widgets, then the Lamin sidebar (250 px, its record page of
     the first .h5ad artifact, widened to the table; JupyterLab Dark and Dark High Contrast)."""
+    page.set_viewport_size({"width": 1400, "height": 2400})  # the tallest widget (ViewPanel) whole
     for code, (name, text) in WIDGET_SHOTS.items():
         (index,) = [i for i, c in enumerate(cells) if code in c["source"]]
         widget = dom.nth(index).locator(".jp-OutputArea-output .lamin-widget").first
@@ -150,6 +151,7 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
             widget.locator("input").first.fill(text)
             widget.locator("li[role=option]").first.wait_for()
         shot(widget, f"widgets/{name}")
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
     dom.first.scroll_into_view_if_needed()  # the notebook from its top, the RegistryBrowser in view
     page.wait_for_function("() => document.body.dataset.laminSidebar === 'activated'")
