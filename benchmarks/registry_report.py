@@ -131,11 +131,12 @@ def widget_figures(path: Path = HERE / "WIDGETS.md") -> dict[str, float]:
     text = path.read_text()
     found = {}
     page = re.search(r"\| page 100 rows, order -created_at \(indexed\)[^|]*\| \*\*([\d.,]+)\*\*", text)
-    key = re.search(r"\| keystroke -> rendered results \| \*\*([\d.,]+)\*\*", text)
+    # the SearchBox in JupyterLab, per instance: the slowest
+    keys = re.findall(r"\| SearchBox: last keystroke to results \| [\d,]+ \| \*\*([\d.,]+)\*\*", text)
     if page:
         found["first_page_1m"] = float(page.group(1).replace(",", ""))
-    if key:
-        found["keystroke"] = float(key.group(1).replace(",", ""))
+    if keys:
+        found["keystroke"] = max(float(ms.replace(",", "")) for ms in keys)
     return found
 
 
@@ -145,14 +146,20 @@ def sidebar_figures(path: Path = HERE / "SIDEBAR.md") -> dict[str, float]:
         return {}
     text = path.read_text()
     found = {}
-    page = re.search(r"\| POST rpc/page: 100 rows, order -created_at \(JSON[^|]*\| \*\*([\d.,]+)\*\*", text)
-    n = re.search(r"## REST API at ([\d,]+) artifacts", text)
-    panels = re.findall(r"\| (the [^|]*) \| [^|]* \| \*\*([\d.,]+)\*\* \|", text)
-    if page and n:
-        found["rest_page"] = float(page.group(1).replace(",", ""))
-        found["rest_n"] = int(n.group(1).replace(",", ""))
+    # the REST section of the largest instance
+    sections = re.findall(
+        r"## REST API at ([\d,]+) artifacts.*?\| POST rpc/page: 100 rows, order -created_at \(JSON[^|]*\|"
+        r" \*\*([\d.,]+)\*\*",
+        text,
+        re.S,
+    )
+    panels = re.findall(r"\| open after a warm-up page load[^|]* \| [\d,]+ \| \*\*([\d.,]+)\*\* \|", text)
+    if sections:
+        n, ms = max(sections, key=lambda section: int(section[0].replace(",", "")))
+        found["rest_page"] = float(ms.replace(",", ""))
+        found["rest_n"] = int(n.replace(",", ""))
     if panels:  # the slowest instance measured (the largest)
-        found["panel"] = max(float(ms.replace(",", "")) for _, ms in panels)
+        found["panel"] = max(float(ms.replace(",", "")) for ms in panels)
     return found
 
 
