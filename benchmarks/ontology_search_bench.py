@@ -13,8 +13,14 @@ turns (who goes first alternates), one fresh worker process per implementation a
   `import lamin_core.bionty` and connecting (what a notebook's first search of that registry costs). The
   first registry of a process also pays for what all share (importing pandas, the `bt.Source` rows), so
   each process first searches another registry untimed (the Cell Ontology; for it, UBERON). "after"
-  reads the index from its cache, which a cold build before the rounds writes (timed on its own);
-  "before" builds its index in memory on every first search.
+  reads the index from its cache file, which `init --modules bionty` wrote; "before" builds its index in
+  memory on every first search.
+- first-ever search ("after" only): the same, in a process whose cache folder
+  (`LAMIN_CORE_CACHE_DIR`) is empty, so that this search reads and indexes the source and writes its
+  file: what a first search costs where nothing was built ahead (another species' genes, a deleted
+  cache).
+- init: `ln.setup.init(modules="bionty")` timed inside its process, for "before", for "after" with an
+  empty cache folder (it indexes the sources a first search needs) and for "after" again with them.
 - per query: every query of tests/data/search_relevance_public.tsv (Cell Ontology) and
   tests/data/search_relevance_ontologies.tsv (UBERON, MONDO, human genes): one warm-up, then `--repeats`
   timed `search(q)` calls (limit 20, the default); the median per query. Per registry the report gives
@@ -75,8 +81,12 @@ def _connect(home: Path, storage: Path):
 
 
 def worker_init(args) -> dict:
-    _connect(Path(args.home), Path(args.storage))
-    return {}
+    os.environ["LAMIN_HOME"] = str(args.home)
+    import lamin_core as ln
+
+    t = time.perf_counter()
+    ln.setup.init(storage=str(args.storage), modules="bionty")
+    return {"ms": (time.perf_counter() - t) * 1000}
 
 
 def worker_first(args) -> dict:
@@ -151,22 +161,18 @@ def worker_registry(args) -> dict:
     return {"import_s": imported, "queries": out}
 
 
-def worker_build(args) -> dict:
-    """The cold build (no cache) of every source, timed per registry (after only)."""
-    bt = _connect(Path(args.home), Path(args.storage))
-    out = {}
-    for name, kwargs in REGISTRIES.items():
-        t = time.perf_counter()
-        getattr(bt, name).public(**kwargs).search(FIRST_QUERY[name])
-        out[name] = (time.perf_counter() - t) * 1000
-    return out
+def worker_cold(args) -> dict:
+    """One first-ever search of `args.registry` (after only): the cache folder is empty (the driver gives
+    this process a new one), so the search reads and indexes its source; the other registry searched
+    first, untimed, pays the shared imports."""
+    return worker_first(args)
 
 
 # --- driver -------------------------------------------------------------------------------------------
 
 
-def _run_worker(impl: dict, mode: str, extra: list[str] = ()) -> dict:
-    env = {**os.environ, "PYTHONPATH": impl["path"]}
+def _run_worker(impl: dict, mode: str, extra: list[str] = (), cache: str | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": impl["path"], "LAMIN_CORE_CACHE_DIR": cache or impl["cache"]}
     env.pop("LAMIN_TEST_DB", None)
     command = [
         sys.executable,
@@ -198,12 +204,9 @@ def run(args) -> list[dict]:
         {"name": "after", "commit": _head(), "path": str(ROOT)},
     ]
     for impl in impls:
-        impl["home"] = str(workdir / f"home-{impl['name']}")
+        impl["home"] = _home(workdir / f"home-{impl['name']}")
         impl["storage"] = str(workdir / f"instance-{impl['name']}")
-        Path(impl["home"]).mkdir()
-        (Path(impl["home"]) / "user.json").write_text(
-            json.dumps({"uid": "DzTjkKse", "handle": "testuser1", "name": "Test User1"})
-        )
+        impl["cache"] = str(workdir / f"cache-{impl['name']}")  # this run's own: no file of the user's
     run_id = uuid.uuid4().hex[:12]
     lines = []
 
@@ -214,16 +217,24 @@ def run(args) -> list[dict]:
             f.write(json.dumps(line) + "\n")
         print(impl["name"], op, fields.get("registry", ""), f"round {fields.get('round', '-')}", flush=True)
 
-    for impl in impls:
-        _run_worker(impl, "init")
-    # "after": its cold build (and the cache every later process reads)
-    record(impls[1], "cold_build", ms=_run_worker(impls[1], "build"))
+    for impl in impls:  # "after": with an empty cache folder, so it indexes the sources
+        record(impl, "init", ms=_run_worker(impl, "init")["ms"])
+    again = {
+        **impls[1],
+        "home": _home(workdir / "home-after-again"),
+        "storage": str(workdir / "instance-again"),
+    }
+    record(impls[1], "init_again", ms=_run_worker(again, "init")["ms"])
     for round_ in range(args.rounds):
         order = impls if round_ % 2 == 0 else impls[::-1]
         for impl in order:
             for registry in REGISTRIES:
                 first = _run_worker(impl, "first", ["--for-registry", registry])["first_ms"]
                 record(impl, "first_search", registry=registry, round=round_, ms=first)
+        for registry in REGISTRIES:
+            empty = tempfile.mkdtemp(prefix="cold-cache-", dir=workdir)
+            cold = _run_worker(impls[1], "cold", ["--for-registry", registry], cache=empty)["first_ms"]
+            record(impls[1], "first_ever_search", registry=registry, round=round_, ms=cold)
         for impl in order:
             for registry, rows in _run_worker(impl, "queries", ["--repeats", str(args.repeats)]).items():
                 record(impl, "queries", registry=registry, round=round_, rows=rows)
@@ -246,6 +257,14 @@ def run(args) -> list[dict]:
     with open(args.out, "a") as f:
         f.write(json.dumps(meta) + "\n")
     return lines
+
+
+def _home(path: Path) -> str:
+    path.mkdir()
+    (path / "user.json").write_text(
+        json.dumps({"uid": "DzTjkKse", "handle": "testuser1", "name": "Test User1"})
+    )
+    return str(path)
 
 
 def _new_database(server: str | None) -> str:
@@ -322,30 +341,43 @@ def report(path: Path) -> str:
         "",
         "**First search** of a registry in a fresh process (`import lamin_core.bionty`, connected, another "
         "registry searched first so that shared imports are paid): "
-        f"median over {meta['rounds']} rounds of one process each. Before builds the index on that search; "
-        "after reads it from the cache file under `$LAMIN_HOME/cache/_public_search/` (written by the first "
-        "search ever of that source, or by `lamin_core.bionty.public.build_caches()`).",
+        f"median over {meta['rounds']} rounds of one process each. Before builds the index on that search. "
+        "After reads it from the source's cache file (per user, shared by every instance: "
+        "`~/.cache/lamin-core/public-search/`, here a folder of this run), which `init --modules bionty` "
+        "wrote. First-ever: after, in a process whose cache folder is empty, so that this search reads and "
+        "indexes the source and writes its file (what a user meets only for sources `init` does not index: "
+        "other species' genes, older releases, or a deleted cache).",
         "",
-        "| registry | before ms | after ms | target | met? | after, cold (no cache yet) ms |",
+        "| registry | before ms | after ms | target | met? | after, first-ever (no cache file) ms |",
         "|---|---:|---:|---:|:---:|---:|",
     ]
-    cold = next((x["ms"] for x in mine if x["op"] == "cold_build"), {})
+
+    def median_ms(op: str, impl: str, registry: str) -> float:
+        values = [
+            x["ms"] for x in mine if x["op"] == op and x["impl"] == impl and x.get("registry") == registry
+        ]
+        return statistics.median(values) if values else float("nan")
+
     for registry in REGISTRIES:
-        values = {
-            impl: [
-                x["ms"]
-                for x in mine
-                if x["op"] == "first_search" and x["impl"] == impl and x["registry"] == registry
-            ]
-            for impl in ("before", "after")
-        }
-        before = statistics.median(values["before"]) if values["before"] else None
-        after = statistics.median(values["after"]) if values["after"] else None
-        met = "yes" if after is not None and after <= TARGETS["first_ms"] else "no"
+        before = median_ms("first_search", "before", registry)
+        after = median_ms("first_search", "after", registry)
+        met = "yes" if after <= TARGETS["first_ms"] else "no"
         out.append(
             f"| {registry} | {before:.0f} | **{after:.0f}** | ≤ {TARGETS['first_ms']} | {met} | "
-            f"{cold.get(registry, float('nan')):.0f} |"
+            f"{median_ms('first_ever_search', 'after', registry):.0f} |"
         )
+    inits = {(x["impl"], x["op"]): x["ms"] for x in mine if x["op"] in ("init", "init_again")}
+    if inits:
+        out += [
+            "",
+            '**`ln.setup.init(modules="bionty")`**, timed inside its process (one run each): before '
+            f"{inits.get(('before', 'init'), float('nan')):.0f} ms; after "
+            f"{inits.get(('after', 'init'), float('nan')):.0f} ms with an empty cache folder (it indexes the "
+            "12 sources a first search needs: every currently used ontology, the human and mouse genes, in "
+            "worker processes), "
+            f"{inits.get(('after', 'init_again'), float('nan')):.0f} ms for the next instance (the files "
+            "are there: only checked).",
+        ]
     registry_lines = [x for x in mine if x["op"] == "registry_queries"]
     if registry_lines:
         out += [
@@ -401,7 +433,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pg-url", default=None, help="PostgreSQL server for --registry postgresql")
     ap.add_argument("--db", help=argparse.SUPPRESS)
     ap.add_argument(
-        "--worker", choices=["init", "first", "queries", "build", "registry"], help=argparse.SUPPRESS
+        "--worker", choices=["init", "first", "queries", "cold", "registry"], help=argparse.SUPPRESS
     )
     ap.add_argument("--home", help=argparse.SUPPRESS)
     ap.add_argument("--storage", help=argparse.SUPPRESS)
@@ -412,7 +444,7 @@ def main(argv=None) -> int:
             "init": worker_init,
             "first": worker_first,
             "queries": worker_queries,
-            "build": worker_build,
+            "cold": worker_cold,
             "registry": worker_registry,
         }
         result = workers[args.worker](args)

@@ -41,6 +41,9 @@ class Plugin:
     missing_values_hint: Callable[[type, str, list[str]], str] | None = None
     # the records a new instance with this module has from the start
     seed: Callable[[], None] | None = None
+    # what `init` and `connect` do for the module on this machine, outside the database, once Django is set
+    # up (bionty: the search indexes of its public sources, per user; a no-op when they exist)
+    prepare: Callable[[], object] | None = None
 
     @property
     def import_line(self) -> str | None:

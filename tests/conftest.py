@@ -17,6 +17,11 @@ import pytest
 from local_servers import free_port
 
 TEST_DB = os.environ.get("LAMIN_TEST_DB") or None
+# the public sources' search indexes (per user, shared by every instance and LAMIN_HOME): one folder for the
+# whole suite and every process it starts, kept across runs in this checkout (`make clean` removes it), so
+# that the suite builds them once, at its first `init --modules bionty`, not in the user's ~/.cache
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("LAMIN_CORE_CACHE_DIR", str(ROOT / "test-output" / "cache"))
 BIN = Path(sys.executable).parent
 GUIDE_USER = {"uid": "DzTjkKse", "handle": "testuser1", "name": "Test User1"}
 

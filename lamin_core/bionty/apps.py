@@ -53,6 +53,7 @@ class BiontyConfig(AppConfig):
         from ._curate import public_hint
         from ._from_source import save_ancestors_of
         from .models import BioRecord, Source
+        from .public import prepare_search
         from .sources import sync_sources
 
         def bulk_insertable(record) -> bool:
@@ -70,5 +71,6 @@ class BiontyConfig(AppConfig):
                 save_parents=save_ancestors_of,
                 missing_values_hint=public_hint,
                 seed=sync_sources,
+                prepare=prepare_search,
             )
         )

@@ -1,9 +1,11 @@
 """Public sources in memory: `bt.CellType.public()` -> a PublicOntology with `df`, `search`, `lookup`.
 
 Terms are read from the installed data packages (genes: the bundled tables) on first use and kept for
-the process; nothing is read at import time. Reading a source and building its search index takes 0.1-2 s
-(MONDO, human genes), so both are kept in a cache file under `$LAMIN_HOME/cache/_public_search/`, which
-later processes read in tens of milliseconds (`build_caches()` makes them ahead of use).
+the process; nothing is read at import time. Reading a source and building its search index takes up to
+~2 s (MONDO, human genes, Cellosaurus), so both are kept in a cache file per source, per user and shared by
+every instance (`~/.cache/lamin-core/public-search/`), which later processes map in milliseconds. Setting
+up the bionty module (`lamin-core init --modules bionty`, `connect`) builds the files that a first search
+would otherwise build: see "the cache of indexed sources" below.
 """
 
 from __future__ import annotations
@@ -109,8 +111,11 @@ class Terms:
         if self._index is None:
             from ..search_index import Vocabulary
 
-            full_names = self.frame["description"].tolist() if self.kind == "genes" else None
-            self._index = Vocabulary(self.frame.index.tolist(), self.names, self.synonyms, full_names)
+            frame = self.frame
+            full_names = frame["description"].tolist() if self.kind == "genes" else None
+            # the "|"-joined column as it is (faster to index than lists), but for NCBITaxon's extra name
+            synonyms = self.synonyms if self.kind == "ncbitaxon" else frame["synonyms"].tolist()
+            self._index = Vocabulary(frame.index.tolist(), self.names, synonyms, full_names)
         return self._index
 
     def rows(self, positions: list[int]) -> pd.DataFrame:
@@ -178,17 +183,13 @@ def _load_ontology(spec: SourceSpec) -> Terms:
             continue
         ids.append(term_id)
         names.append(term.get("label"))
-        synonyms.append(list(term.get("synonyms") or []))
+        texts = term.get("synonyms")
+        synonyms.append("|".join(texts) if texts else None)
         descriptions.append(term.get("description"))
-        ancestors = term.get("ancestors") or {}
-        parents.append(sorted(a for a, distance in ancestors.items() if distance == 1))
+        ancestors = term.get("ancestors")
+        parents.append(sorted([a for a, distance in ancestors.items() if distance == 1]) if ancestors else [])
     frame = pd.DataFrame(
-        {
-            "name": names,
-            "synonyms": ["|".join(s) if s else None for s in synonyms],
-            "description": descriptions,
-            "parents": parents,
-        },
+        {"name": names, "synonyms": synonyms, "description": descriptions, "parents": parents},
         index=pd.Index(ids, name="ontology_id"),
     )
     return Terms("ontology", frame, deprecated)
@@ -243,11 +244,6 @@ def _load_genes(spec: SourceSpec) -> Terms:
 _LOADERS = {"ontology": _load_ontology, "ncbitaxon": _load_ncbitaxon, "genes": _load_genes}
 
 
-# the cache of loaded sources: one file per source with its frame and search index, so that a new process
-# maps MONDO in milliseconds instead of reading it for ~0.4 s and indexing it for ~2 s
-CACHE_FOLDER = "_public_search"  # under $LAMIN_HOME/cache (S3 bucket names have no "_")
-
-
 class _StoredFrame:
     """A frame's columns as a cache file holds them: per column its values as UTF-8 with offsets (lists,
     the parents, joined with "|") and which are None; rows are read without making the whole frame."""
@@ -272,10 +268,14 @@ class _StoredFrame:
         arrays = {}
         for i, (name, _) in enumerate(columns):
             items = values[name]
-            encoded = [(v if isinstance(v, str) else "").encode() for v in items]
-            starts = np.zeros(len(encoded) + 1, dtype=np.int64)
-            np.cumsum([len(e) for e in encoded], out=starts[1:])
-            arrays[f"column{i}.data"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+            texts = [v if isinstance(v, str) else "" for v in items]
+            joined = "".join(texts)
+            data = joined.encode()
+            # a byte per character when the column is ASCII (one encode for all, not one per value)
+            encoded = texts if len(data) == len(joined) else map(str.encode, texts)
+            starts = np.zeros(len(texts) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(texts)), out=starts[1:])
+            arrays[f"column{i}.data"] = np.frombuffer(data, dtype=np.uint8)
             arrays[f"column{i}.starts"] = starts
             arrays[f"column{i}.null"] = np.array([v is None for v in items], dtype=np.uint8)
         layout = {"index": frame.index.name, "columns": columns[1:], "n": len(frame)}
@@ -332,55 +332,144 @@ class _StoredFrame:
         return pd.DataFrame({name: column.to_numpy() for name, column in columns.items()}, index=index)
 
 
+# --- the cache of indexed sources ------------------------------------------------------------------------
+#
+# Reading MONDO and indexing it takes ~1.5 s, the human genes ~2 s; a cache file holds a source's frame
+# and search index, which a new process maps in milliseconds. Where and when these files are made:
+#
+# - Per user, shared by every instance and settings folder: `$LAMIN_CORE_CACHE_DIR/public-search/`, by
+#   default `~/.cache/lamin-core/public-search/` (`$XDG_CACHE_HOME` if set). The files depend on nothing
+#   of an instance, only on the source and on this package's code, so a user pays each build once per
+#   machine, not once per instance (or per `LAMIN_HOME`, which tests and benchmarks make by the dozen).
+# - Named after the source and a key: a hash of the source's data files (their contents: the same
+#   release installed in two environments shares one file) and of the code that shapes the file (the
+#   loaders here, the index in search_index: a new lamin-core version with other such code makes a new
+#   file, one with the same code reuses it). The header repeats key and source; a file whose header
+#   does not match, that is shorter than its header says, or that is not a cache file at all is
+#   ignored, and the source is read and indexed again (and the file replaced).
+# - Built when the bionty module is set up (`lamin-core init --modules bionty`, `connect` to an instance
+#   with it; `prepare_search()`): the sources `public()` uses by default, of every organism but the
+#   gene tables, which only human and mouse get there (other species' are built by their first use,
+#   ~0.3-0.5 s each, or by `build_caches()`). So a first search reads a file (10-40 ms) and no user
+#   meets an index build on a search unless they search another species' genes or an older release.
+#   Not at install time: pip runs no code when it installs a wheel, and building them into the wheel
+#   would add ~250 MB to it.
+# - Written to a temporary file and renamed: readers see a whole file or none; a failed write (read-only
+#   home, full disk) leaves the source indexed in memory for the process. At most `_KEEP` files per
+#   source release are kept (other versions of this package still installed elsewhere use theirs).
+
+CACHE_ENV = "LAMIN_CORE_CACHE_DIR"
+CACHE_FOLDER = "public-search"
+# files kept per source release (named by other keys: other code versions), the newest
+_KEEP = 3
+# the gene tables `prepare_search()` indexes ahead of use
+PREPARED_ORGANISMS = ("human", "mouse")
+
+
+def cache_dir():
+    """The folder of the public sources' search indexes: `$LAMIN_CORE_CACHE_DIR/public-search`, else
+    `$XDG_CACHE_HOME/lamin-core/public-search`, else `~/.cache/lamin-core/public-search`."""
+    import os
+    from pathlib import Path
+
+    root = os.environ.get(CACHE_ENV)
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        root = Path(base) / "lamin-core"
+    return Path(root) / CACHE_FOLDER
+
+
 @functools.cache
 def _code_fingerprint() -> str:
-    """A hash of the code that shapes a cache file (loaders, index layout, normalization)."""
+    """A hash of the code that shapes a cache file (loaders, index layout, normalization, file format)."""
     import hashlib
     from pathlib import Path
 
-    from ..search_index import memory
-
     digest = hashlib.sha1()
     here = Path(__file__)
-    engine = Path(memory.__file__).parent
-    for path in (here, *(engine / f for f in ("memory.py", "text.py", "fields.py", "vocabulary.py"))):
+    engine = here.parents[1] / "search_index"  # not imported: this runs in `init` before numpy is
+    for path in (here, here.parent / "sources.py", *(engine / f for f in ENGINE_FILES)):
         digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return digest.hexdigest()[:16]
+
+
+# the search_index modules whose code decides what a cache file holds
+ENGINE_FILES = ("memory.py", "text.py", "fields.py", "vocabulary.py", "arrayfile.py")
+
+
+def _data_files(spec: SourceSpec) -> list:
+    from .sources import gene_info_path
+
+    extra = gene_info_path(spec.organism) if spec.kind == "genes" else None
+    return [spec.path] + ([extra] if extra is not None else [])
+
+
+@functools.cache
+def cache_key(spec: SourceSpec) -> str:
+    """The key of a source's cache file: its data files' contents and the code that reads and indexes
+    them (a few ms: MONDO's data is 1.8 MB)."""
+    import hashlib
+
+    digest = hashlib.sha1(f"{_code_fingerprint()}:{json.dumps(spec.key)}".encode())
+    for path in _data_files(spec):
+        digest.update(path.name.encode())
+        with open(path, "rb") as f:
+            digest.update(hashlib.file_digest(f, "sha1").digest())
+    return digest.hexdigest()[:20]
 
 
 def cache_path(spec: SourceSpec):
-    """The cache file of a source's terms and search index (named after the source, its data files and
-    the code that reads them: a new release or a code change gets a new file)."""
-    import hashlib
+    """The cache file of a source's terms and search index (see the comment above `CACHE_ENV`)."""
+    return cache_dir() / f"{_stem(spec)}-{cache_key(spec)}.idx"
 
-    from ..setup.settings import lamin_home
-    from .sources import gene_info_path
 
-    files = [spec.path] + ([gene_info_path(spec.organism)] if spec.kind == "genes" else [])
-    stamp = hashlib.sha1(_code_fingerprint().encode())
-    for path in files:
-        if path is not None:
-            stat = path.stat()
-            stamp.update(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    name = f"{spec.name}-{spec.organism}-{spec.version}".replace("/", "_")
-    return lamin_home() / "cache" / CACHE_FOLDER / f"{name}-{stamp.hexdigest()[:16]}.idx"
+def _stem(spec: SourceSpec) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", f"{spec.name}-{spec.organism}-{spec.version}")
+
+
+def _cache_meta(spec: SourceSpec) -> dict | None:
+    """The description a source's cache file holds of itself if the file is whole and made for this
+    source and code, else None (a damaged or foreign file is logged; the source is indexed again). Reads
+    the file's header and description only, without numpy (`prepare_search` checks every file)."""
+    from ..search_index.arrayfile import read_array_bytes
+
+    path = cache_path(spec)
+    if not path.is_file():
+        return None
+    try:  # ValueError: not a cache file, or shorter or longer than its header says
+        meta = json.loads(read_array_bytes(path, "terms.meta"))
+        if meta.get("key") != cache_key(spec) or meta.get("source") != list(spec.key):
+            raise ValueError(f"made for {meta.get('source')} with key {meta.get('key')}")
+    except Exception as e:
+        _ignoring(spec, e)
+        return None
+    return meta
+
+
+def _ignoring(spec: SourceSpec, error: Exception) -> None:
+    from .._logger import logger
+
+    logger.info(f"ignoring the search index {cache_path(spec).name} ({error}); indexing {spec.name} again")
 
 
 def _read_cache(spec: SourceSpec) -> Terms | None:
     from ..search_index.memory import MemoryIndex, read_arrays
 
-    path = cache_path(spec)
-    if not path.is_file():
+    meta = _cache_meta(spec)
+    if meta is None:
         return None
     try:
-        data = read_arrays(path)
-        meta = json.loads(data["terms.meta"].tobytes())
+        data = read_arrays(cache_path(spec))
+        if json.loads(data["terms.meta"].tobytes()) != meta:  # replaced since: read the new one next time
+            raise ValueError("the file changed while it was read")
         index = MemoryIndex.from_arrays({k[6:]: v for k, v in data.items() if k.startswith("index.")})
         columns = _StoredFrame({k[6:]: v for k, v in data.items() if k.startswith("frame.")}, meta["frame"])
-    except Exception as e:  # a damaged or foreign file: read the source again
-        from .._logger import logger
-
-        logger.debug(f"ignoring the search cache {path}: {e}")
+        if index.n != len(columns):
+            raise ValueError(f"{index.n} indexed terms for {len(columns)} rows")
+    except Exception as e:
+        _ignoring(spec, e)
         return None
     return Terms(meta["kind"], deprecated=meta["deprecated"], columns=columns, index=index)
 
@@ -388,10 +477,11 @@ def _read_cache(spec: SourceSpec) -> Terms | None:
 def _write_cache(spec: SourceSpec, terms: Terms) -> None:
     import os
     import tempfile
+    import time
 
     import numpy as np
 
-    from ..search_index.memory import write_arrays
+    from ..search_index.arrayfile import write_arrays
 
     path = cache_path(spec)
     try:
@@ -399,45 +489,203 @@ def _write_cache(spec: SourceSpec, terms: Terms) -> None:
         arrays = {f"index.{k}": v for k, v in terms.vocabulary.arrays().items()}
         frame_arrays, layout = _StoredFrame.arrays(terms.frame)
         arrays.update({f"frame.{k}": v for k, v in frame_arrays.items()})
-        meta = {"kind": terms.kind, "deprecated": terms.deprecated, "frame": layout}
+        meta = {
+            "key": cache_key(spec),
+            "source": list(spec.key),
+            "code": _code_fingerprint(),
+            "kind": terms.kind,
+            "deprecated": terms.deprecated,
+            "frame": layout,
+        }
         arrays["terms.meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
         os.close(handle)
         try:
             write_arrays(temporary, arrays)
+            os.chmod(temporary, 0o644)  # mkstemp's 0600 would keep the file from other accounts
             os.replace(temporary, path)  # readers see the whole file or none
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
-        stem = path.name.rsplit("-", 1)[0]
-        for old in path.parent.glob(f"{stem}-*.idx"):  # earlier releases' or code's files
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError as e:  # a read-only home: the next process builds the index again
+        others = [p for p in path.parent.glob(f"{_stem(spec)}-{'?' * len(cache_key(spec))}.idx") if p != path]
+        for old in sorted(others, key=lambda p: p.stat().st_mtime, reverse=True)[_KEEP - 1 :]:
+            old.unlink(missing_ok=True)
+        for stale in path.parent.glob(".*.tmp"):  # left by a process killed while writing
+            if time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink(missing_ok=True)
+    except OSError as e:  # a read-only home, a full disk: the next process indexes the source again
         from .._logger import logger
 
-        logger.debug(f"could not write the search cache {path}: {e}")
+        logger.debug(f"could not write the search index {path}: {e}")
+
+
+def _index(spec: SourceSpec) -> Terms:
+    """A source read from its data package and indexed, written to the cache."""
+    terms = _LOADERS[spec.kind](spec)
+    terms.vocabulary  # noqa: B018 (builds the index)
+    _write_cache(spec, terms)
+    return terms
 
 
 @functools.cache
 def load_terms(spec: SourceSpec) -> Terms:
     """The terms of a bundled source with their search index, once per process: from the cache file,
-    else read from the data package, indexed and written to the cache."""
+    else read from the data package, indexed and written to the cache (with a line saying so: the only
+    search that waits for an index, see `prepare_search()`)."""
     terms = _read_cache(spec)
     if terms is None:
-        terms = _LOADERS[spec.kind](spec)
-        terms.vocabulary  # noqa: B018 (builds the index)
-        _write_cache(spec, terms)
+        import time
+
+        from .._logger import logger
+
+        start = time.perf_counter()
+        terms = _index(spec)
+        logger.info(
+            f"indexed {spec.name} {spec.version} ({spec.organism}) for search in "
+            f"{time.perf_counter() - start:.1f} s, once: kept in {cache_dir()}"
+        )
     return terms
 
 
-def build_caches(entities: list[str] | None = None) -> list[SourceSpec]:
-    """Read, index and cache every bundled source (of `entities`, e.g. `["bionty.Gene"]`) ahead of use,
-    so that no first search waits for it; returns the sources."""
-    specs = [s for s in catalog() if entities is None or s.entity in entities]
+def build_caches(
+    entities: list[str] | None = None, organisms: list[str] | None = None, *, missing_only: bool = False
+) -> list[SourceSpec]:
+    """Read, index and cache the bundled sources currently used (of `entities`, e.g. `["bionty.Gene"]`,
+    and `organisms`; default: all) ahead of use, so that no first search waits for them; with
+    `missing_only`, only those without a valid cache file. Returns the sources indexed. The indexes are
+    written, not kept in this process's memory."""
+    specs = [
+        s
+        for s in catalog()
+        if s.currently_used
+        and (entities is None or s.entity in entities)
+        and (organisms is None or s.organism in organisms or s.organism == "all")
+    ]
+    if missing_only:
+        specs = [s for s in specs if _cache_meta(s) is None]
     for spec in specs:
-        load_terms(spec)
+        _index(spec)
     return specs
+
+
+def prepare_search() -> list[SourceSpec]:
+    """What setting up the bionty module does (`init`, `connect`): index the currently used sources that
+    have no cache file yet, all but the gene tables of species other than human and mouse, in up to 4
+    processes. Two lines say what is built and how long it took (~9 s of CPU the first time on a
+    machine, ~3-5 s of waiting, for ~210 MB of files); afterwards it only checks the files (~20 ms).
+    Never raises: a failure only costs the first search the time to index its source."""
+    import time
+
+    from .._logger import logger
+
+    try:
+        start = time.perf_counter()
+        wanted = [
+            s
+            for s in catalog()
+            if s.currently_used and (s.kind != "genes" or s.organism in PREPARED_ORGANISMS)
+        ]
+        missing = [s for s in wanted if _cache_meta(s) is None]
+        if not missing:
+            return []
+        logger.info(
+            f"indexing {len(missing)} public sources for search, once for this version of lamin-core "
+            f"(shared by all instances, in {cache_dir()})"
+        )
+        _index_in_processes(missing)
+        logger.info(f"indexed them in {time.perf_counter() - start:.1f} s")
+        return missing
+    except Exception as e:  # the instance is fine without them
+        logger.warning(f"could not index the public sources ahead of use ({e}); a first search will")
+        return []
+
+
+# sources indexed first, as they take longest (a few seconds each); the rest take under a second
+_SLOW = ("cellosaurus", "gencode", "mondo", "uberon")
+
+
+def _index_in_processes(specs: list[SourceSpec], workers: int | None = None) -> None:
+    """Index `specs` in parallel: worker processes (`python -m lamin_core.bionty.public`, which read a
+    source's key per line and answer when it is written) take the next source as they finish one, the
+    slowest first. Worker processes, not a multiprocessing pool: its "spawn" imports the caller's main
+    script again (a script calling `init()` without a `__main__` guard would run twice) and "fork" is
+    unsafe in a process with threads (Jupyter, Django). Sources no worker could index are indexed here."""
+    import contextlib
+    import os
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    order = sorted(specs, key=lambda s: (s.name not in _SLOW, _SLOW.index(s.name) if s.name in _SLOW else 0))
+    if workers is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        workers = min(len(order), cpus, 4)
+    failed: list[SourceSpec] = []
+    if workers > 1 and sys.executable:
+        queue = list(order)
+        lock = threading.Lock()
+        package_root = str(Path(__file__).resolve().parents[2])  # this lamin_core, whatever sys.path says
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+        }
+
+        def work() -> None:
+            try:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "lamin_core.bionty.public"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    env=env,
+                    text=True,
+                )
+            except OSError:
+                return
+            while True:
+                with lock:
+                    if not queue:
+                        break
+                    spec = queue.pop(0)
+                try:
+                    process.stdin.write(json.dumps(spec.key) + "\n")
+                    process.stdin.flush()
+                    answer = process.stdout.readline().strip()
+                except OSError:
+                    answer = ""
+                if answer != "indexed":  # the worker failed: this thread stops, the source is left over
+                    with lock:
+                        failed.append(spec)
+                    break
+            with contextlib.suppress(OSError):
+                process.communicate()  # closes its input: the worker ends
+
+        threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        failed += queue  # none left unless every worker failed
+    else:
+        failed = order
+    for spec in failed:
+        _index(spec)
+
+
+def _worker() -> None:
+    """`python -m lamin_core.bionty.public`: index the source of each key read from stdin (a JSON list per
+    line), answering "indexed" on stdout once its cache file is written (see `_index_in_processes`)."""
+    import sys
+
+    from .sources import spec_for
+
+    for line in sys.stdin:
+        spec = spec_for(tuple(json.loads(line)))
+        if spec is None:
+            print("unknown", flush=True)
+            continue
+        _index(spec)
+        print("indexed", flush=True)
 
 
 class PublicOntology:
@@ -676,3 +924,7 @@ def choose_spec(registry: type[BioRecord], organism=None, source: Source | None 
 def public_ontology(registry: type[BioRecord], organism=None, source: Source | None = None) -> PublicOntology:
     """`Registry.public()`: the chosen bundled source of a registry."""
     return PublicOntology(registry, choose_spec(registry, organism=organism, source=source), source)
+
+
+if __name__ == "__main__":
+    _worker()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import string
+from collections.abc import Sequence
 
 # characters that separate tokens; `|` (the value separator) is handled on its own. The set is fixed (not
 # "any non-alphanumeric character") because SQLite has to spell it out as `replace()` calls
@@ -61,6 +62,51 @@ def _values(text: str) -> tuple[str, ...]:
         if norm:
             out.append(norm)
     return tuple(out)
+
+
+# bulk normalization (`normalized_column`): ASCII punctuation through a byte table, the rest as replace()
+_ASCII_PUNCTUATION = "".join(c for c in PUNCTUATION if c.isascii()).encode()
+_BYTES_TO_SPACE = bytes.maketrans(_ASCII_PUNCTUATION, b" " * len(_ASCII_PUNCTUATION))
+_OTHER_PUNCTUATION = [c for c in PUNCTUATION if not c.isascii()]
+
+
+def _flat_text(raw: object) -> str:
+    """A field value as one `|`-separated text (its parts are split on `|` anyway): None is ""."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, list | tuple):
+        return "|".join(_flat_text(item) for item in raw)
+    return str(raw)
+
+
+def normalized_column(raws: Sequence) -> bytes:
+    """`"\\n".join("|".join(values(raw)) for raw in raws)` as UTF-8: every value of a column normalized,
+    a line per value (a newline is punctuation, so no normalized value holds one).
+
+    Computed over the whole column at once, a few operations on one text instead of several per value
+    (3x faster than `values()` on MONDO's synonyms): the values are joined with NUL, lowercased, their
+    punctuation made spaces, runs of spaces collapsed, the spaces and empty values around separators
+    removed. A column with a NUL in a value goes through `values()` one value at a time.
+    """
+    texts = [_flat_text(raw) for raw in raws]
+    text = "\x00".join(texts)
+    if text.count("\x00") != max(len(texts) - 1, 0):
+        return "\n".join("|".join(values(raw)) for raw in raws).encode()
+    text = text.lower()
+    for char in _OTHER_PUNCTUATION:
+        if char in text:
+            text = text.replace(char, " ")
+    data = text.encode().translate(_BYTES_TO_SPACE)  # no UTF-8 sequence holds an ASCII byte
+    while b"  " in data:
+        data = data.replace(b"  ", b" ")
+    for spaced in (b" |", b"| ", b" \x00", b"\x00 "):
+        data = data.replace(spaced, spaced.strip(b" "))
+    while b"||" in data:
+        data = data.replace(b"||", b"|")
+    data = data.replace(b"|\x00", b"\x00").replace(b"\x00|", b"\x00").strip(b" ").strip(b"|")
+    return data.replace(b"\x00", b"\n")
 
 
 def compact(norm: str) -> str:

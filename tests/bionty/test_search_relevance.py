@@ -398,7 +398,7 @@ def test_the_public_cache_holds_the_same_terms(bt, tmp_path, monkeypatch):
     from lamin_core.bionty import public
 
     spec = bt.Disease.public().spec
-    monkeypatch.setenv("LAMIN_HOME", str(tmp_path))
+    monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path))
     fresh = public._LOADERS[spec.kind](spec)
     public._write_cache(spec, fresh)
     cached = public._read_cache(spec)
@@ -410,4 +410,4 @@ def test_the_public_cache_holds_the_same_terms(bt, tmp_path, monkeypatch):
     assert cached.deprecated == fresh.deprecated and cached.synonyms == fresh.synonyms
     assert cached.parents == fresh.parents
     public.cache_path(spec).write_bytes(b"damaged")
-    assert public._read_cache(spec) is None  # read from the package again
+    assert public._read_cache(spec) is None  # read from the package again (tests/bionty/test_public_cache.py)

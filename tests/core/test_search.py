@@ -98,6 +98,70 @@ def test_vocabulary_is_the_public_ranking():
         vocabulary.rank(42)
 
 
+def _random_values(seed: int, count: int) -> list:
+    """Field values made to trip the bulk normalization: punctuation and `|` runs at the edges, spaces
+    of other kinds, letters whose lowercase differs in length or context (İ, final sigma), NUL."""
+    import random
+
+    from lamin_core.search_index.text import PUNCTUATION
+
+    rng = random.Random(seed)
+    alphabet = (
+        list("aZ9 |") * 6 + list(PUNCTUATION) + ["\u00e9", "\u03a3", "\u0130", "\u00df", "\u2009", "\x00"]
+    )
+    values = []
+    for _ in range(count):
+        roll = rng.random()
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        if roll < 0.1:
+            values.append(None)
+        elif roll < 0.2:
+            values.append([text, None, text[::-1]])
+        elif roll < 0.25:
+            values.append(rng.randint(-5, 5000))
+        else:
+            values.append(text)
+    return values
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_column_normalized_at_once_equals_each_value_normalized(seed):
+    from lamin_core.search_index.text import normalized_column
+
+    column = _random_values(seed, 60)
+    if seed % 2:  # no NUL: the bulk path, not the fallback one value at a time
+        column = [v.replace("\x00", "") if isinstance(v, str) else v for v in column]
+    expected = "\n".join("|".join(values(v)) for v in column).encode()
+    assert normalized_column(column) == expected
+    assert normalized_column([]) == b"" and normalized_column([None]) == b""
+
+
+def test_an_index_built_column_by_column_finds_what_each_record_holds():
+    """The bulk build's records and words are those of each record's values (duplicates, empty fields,
+    non-ASCII words, words of digits and letters)."""
+    rows = [
+        ("T cell", "T-lymphocyte|T cell|", "CL:1"),
+        (None, None, "CL:2"),
+        ("Σίσυφος 2", ["ΣΊΣΥΦΟΣ", "x"], "CL:3"),
+        ("cdkn1a", "p21|CIP1", "CL:4"),
+        ("", "|||", "CL:5"),
+    ]
+    fields = [
+        SearchField("name", NAME, True),
+        SearchField("synonyms", SYNONYM, True),
+        SearchField("id", ID, True),
+    ]
+    index = MemoryIndex(rows, fields)
+    assert index.row(0) == ("t cell", "t lymphocyte|t cell", "cl 1")
+    assert index.row(1) == ("", "", "cl 2") and index.row(4) == ("", "", "cl 5")
+    assert index.rank("CL:2") == [1]
+    assert index.rank("σίσυφος") == [2]
+    assert index.rank("cip1") == [3]
+    assert index.rank("cdnk1a") == [3]  # a letter swap in a symbol with digits
+    assert index.rank("tlymphocyte") == [0]
+    assert index.words.counts["cdkn"] == 1 and "cl" in index.words.counts
+
+
 def test_queries_are_cut():
     long = "T cell " + "x" * 10_000
     query = parse(long)
