@@ -67,7 +67,8 @@ class LaminServer(ExtensionApp):
                 (url_path_join(API, r"rpc/([^/]+)"), RpcHandler, args),
             ]
         )
-        self.executor.submit(_warm_up, self.served)  # the first sidebar request finds Django set up
+        # the first sidebar request finds Django set up; under a budget the shutdown cancels like a request's
+        self.executor.submit(_warm_up, self.served, self.requests, self.budget())
         base = url_path_join(self.serverapp.web_app.settings["base_url"], API)
         self.log.info(
             f"lamin: REST API at {base}/ serving {self.served.ref or 'the current instance'} read-only"
@@ -185,12 +186,14 @@ class PayloadTooLarge(BadRequest):
     status = 413
 
 
-def _warm_up(instance: ReadOnlyInstance) -> None:
+def _warm_up(instance: ReadOnlyInstance, requests: Requests, budget: Budget) -> None:
     """What the sidebar's first opening would otherwise wait for, done when the server starts: Django set up
     for the instance, the modules of the method table and pyarrow imported, and the requests of an opening
     answered once (registries with their counts, Artifact's schema, a first page and its count), which
-    also brings the database's pages into the OS cache. Errors are left for the real requests to report."""
-    with contextlib.suppress(Unavailable):
+    also brings the database's pages into the OS cache, under `budget` (tracked in `requests`: a server
+    stopping meanwhile cancels its query instead of waiting for it). Errors are left for the real requests
+    to report."""
+    with contextlib.suppress(Unavailable), requests.tracked(budget):
         instance.settings()
         for method, params in (
             ("list_registries", {}),
@@ -198,4 +201,4 @@ def _warm_up(instance: ReadOnlyInstance) -> None:
             ("page", {"registry": "Artifact", "order": [], "limit": 20}),
             ("count", {"registry": "Artifact"}),
         ):
-            handle({"id": None, "kind": KIND, "method": method, "params": params})
+            handle({"id": None, "kind": KIND, "method": method, "params": params}, None, budget)
