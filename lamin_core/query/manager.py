@@ -14,7 +14,6 @@ from .. import errors
 from .._logger import logger
 from ..errors import InvalidArgument, LaminError
 from ..lookup import Lookup
-from ..search import search
 from .columns import available_fields, field_name, has_updated_at, name_field
 from .curation import CurationQuerySetMixin
 from .dataframe import queryset_to_frame
@@ -258,6 +257,8 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         case_sensitive: bool = False,
     ):
         """This QuerySet's records matching `string`, best first (see `lamin_core.search`)."""
+        from ..search import search  # the search index code (and rapidfuzz) loads on the first search
+
         return search(self, string, field=field, limit=limit, case_sensitive=case_sensitive)
 
     def _few_uids(self) -> str:
