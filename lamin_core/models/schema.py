@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from django.db import models, transaction
+from django.db import models
 
+from .. import hooks
 from .._logger import logger
 from ..dtypes import dtype_from_pandas, registry_name
 from ..errors import ValidationError
 from ..hashing import hash_set, hash_string
 from ._defaults import uid16
-from .artifact import Artifact
-from .base import Link, Record, TracksRun, check_init_kwargs
-from .feature import Feature, load_from
+from .base import Link, Record, TracksRun
+from .feature import Feature
 
 # the built-in schemas get reserved uids (LaminDB's KNOWN_SCHEMAS)
 KNOWN_SCHEMAS = {
@@ -249,91 +249,7 @@ class Schema(Record, TracksRun):
         if "components" in kwargs and "slots" not in kwargs:
             logger.warning("`components` as a keyword argument is deprecated, please use `slots` instead")
             kwargs["slots"] = kwargs.pop("components")
-        unknown = {k: v for k, v in kwargs.items() if k not in _SCHEMA_ARGS}
-        if unknown:
-            check_init_kwargs(Schema, unknown)
-            raise TypeError(
-                f"Schema() does not take {', '.join(map(repr, unknown))}; valid: {', '.join(_SCHEMA_ARGS)}"
-            )
-        spec = self._compute(**kwargs)
-        fields = spec.fields
-        hash_parts = spec.hash_parts
-        existing = Schema.objects.filter(hash=fields["hash"]).order_by("id").first()
-        if existing is not None:
-            logger.info(f"returning existing schema with same hash: {existing}")
-            self._load(existing)
-            name = fields["name"]
-            if isinstance(name, str) and name != existing.name:
-                holder = Schema.objects.filter(name=name).exclude(pk=existing.pk).first()
-                if holder is not None:  # 1.5.3 renames, and then two schemas share the name
-                    logger.warning(
-                        f"not renaming schema {existing.uid} ({existing.name!r}) to {name!r}: schema "
-                        f"{holder.uid} has that name"
-                    )
-                    kwargs = {k: v for k, v in kwargs.items() if k != "name"}
-            for key in ("name", "description", "otype", "is_type", "type"):
-                if key in kwargs and getattr(self, key) != fields[key]:
-                    setattr(self, key, fields[key])  # kept on save(), like LaminDB
-            if spec.index is not None:
-                self._set_af("3", spec.index.uid)
-            self._features = None
-            self._slots = None
-            self._list_for_hashing = hash_parts
-            return
-        name = fields["name"]
-        same_name = None
-        if isinstance(name, str) and name:
-            same_name = Schema.objects.filter(name=name).order_by("id").first()
-        if same_name is not None:
-            # LaminDB 1.5.3: a schema is found by its name, and the new definition replaces the old one
-            logger.info(f"returning existing Schema record with same name: '{name}'")
-            self._load(same_name)
-            self._redefine(spec)
-            self._list_for_hashing = hash_parts
-            return
-        super().__init__(uid=KNOWN_SCHEMAS.get(fields["hash"]) or uid16(), **fields)
-        self._aux = {"af": {**({"0": True} if spec.coerce_dtype else {}), "2": spec.flexible}}
-        if spec.optional:
-            self._set_af("1", spec.optional)
-        if spec.index is not None:
-            self._set_af("3", spec.index.uid)
-        self._features = spec.features
-        self._slots = spec.slots
-        self._list_for_hashing = hash_parts  # LaminDB's name for what the hash is made of
-
-    def _load(self, existing: Schema) -> None:
-        """Become the saved `existing` schema (all its field values, as if loaded from the database)."""
-        super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
-        self._state.adding = False
-        self._state.db = existing._state.db
-
-    def _redefine(self, spec: _Spec) -> None:
-        """Apply a new definition to a saved schema found by name (LaminDB 1.5.3's `update_attributes`):
-        fields that differ are updated with a warning, `dtype` and `otype` are kept; members and slots
-        are replaced on `save()`."""
-        fields = spec.fields
-        for key in ("description", "itype", "n", "minimal_set", "ordered_set", "maximal_set", "is_type"):
-            value = fields[key]
-            if value is not None and getattr(self, key) != value:
-                logger.warning(f"updated {key} from {getattr(self, key)} to {value}")
-                setattr(self, key, value)
-        if fields["type"] is not None and self.type_id != fields["type"].pk:
-            self.type = fields["type"]
-        for key in ("dtype", "otype"):
-            value = fields[key]
-            if value is not None and getattr(self, key) != value:
-                logger.warning(f"ignoring tentative value {value} for {key}, keeping {getattr(self, key)}")
-        self.coerce_dtype = spec.coerce_dtype
-        self.flexible = spec.flexible
-        self._set_af("1", spec.optional)
-        if spec.index is not None:
-            self._set_af("3", spec.index.uid)
-        else:
-            (self._aux or {}).get("af", {}).pop("3", None)
-        if self._get_af("1", None) == []:
-            self._aux["af"].pop("1")
-        self._features = None if spec.slots is not None else spec.features
-        self._slots = spec.slots
+        hooks.init_schema(self, kwargs, super().__init__)
 
     @staticmethod
     def _compute(
@@ -459,101 +375,12 @@ class Schema(Record, TracksRun):
         fields["hash"] = hash_string(":".join(parts))
         return _Spec(fields, features, flexible, coerce_dtype, slots, optional, index, parts)
 
-    def _current_hash(self, members: list) -> str:
-        """The hash of the schema as it is now (options, members, optional features)."""
-        if self.itype == "Composite":
-            slots = getattr(self, "_slots", None)
-            return composite_hash(slots if slots is not None else self.slots)
-        return schema_hash(
-            dtype=self.dtype,
-            itype=self.itype,
-            minimal_set=self.minimal_set,
-            ordered_set=self.ordered_set,
-            maximal_set=self.maximal_set,
-            flexible=self.flexible,
-            coerce_dtype=self.coerce_dtype,
-            n=self.n,
-            feature_uids=[f.uid for f in members],
-            optional_uids=self.optionals.get_uids(),
-        )
-
     def save(self, *args, **kwargs) -> Schema:
         """Save the schema and link its features (or, for a composite, its slots' schemas); an unsaved
         schema whose hash exists already becomes that one. A saved schema gets its `n` and hash
         recomputed from its members and options (LaminDB 1.5.3 warns when datasets were validated with
         the previous hash)."""
-        features = getattr(self, "_features", None)
-        slots = getattr(self, "_slots", None)
-        if self.itype != "Composite":
-            members = features if features is not None else ([] if self._state.adding else list(self.members))
-            if members:
-                self.n = len(members)
-        if self._state.adding:
-            if self.itype != "Composite" and self.hash is not None:
-                self.hash = self._current_hash(members)  # e.g. an index or optionals set after __init__
-            existing = Schema.objects.filter(hash=self.hash).order_by("id").first() if self.hash else None
-            if existing is not None:
-                logger.info(f"returning existing schema with same hash: {existing}")
-                load_from(self, existing)
-                self._features = None
-                self._slots = None
-                return self
-        else:
-            new_hash = self._current_hash([] if self.itype == "Composite" else members)
-            if new_hash != self.hash:
-                validated = list(Artifact.objects.filter(schema_id=self.pk).values_list("uid", flat=True))
-                if validated:
-                    logger.warning(
-                        "you updated the schema hash and might invalidate datasets that were previously "
-                        f"validated with this schema: {validated}"
-                    )
-                self.hash = new_hash
-        with transaction.atomic():
-            adding = self._state.adding
-            super().save(*args, **kwargs)
-            if features is not None and not adding:
-                self._replace_members(features)
-            elif features:
-                link, field = member_link(type(features[0]))
-                link.objects.bulk_create(
-                    [link(**{"schema_id": self.pk, field: f.pk}) for f in features], ignore_conflicts=True
-                )
-            if slots is not None and not adding:
-                SchemaComponent.objects.filter(composite_id=self.pk).delete()
-            if slots:
-                SchemaComponent.objects.bulk_create(
-                    [
-                        SchemaComponent(composite_id=self.pk, component_id=component.pk, slot=slot)
-                        for slot, component in slots.items()
-                    ],
-                    ignore_conflicts=True,
-                )
-        self._features = None
-        self._slots = None
-        return self
-
-    def _replace_members(self, features: list) -> None:
-        """Make `features` (in this order) the members of this saved schema, in every member table."""
-        wanted = [(type(f), f.pk) for f in features]
-        current = [(type(m), m.pk) for m in self._members_of_any_registry()]
-        if current == wanted:
-            return
-        for link, _field in _member_links():
-            link.objects.filter(schema_id=self.pk).delete()
-        if features:
-            link, field = member_link(type(features[0]))
-            link.objects.bulk_create([link(**{"schema_id": self.pk, field: f.pk}) for f in features])
-
-    def _members_of_any_registry(self) -> list:
-        """The members in order, whichever registry holds them (also one that `itype` no longer names)."""
-        found: list = []
-        for link, field in _member_links():
-            ids = list(link.objects.filter(schema_id=self.pk).order_by("id").values_list(field, flat=True))
-            if ids:
-                registry = link._meta.get_field(field.removesuffix("_id")).related_model
-                records = registry.objects.in_bulk(ids)
-                found += [records[i] for i in ids if i in records]
-        return found
+        return hooks.save_schema(self, super().save, *args, **kwargs)
 
     @property
     def slots(self) -> dict[str, Schema]:
