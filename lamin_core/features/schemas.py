@@ -18,6 +18,7 @@ from ..models import Artifact, Schema, SchemaComponent
 from ..models._defaults import uid16
 from ..models._validation import check_init_kwargs
 from ..models.feature import load_from
+from ..models.pending import PendingSave
 from ..models.schema import (
     _SCHEMA_ARGS,
     KNOWN_SCHEMAS,
@@ -59,8 +60,7 @@ def init_schema(schema: Schema, kwargs: dict, init: Callable[..., None]) -> None
                 setattr(schema, key, fields[key])  # kept on save(), like LaminDB
         if spec.index is not None:
             schema._set_af("3", spec.index.uid)
-        schema._features = None
-        schema._slots = None
+        schema._pending = None
         schema._list_for_hashing = hash_parts
         return
     name = fields["name"]
@@ -80,8 +80,7 @@ def init_schema(schema: Schema, kwargs: dict, init: Callable[..., None]) -> None
         schema._set_af("1", spec.optional)
     if spec.index is not None:
         schema._set_af("3", spec.index.uid)
-    schema._features = spec.features
-    schema._slots = spec.slots
+    schema._pending = PendingSave(members=spec.features, slots=spec.slots)
     schema._list_for_hashing = hash_parts  # LaminDB's name for what the hash is made of
 
 
@@ -117,14 +116,13 @@ def _redefine(schema: Schema, spec: _Spec) -> None:
         (schema._aux or {}).get("af", {}).pop("3", None)
     if schema._get_af("1", None) == []:
         schema._aux["af"].pop("1")
-    schema._features = None if spec.slots is not None else spec.features
-    schema._slots = spec.slots
+    schema._pending = PendingSave(members=None if spec.slots is not None else spec.features, slots=spec.slots)
 
 
 def _current_hash(schema: Schema, members: list) -> str:
     """The hash of the schema as it is now (options, members, optional features)."""
     if schema.itype == "Composite":
-        slots = getattr(schema, "_slots", None)
+        slots = schema._pending_part("slots")
         return composite_hash(slots if slots is not None else schema.slots)
     return schema_hash(
         dtype=schema.dtype,
@@ -145,8 +143,8 @@ def save_schema(schema: Schema, save: Callable[..., Any], *args: Any, **kwargs: 
     schema whose hash exists already becomes that one. A saved schema gets its `n` and hash
     recomputed from its members and options (LaminDB 1.5.3 warns when datasets were validated with
     the previous hash)."""
-    features = getattr(schema, "_features", None)
-    slots = getattr(schema, "_slots", None)
+    features = schema._pending_part("members")
+    slots = schema._pending_part("slots")
     if schema.itype != "Composite":
         members = features if features is not None else ([] if schema._state.adding else list(schema.members))
         if members:
@@ -158,8 +156,7 @@ def save_schema(schema: Schema, save: Callable[..., Any], *args: Any, **kwargs: 
         if existing is not None:
             logger.info(f"returning existing schema with same hash: {existing}")
             load_from(schema, existing)
-            schema._features = None
-            schema._slots = None
+            schema._pending = None
             return schema
     else:
         new_hash = _current_hash(schema, [] if schema.itype == "Composite" else members)
@@ -191,8 +188,7 @@ def save_schema(schema: Schema, save: Callable[..., Any], *args: Any, **kwargs: 
                 ],
                 ignore_conflicts=True,
             )
-    schema._features = None
-    schema._slots = None
+    schema._pending = None
     return schema
 
 

@@ -1,9 +1,9 @@
 """What a new record carries from its constructor to `save()`: one typed object instead of private
 attributes that the model and its service would pass each other.
 
-`Artifact(...)`, `Collection(...)` and `Transform(...)` find what their save has to do (the file to copy,
-the saved record with the same content, the version it follows); their service keeps it on the record as
-`record._pending` and clears it (None) once the save has done it.
+`Artifact(...)`, `Collection(...)`, `Transform(...)` and `Schema(...)` find what their save has to do
+(the file to copy, the saved record with the same content, the version it follows, the members to link);
+their service keeps it on the record as `record._pending` and clears it (None) once the save has done it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class PendingSave:
     uid_assigned: bool = False  # the uid was chosen, not given: a taken one moves to the next version
     new_storage_root: str | None = None  # an S3 root without a Storage record yet: created on save
     artifact_ids: list[int] | None = None  # a new collection's artifacts, in order
+    members: list | None = None  # a schema's members to link (in order), replacing the saved ones
+    slots: dict | None = None  # a composite schema's component schemas by slot, to link
     annotation: Any = None  # what validating with a schema found, linked on save (from_df, from_anndata)
     existing_values: tuple | None = None  # the field values when it became a saved record: saving writes
     # only if they changed since

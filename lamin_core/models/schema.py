@@ -15,6 +15,7 @@ from ..hashing import hash_set, hash_string
 from ._defaults import uid16
 from .base import Link, Record, TracksRun
 from .feature import Feature
+from .pending import PendingSave
 
 # the built-in schemas get reserved uids (LaminDB's KNOWN_SCHEMAS)
 KNOWN_SCHEMAS = {
@@ -386,7 +387,7 @@ class Schema(Record, TracksRun):
     def slots(self) -> dict[str, Schema]:
         """The component schemas of a composite schema by slot (`{"obs": ..., "var.T": ...}`); else `{}`."""
         if self._state.adding:
-            return dict(getattr(self, "_slots", None) or {})
+            return dict(self._pending_part("slots") or {})
         links = SchemaComponent.objects.filter(composite_id=self.pk).select_related("component")
         return {link.slot: link.component for link in links.order_by("id")}
 
@@ -394,7 +395,7 @@ class Schema(Record, TracksRun):
     def members(self):
         """The schema's features in the order they were given (a list before the schema is saved)."""
         if self._state.adding:
-            return list(getattr(self, "_features", None) or [])
+            return list(self._pending_part("members") or [])
         if self.itype is None or self.itype.split(".")[0].split("[")[0] == "Feature":
             return self.features.order_by("links_schema__id")
         try:
@@ -466,20 +467,30 @@ class Schema(Record, TracksRun):
         self._add_member(value, first=True)
         self._set_af("3", value.uid)
 
+    def _pending_part(self, name: str) -> Any:
+        """`members` or `slots` waiting for save() (models/pending.py), None if there are none."""
+        return getattr(self._pending, name) if self._pending is not None else None
+
+    def _pending_members(self, features: list) -> None:
+        if self._pending is None:
+            self._pending = PendingSave()
+        self._pending.members = features
+
     def _add_member(self, feature: Any, first: bool = False) -> None:
-        if self._state.adding or getattr(self, "_features", None) is not None:
-            features = list(getattr(self, "_features", None) or [])
+        if self._state.adding or self._pending_part("members") is not None:
+            features = list(self._pending_part("members") or [])
             if all(f.pk != feature.pk for f in features):
                 features = [feature, *features] if first else [*features, feature]
-            self._features = features
+            self._pending_members(features)
             if self._state.adding and self.itype is None:
                 self.itype = "Feature"
         else:
             self.features.add(feature)  # like LaminDB 1.5.3: linked now, `n` and hash updated on save()
 
     def _remove_member(self, feature: Any) -> None:
-        if self._state.adding or getattr(self, "_features", None) is not None:
-            self._features = [f for f in self._features or [] if f.pk != feature.pk]
+        members = self._pending_part("members")
+        if self._state.adding or members is not None:
+            self._pending_members([f for f in members or [] if f.pk != feature.pk])
         else:
             self.features.remove(feature)
 
@@ -662,7 +673,7 @@ class SchemaOptionals:
         if not isinstance(features, list) or not all(isinstance(f, Feature) for f in features):
             raise TypeError("features must be a list of Feature records!")
         members = {m.uid for m in self.schema.members} | {
-            f.uid for f in getattr(self.schema, "_features", None) or []
+            f.uid for f in self.schema._pending_part("members") or []
         }
         outside = [f.name for f in features if f.uid not in members]
         if outside:
