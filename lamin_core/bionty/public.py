@@ -348,12 +348,7 @@ class _StoredFrame:
 #   does not match, that is shorter than its header says, or that is not a cache file at all is
 #   ignored, and the source is read and indexed again (and the file replaced).
 # - Built when the bionty module is set up (`lamin-core init --modules bionty`, `connect` to an instance
-#   with it; `prepare_search()`): the sources `public()` uses by default, of every organism but the
-#   gene tables, which only human and mouse get there (other species' are built by their first use,
-#   ~0.3-0.5 s each, or by `build_caches()`). So a first search reads a file (10-40 ms) and no user
-#   meets an index build on a search unless they search another species' genes or an older release.
-#   Not at install time: pip runs no code when it installs a wheel, and building them into the wheel
-#   would add ~250 MB to it.
+#   with it): `prepare_search()`, whose docstring says why then.
 # - Written to a temporary file and renamed: readers see a whole file or none; a failed write (read-only
 #   home, full disk) leaves the source indexed in memory for the process. At most `_KEEP` files per
 #   source release are kept (other versions of this package still installed elsewhere use theirs).
@@ -571,9 +566,20 @@ def build_caches(
 def prepare_search() -> list[SourceSpec]:
     """What setting up the bionty module does (`init`, `connect`): index the currently used sources that
     have no cache file yet, all but the gene tables of species other than human and mouse, in up to 4
-    processes. Two lines say what is built and how long it took (~9 s of CPU the first time on a
-    machine, ~3-5 s of waiting, for ~210 MB of files); afterwards it only checks the files (~20 ms).
-    Never raises: a failure only costs the first search the time to index its source."""
+    worker processes. Two lines say what is built and how long it took (~9 s of CPU the first time on a
+    machine, for 12 files, ~210 MB); afterwards it only checks the files (~25 ms). Never raises: a
+    failure only costs the first search the time to index its source.
+
+    Why then: a first search should map a file (10-50 ms), never index its source (up to ~2 s for
+    MONDO, the human genes or Cellosaurus). Setting up the module is when the sources are installed for
+    a user (their `bt.Source` rows are made then) and when a user expects setup work; the files are per
+    user and shared by every instance, so only the first setup on a machine (and the first after an
+    upgrade that changes how they are made) pays, not every `init` (tests and benchmarks make dozens).
+    Not at install time: pip runs no code when it installs a wheel. Not in the wheel: the files would add
+    ~210 MB to it, and the ontologies come from another package (cellxgene-ontology-guide) that the
+    wheel's build does not have. Not on the first search, as before: that is the cost users met. Only
+    human and mouse genes: the other 12 species' tables would add ~6 s and ~190 MB for few users; their
+    first search indexes them once (0.3-0.7 s each), and `build_caches()` makes any ahead."""
     import time
 
     from .._logger import logger
