@@ -31,7 +31,7 @@ def _bind_hooks() -> None:
     from .artifacts import class_repr, collection, folders, labels, lifecycle, links, load, records
     from .artifacts import save as saving
     from .artifacts import versions as artifact_versions
-    from .features import describe, feature_records, manager, params, schemas, values
+    from .features import describe, feature_records, manager, params, schemas, ulabels, values
     from .models import instance
     from .models.base import Link
     from .tracking import transforms
@@ -78,6 +78,8 @@ def _bind_hooks() -> None:
         hooks.describe: describe.describe,
         hooks.init_schema: schemas.init_schema,
         hooks.save_schema: schemas.save_schema,
+        hooks.init_ulabel: ulabels.init_ulabel,
+        hooks.save_ulabel: ulabels.save_ulabel,
         hooks.init_feature: feature_records.init_feature,
         hooks.save_feature: feature_records.save_feature,
         hooks.get_or_create_value: values.get_or_create_value,

@@ -97,6 +97,8 @@ params: Hook[[Any], Any] = Hook("params")  # artifact.params, run.params (ParamM
 describe: Hook[..., str | None] = Hook("describe")  # (artifact, return_str=False)
 init_schema: Hook[[Any, dict, Callable[..., None]], None] = Hook("init_schema")
 save_schema: Hook[..., Any] = Hook("save_schema")  # (schema, save, *args, **kwargs)
+init_ulabel: Hook[[Any, dict, Callable[..., None]], None] = Hook("init_ulabel")
+save_ulabel: Hook[..., Any] = Hook("save_ulabel")  # (label, save, *args, **kwargs)
 init_feature: Hook[[Any, dict, Callable[..., None]], None] = Hook("init_feature")
 save_feature: Hook[..., Any] = Hook("save_feature")  # (feature, save, *args, **kwargs)
 get_or_create_value: Hook[[type, str, Any, Any], tuple[Any, bool]] = Hook("get_or_create_value")

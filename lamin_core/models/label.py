@@ -1,9 +1,8 @@
 """Free-text labels (ULabel) and their links to artifacts and collections."""
 
-from django.db import connections, models, router, transaction
+from django.db import models
 
-from .._logger import logger
-from ..setup.settings import creation_settings
+from .. import hooks
 from ._defaults import uid8
 from ._validation import validate_init
 from .base import Record, TracksRun, TracksUpdates
@@ -22,45 +21,16 @@ class ULabel(Record, TracksRun, TracksUpdates):
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children")
 
     def __init__(self, *args, **kwargs):
-        if not args:  # checked before an existing label is returned; `ULabel()` is refused, as in 1.5.3
-            validate_init(ULabel, kwargs)
-        # like LaminDB: a label whose name (within its type) exists already is that record
-        name = kwargs.get("name")
-        existing = None
-        if not args and isinstance(name, str) and creation_settings.search_names:
-            same_type = {"type": kwargs["type"]} if "type" in kwargs else {"type__isnull": True}
-            existing = ULabel.objects.filter(name=name, **same_type).order_by("id").first()
-        if existing is None:
+        """`ULabel(name=..., type=..., description=..., reference=..., reference_type=...)`; like LaminDB, a
+        label whose name (within its type) exists already is that record."""
+        if args:  # a row given in full, else refused (BaseRecord.__init__; database rows: from_db)
             super().__init__(*args, **kwargs)
             return
-        logger.info(f"returning existing ULabel record with same name: '{name}'")
-        super().__init__(*[getattr(existing, f.attname) for f in self._meta.concrete_fields])
-        self._state.adding = False
-        self._state.db = existing._state.db
+        validate_init(ULabel, kwargs)  # before a label is looked up; `ULabel()` is refused, as in 1.5.3
+        hooks.init_ulabel(self, kwargs, super().__init__)
 
     def save(self, *args, **kwargs):
         """Save; a label with this name (within its type) saved meanwhile, e.g. by another process, is
         returned instead of a duplicate (names are not unique in the table, as in LaminDB). With
         `ln.settings.creation.search_names = False` neither this nor the constructor looks names up."""
-        if not self._state.adding or not isinstance(self.name, str) or not creation_settings.search_names:
-            return super().save(*args, **kwargs)
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            # one writer per name at a time: SQLite's transactions take the write lock at BEGIN
-            # (IMMEDIATE), PostgreSQL's take a lock on the name until they end
-            connection = connections[using]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"lamin_core.ulabel:{self.name}"]
-                    )
-            same_type = {"type_id": self.type_id} if self.type_id is not None else {"type__isnull": True}
-            existing = ULabel.objects.using(using).filter(name=self.name, **same_type).order_by("id").first()
-            if existing is None:
-                return super().save(*args, **kwargs)
-        logger.info(f"returning existing ULabel record with same name: '{self.name}'")
-        for field in self._meta.concrete_fields:
-            setattr(self, field.attname, getattr(existing, field.attname))
-        self._state.adding = False
-        self._state.db = existing._state.db
-        return self
+        return hooks.save_ulabel(self, super().save, *args, **kwargs)
