@@ -11,9 +11,9 @@ JSON answer with the Arrow IPC page base64-encoded, as the sidebar asks for it; 
 the sidebar's own first request (20 rows, default order), and the total `count` separately. Median of
 `--repeats` after one warm-up, ms.
 
-Panel: headless Debian Chromium through Playwright (tests/e2e/lab_harness.py) on JupyterLab from the
+Panel: headless Debian Chromium through Playwright (benchmarks/harness/lab.py) on JupyterLab from the
 checkout (the labextension through JUPYTER_PATH, as scripts/demo-lab.sh) serving each `--home` instance
-(`--panel-on small|both` adds the guide's 5-artifact instance on the project's wheel, the e2e harness).
+(`--panel-on small|both` adds the guide's 5-artifact instance on the project's wheel, as the e2e tests).
 Measured in the page, from the event's timestamp to the rows in the DOM and the next animation frame
 painted: the first open after a fresh server start (per repetition a new server and browser), the open
 after a warm-up page load, a page change at 500 rows per page and the last keystroke of a search to its
@@ -46,8 +46,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "benchmarks"
 BIN = Path(sys.executable).parent
 TOKEN = "lamin-sidebar-bench"
-# the tests' Jupyter process helpers and e2e harness
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
 
 # the rows of the panel's list or table (whichever is shown)
 ROWS = ".lamin-sidebar .lw-results-area > :not([hidden]) [data-id]"
@@ -228,7 +226,7 @@ def post(base: str, path: str, body: dict | None = None, headers: dict | None = 
 @contextlib.contextmanager
 def jupyter_server(home: Path, tmp: Path):
     """`jupyter server` on 127.0.0.1 serving the instance of `home` (LAMIN_HOME); stopped on exit."""
-    from local_servers import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
+    from harness.local_servers import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
 
     # runner.py's layout: HOME/.lamin is LAMIN_HOME, HOME is the settings dir
     env = jupyter_env(
@@ -299,10 +297,10 @@ def bench_rest(home: Path, repeats: int) -> dict:
 def checkout_lab(home: Path, tmp: Path):
     """JupyterLab (this venv) serving the instance of `home`, with the checkout's built labextension and
     widget bundles (the labextension found through JUPYTER_PATH, as scripts/demo-lab.sh), and Chromium;
-    yields the e2e harness's `Lab` (its notebooks get a kernel of this venv on the same instance)."""
-    from lab_harness import CHROME_ARGS, CHROMIUM, Lab
-    from lab_harness import TOKEN as LAB_TOKEN
-    from local_servers import EXTENSION_ARG, LAB_ARGS, free_port, jupyter_env, server_command, serving
+    yields harness.lab's `Lab` (its notebooks get a kernel of this venv on the same instance)."""
+    from harness.lab import CHROME_ARGS, CHROMIUM, Lab
+    from harness.lab import TOKEN as LAB_TOKEN
+    from harness.local_servers import EXTENSION_ARG, LAB_ARGS, free_port, jupyter_env, server_command, serving
     from playwright.sync_api import sync_playwright
 
     data = tmp / "ext"
@@ -338,8 +336,8 @@ def checkout_lab(home: Path, tmp: Path):
 
 @contextlib.contextmanager
 def wheel_lab(tmp: Path):
-    """The e2e tests' JupyterLab (the project's wheel) on the guide's small instance."""
-    from lab_harness import running_lab
+    """The e2e tests' JupyterLab (`harness.lab.running_lab`: the project's wheel) on the guide's instance."""
+    from harness.lab import running_lab
 
     with running_lab(tmp) as lab:
         yield lab
@@ -347,7 +345,7 @@ def wheel_lab(tmp: Path):
 
 def open_panel(lab, workspace: str, settle_ms: int = 500):
     """A new page on a fresh workspace, the Lamin panel opened by a click on its tab: (page, ms, rows)."""
-    from lab_harness import TOKEN as LAB_TOKEN
+    from harness.lab import TOKEN as LAB_TOKEN
 
     page = lab.browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)

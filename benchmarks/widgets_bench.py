@@ -33,7 +33,7 @@ SUFFIXES = [".h5ad", ".parquet", ".csv", ".fastq.gz", ".jpg"]
 
 
 def populate(n: int) -> None:
-    from seed import bulk_artifacts
+    from harness.seed import bulk_artifacts
 
     import lamin_core as ln
 
@@ -93,7 +93,6 @@ def section_of(text: str, heading: str) -> str:
 
 def browser_main(args) -> int:
     """The widgets in JupyterLab on each `--home` instance; their section of WIDGETS.md (the rest kept)."""
-    sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
     from sidebar_bench import instance_size, load
 
     load_before = load()
@@ -160,12 +159,11 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="lamin-bench-widgets-"))
     os.environ["LAMIN_HOME"] = str(tmp / "home")
-    sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
-    from conftest import write_user
-
-    write_user(tmp / "home")
     import lamin_core as ln
 
+    user = ln.settings.user  # created on first use; named as the guide's user, the instance's owner
+    user.handle, user.name = "testuser1", "Test User1"
+    user.save()
     ln.setup.init(storage=tmp / "storage")
     t = time.perf_counter()
     populate(args.n)

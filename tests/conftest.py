@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from local_servers import free_port
+from harness.local_servers import free_port
 
 TEST_DB = os.environ.get("LAMIN_TEST_DB") or None
 # the public sources' search indexes (per user, shared by every instance and LAMIN_HOME): one folder for the
@@ -99,7 +99,7 @@ def seeded(ln, request):
     """The e2e seed's guide-like records with keys under the module's `PREFIX`, by key; rolled back after
     the module."""
     from django.db import transaction
-    from seed import seed
+    from harness.seed import seed
 
     with transaction.atomic():
         yield seed(ln, request.module.PREFIX)

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.seed import HOSTILE_LABEL
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
-from seed import HOSTILE_LABEL
 
 # no example database (database=None below) and hypothesis' caches outside the checkout: no .hypothesis/
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "lamin-widgets-hypothesis")

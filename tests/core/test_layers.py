@@ -6,9 +6,13 @@ when Django imports the models, with `ready()` (which binds the services' hooks)
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 from conftest import lamin, python
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SERVICES = ("lamin_core.artifacts", "lamin_core.features", "lamin_core.tracking", "lamin_core.lineage")
 SERVICES += ("lamin_core._save", "lamin_core.bionty._from_source", "lamin_core.bionty._curate")
@@ -113,3 +117,30 @@ def test_no_import_cycles_counting_imports_inside_functions():
     assert in_cycles <= IN_CYCLES_LEFT, (
         f"modules that import each other: {sorted(in_cycles - IN_CYCLES_LEFT)}"
     )
+
+
+def test_benchmarks_import_nothing_from_the_tests():
+    """benchmarks/ runs without tests/: what both need lives in benchmarks/harness/. No benchmark imports a
+    module of tests/ (pytest puts tests/ and its folders on sys.path, so their files are top-level names),
+    nor puts a folder of tests/ on sys.path or PYTHONPATH. Reading test data (tests/data/) is allowed."""
+    test_modules = {"tests"} | {path.stem for path in (ROOT / "tests").rglob("*.py")}
+    found = []
+    for path in sorted((ROOT / "benchmarks").rglob("*.py")):
+        where = path.relative_to(ROOT)
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                names = []
+            found += [
+                f"{where}:{node.lineno} imports {name}"
+                for name in names
+                if name.split(".")[0] in test_modules
+            ]
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.Expr):
+                code = ast.unparse(node)
+                if ("sys.path" in code or "PYTHONPATH" in code) and "'tests" in code:
+                    found.append(f"{where}:{node.lineno} puts tests/ on the import path: {code}")
+    assert not found, "\n".join(found)

@@ -24,8 +24,9 @@ import time
 from pathlib import Path
 
 import pytest
-from lab_harness import KERNEL_READY_JS, ROOT, set_theme, shot, widen_left_panel
-from local_servers import free_port, jupyter_env
+from harness.lab import KERNEL_READY_JS
+from harness.local_servers import free_port, jupyter_env
+from lab_harness import ROOT, set_theme, shot, widen_left_panel
 
 pytest.importorskip("playwright")
 

@@ -116,7 +116,7 @@ def test_sidebar_browses_over_rest_and_inserts_code(lab):
 def _save_cell_types(lab, names: list[str]) -> None:
     """Save `bt.CellType` records in the lab's instance, from outside (the notebook imports nothing)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAMIN_TEST_DB"))}
-    env["LAMIN_HOME"] = str(lab.root.parent / "home")  # lab_harness.running_lab's settings folder
+    env["LAMIN_HOME"] = str(lab.root.parent / "home")  # harness.lab.running_lab's settings folder
     code = "import sys, lamin_core.bionty as bt\nfor name in sys.argv[1:]:\n    bt.CellType(name=name).save()"
     done = subprocess.run(
         [lab.venv / "bin" / "python", "-c", code, *names], env=env, capture_output=True, text=True
@@ -332,14 +332,14 @@ def test_record_page_wide_table_and_dark_theme(lab):
 
 
 def _bulk_artifacts(lab, n: int) -> None:
-    """Add `n` artifacts (keys bench/<i>/file_<i>.<suffix>, seed.bulk_artifacts) from outside the lab;
+    """Add `n` artifacts (keys bench/<i>/file_<i>.<suffix>, harness.seed.bulk_artifacts) from outside the lab;
     `n` = 0 removes them again (the lab is shared with the other e2e modules)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAMIN_TEST_DB"))}
     env["LAMIN_HOME"] = str(lab.root.parent / "home")
-    env["PYTHONPATH"] = os.path.dirname(os.path.abspath(__file__))  # seed.py, next to this file
+    env["PYTHONPATH"] = str(ROOT / "benchmarks")  # benchmarks/harness/seed.py
     code = (
         "import sys; import lamin_core as ln\n"
-        "from seed import bulk_artifacts; n = int(sys.argv[1]); bulk_artifacts(ln, n) if n else"
+        "from harness.seed import bulk_artifacts; n = int(sys.argv[1]); bulk_artifacts(ln, n) if n else"
         " ln.Artifact.all_objects.filter(key__startswith='bench/')._raw_delete('default')"
     )
     done = subprocess.run(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_DB, lamin, record_scale_counts
-from local_servers import free_port
+from harness.local_servers import free_port
 from scale_helpers import error_lines, result_of, start
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "pg-test-server.sh"

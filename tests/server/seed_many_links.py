@@ -14,7 +14,7 @@ LABELS = 50
 
 
 def main(storage: str, db: str = "") -> None:
-    from seed import bulk_artifacts
+    from harness.seed import bulk_artifacts
 
     import lamin_core as ln
 

@@ -1,8 +1,8 @@
 """The Jupyter server extension's REST API (/lamin/api/), called over HTTP on a real `jupyter server`.
 
-One server serves the guide's small instance (seeded by tests/e2e/seed.py, chosen through the environment
-variable LAMIN_SERVER_INSTANCE); another is pointed (`--LaminServer.instance`) at an instance whose
-database is gone and must keep serving with a clear error.
+One server serves the guide's small instance (seeded by benchmarks/harness/seed.py, chosen through the
+environment variable LAMIN_SERVER_INSTANCE); another is pointed (`--LaminServer.instance`) at an instance
+whose database is gone and must keep serving with a clear error.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from conftest import TEST_DB, new_database_url, write_user
-from local_servers import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
-from seed import HOSTILE_LABEL
+from harness.local_servers import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
+from harness.seed import HOSTILE_LABEL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +71,7 @@ def jupyter_server(tmp: Path, home: Path, *args: str, env_extra: dict | None = N
 def _seed(tmp: Path, home: Path, db: str | None) -> Path:
     storage = tmp / "storage"
     env = {**os.environ, "LAMIN_HOME": str(home)}
-    seed = [sys.executable, ROOT / "tests" / "e2e" / "seed.py", storage, db or ""]
+    seed = [sys.executable, ROOT / "benchmarks" / "harness" / "seed.py", storage, db or ""]
     subprocess.run(seed, env=env, check=True, cwd=tmp, capture_output=True)
     return storage
 

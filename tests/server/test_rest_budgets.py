@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 from conftest import new_database_url, write_user
-from local_servers import EXTENSION_ARG, free_port, is_serving, jupyter_env, server_command
+from harness.local_servers import EXTENSION_ARG, free_port, is_serving, jupyter_env, server_command
 from test_rest_api import BIN, TOKEN, Server, jupyter_server
 
 HERE = Path(__file__).resolve().parent
@@ -42,8 +42,8 @@ def linked(tmp_path_factory):
     home = tmp / "home"
     write_user(home)
     storage = tmp / "storage"
-    # the script imports tests/e2e/seed.py, as pytest does through its `pythonpath` option
-    env = {**os.environ, "LAMIN_HOME": str(home), "PYTHONPATH": str(HERE.parent / "e2e")}
+    # the script imports benchmarks/harness/seed.py, as pytest does through its `pythonpath` option
+    env = {**os.environ, "LAMIN_HOME": str(home), "PYTHONPATH": str(HERE.parents[1] / "benchmarks")}
     seed = [sys.executable, HERE / "seed_many_links.py", storage, new_database_url() or ""]
     subprocess.run(seed, env=env, check=True, cwd=tmp, capture_output=True)
     return tmp, home, storage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
-from seed import HOSTILE_LABEL
+from harness.seed import HOSTILE_LABEL
 
 PREFIX = "fs/"
 

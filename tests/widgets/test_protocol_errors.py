@@ -101,7 +101,7 @@ def test_sqlite_locked_or_missing_is_unavailable_a_bad_statement_is_not(tmp_path
 
 def test_a_postgresql_server_that_refuses_connections_is_unavailable():
     import psycopg
-    from local_servers import free_port
+    from harness.local_servers import free_port
 
     with pytest.raises(psycopg.OperationalError) as error:
         psycopg.connect(f"postgresql://postgres@127.0.0.1:{free_port()}/postgres", connect_timeout=5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from seed import HOSTILE_LABEL
+from harness.seed import HOSTILE_LABEL
 
 PREFIX = "rpc/"
 MINE = {"field": "key", "lookup": "startswith", "value": PREFIX}

@@ -7,7 +7,7 @@ import time
 
 import pytest
 import traitlets
-from seed import HOSTILE_LABEL
+from harness.seed import HOSTILE_LABEL
 
 PREFIX = "wid/"
 MINE = {"field": "key", "lookup": "startswith", "value": PREFIX}

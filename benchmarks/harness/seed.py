@@ -1,7 +1,8 @@
 """Create the guide's instance (small): 5 artifacts, the mini-immuno features and labels.
 
-Run as `python seed.py STORAGE [DB_URL]` with LAMIN_HOME set; used by the e2e tests (in the wheel's venv)
-and by the widget tests (in process, through `seed()`).
+Run as `python seed.py STORAGE [DB_URL [N]]` with LAMIN_HOME set (N: `bulk_artifacts` more); used by
+the JupyterLab harness (in the wheel's venv), the REST tests, the widget tests (in process, through
+`seed()`) and the widget benchmark (`bulk_artifacts`).
 """
 
 from __future__ import annotations

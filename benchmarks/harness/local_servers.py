@@ -1,7 +1,7 @@
 """Local servers for tests and benchmarks: free ports; Jupyter (server or Lab) on 127.0.0.1 in scratch dirs.
 
-One place for what the REST tests (tests/server), the e2e harness (tests/e2e/lab_harness.py) and the
-sidebar benchmark (benchmarks/sidebar_bench.py) all need: an environment whose Jupyter folders live in a
+One place for what the REST tests (tests/server), the JupyterLab harness (lab.py, next to this file) and
+the sidebar benchmark (benchmarks/sidebar_bench.py) all need: an environment whose Jupyter folders live in a
 scratch directory (nothing read from or written to the user's own), a free port, the command line, and
 a process that is waited for until `/api/status` answers and whose whole process group is stopped after.
 """
