@@ -4,6 +4,7 @@ import browserWidget from "../src/widgets/browser";
 import filterWidget from "../src/widgets/filter_builder";
 import searchWidget from "../src/widgets/search";
 import viewWidget from "../src/widgets/view";
+import { pageTable } from "../src/components/table";
 import { FakeModel, flush, ipc } from "./fake";
 
 const SCHEMA = {
@@ -92,6 +93,10 @@ describe("RegistryBrowser front end", () => {
     expect(el.querySelector(".lw-pageinfo")!.textContent).toBe("page 1 of 2");
     expect(el.querySelector(".lw-browser-code")!.textContent).toBe("ln.Artifact.filter()");
     expect(document.getElementById("lamin-widgets-style")).not.toBeNull();
+    const sizeAt = [...el.querySelectorAll("th")].findIndex((th) => th.getAttribute("data-column") === "size");
+    const size = el.querySelectorAll("tbody tr[data-id]")[0].children[sizeAt] as HTMLElement;
+    expect(size.textContent).toBe("29.4 kB");
+    expect(size.title).toBe("29,358 bytes");
 
     (el.querySelector(".lw-next") as HTMLButtonElement).click();
     expect(model.state.page).toBe(1);
@@ -225,18 +230,56 @@ describe("SearchBox front end", () => {
   });
 });
 
+describe("the page table", () => {
+  it("reads a relation path as steps in its header, sizes as kB, and keeps a long path's end in view", () => {
+    const table = pageTable({ sortable: (c) => c !== "root", onSort: () => {}, onToggle: () => {}, onOpen: () => {} });
+    el.append(table.el);
+    const root = `/tmp/lamin-demo-nbbv7dab/${"deep/".repeat(10)}demo-instance/test-registries`;
+    const rows = [
+      { id: 1, key: "raw/my_fastq.fastq.gz", size: 20, created_by__handle: "testuser1", root },
+      { id: 2, key: "examples/dataset1.h5ad", size: 31672, created_by__handle: "testuser1", root: "s3://bucket" },
+    ];
+    table.render({ columns: ["id", "key", "size", "created_by__handle", "root"], types: ["number", "text", "number", "text", "text"], rows }, [], new Set());
+    const headers = [...el.querySelectorAll<HTMLElement>("th[data-column]")];
+    expect(headers.map((th) => th.textContent)).toEqual(["key", "size", "created_by → handle", "root"]);
+    expect(headers.map((th) => th.dataset.column)).toEqual(["key", "size", "created_by__handle", "root"]);
+    expect(headers[2].title).toBe("Sort by created_by__handle"); // the raw path, in the tooltip
+    expect(headers[3].title).toBe("root");
+    const cells = (id: number) => [...el.querySelectorAll<HTMLElement>(`tr[data-id="${id}"] td`)].slice(2);
+    expect(cells(1).map((td) => td.textContent)).toEqual(["raw/my_fastq.fastq.gz", "20 B", "testuser1", root]);
+    expect(cells(2)[1].textContent).toBe("31.7 kB");
+    expect(cells(2)[1].title).toBe("31,672 bytes");
+    expect(cells(1)[1].title).toBe("20 bytes");
+    expect(cells(1)[1].className).toBe("lw-num");
+    // the long path: ellipsized at its start (right-to-left cell, the path itself left-to-right), whole in its tooltip
+    expect(cells(1)[3].className).toBe("lw-path-cell");
+    expect(cells(1)[3].title).toBe(root);
+    expect(cells(1)[3].querySelector("bdi")!.getAttribute("dir")).toBe("ltr");
+    expect(cells(2)[3].className).toBe(""); // short: as it is
+    expect(rows[1].size).toBe(31672); // the frame's values stay raw
+  });
+});
+
 describe("ViewPanel front end", () => {
   it("lists registries and opens one in a browser", async () => {
     const model = new FakeModel({ limit: 7, modules: [], registry: "" });
     fakePython(model);
+    const relations = [
+      { name: "storage", to_many: false },
+      { name: "created_by", to_many: false },
+      { name: "ulabels", to_many: true },
+    ];
     model.handlers.view = () => ({
-      result: { modules: [{ module: "core", registries: [{ name: "Artifact", count: 3, buffer: 0 }] }] },
-      buffers: [ipc({ id: [3], key: ["iris.parquet"] })],
+      result: { modules: [{ module: "core", registries: [{ name: "Artifact", count: 3, relations, buffer: 0 }] }] },
+      buffers: [ipc({ id: [3], key: ["iris.parquet"], size: [5202], storage_id: [1], _aux: ["{}"], created_by_id: [1], ontology_id: ["CL:1"], created_by__handle: ["testuser1"] })],
     });
     viewWidget.render({ model, el });
     await flush();
     expect(el.textContent).toContain("module: core");
     expect(el.textContent).toContain("iris.parquet");
+    // as a browser's table: no private columns, no ids of related records, the creator by handle
+    expect([...el.querySelectorAll("th")].map((th) => th.textContent)).toEqual(["id", "key", "size", "created_by → handle", "ontology_id"]);
+    expect(el.querySelector("tbody")!.textContent).toContain("5.2 kB");
     (el.querySelector(".lw-regname") as HTMLButtonElement).click();
     expect(model.state.registry).toBe("Artifact");
     await flush();

@@ -327,7 +327,10 @@ def lookup(ctx: Context, p: dict) -> Reply:
 
 
 def view(ctx: Context, p: dict) -> Reply:
-    """The flattened `ln.view()`: per module, every non-empty registry with its count and latest rows."""
+    """The flattened `ln.view()`: per module, every non-empty registry with its count, its relations (name
+    and `to_many`: the front end hides the `<name>_id` columns of to-one ones) and latest rows (`df()`'s
+    columns, and the creator's handle where there is one)."""
+    from lamin_core.query.columns import df_columns
     from lamin_core.setup.instance import ensure_connected
     from lamin_core.view import module_registries
 
@@ -345,8 +348,22 @@ def view(ctx: Context, p: dict) -> Reply:
             n = model.objects.count()
             if not n:
                 continue
-            buffers.append(queryset_to_ipc(model.objects.latest_queryset(p["limit"])))
-            shown.append({"name": filterspec.registry_name(model), "count": n, "buffer": len(buffers) - 1})
+            relations = [
+                {"name": r.name, "to_many": bool(r.many_to_many or r.one_to_many)}
+                for r in filterspec.public_relations(model)
+            ]
+            columns = df_columns(model)
+            if {"name": "created_by", "to_many": False} in relations:
+                columns = [*columns, "created_by__handle"]
+            buffers.append(queryset_to_ipc(model.objects.latest_queryset(p["limit"]), columns))
+            shown.append(
+                {
+                    "name": filterspec.registry_name(model),
+                    "count": n,
+                    "relations": relations,
+                    "buffer": len(buffers) - 1,
+                }
+            )
         if shown:
             result.append({"module": module, "registries": shown})
     return Reply({"modules": result}, buffers)

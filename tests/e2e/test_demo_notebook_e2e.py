@@ -39,12 +39,36 @@ WIDGETS = {
     "lw.LookupBox(ln.ULabel)": "input[placeholder*='ULabel']",
     "lw.ViewPanel()": "table",
 }
-# the README's screenshot of each widget (docs/images/widgets/), and what to type into it first
+
+
+def _typed(text: str):
+    """Type `text` into a widget's box and wait for its suggestions."""
+
+    def prepare(widget) -> None:
+        widget.locator("input").first.fill(text)
+        widget.locator("li[role=option]").first.wait_for()
+
+    return prepare
+
+
+def _h5ad_condition(widget) -> None:
+    """One condition, as a user sets it (suffix is .h5ad): the FilterBuilder with its count and code."""
+    widget.locator(".lw-add-cond").click()
+    condition = widget.locator(".lw-cond").first
+    condition.locator("select.lw-field").select_option("suffix")
+    condition.locator("select.lw-lookup").select_option("exact")
+    condition.locator(".lw-value").fill(".h5ad")
+    condition.locator(".lw-value").press("Enter")
+    widget.locator(".lw-filter-code", has_text="ln.Artifact.filter(suffix='.h5ad')").wait_for()
+    widget.locator(".lw-count", has_text=re.compile("^2 records$")).wait_for()
+
+
+# the README's screenshot of each widget (docs/images/widgets/), and what to do in it first
 WIDGET_SHOTS = {
     'lw.RegistryBrowser("Artifact")': ("registry_browser", None),
-    'lw.FilterBuilder("Artifact")': ("filter_builder", None),
-    'lw.SearchBox("CellType")': ("search_box", "t cell"),
-    "lw.LookupBox(ln.ULabel)": ("lookup_box", "exp"),
+    'lw.FilterBuilder("Artifact")': ("filter_builder", _h5ad_condition),
+    'lw.SearchBox("CellType")': ("search_box", _typed("t cell")),
+    "lw.LookupBox(ln.ULabel)": ("lookup_box", _typed("exp")),
     "lw.ViewPanel()": ("view_panel", None),
 }
 CELLS_JS = """() => {
@@ -144,13 +168,12 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
     """The README's screenshots of the demo: its widgets, then the Lamin sidebar (250 px, its record page of
     the first .h5ad artifact, widened to the table; JupyterLab Dark and Dark High Contrast)."""
     page.set_viewport_size({"width": 1400, "height": 2400})  # the tallest widget (ViewPanel) whole
-    for code, (name, text) in WIDGET_SHOTS.items():
+    for code, (name, prepare) in WIDGET_SHOTS.items():
         (index,) = [i for i, c in enumerate(cells) if code in c["source"]]
         widget = dom.nth(index).locator(".jp-OutputArea-output .lamin-widget").first
         widget.scroll_into_view_if_needed()
-        if text:
-            widget.locator("input").first.fill(text)
-            widget.locator("li[role=option]").first.wait_for()
+        if prepare:
+            prepare(widget)
         shot(widget, f"widgets/{name}")
     page.set_viewport_size({"width": 1400, "height": 1000})
 
@@ -237,7 +260,6 @@ def test_make_demo_notebook_runs_all_cells(lab, tmp_path, demo):
             output = dom.nth(index).locator(".jp-OutputArea-output .lamin-widget")
             output.first.wait_for(timeout=30_000)
             output.locator(selector).first.wait_for(timeout=30_000)
-        shot(page, "demo_notebook")
         _readme_shots(page, cells, dom)
         page.close()
 

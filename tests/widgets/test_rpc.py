@@ -159,6 +159,11 @@ def test_view_lists_non_empty_registries_with_latest_rows(ln, seeded, rpc):
     rows = table(buffers[by_name["Artifact"]["buffer"]])
     assert rows.column("id").to_pylist() == list(ln.Artifact.df(limit=3).index)
     assert "User" not in by_name
+    # the relations name the id columns the front end hides; the creator comes by handle too
+    relations = {r["name"]: r["to_many"] for r in by_name["Artifact"]["relations"]}
+    assert relations["storage"] is False and relations["created_by"] is False and relations["ulabels"] is True
+    assert rows.column_names[-1] == "created_by__handle"
+    assert set(rows.column("created_by__handle").to_pylist()) == {"testuser1"}
 
 
 def test_record_details(ln, seeded, rpc):

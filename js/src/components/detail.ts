@@ -5,7 +5,7 @@
 import type { RpcClient } from "../rpc/client";
 import { isAbort } from "../rpc/types";
 import { clear, h } from "../ui/dom";
-import { formatValue, fullDate, humanSize, plural, relativeDate } from "../ui/format";
+import { exactBytes, formatValue, fullDate, humanSize, plural, relativeDate } from "../ui/format";
 import { icon } from "../ui/icons";
 
 interface Item {
@@ -94,7 +94,7 @@ export function recordDetail(client: RpcClient, onClose: () => void) {
 
   function fact(f: { name: string; value: unknown; detail?: string; link?: { registry: string; id: number } }): [string, Node | string] {
     const label = FACT_LABELS[f.name] ?? words(f.name);
-    if (f.name === "size") return [label, h("span", { title: `${Number(f.value).toLocaleString("en-US")} bytes` }, humanSize(f.value))];
+    if (f.name === "size") return [label, h("span", { title: exactBytes(f.value) }, humanSize(f.value))];
     if (f.name.endsWith("_at")) {
       // "4 min ago · 2026-12-07": a narrow page wraps between the two, never inside the date
       return [label, h("span", { title: fullDate(f.value) }, h("span", { class: "lw-nowrap" }, `${relativeDate(f.value)} ·`), " ", h("span", { class: "lw-nowrap" }, fullDate(f.value).slice(0, 10)))];

@@ -1,9 +1,10 @@
 // The page table: sortable headers; a click on a row opens its record, selection is by the row's checkbox,
 // Space, or Ctrl/Shift-click; arrows move between rows, Enter opens. Private columns (`_aux`) are shown
-// only when asked for by name.
+// only when asked for by name. Headers read "created_by → handle" (the raw path in their tooltip), sizes
+// "31.7 kB" (the bytes in a tooltip), and a path too long for its column keeps its end in view.
 import type { Frame } from "../arrow";
 import { h } from "../ui/dom";
-import { formatValue, isPrivate, nextOrder } from "../ui/format";
+import { columnLabel, exactBytes, formatValue, humanSize, isPathLike, isPrivate, isSizeColumn, nextOrder } from "../ui/format";
 
 export interface TableOptions {
   onSort(order: string[]): void;
@@ -150,7 +151,7 @@ export function pageTable(options: TableOptions) {
     for (const column of columns) {
       const sortable = options.sortable(column);
       const sort = order[0] === column ? "ascending" : order[0] === `-${column}` ? "descending" : undefined;
-      const th = h("th", { scope: "col", class: sortable ? "lw-sortable" : "", "aria-sort": sort, "data-column": column, title: sortable ? `Sort by ${column}` : column }, column);
+      const th = h("th", { scope: "col", class: sortable ? "lw-sortable" : "", "aria-sort": sort, "data-column": column, title: sortable ? `Sort by ${column}` : column }, columnLabel(column));
       if (sortable) {
         th.tabIndex = 0;
         const sortBy = () => options.onSort(nextOrder(order, column));
@@ -164,12 +165,14 @@ export function pageTable(options: TableOptions) {
       }
       head.append(th);
     }
-    const texts = frame.rows.map((row) => [String(row.id), ...columns.map((column) => formatValue(row[column]))]);
-    const widths = columnWidths(["id", ...columns], texts);
+    const numeric = new Set(frame.columns.filter((_, i) => frame.types[i] === "number"));
+    const sizes = new Set(columns.filter((column) => numeric.has(column) && isSizeColumn(column)));
+    const cellText = (row: Record<string, unknown>, column: string) => (sizes.has(column) ? humanSize(row[column]) : formatValue(row[column]));
+    const texts = frame.rows.map((row) => [String(row.id), ...columns.map((column) => cellText(row, column))]);
+    const widths = columnWidths(["id", ...columns.map(columnLabel)], texts);
     const colgroup = h("colgroup", {}, selectable && h("col", { class: "lw-col-check" }));
     for (const width of widths) colgroup.append(h("col", { style: `width: calc(${width}ch + ${CELL_PX}px)` }));
     const body = h("tbody");
-    const numeric = new Set(frame.columns.filter((_, i) => frame.types[i] === "number"));
     const rows = () => [...body.querySelectorAll<HTMLElement>("tr[data-id]")];
     let added = 0;
     const rowOf = (index: number) => {
@@ -184,7 +187,10 @@ export function pageTable(options: TableOptions) {
       );
       columns.forEach((column, i) => {
         const text = texts[index][i + 1];
-        tr.append(h("td", { class: numeric.has(column) ? "lw-num" : "", title: Math.ceil(text.length * LETTER_CH) > widths[i + 1] ? text : undefined }, text));
+        const cut = Math.ceil(text.length * LETTER_CH) > widths[i + 1];
+        if (sizes.has(column)) tr.append(h("td", { class: "lw-num", title: exactBytes(frame.rows[index][column]) || undefined }, text));
+        else if (cut && isPathLike(text)) tr.append(h("td", { class: "lw-path-cell", title: text }, h("bdi", { dir: "ltr" }, text)));
+        else tr.append(h("td", { class: numeric.has(column) ? "lw-num" : "", title: cut ? text : undefined }, text));
       });
       rowBehaviour(wrap, tr, id, check, { ...options, anchor, more: () => more() }, rows);
       return tr;

@@ -1,12 +1,13 @@
 // The flattened ln.view(): per module, every non-empty registry with its count and latest rows; a click on a
-// registry opens it in a browser inside the panel.
+// registry opens it in a browser inside the panel. Its tables show the columns a browser shows by default (no
+// private columns, no ids of related records, the creator by handle).
 import { decodeFrame } from "../arrow";
 import type { RpcClient } from "../rpc/client";
 import { memoryStore, type Store } from "../store";
 import { emptyGroup } from "../spec";
 import { clear, h } from "../ui/dom";
 import { plural } from "../ui/format";
-import { registryBrowser } from "./browser";
+import { defaultColumns, registryBrowser } from "./browser";
 import { errorBar } from "./status";
 import { pageTable } from "./table";
 
@@ -54,7 +55,8 @@ export function viewPanel(client: RpcClient, store: Store) {
           const name = h("button", { type: "button", class: "lw-regname", title: `Open ${registry.name}`, onclick: () => store.set({ registry: registry.name }) }, registry.name);
           const open = () => store.set({ registry: registry.name });
           const table = pageTable({ selectable: false, sortable: () => false, onSort: () => {}, onToggle: () => {}, onOpen: open });
-          table.render(decodeFrame(reply.buffers[registry.buffer]), [], new Set());
+          const frame = decodeFrame(reply.buffers[registry.buffer]);
+          table.render(frame, [], new Set(), [...new Set(defaultColumns(frame.columns, registry.relations ?? []))]);
           body.append(h("div", { class: "lw-bar" }, name, h("span", { class: "lw-muted" }, plural(registry.count, "record"))), table.el);
         }
       }

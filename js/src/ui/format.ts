@@ -47,6 +47,22 @@ export function isPrivate(column: string): boolean {
   return column.startsWith("_") || column.split("__").some((part) => part.startsWith("_"));
 }
 
+/** A column's header as people read it: a relation path's steps joined by arrows
+ * (`created_by__handle`: "created_by → handle"); the raw path stays in the header's tooltip. */
+export function columnLabel(column: string): string {
+  return column.split("__").join(" → ");
+}
+
+/** A column of byte counts (an artifact's `size`, or a related record's): shown as humanSize. */
+export function isSizeColumn(column: string): boolean {
+  return column === "size" || column.endsWith("__size");
+}
+
+/** A path or URI (`/tmp/demo/storage`, `s3://bucket/folder`): its end is the part to keep in view. */
+export function isPathLike(text: string): boolean {
+  return /^(\/|~\/|[a-z][a-z0-9+.-]*:\/\/)/i.test(text);
+}
+
 /** Bytes as people read them: 20 B, 5.1 kB, 31.7 kB, 1.2 GB (decimal units, as file browsers show). */
 export function humanSize(bytes: unknown): string {
   const n = typeof bytes === "bigint" ? Number(bytes) : Number(bytes);
@@ -60,6 +76,13 @@ export function humanSize(bytes: unknown): string {
     unit++;
   }
   return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Bytes in full, for tooltips: 24,826 bytes. */
+export function exactBytes(bytes: unknown): string {
+  const n = Number(bytes);
+  if (bytes === null || bytes === undefined || !Number.isFinite(n)) return "";
+  return `${n.toLocaleString("en-US")} ${n === 1 ? "byte" : "bytes"}`;
 }
 
 function asDate(value: unknown): Date | null {

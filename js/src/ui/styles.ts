@@ -42,6 +42,7 @@ const CSS = `
 .lw-table th[aria-sort=ascending]::after { content: " ▲"; }
 .lw-table th[aria-sort=descending]::after { content: " ▼"; }
 .lw-table td.lw-num { text-align: right; font-variant-numeric: tabular-nums; }
+.lw-table td.lw-path-cell { direction: rtl; text-align: left; } /* a long path: its start ellipsized */
 .lw-table tbody tr { cursor: pointer; }
 .lw-table tbody tr:hover { background: var(--lw-bg3); }
 .lw-table tbody tr[aria-selected=true] { background: var(--lw-sel); }
