@@ -363,15 +363,30 @@ PREPARED_ORGANISMS = ("human", "mouse")
 
 def cache_dir():
     """The folder of the public sources' search indexes: `$LAMIN_CORE_CACHE_DIR/public-search`, else
-    `$XDG_CACHE_HOME/lamin-core/public-search`, else `~/.cache/lamin-core/public-search`."""
+    `$XDG_CACHE_HOME/lamin-core/public-search`, else `~/.cache/lamin-core/public-search` (a folder in
+    the temporary directory for an account without a home)."""
     import os
+    import tempfile
     from pathlib import Path
 
     root = os.environ.get(CACHE_ENV)
     if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        try:
+            base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        except RuntimeError:  # no $HOME and no passwd entry (a container's arbitrary uid)
+            base = Path(tempfile.gettempdir()) / "lamin-core-cache"
         root = Path(base) / "lamin-core"
     return Path(root) / CACHE_FOLDER
+
+
+def _writable(folder) -> bool:
+    import os
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
 
 
 @functools.cache
@@ -593,6 +608,12 @@ def prepare_search() -> list[SourceSpec]:
         ]
         missing = [s for s in wanted if _cache_meta(s) is None]
         if not missing:
+            return []
+        if not _writable(cache_dir()):  # else every init would index them again, for nothing
+            logger.info(
+                f"cannot write the search indexes of public sources to {cache_dir()}; each process indexes "
+                f"a source on its first search (set {CACHE_ENV} to a writable folder)"
+            )
             return []
         logger.info(
             f"indexing {len(missing)} public sources for search, once for this version of lamin-core "

@@ -69,7 +69,7 @@ def test_a_first_search_reads_the_file_the_first_build_wrote(cache, cl_fresh):
     "damage",
     ["truncated", "truncated_in_header", "appended", "empty", "not_an_index", "another_key_inside"],
 )
-def test_a_damaged_file_is_rebuilt(cache, cl_fresh, damage, caplog):
+def test_a_damaged_file_is_rebuilt(cache, cl_fresh, damage, capsys):
     spec = current("cl")
     load(spec)
     path = public.cache_path(spec)
@@ -87,6 +87,7 @@ def test_a_damaged_file_is_rebuilt(cache, cl_fresh, damage, caplog):
     }[damage]
     path.write_bytes(damaged)
     assert public._read_cache(spec) is None
+    assert f"ignoring the search index {path.name}" in capsys.readouterr().err
     rebuilt = load(spec)
     assert same_as_fresh(rebuilt, cl_fresh)
     assert path.read_bytes() == data  # replaced by a whole file again
@@ -157,10 +158,12 @@ def test_older_files_of_a_source_are_removed_beyond_a_few(cache, monkeypatch):
     assert not list(cache.glob(".*.tmp"))
 
 
-def test_an_unwritable_cache_only_costs_the_build(cache, cl_fresh):
+def test_an_unwritable_cache_only_costs_the_build(cache, cl_fresh, capsys):
     cache.parent.mkdir(parents=True)
     cache.write_text("a file where the folder should be")
     assert same_as_fresh(load(current("cl")), cl_fresh)
+    assert public.prepare_search() == []  # nothing built ahead, for nothing, at every init
+    assert "cannot write the search indexes" in capsys.readouterr().err
 
 
 def test_worker_processes_build_the_files(cache):
