@@ -6,8 +6,12 @@ instances created with `lamin-core init --modules bionty`.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
+from ..errors import LaminError
+from ..setup.instance import ensure_connected
+from ._settings import settings
 from .errors import AmbiguousTermError, NoPublicSourceError, OrganismError, TermNotFoundError
 
 _REGISTRIES = (
@@ -28,7 +32,6 @@ _REGISTRIES = (
 )
 
 if TYPE_CHECKING:
-    from ._settings import settings
     from .models import (  # noqa: F401
         CellLine,
         CellMarker,
@@ -48,10 +51,7 @@ if TYPE_CHECKING:
 
 
 def _check_installed() -> None:
-    from django.apps import apps
-
-    from ..errors import LaminError
-    from ..setup.instance import ensure_connected
+    from django.apps import apps  # Django loads on first use: importing bionty is cheap
 
     instance = ensure_connected()
     if not apps.is_installed("lamin_core.bionty"):
@@ -64,17 +64,9 @@ def _check_installed() -> None:
 def __getattr__(name: str):
     if name in _REGISTRIES or name == "models":
         _check_installed()
-        import importlib
-
         models = importlib.import_module(".models", __name__)
         return models if name == "models" else getattr(models, name)
-    if name == "settings":
-        from ._settings import settings
-
-        return settings
     if name in ("sync_sources", "sources", "public"):
-        import importlib
-
         if name == "sync_sources":
             return importlib.import_module(".sources", __name__).sync_sources
         return importlib.import_module(f".{name}", __name__)
@@ -82,7 +74,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_REGISTRIES, "models", "settings", "sync_sources"])
+    return sorted([*globals(), *_REGISTRIES, "models", "sync_sources"])
 
 
 __all__ = [

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._records import find_organism, requires_organism
+from .errors import NoPublicSourceError, OrganismError
+from .public import public_ontology
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -23,9 +25,6 @@ def scope(registry: type[BioRecord], queryset: QuerySet, field_name: str, organi
 
 
 def _public(registry: type[BioRecord], organism: Any, source: Any):
-    from .errors import NoPublicSourceError, OrganismError
-    from .public import public_ontology
-
     try:
         return public_ontology(registry, organism=organism, source=source)
     except (NoPublicSourceError, OrganismError):

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import math
+import re
 from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
 
 from .._logger import logger
 from .._save import stamp
-from ..query.curation import format_values
+from ..query.curation import format_values, resolve_field
+from ..query.curation import from_values as records_from_values
 from ._records import organism_record, requires_organism
 from .errors import AmbiguousTermError, NoPublicSourceError, TermNotFoundError
 from .public import PublicOntology, public_ontology
+from .sources import catalog
 
 if TYPE_CHECKING:
     from ..query.curation import RecordList
@@ -176,9 +182,6 @@ def from_values(
 ) -> RecordList:
     """`Registry.from_values(values, field)`: existing records (trashed ones are restored on save, since
     their identifiers are taken), new ones from the public source, with `create=True` plain new ones."""
-    from ..query.curation import from_values as records_from_values
-    from ..query.curation import resolve_field
-
     field = resolve_field(registry, field)
     entity = registry.__name__
 
@@ -288,11 +291,6 @@ def _records_from_public(
 def _ensembl_prefixes() -> dict[str, str]:
     """Identifier prefix -> organism of the bundled gene tables (`ENSMUSG` -> mouse), from each table's
     first identifier (Ensembl ids of one species share one prefix)."""
-    import gzip
-    import re
-
-    from .sources import catalog
-
     found: dict[str, str] = {}
     for spec in catalog():
         if spec.kind != "genes" or spec.path is None:
@@ -308,8 +306,6 @@ def _ensembl_prefixes() -> dict[str, str]:
 
 def organism_of_ensembl_id(value: Any) -> str | None:
     """The organism of a gene identifier by its prefix (`ENSMUSG...` -> mouse), None if not known."""
-    import re
-
     match = re.match(r"[A-Za-z]+", value) if isinstance(value, str) else None
     return _ensembl_prefixes().get(match.group(0)) if match else None
 
@@ -390,8 +386,6 @@ def _create_missing(registry: type[BioRecord], public: PublicOntology | None, id
     Another process may save some of the same terms at the same moment: a unique-key conflict rolls
     back to a savepoint and the missing ones are looked up again (a few rounds at most).
     """
-    from django.db import IntegrityError, transaction
-
     id_field = registry._ontology_id_field
     for attempt in range(3):
         existing = {getattr(r, id_field): r for r in registry.all_objects.filter(**{f"{id_field}__in": ids})}
@@ -420,8 +414,6 @@ def _link_parents(registry: type[BioRecord], pairs: list[tuple[int, int]]) -> No
 
 def import_source(registry: type[BioRecord], source: Source | None = None, organism=None) -> int:
     """Bulk-save every term of a public source that the registry lacks, with parent links."""
-    from django.db import transaction
-
     public = public_ontology(registry, organism=organism, source=source)
     terms = public._terms
     id_field = public.id_field

@@ -1,14 +1,18 @@
-"""Building ontology records: deterministic uids, the organism of a record, parent ids."""
+"""Building ontology records: deterministic uids, the organism of a record, parent ids.
+
+A service of bionty's models: it imports them, they call it through `lamin_core.bionty.hooks`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from django.db.models import Q
 
 from ..uids import hash_uid
-from .errors import OrganismError
-
-if TYPE_CHECKING:
-    from .models import BioRecord, Organism
+from ._settings import settings
+from .errors import OrganismError, TermNotFoundError
+from .models import BioRecord, Organism
 
 
 def source_uid(kwargs: dict[str, Any]) -> str:
@@ -48,8 +52,6 @@ def prepare_kwargs(model: type[BioRecord], kwargs: dict[str, Any]) -> dict[str, 
             kwargs.pop("organism_id", None)
             organism_name = organism.name
         elif kwargs.get("uid") is None:
-            from .models import Organism
-
             organism_name = Organism.objects.filter(id=kwargs["organism_id"]).values_list("name", flat=True)[
                 0
             ]
@@ -62,14 +64,10 @@ def find_organism(value: str | Organism | None, model: type | None = None) -> Or
     """The Organism record for a value if the registry has it (None is the default organism); no writes
     except creating the default organism.
     """
-    from .models import Organism
-
     if value is None or isinstance(value, Organism):
         return organism_record(value, model)
     if not isinstance(value, str):
         raise TypeError(f"organism must be a name or a bt.Organism record, got {type(value).__name__}")
-    from django.db.models import Q
-
     text = value.strip()
     return Organism.objects.filter(
         Q(name__iexact=text) | Q(scientific_name__iexact=text) | Q(ontology_id=text)
@@ -82,11 +80,7 @@ def organism_record(value: str | Organism | None, model: type | None = None) -> 
     None means the default organism (`bt.settings.organism`); a name not yet in the registry is created
     from the bundled NCBITaxon subset and saved.
     """
-    from .models import Organism
-
     if value is None:
-        from ._settings import settings
-
         default = settings.organism
         if default is None:
             what = model.__name__ if model is not None else "this registry"
@@ -102,8 +96,6 @@ def organism_record(value: str | Organism | None, model: type | None = None) -> 
     existing = find_organism(value, model)
     if existing is not None:
         return existing
-    from .errors import TermNotFoundError
-
     try:
         record = Organism.from_source(name=value.strip(), mute=True)
     except TermNotFoundError as e:
@@ -113,7 +105,7 @@ def organism_record(value: str | Organism | None, model: type | None = None) -> 
 
 def check_parent_ids(model: type[BioRecord], parents: Any) -> list[str]:
     """Parents given to a constructor: a list of identifiers of the same registry."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use, not with the models
 
     if isinstance(parents, np.ndarray):
         parents = parents.tolist()

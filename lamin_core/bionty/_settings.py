@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import hooks
+
 if TYPE_CHECKING:
     from .models import Organism
 
@@ -22,11 +24,9 @@ class Settings:
         Set it to another name, or to None to require `organism=` everywhere.
         """
         if isinstance(self._organism, str):
-            from django.db import connection
+            from django.db import connection  # Django loads on first use: `bt.settings` is cheap to import
 
-            from ._records import organism_record
-
-            record = organism_record(self._organism)
+            record = hooks.organism_record(self._organism)
             if connection.in_atomic_block:
                 # a record created in a transaction that may still roll back is not kept
                 return record
@@ -38,9 +38,7 @@ class Settings:
         if value is None:
             self._organism = None
             return
-        from ._records import organism_record
-
-        self._organism = organism_record(value)
+        self._organism = hooks.organism_record(value)
 
     @property
     def organism_name(self) -> str | None:

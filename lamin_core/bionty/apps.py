@@ -48,13 +48,28 @@ class BiontyConfig(AppConfig):
     def ready(self) -> None:
         """Register what bionty adds to core (`lamin_core.plugins`): its name in code (`bt`), its search
         fields and their roles, its small registries, saving and seeding; its registries' section in
-        `ln.view()` and their link tables (`cat[bionty.CellType]` features) follow from the app's models."""
+        `ln.view()` and their link tables (`cat[bionty.CellType]` features) follow from the app's models.
+        Bind bionty's hooks: its models and settings reach its services through them."""
         # apps.py is imported before the models exist: the modules that import them wait for ready()
-        from ._curate import public_hint
-        from ._from_source import save_ancestors_of
+        from . import _curate, _from_source, _records, hooks, public
         from .models import BioRecord, Source
-        from .public import prepare_search
         from .sources import sync_sources
+
+        for hook, function in (
+            (hooks.source_uid, _records.source_uid),
+            (hooks.prepare_kwargs, _records.prepare_kwargs),
+            (hooks.check_parent_ids, _records.check_parent_ids),
+            (hooks.organism_record, _records.organism_record),
+            (hooks.save_ancestors, _from_source.save_ancestors),
+            (hooks.from_source, _from_source.from_source),
+            (hooks.from_values, _from_source.from_values),
+            (hooks.import_source, _from_source.import_source),
+            (hooks.curation_scope, _curate.scope),
+            (hooks.inspect_public, _curate.inspect_public),
+            (hooks.standardize_public, _curate.standardize_public),
+            (hooks.public_ontology, public.public_ontology),
+        ):
+            hook.bind(function)
 
         def bulk_insertable(record) -> bool:
             return isinstance(record, BioRecord) and not isinstance(record, Source)
@@ -68,9 +83,9 @@ class BiontyConfig(AppConfig):
                 search_roles=SEARCH_ROLES,
                 small_registries=("source", "organism"),
                 bulk_insertable=bulk_insertable,
-                save_parents=save_ancestors_of,
-                missing_values_hint=public_hint,
+                save_parents=_from_source.save_ancestors_of,
+                missing_values_hint=_curate.public_hint,
                 seed=sync_sources,
-                prepare=prepare_search,
+                prepare=public.prepare_search,
             )
         )

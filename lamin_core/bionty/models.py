@@ -3,7 +3,8 @@
 Fields, uid lengths and `df()` columns follow bionty 1.3 (the guide's `ln.view()`). Behaviour beyond
 fields lives in small modules: uids and organisms in `_records`, public sources in `sources`/`public`,
 `from_source`/`from_values` in `_from_source`, what `validate`/`inspect`/`standardize` (defined for every
-registry in `lamin_core.query.curation`) add for ontologies in `_curate`.
+registry in `lamin_core.query.curation`) add for ontologies in `_curate`. Those services import the models;
+a model reaches them through bionty's hooks (`lamin_core.bionty.hooks`), bound in `BiontyConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from django.db import models, transaction
 from django.db.models import CASCADE, PROTECT
 
 from .._logger import logger
+from ..errors import ValidationError
 from ..models._defaults import uid8, uid12
 from ..models.base import BaseRecord, Link, Record, TracksRun, TracksUpdates, check_init_kwargs
-from . import _REGISTRIES, _curate, _from_source, _records
+from ..query.curation import add_synonyms
+from . import _REGISTRIES, hooks
 
 if TYPE_CHECKING:
     from ..query.curation import RecordList
@@ -56,7 +59,7 @@ class Source(Record, TracksRun, TracksUpdates):
 
     def __init__(self, *args, **kwargs):
         if kwargs and kwargs.get("uid") is None:
-            kwargs["uid"] = _records.source_uid(kwargs)
+            kwargs["uid"] = hooks.source_uid(kwargs)
         super().__init__(*args, **kwargs)
 
     def save(self, *args, **kwargs) -> Source:
@@ -88,10 +91,10 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             return
         parents = kwargs.pop("parents", None)
         check_init_kwargs(type(self), kwargs)
-        kwargs = _records.prepare_kwargs(type(self), kwargs)
+        kwargs = hooks.prepare_kwargs(type(self), kwargs)
         super().__init__(**kwargs)
         if parents is not None:
-            self._parent_ids = _records.check_parent_ids(type(self), parents)
+            self._parent_ids = hooks.check_parent_ids(type(self), parents)
 
     def save(self, *args, **kwargs) -> BioRecord:
         """Save the record; a record made from a source also saves its parents, recursively, atomically."""
@@ -102,7 +105,7 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         try:
             with transaction.atomic():
                 super().save(*args, **kwargs)
-                _from_source.save_ancestors(self, parent_ids)
+                hooks.save_ancestors(self, parent_ids)
         except BaseException:
             self._parent_ids = parent_ids
             if was_adding:  # back to the unsaved state the caller had
@@ -115,9 +118,7 @@ class BioRecord(Record, TracksRun, TracksUpdates):
     @classmethod
     def public(cls, organism: str | Organism | None = None, source: Source | None = None) -> PublicOntology:
         """The bundled public source of this registry (`.df()`, `.search()`, `.lookup()`, `.source`)."""
-        from .public import public_ontology
-
-        return public_ontology(cls, organism=organism, source=source)
+        return hooks.public_ontology(cls, organism=organism, source=source)
 
     @classmethod
     def from_source(
@@ -133,7 +134,7 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         An existing record with that value is returned as is; a name that is a synonym of one term gives
         that term; an ambiguous name or an unknown value raises, listing candidates.
         """
-        return _from_source.from_source(cls, field_value, organism=organism, source=source, mute=mute)
+        return hooks.from_source(cls, field_value, organism=organism, source=source, mute=mute)
 
     @classmethod
     def from_values(
@@ -147,33 +148,33 @@ class BioRecord(Record, TracksRun, TracksUpdates):
     ) -> RecordList:
         """Records for `values`: existing ones (also via synonyms), new unsaved ones from the public
         source; `create=True` adds plain new records for values the source does not have either."""
-        return _from_source.from_values(
+        return hooks.from_values(
             cls, values, field, create=create, organism=organism, source=source, mute=mute
         )
 
     @classmethod
     def import_source(cls, source: Source | None = None, *, organism: str | Organism | None = None) -> int:
         """Bulk-save every term of a public source (with parent links); returns the number of new records."""
-        return _from_source.import_source(cls, source=source, organism=organism)
+        return hooks.import_source(cls, source=source, organism=organism)
 
     # curation hooks (`lamin_core.query.curation` calls them) -----------------------------------------
 
     @classmethod
     def _curation_scope(cls, queryset, field_name: str, organism) -> Any:
         """The records of one organism (registries whose records belong to organisms)."""
-        return _curate.scope(cls, queryset, field_name, organism)
+        return hooks.curation_scope(cls, queryset, field_name, organism)
 
     @classmethod
     def _inspect_public(cls, values: list, field_name: str, organism, source, synonyms: bool) -> tuple:
         """(values in the public source, public synonyms) for values the registry does not have."""
-        return _curate.inspect_public(cls, values, field_name, organism, source, synonyms)
+        return hooks.inspect_public(cls, values, field_name, organism, source, synonyms)
 
     @classmethod
     def _standardize_public(
         cls, values: list, field_name: str, return_field: str, case_sensitive: bool, organism, source
     ) -> dict:
         """{value: name} for values that are synonyms in the public source."""
-        return _curate.standardize_public(
+        return hooks.standardize_public(
             cls, values, field_name, return_field, case_sensitive, organism, source
         )
 
@@ -197,9 +198,6 @@ class OntologyRecord(BioRecord):
     def set_abbr(self, value: str) -> None:
         """Set the abbreviation (unique in the registry) and add it to the synonyms unless it is the name;
         a saved record is saved (bionty 1.3.2)."""
-        from ..errors import ValidationError
-        from ..query.curation import add_synonyms
-
         if not isinstance(value, str) or not value:
             raise ValidationError(f"an abbreviation is a non-empty string, got {value!r}")
         holder = type(self).all_objects.filter(abbr=value).exclude(pk=self.pk).first()

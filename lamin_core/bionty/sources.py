@@ -23,6 +23,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._logger import logger
+from ..setup.instance import ensure_connected
+
 ONTOLOGY_PACKAGE = "cellxgene_ontology_guide"
 DATA_DIR = Path(__file__).parent / "data"
 GENES_DIR = DATA_DIR / "genes"
@@ -159,7 +162,7 @@ def package_dir(module: str) -> Path | None:
 
 
 def _package_version(distribution: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version  # ~10 ms to import: only when asked
 
     try:
         return version(distribution)
@@ -328,14 +331,10 @@ def sync_sources(force: bool = False) -> int:
     Per entity and organism, the bundled `currently_used` version is marked only when no row of that
     entity and organism is marked yet.
     """
-    from ..setup.instance import ensure_connected
-
     instance = ensure_connected()
     if instance.uid in _synced and not force:
         return 0
-    from django.db import DatabaseError
-
-    from .._logger import logger
+    from django.db import DatabaseError  # Django loads on first use: public sources need no instance
 
     try:
         added = _add_missing_rows()
@@ -347,6 +346,7 @@ def sync_sources(force: bool = False) -> int:
 
 
 def _add_missing_rows() -> int:
+    # Django and the models load on first use: public sources need no instance
     from django.db import transaction
 
     from .models import Source

@@ -16,13 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SERVICES = ("lamin_core.artifacts", "lamin_core.features", "lamin_core.tracking", "lamin_core.lineage")
 SERVICES += ("lamin_core._save", "lamin_core.bionty._from_source", "lamin_core.bionty._curate")
-# bionty's own services, still loaded by its models (issue 19, item 4: bionty as a plugin). The set may
-# only shrink.
-LEFT = {
-    "lamin_core._save",  # through bionty._from_source (stamp)
-    "lamin_core.bionty._curate",  # bionty.models imports its own services at the top
-    "lamin_core.bionty._from_source",
-}
+SERVICES += ("lamin_core.bionty._records", "lamin_core.bionty.public", "lamin_core.bionty._lookup")
 
 LOAD_MODELS = """
 import json, sys
@@ -45,21 +39,8 @@ def test_loading_the_models_loads_no_service_module(home, tmp_path, db_url):
     )
     result = python(f"SERVICES = {SERVICES!r}\n" + LOAD_MODELS, home, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
-    assert loaded <= LEFT, f"the models load service modules: {sorted(loaded - LEFT)}"
-
-
-# bionty's modules import each other (issue 19, item 4 makes bionty a plugin); this set may only shrink
-IN_CYCLES_LEFT = {
-    "lamin_core.bionty",
-    "lamin_core.bionty._curate",
-    "lamin_core.bionty._from_source",
-    "lamin_core.bionty._records",
-    "lamin_core.bionty._settings",
-    "lamin_core.bionty.models",
-    "lamin_core.bionty.public",
-    "lamin_core.bionty.sources",
-}
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert not loaded, f"the models load service modules: {loaded}"
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[set[str]]:
@@ -113,10 +94,8 @@ def test_no_import_cycles_counting_imports_inside_functions():
         "lamin_core", "lamin_widgets", exclude_type_checking_imports=True, cache_dir=None
     )
     graph = {module: imported.find_modules_directly_imported_by(module) for module in imported.modules}
-    in_cycles = set().union(*_cycles(graph))
-    assert in_cycles <= IN_CYCLES_LEFT, (
-        f"modules that import each other: {sorted(in_cycles - IN_CYCLES_LEFT)}"
-    )
+    cycles = [sorted(cycle) for cycle in _cycles(graph)]
+    assert not cycles, f"modules that import each other: {cycles}"
 
 
 def test_benchmarks_import_nothing_from_the_tests():
