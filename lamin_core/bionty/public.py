@@ -10,11 +10,25 @@ would otherwise build: see "the cache of indexed sources" below.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 from collections import namedtuple
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._logger import logger
+from ..search_index.arrayfile import read_array_bytes, write_arrays
+from ._lookup import Lookup
+from ._settings import settings
 from .errors import NoPublicSourceError, OrganismError
 from .sources import (
     GENES_INSTALL_HINT,
@@ -22,17 +36,18 @@ from .sources import (
     ONTOLOGIES,
     SourceSpec,
     catalog,
+    gene_info_path,
+    ncbitaxon_terms,
     spec_for,
     specs_for,
     sync_sources,
 )
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
+    import numpy as np  # numpy loads on first use, not with the module
+    import pandas as pd  # pandas loads on first use, not with the module
 
     from ..search_index import MemoryIndex
-    from ._lookup import Lookup
     from .models import BioRecord, Organism, Source
 
 
@@ -109,7 +124,7 @@ class Terms:
     def vocabulary(self) -> MemoryIndex:
         """The search index over identifiers, names, synonyms (and a gene's full name)."""
         if self._index is None:
-            from ..search_index import Vocabulary
+            from ..search_index import Vocabulary  # the index brings numpy: loaded on first search
 
             frame = self.frame
             full_names = frame["description"].tolist() if self.kind == "genes" else None
@@ -164,14 +179,14 @@ class Terms:
 
 
 def _read_zstd_json(path) -> dict:
-    import zstandard
+    import zstandard  # zstandard loads on first use, with the first source read
 
     with open(path, "rb") as f:
         return json.loads(zstandard.ZstdDecompressor().stream_reader(f).read())
 
 
 def _load_ontology(spec: SourceSpec) -> Terms:
-    import pandas as pd
+    import pandas as pd  # pandas loads on first use, not with the module
 
     data = _read_zstd_json(spec.path)
     ids, names, synonyms, descriptions, parents = [], [], [], [], []
@@ -196,9 +211,7 @@ def _load_ontology(spec: SourceSpec) -> Terms:
 
 
 def _load_ncbitaxon(spec: SourceSpec) -> Terms:
-    import pandas as pd
-
-    from .sources import ncbitaxon_terms
+    import pandas as pd  # pandas loads on first use, not with the module
 
     terms = ncbitaxon_terms(spec.path)
     ids = list(terms)
@@ -217,9 +230,7 @@ def _load_ncbitaxon(spec: SourceSpec) -> Terms:
 
 
 def _load_genes(spec: SourceSpec) -> Terms:
-    import pandas as pd
-
-    from .sources import gene_info_path
+    import pandas as pd  # pandas loads on first use, not with the module
 
     # the bundled gene tables (data/genes/): ensembl_gene_id, symbol, biotype
     table = pd.read_csv(spec.path, sep="\t", dtype=str, keep_default_na=False).drop_duplicates(
@@ -256,7 +267,7 @@ class _StoredFrame:
     @staticmethod
     def arrays(frame: pd.DataFrame) -> tuple[dict, dict]:
         """(arrays, layout) of a frame of strings, None and lists of strings."""
-        import numpy as np
+        import numpy as np  # numpy loads on first use, not with the module
 
         columns = [[frame.index.name, "str"]]
         values = {frame.index.name: frame.index.tolist()}
@@ -305,8 +316,8 @@ class _StoredFrame:
         return [(i + 1, name, kind) for i, (name, kind) in enumerate(self.layout["columns"])]
 
     def rows(self, positions: list[int]) -> pd.DataFrame:
-        import numpy as np
-        import pandas as pd
+        import numpy as np  # numpy loads on first use, not with the module
+        import pandas as pd  # pandas loads on first use, not with the module
 
         kinds = self._kinds()
         cells = np.empty((len(positions), len(kinds)), dtype=object)  # one block, as the frame's
@@ -319,7 +330,7 @@ class _StoredFrame:
         return pd.DataFrame(cells, index=index, columns=[name for _, name, _ in kinds])
 
     def frame(self) -> pd.DataFrame:
-        import pandas as pd
+        import pandas as pd  # pandas loads on first use, not with the module
 
         n = len(self)
         columns = {
@@ -365,10 +376,6 @@ def cache_dir():
     """The folder of the public sources' search indexes: `$LAMIN_CORE_CACHE_DIR/public-search`, else
     `$XDG_CACHE_HOME/lamin-core/public-search`, else `~/.cache/lamin-core/public-search` (a folder in
     the temporary directory for an account without a home)."""
-    import os
-    import tempfile
-    from pathlib import Path
-
     root = os.environ.get(CACHE_ENV)
     if not root:
         try:
@@ -380,8 +387,6 @@ def cache_dir():
 
 
 def _writable(folder) -> bool:
-    import os
-
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -392,9 +397,6 @@ def _writable(folder) -> bool:
 @functools.cache
 def _code_fingerprint() -> str:
     """A hash of the code that shapes a cache file (loaders, index layout, normalization, file format)."""
-    import hashlib
-    from pathlib import Path
-
     digest = hashlib.sha1()
     here = Path(__file__)
     engine = here.parents[1] / "search_index"  # not imported: this runs in `init` before numpy is
@@ -408,8 +410,6 @@ ENGINE_FILES = ("memory.py", "text.py", "fields.py", "vocabulary.py", "arrayfile
 
 
 def _data_files(spec: SourceSpec) -> list:
-    from .sources import gene_info_path
-
     extra = gene_info_path(spec.organism) if spec.kind == "genes" else None
     return [spec.path] + ([extra] if extra is not None else [])
 
@@ -418,8 +418,6 @@ def _data_files(spec: SourceSpec) -> list:
 def cache_key(spec: SourceSpec) -> str:
     """The key of a source's cache file: its data files' contents and the code that reads and indexes
     them (a few ms: MONDO's data is 1.8 MB)."""
-    import hashlib
-
     digest = hashlib.sha1(f"{_code_fingerprint()}:{json.dumps(spec.key)}".encode())
     for path in _data_files(spec):
         digest.update(path.name.encode())
@@ -434,8 +432,6 @@ def cache_path(spec: SourceSpec):
 
 
 def _stem(spec: SourceSpec) -> str:
-    import re
-
     return re.sub(r"[^A-Za-z0-9._-]+", "_", f"{spec.name}-{spec.organism}-{spec.version}")
 
 
@@ -443,8 +439,6 @@ def _cache_meta(spec: SourceSpec) -> dict | None:
     """The description a source's cache file holds of itself if the file is whole and made for this
     source and code, else None (a damaged or foreign file is logged; the source is indexed again). Reads
     the file's header and description only, without numpy (`prepare_search` checks every file)."""
-    from ..search_index.arrayfile import read_array_bytes
-
     path = cache_path(spec)
     if not path.is_file():
         return None
@@ -459,13 +453,11 @@ def _cache_meta(spec: SourceSpec) -> dict | None:
 
 
 def _ignoring(spec: SourceSpec, error: Exception) -> None:
-    from .._logger import logger
-
     logger.info(f"ignoring the search index {cache_path(spec).name} ({error}); indexing {spec.name} again")
 
 
 def _read_cache(spec: SourceSpec) -> Terms | None:
-    from ..search_index.memory import MemoryIndex, read_arrays
+    from ..search_index.memory import MemoryIndex, read_arrays  # brings numpy: loaded on first search
 
     meta = _cache_meta(spec)
     if meta is None:
@@ -485,13 +477,7 @@ def _read_cache(spec: SourceSpec) -> Terms | None:
 
 
 def _write_cache(spec: SourceSpec, terms: Terms) -> None:
-    import os
-    import tempfile
-    import time
-
-    import numpy as np
-
-    from ..search_index.arrayfile import write_arrays
+    import numpy as np  # numpy loads on first use, not with the module
 
     path = cache_path(spec)
     try:
@@ -524,8 +510,6 @@ def _write_cache(spec: SourceSpec, terms: Terms) -> None:
             if time.time() - stale.stat().st_mtime > 3600:
                 stale.unlink(missing_ok=True)
     except OSError as e:  # a read-only home, a full disk: the next process indexes the source again
-        from .._logger import logger
-
         logger.debug(f"could not write the search index {path}: {e}")
 
 
@@ -544,10 +528,6 @@ def load_terms(spec: SourceSpec) -> Terms:
     search that waits for an index, see `prepare_search()`)."""
     terms = _read_cache(spec)
     if terms is None:
-        import time
-
-        from .._logger import logger
-
         start = time.perf_counter()
         terms = _index(spec)
         logger.info(
@@ -595,10 +575,6 @@ def prepare_search() -> list[SourceSpec]:
     wheel's build does not have. Not on the first search, as before: that is the cost users met. Only
     human and mouse genes: the other 12 species' tables would add ~6 s and ~190 MB for few users; their
     first search indexes them once (0.3-0.7 s each), and `build_caches()` makes any ahead."""
-    import time
-
-    from .._logger import logger
-
     try:
         start = time.perf_counter()
         wanted = [
@@ -637,13 +613,6 @@ def _index_in_processes(specs: list[SourceSpec], workers: int | None = None) -> 
     slowest first. Worker processes, not a multiprocessing pool: its "spawn" imports the caller's main
     script again (a script calling `init()` without a `__main__` guard would run twice) and "fork" is
     unsafe in a process with threads (Jupyter, Django). Sources no worker could index are indexed here."""
-    import contextlib
-    import os
-    import subprocess
-    import sys
-    import threading
-    from pathlib import Path
-
     order = sorted(specs, key=lambda s: (s.name not in _SLOW, _SLOW.index(s.name) if s.name in _SLOW else 0))
     if workers is None:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -702,10 +671,6 @@ def _index_in_processes(specs: list[SourceSpec], workers: int | None = None) -> 
 def _worker() -> None:
     """`python -m lamin_core.bionty.public`: index the source of each key read from stdin (a JSON list per
     line), answering "indexed" on stdout once its cache file is written (see `_index_in_processes`)."""
-    import sys
-
-    from .sources import spec_for
-
     for line in sys.stdin:
         spec = spec_for(tuple(json.loads(line)))
         if spec is None:
@@ -749,7 +714,7 @@ class PublicOntology:
     def source(self) -> Source:
         """The `bt.Source` record of this source."""
         if self._source is None:
-            from .models import Source
+            from .models import Source  # the models need Django: public sources are read without an instance
 
             sync_sources()
             entity, name, organism, version = self.spec.key
@@ -777,8 +742,6 @@ class PublicOntology:
 
     def lookup(self, field: str | None = None) -> Lookup:
         """Tab-completable terms by name (or another column): `bt.CellType.public().lookup().t_cell`."""
-        from ._lookup import Lookup
-
         frame = self._terms.frame
         column = field or self.registry._name_field
         keys = frame.index.tolist() if column == self.id_field else frame[column].tolist()
@@ -801,7 +764,7 @@ class PublicOntology:
 
     def validate(self, values, field=None) -> np.ndarray:
         """Whether each value is a term of this source (by name by default)."""
-        import numpy as np
+        import numpy as np  # numpy loads on first use, not with the module
 
         known = set(self._column(field))
         return np.array([v in known for v in _as_list(values)], dtype=bool)
@@ -866,8 +829,6 @@ def organism_name(value: str | Organism | None) -> str | None:
     text = value.strip()
     spec = next((s for s in catalog() if s.kind == "ncbitaxon"), None)
     if spec is not None:
-        from .sources import ncbitaxon_terms
-
         folded = text.casefold()
         for term_id, term in ncbitaxon_terms(spec.path).items():
             names = [term["name"], term["scientific_name"], term_id, *term["synonyms"]]
@@ -910,8 +871,7 @@ def choose_spec(registry: type[BioRecord], organism=None, source: Source | None 
     organisms = sorted({s.organism for s in specs})
     wanted = organism_name(organism)
     if wanted is None:
-        from ._records import requires_organism
-        from ._settings import settings
+        from ._records import requires_organism  # it imports the models, which need Django
 
         default = settings.organism_name
         if "all" in organisms:
@@ -934,7 +894,7 @@ def choose_spec(registry: type[BioRecord], organism=None, source: Source | None 
                 f"bundled organisms: {', '.join(organisms)}"
             )
     candidates = [s for s in specs if s.organism == wanted]
-    from .models import Source
+    from .models import Source  # the models need Django: public sources are read without an instance
 
     sync_sources()
     row = (
