@@ -17,6 +17,7 @@ from django.db.models.functions import Cast
 from ..dtypes import parse_dtype
 from ..errors import InvalidArgument, ValidationError
 from .columns import available_fields
+from .descendants import LOOKUP, descendants_of, unknown_term
 from .label_links import name_field, resolve
 
 _NUMERIC = ("int", "float", "num")
@@ -73,9 +74,15 @@ def _label_condition(link, field: str, rest: list[str], value: object) -> dict |
 
     Records match by identity (`feature=record`, `feature__in=[...]`); strings match the dtype's field
     (the name field unless the dtype names one: `cat[bionty.CellType.ontology_id]`); a field path
-    (`feature__ontology_id`, `feature__name__icontains`) is applied to the label registry.
+    (`feature__ontology_id`, `feature__name__icontains`) is applied to the label registry;
+    `feature__descendant_of` matches the term and the terms below it (see `descendants`).
     """
     fk = link.label_fk
+    if rest == [LOOKUP]:
+        if _is_any_record(value) and not _is_record_value(value, link.registry):
+            return None  # records of another registry
+        closure = descendants_of(link.registry, value)
+        return None if closure is None else {f"{fk}__in": closure}
     if _is_record_value(value, link.registry):
         lookup = rest[0] if rest else "exact"
         if lookup not in ("exact", "in"):
@@ -106,6 +113,10 @@ def _cat_q(
         combined = part if combined is None else combined | part
     if combined is None:
         registries = ", ".join(t.registry for t in targets)
+        if rest == [LOOKUP] and not _is_any_record(value) and len(targets) == 1:
+            raise ValidationError(
+                f"feature {name!r}: {unknown_term(resolve(targets[0], model).registry, value)}"
+            )
         raise ValidationError(
             f"feature {name!r} (dtype {dtype}) takes labels of {registries}; got {_describe(value)}"
         )

@@ -17,6 +17,7 @@ from ..lookup import Lookup
 from .columns import available_fields, field_name, has_updated_at, name_field
 from .curation import CurationQuerySetMixin
 from .dataframe import queryset_to_frame
+from .descendants import expand as expand_descendants
 from .feature_filter import translate
 from .features_frame import add_feature_columns
 from .include import include_frame
@@ -140,6 +141,7 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         if aliases:  # LaminDB 1.x names: `visibility`, Artifact's `transform`
             kwargs = {_renamed(key, aliases): value for key, value in kwargs.items()}
             args = tuple(_rename_q(a, aliases) if isinstance(a, Q) else a for a in args)
+        args, kwargs = expand_descendants(self.model, args, kwargs)
         if self._default_branch and any(k.split("__", 1)[0] == "_branch_code" for k in _keys(args, kwargs)):
             target = self._without_default_branch()
             if "_branch_code" in kwargs and kwargs["_branch_code"] is None:

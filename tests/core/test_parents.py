@@ -105,3 +105,11 @@ def test_only_registries_with_parents(ln, tree):
     with pytest.raises(ValueError, match="save the ULabel record"):
         ln.ULabel(name="tree-unsaved-label").query_parents()
     assert tree["a"].query_parents.__doc__.startswith("All ancestors")
+
+
+def test_descendant_of_includes_the_record_and_ends_on_cycles(ln, tree):
+    assert names(ln.ULabel.filter(descendant_of=tree["root"])) == {"root", "a", "b", "c", "d"}
+    assert names(ln.ULabel.filter(descendant_of="tree-b")) == {"b", "c"}
+    assert names(ln.ULabel.filter(descendant_of=[tree["lone"], tree["e"]])) == {"lone", "e", "f"}
+    with pytest.raises(ln.errors.ValidationError, match="no ULabel record has the name 'tree-nope'"):
+        ln.ULabel.filter(descendant_of="tree-nope")

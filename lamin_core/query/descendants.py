@@ -1,0 +1,162 @@
+"""The `descendant_of` lookup: records annotated with a term of an ontology or any term below it.
+
+`ln.Artifact.filter(cell_types__descendant_of="T cell")` also matches artifacts annotated with
+`CD8-positive, alpha-beta T cell`; the term may be a name, an ontology id, a record, or a list of them.
+Ontology-typed features take it too (`filter(cell_type_by_model__descendant_of="T cell")`, see
+`feature_filter`), and a registry with parents filters itself (`bt.CellType.filter(descendant_of=...)`).
+
+The descendants are never fetched: one recursive query over the registry's `parents` link table sits in
+the filter's SQL as a subquery, so the whole filter is one database round trip (plus one to find the
+term's ids when it is given by name). `UNION` drops ids it has seen, so a cycle in `parents` ends. As
+`query_children()`, it follows links whatever the branch of the terms in between.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.db import connections, models, router
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from ..dtypes import registry_name
+from ..errors import ValidationError
+from .ancestry import parents_field
+from .columns import name_field
+
+LOOKUP = "descendant_of"
+
+
+def _parents(model: type[models.Model]) -> models.ManyToManyField:
+    field = parents_field(model)
+    if field is None:
+        raise FieldError(
+            f"{LOOKUP} applies to registries with parents (ULabel, the ontology registries), "
+            f"not to {model.__name__}"
+        )
+    return field
+
+
+def unknown_term(registry: type[models.Model], value: object) -> str:
+    """The error text for a term that names no record of `registry`."""
+    what = "name or ontology id" if getattr(registry, "_ontology_id_field", None) else "name"
+    return f"no {registry_name(registry)} record has the {what} {value!r}"
+
+
+def closure_sql(model: type[models.Model], count: int, using: str) -> str:
+    """SQL selecting `count` ids (one `%s` each) and the ids of all their descendants."""
+    field = _parents(model)
+    quote = connections[using].ops.quote_name
+    link = quote(field.m2m_db_table())
+    child, parent = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    placeholders = ", ".join(["%s"] * count)
+    return (
+        f"WITH RECURSIVE closure(id) AS ("
+        f"SELECT {pk} FROM {table} WHERE {pk} IN ({placeholders}) "
+        f"UNION SELECT link.{child} FROM {link} link JOIN closure ON link.{parent} = closure.id"
+        f") SELECT id FROM closure"
+    )
+
+
+def term_ids(registry: type[models.Model], value: object) -> list:
+    """The ids of the terms `value` gives: records of `registry`, or names or ontology ids of its visible
+    records (a string may match several records). Empty when no string matches (another registry of a
+    feature's dtype may hold the term); an error when some strings match and others do not."""
+    values = list(value) if isinstance(value, list | tuple | set) else [value]
+    if not values:
+        raise ValidationError(f"{LOOKUP} needs a term, got an empty {type(value).__name__}")
+    ids, names = [], set()
+    for item in values:
+        if isinstance(item, registry):
+            if item.pk is None:
+                raise ValidationError(f"save the {registry.__name__} record before filtering by {LOOKUP}")
+            ids.append(item.pk)
+        elif isinstance(item, str):
+            names.add(item)
+        else:
+            raise ValidationError(
+                f"{LOOKUP} on {registry_name(registry)} takes names, ontology ids or "
+                f"{registry.__name__} records, got {type(item).__name__} {item!r}"
+            )
+    if not names:
+        return ids
+    fields = [name_field(registry) or "name"]
+    if getattr(registry, "_ontology_id_field", None):
+        fields.append(registry._ontology_id_field)
+    match = Q()
+    for field in fields:
+        match |= Q(**{f"{field}__in": names})
+    rows = list(registry.objects.filter(match).values_list("pk", *fields))
+    missing = names - {v for row in rows for v in row[1:]}
+    if rows and missing:
+        raise ValidationError(unknown_term(registry, sorted(missing)[0]))
+    return ids + [row[0] for row in rows] if rows else ids
+
+
+def descendants_of(registry: type[models.Model], value: object) -> RawSQL | None:
+    """A subquery of the ids of the terms `value` gives and of their descendants; None if no name matches."""
+    _parents(registry)
+    ids = term_ids(registry, value)
+    if not ids:
+        return None
+    return RawSQL(closure_sql(registry, len(ids), router.db_for_read(registry)), ids)
+
+
+def _target(model: type[models.Model], path: list[str]) -> type[models.Model] | None:
+    """The registry a relation path leads to from `model`; None if the path's first step is no field."""
+    target = model
+    for i, step in enumerate(path):
+        try:
+            field = target._meta.get_field(step)
+        except FieldDoesNotExist:
+            if i == 0:
+                return None  # a feature name (`feature_filter`) or a typo, reported there
+            raise FieldError(f"{target.__name__} has no relation {step!r}") from None
+        if not field.is_relation or field.related_model is None:
+            raise FieldError(f"{LOOKUP} follows relations; {target.__name__}.{step} is no relation")
+        target = field.related_model
+    return target
+
+
+def _condition(model: type[models.Model], key: str, value: object) -> tuple[str, object] | None:
+    """`(pk__in, subquery)` for a `...__descendant_of` key over `model`'s fields, else None."""
+    *path, last = key.split("__")
+    if last != LOOKUP:
+        return None
+    target = _target(model, path)
+    if target is None:
+        return None
+    closure = descendants_of(target, value)
+    if closure is None:
+        raise ValidationError(unknown_term(target, value))
+    if not path:
+        return "pk__in", closure
+    # a subquery of the matching records, so a record linked to several descendants is listed once
+    matching = model._base_manager.filter(**{f"{'__'.join(path)}__in": closure}).values("pk")
+    return "pk__in", matching
+
+
+def _expand_child(model: type[models.Model], child: object) -> object:
+    """A child of a Q (a Q, a `(key, value)` pair or an expression) with its `descendant_of` lookups
+    turned into subqueries."""
+    if isinstance(child, Q):
+        clone = child.copy()
+        clone.children = [_expand_child(model, c) for c in child.children]
+        return clone
+    if isinstance(child, tuple):
+        return _condition(model, *child) or child
+    return child
+
+
+def expand(model: type[models.Model], args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """Filter arguments with each `descendant_of` lookup over `model`'s relations turned into a `pk__in`
+    subquery; keyword ones become Q objects (several may be given), feature names are left as they are."""
+    args = tuple(_expand_child(model, a) for a in args)
+    rest, extra = {}, []
+    for key, value in kwargs.items():
+        condition = _condition(model, key, value)
+        if condition is None:
+            rest[key] = value
+        else:
+            extra.append(Q(condition))
+    return (*args, *extra), rest
