@@ -113,27 +113,37 @@ def worker_first(args) -> dict:
     return {"first_ms": (time.perf_counter() - t) * 1000}
 
 
+def timed_query(row: dict, search, top5_ids, repeats: int) -> dict:
+    """One query of the relevance files: a warm-up, the median of `repeats` timed `search(q)` calls (ms),
+    and whether `top5_ids(q)` (the ids of the five best) has the expected id first / among them."""
+    search(row["query"])  # warm-up
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        search(row["query"])
+        times.append((time.perf_counter() - t) * 1000)
+    top5 = top5_ids(row["query"])
+    return {
+        "query": row["query"],
+        "kind": row["kind"],
+        "median_ms": statistics.median(times),
+        "top1": top5[:1] == [row["expected_id"]],
+        "top5": row["expected_id"] in top5,
+    }
+
+
 def worker_queries(args) -> dict:
     bt = _connect(Path(args.home), Path(args.storage))
     out: dict[str, list] = {}
     for row in queries():
         public = getattr(bt, row["registry"]).public(**REGISTRIES[row["registry"]])
-        public.search(row["query"])  # warm-up
-        times = []
-        for _ in range(args.repeats):
-            t = time.perf_counter()
-            public.search(row["query"])
-            times.append((time.perf_counter() - t) * 1000)
-        top5 = public.search(row["query"], limit=5).index.tolist()
-        out.setdefault(row["registry"], []).append(
-            {
-                "query": row["query"],
-                "kind": row["kind"],
-                "median_ms": statistics.median(times),
-                "top1": top5[:1] == [row["expected_id"]],
-                "top5": row["expected_id"] in top5,
-            }
+        result = timed_query(
+            row,
+            public.search,
+            lambda q, public=public: public.search(q, limit=5).index.tolist(),
+            args.repeats,
         )
+        out.setdefault(row["registry"], []).append(result)
     return out
 
 
@@ -155,22 +165,15 @@ def worker_registry(args) -> dict:
     for row in queries():
         model = getattr(bt, row["registry"])
         id_field = model._ontology_id_field
-        list(model.search(row["query"]))  # warm-up
-        times = []
-        for _ in range(args.repeats):
-            t = time.perf_counter()
-            list(model.search(row["query"]))
-            times.append((time.perf_counter() - t) * 1000)
-        top5 = list(model.search(row["query"], limit=5).values_list(id_field, flat=True))
-        out.setdefault(row["registry"], []).append(
-            {
-                "query": row["query"],
-                "kind": row["kind"],
-                "median_ms": statistics.median(times),
-                "top1": top5[:1] == [row["expected_id"]],
-                "top5": row["expected_id"] in top5,
-            }
+        result = timed_query(
+            row,
+            lambda q, model=model: list(model.search(q)),
+            lambda q, model=model, id_field=id_field: list(
+                model.search(q, limit=5).values_list(id_field, flat=True)
+            ),
+            args.repeats,
         )
+        out.setdefault(row["registry"], []).append(result)
     return {"import_s": imported, "queries": out}
 
 
