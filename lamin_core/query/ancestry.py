@@ -32,26 +32,32 @@ def parents_field(model: type[models.Model]) -> models.ManyToManyField | None:
     return None
 
 
-def relatives_sql(model: type[models.Model], kind: Literal["parents", "children"], using: str) -> str:
-    """SQL selecting the ids of all ancestors (`parents`) or descendants (`children`) of the id `%s`."""
+def relatives_sql(
+    model: type[models.Model], kind: Literal["parents", "children"], using: str, count: int = 1
+) -> str:
+    """SQL selecting `count` ids (one `%s` each) and the ids of all their ancestors (`parents`) or
+    descendants (`children`)."""
     field = parents_field(model)
     if field is None:
         raise TypeError(f"{model.__name__} has no parents")
     quote = connections[using].ops.quote_name
-    table = quote(field.m2m_db_table())
+    link = quote(field.m2m_db_table())
     child, parent = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
     start, step = (child, parent) if kind == "parents" else (parent, child)
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    placeholders = ", ".join(["%s"] * count)
     # each level: the links whose `start` end is a record found so far; UNION stops at seen ids (cycles)
     return (
         f"WITH RECURSIVE relatives(id) AS ("
-        f"SELECT link.{step} FROM {table} link WHERE link.{start} = %s "
-        f"UNION SELECT link.{step} FROM {table} link JOIN relatives ON link.{start} = relatives.id"
+        f"SELECT {pk} FROM {table} WHERE {pk} IN ({placeholders}) "
+        f"UNION SELECT link.{step} FROM {link} link JOIN relatives ON link.{start} = relatives.id"
         f") SELECT id FROM relatives"
     )
 
 
 def query_relatives(record: models.Model, kind: Literal["parents", "children"]) -> models.QuerySet:
-    """The visible ancestors or descendants of a saved record, as a QuerySet of its registry."""
+    """The visible ancestors or descendants of a saved record (itself excluded, also where a cycle leads
+    back to it), as a QuerySet of its registry."""
     model = type(record)
     if record.pk is None:
         raise ValueError(f"save the {model.__name__} record before querying its {kind}")

@@ -14,13 +14,13 @@ term's ids when it is given by name). `UNION` drops ids it has seen, so a cycle 
 from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db import connections, models, router
+from django.db import models, router
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from ..dtypes import registry_name
 from ..errors import ValidationError
-from .ancestry import parents_field
+from .ancestry import parents_field, relatives_sql
 from .columns import name_field
 
 LOOKUP = "descendant_of"
@@ -40,22 +40,6 @@ def unknown_term(registry: type[models.Model], value: object) -> str:
     """The error text for a term that names no record of `registry`."""
     what = "name or ontology id" if getattr(registry, "_ontology_id_field", None) else "name"
     return f"no {registry_name(registry)} record has the {what} {value!r}"
-
-
-def closure_sql(model: type[models.Model], count: int, using: str) -> str:
-    """SQL selecting `count` ids (one `%s` each) and the ids of all their descendants."""
-    field = _parents(model)
-    quote = connections[using].ops.quote_name
-    link = quote(field.m2m_db_table())
-    child, parent = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    placeholders = ", ".join(["%s"] * count)
-    return (
-        f"WITH RECURSIVE closure(id) AS ("
-        f"SELECT {pk} FROM {table} WHERE {pk} IN ({placeholders}) "
-        f"UNION SELECT link.{child} FROM {link} link JOIN closure ON link.{parent} = closure.id"
-        f") SELECT id FROM closure"
-    )
 
 
 def term_ids(registry: type[models.Model], value: object) -> list:
@@ -99,7 +83,7 @@ def descendants_of(registry: type[models.Model], value: object) -> RawSQL | None
     ids = term_ids(registry, value)
     if not ids:
         return None
-    return RawSQL(closure_sql(registry, len(ids), router.db_for_read(registry)), ids)
+    return RawSQL(relatives_sql(registry, "children", router.db_for_read(registry), len(ids)), ids)
 
 
 def _target(model: type[models.Model], path: list[str]) -> type[models.Model] | None:
