@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 
 from .. import hooks
+from ..query.counting import hidden_records_index
 from ._defaults import current_run_id, current_user_id, versioned_uid16
 from .base import IsVersioned, Link, Record, TracksRun, TracksUpdates
 
@@ -103,6 +104,8 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
             # walks this index in order; its count reads the index alone. (No index on `_branch_code`
             # alone: SQLite would walk it for `_branch_code = ?` instead of an index that gives the order.)
             models.Index(fields=["suffix", "_branch_code", "created_at"], name="artifact_suffix_page_idx"),
+            # the archived and trashed records: `Artifact.filter().count()` is all rows minus these
+            hidden_records_index("artifact_hidden_idx"),
         ]
 
     def __init__(self, *args, **kwargs):

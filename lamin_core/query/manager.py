@@ -15,6 +15,7 @@ from .._logger import logger
 from ..errors import InvalidArgument, LaminError
 from ..lookup import Lookup
 from .columns import available_fields, field_name, has_updated_at, name_field
+from .counting import counts_visible_only, has_hidden_records_index, visible_count
 from .curation import CurationQuerySetMixin
 from .dataframe import queryset_to_frame
 from .descendants import expand as expand_descendants
@@ -127,6 +128,13 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
                 where.children = where.children[1:]
         clone._default_branch = False
         return clone
+
+    def count(self) -> int:
+        """The number of records; a large registry's visible records are counted from its size minus the
+        hidden ones (`query.counting`), the same number without reading every row."""
+        if self._result_cache is None and has_hidden_records_index(self.model) and counts_visible_only(self):
+            return visible_count(self.model, self.db)
+        return super().count()
 
     def _filter_or_exclude(self, negate, args, kwargs):
         bad = [a for a in args if not isinstance(a, Q) and not hasattr(a, "resolve_expression")]

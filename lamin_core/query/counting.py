@@ -1,0 +1,76 @@
+"""`Registry.filter().count()` of a large registry without reading every row (docs/architecture.md, "Counts").
+
+A registry's visible records are nearly all of its rows. Counting them with `WHERE _branch_code = 1`
+reads the value of every row (SQLite evaluates the condition row by row, PostgreSQL checks each tuple).
+A registry that declares a partial index of its hidden records (`hidden_records_index`: archive and trash,
+usually a handful) is counted instead as all rows minus the hidden ones, in one statement, so one snapshot:
+SQLite counts a whole table from its B-tree pages without decoding a row, and the hidden rows come from the
+small partial index. The result is exact; only a QuerySet whose one condition is the default visibility
+takes this path.
+"""
+
+from __future__ import annotations
+
+from django.db import connections, models
+from django.db.models import Q
+from django.db.models.lookups import Exact
+
+BRANCH_MAIN = 1  # the visible branch (models.base.BRANCH_MAIN); the index condition names it literally
+
+
+HIDDEN = ~Q(_branch_code=BRANCH_MAIN)
+
+
+def hidden_records_index(name: str) -> models.Index:
+    """A partial index of a registry's archived and trashed records: `_branch_code` where it is not 1."""
+    return models.Index(fields=["_branch_code"], condition=HIDDEN, name=name)
+
+
+def has_hidden_records_index(model: type[models.Model]) -> bool:
+    """Whether `model` declares the partial index of its hidden records (`hidden_records_index`)."""
+    indexes = model._meta.indexes
+    return any(index.fields == ["_branch_code"] and index.condition == HIDDEN for index in indexes)
+
+
+def counts_visible_only(queryset: models.QuerySet) -> bool:
+    """Whether `queryset` is a registry's visible records and nothing else: no other condition, join,
+    slice, distinct, grouping or set operation."""
+    query = queryset.query
+    where = query.where
+    if (
+        not getattr(queryset, "_default_branch", False)
+        or where.connector != "AND"
+        or where.negated
+        or len(where.children) != 1
+        or query.is_sliced
+        or query.distinct
+        or query.combinator
+        or query.group_by is not None
+        or query.annotations
+        or query.extra
+        or len(query.alias_map) != 1
+    ):
+        return False
+    condition = where.children[0]
+    target = getattr(getattr(condition, "lhs", None), "target", None)
+    return (
+        isinstance(condition, Exact)
+        and getattr(target, "name", None) == "_branch_code"
+        and condition.rhs == BRANCH_MAIN
+    )
+
+
+def visible_count(model: type[models.Model], using: str) -> int:
+    """The number of visible records of `model`: all rows minus the hidden ones, in one statement."""
+    connection = connections[using]
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field("_branch_code").column)
+    # the condition as Django writes the partial index's (SQLite uses such an index only for a query that
+    # repeats its condition, literal included; a bound parameter would not do)
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {table}) - "
+        f"(SELECT COUNT(*) FROM {table} WHERE NOT ({column} = {BRANCH_MAIN:d}))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return int(cursor.fetchone()[0])
