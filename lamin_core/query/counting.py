@@ -15,6 +15,8 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.lookups import Exact
 
+from .row_counts import counted_rows
+
 BRANCH_MAIN = 1  # the visible branch (models.base.BRANCH_MAIN); the index condition names it literally
 
 
@@ -61,8 +63,11 @@ def counts_visible_only(queryset: models.QuerySet) -> bool:
 
 
 def visible_count(model: type[models.Model], using: str) -> int:
-    """The number of visible records of `model`: all rows minus the hidden ones, in one statement."""
+    """The number of visible records of `model`: on PostgreSQL from the counts its triggers keep
+    (`row_counts`, installed with the hidden records' index), else all rows minus the hidden ones."""
     connection = connections[using]
+    if connection.vendor == "postgresql":
+        return counted_rows(model._meta.db_table, BRANCH_MAIN, using)
     table = connection.ops.quote_name(model._meta.db_table)
     column = connection.ops.quote_name(model._meta.get_field("_branch_code").column)
     # the condition as Django writes the partial index's (SQLite uses such an index only for a query that

@@ -1,4 +1,5 @@
-"""`Artifact.filter().count()` counts all rows minus the hidden ones (query/counting.py): the same number as
+"""`Artifact.filter().count()` counts all rows minus the hidden ones on SQLite and reads the counts triggers
+keep on PostgreSQL (query/counting.py, query/row_counts.py): the same number as
 `WHERE _branch_code = 1`, through the archive, the trash and back, and only for the visible records alone.
 
 On the run's database (SQLite or PostgreSQL); what this module writes is rolled back.
@@ -16,6 +17,11 @@ from django.test.utils import CaptureQueriesContext
 def slow_count(ln) -> int:
     """The visible artifacts counted row by row, without the count path under test."""
     return ln.Artifact.all_objects.filter(_branch_code=1).order_by().values("id").distinct().count()
+
+
+def is_fast(sql: str) -> bool:
+    """The count path under test: all rows minus the hidden ones (SQLite) or the kept counts (PostgreSQL)."""
+    return sql.startswith("SELECT (SELECT COUNT(*)") or "lamin_core_rowcount" in sql
 
 
 def count_sql(queryset) -> tuple[int, str]:
@@ -40,7 +46,7 @@ def artifacts(ln, tmp_path):
 
 def test_the_visible_count_equals_a_row_by_row_count_through_archive_and_trash(ln, artifacts):
     before, sql = count_sql(ln.Artifact.filter())
-    assert sql.startswith("SELECT (SELECT COUNT(*)")  # all rows minus the hidden ones
+    assert is_fast(sql)
     assert before == slow_count(ln) >= 5
     assert ln.Artifact.objects.count() == before == ln.Artifact.filter().all().count()
 
@@ -61,7 +67,7 @@ def test_other_querysets_count_their_own_rows(ln, artifacts):
     prefix = artifacts[0].key.split("/")[0]
     mine = ln.Artifact.filter(key__startswith=prefix)
     n, sql = count_sql(mine)
-    assert n == 5 and "(SELECT COUNT" not in sql
+    assert n == 5 and not is_fast(sql)
     assert ln.Artifact.filter().none().count() == 0
     assert ln.Artifact.filter()[:3].count() == 3
     assert ln.Artifact.filter().exclude(key__startswith=prefix).count() == slow_count(ln) - 5
@@ -72,7 +78,7 @@ def test_other_querysets_count_their_own_rows(ln, artifacts):
     assert len(list(listed)) == 5 and listed.count() == 5
     # a registry without the partial index counts as Django does
     n, sql = count_sql(ln.ULabel.filter())
-    assert "(SELECT COUNT" not in sql and n == ln.ULabel.all_objects.filter(_branch_code=1).count()
+    assert not is_fast(sql) and n == ln.ULabel.all_objects.filter(_branch_code=1).count()
 
 
 def test_sqlite_reads_the_hidden_rows_from_the_partial_index(ln):
@@ -84,3 +90,48 @@ def test_sqlite_reads_the_hidden_rows_from_the_partial_index(ln):
         )
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "artifact_hidden_idx" in plan
+
+
+def counter_rows(table: str = "lamin_core_artifact") -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM lamin_core_rowcount WHERE table_name = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_postgresql_counts_from_the_rows_its_triggers_keep(ln, artifacts, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's row counts")
+    n, sql = count_sql(ln.Artifact.filter())
+    assert "lamin_core_rowcount" in sql and n == slow_count(ln)
+    # a bulk update that moves records between branches, a raw insert, a delete: the counts follow
+    ids = [a.id for a in artifacts]
+    assert ln.Artifact.all_objects.filter(id__in=ids[:3]).update(_branch_code=-1) == 3
+    assert ln.Artifact.filter().count() == n - 3 == slow_count(ln)
+    ln.Artifact.all_objects.filter(id__in=ids).update(description="no branch change")
+    assert ln.Artifact.filter().count() == n - 3
+    ln.Artifact.all_objects.filter(id=ids[0]).delete()
+    assert ln.Artifact.filter().count() == n - 3 == slow_count(ln)
+    ln.Artifact.all_objects.filter(id__in=ids[1:3]).update(_branch_code=1)
+    assert ln.Artifact.filter().count() == n - 1 == slow_count(ln)
+    # many small writes leave many count rows; a read folds them into one per branch, same sum
+    for i in range(70):
+        path = tmp_path / f"many-{i}.csv"
+        path.write_text(f"y\n{uuid.uuid4()}\n")
+        ln.Artifact(path, key=f"{artifacts[0].key.split('/')[0]}/many-{i}.csv").save()
+    assert counter_rows() > 64
+    assert ln.Artifact.filter().count() == n + 69 == slow_count(ln)
+    assert counter_rows() <= 3
+    assert ln.Artifact.filter().count() == n + 69
+
+
+def test_postgresql_counts_stay_right_when_a_transaction_rolls_back(ln, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's row counts")
+    before = ln.Artifact.filter().count()
+    with transaction.atomic():
+        path = tmp_path / "rolled-back.csv"
+        path.write_text(f"z\n{uuid.uuid4()}\n")
+        ln.Artifact(path, key=f"count-rollback-{uuid.uuid4().hex[:8]}.csv").save()
+        assert ln.Artifact.filter().count() == before + 1
+        transaction.set_rollback(True)
+    assert ln.Artifact.filter().count() == before == slow_count(ln)
