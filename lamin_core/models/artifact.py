@@ -364,6 +364,8 @@ class ArtifactULabel(Link):
                 nulls_distinct=False,
             )
         ]
+        # a feature filter (`filter(perturbation="DMSO")`) finds its artifacts from the label's links alone
+        indexes = [models.Index(fields=["ulabel", "feature", "artifact"], name="artifactulabel_label_idx")]
 
 
 class ArtifactFeatureValue(Link):

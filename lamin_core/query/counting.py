@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from django.db import connections, models
 from django.db.models import Q
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, In
+from django.db.models.sql import Query
 
 from .row_counts import counted_rows
 
@@ -34,16 +35,17 @@ def has_hidden_records_index(model: type[models.Model]) -> bool:
     return any(index.fields == ["_branch_code"] and index.condition == HIDDEN for index in indexes)
 
 
-def counts_visible_only(queryset: models.QuerySet) -> bool:
-    """Whether `queryset` is a registry's visible records and nothing else: no other condition, join,
-    slice, distinct, grouping or set operation."""
+def _plain(queryset: models.QuerySet) -> bool:
+    """A registry's visible records (its default visibility first in WHERE), ANDed conditions only, and no
+    join, slice, distinct, grouping or set operation."""
     query = queryset.query
     where = query.where
-    if (
+    return not (
         not getattr(queryset, "_default_branch", False)
         or where.connector != "AND"
         or where.negated
-        or len(where.children) != 1
+        or not where.children
+        or not _is_visible(where.children[0])
         or query.is_sliced
         or query.distinct
         or query.combinator
@@ -51,15 +53,57 @@ def counts_visible_only(queryset: models.QuerySet) -> bool:
         or query.annotations
         or query.extra
         or len(query.alias_map) != 1
-    ):
-        return False
-    condition = where.children[0]
+    )
+
+
+def _is_visible(condition) -> bool:
     target = getattr(getattr(condition, "lhs", None), "target", None)
     return (
         isinstance(condition, Exact)
         and getattr(target, "name", None) == "_branch_code"
         and condition.rhs == BRANCH_MAIN
     )
+
+
+def counts_visible_only(queryset: models.QuerySet) -> bool:
+    """Whether `queryset` is a registry's visible records and nothing else."""
+    return _plain(queryset) and len(queryset.query.where.children) == 1
+
+
+def ids_subquery(queryset: models.QuerySet) -> Query | None:
+    """The subquery when `queryset` is the visible records with `id IN (subquery)` and nothing else (what a
+    feature filter such as `filter(perturbation="DMSO")` gives), the subquery selecting a non-null foreign
+    key to the registry, so every value it gives names an existing record; else None."""
+    if not _plain(queryset) or len(queryset.query.where.children) != 2:
+        return None
+    condition = queryset.query.where.children[1]
+    model = queryset.model
+    if not isinstance(condition, In) or getattr(condition.lhs, "target", None) != model._meta.pk:
+        return None
+    subquery = condition.rhs
+    if not isinstance(subquery, Query) or subquery.is_sliced or subquery.combinator:
+        return None
+    if len(subquery.select) != 1:
+        return None
+    key = getattr(subquery.select[0], "target", None)
+    if not (getattr(key, "many_to_one", False) and key.related_model is model and not key.null):
+        return None
+    return subquery
+
+
+def visible_count_in(model: type[models.Model], subquery: Query, using: str) -> int:
+    """The visible records among the ids `subquery` selects: its distinct ids minus the hidden records
+    among them, in one statement (the hidden ones from the small partial index; no visit of each record)."""
+    distinct = subquery.clone()
+    distinct.distinct = True
+    distinct.clear_ordering(force=True)
+    ids_sql, ids_params = distinct.get_compiler(using).as_sql()
+    hidden = model._base_manager.filter(HIDDEN, pk__in=subquery.clone()).values("pk").query
+    hidden_sql, hidden_params = hidden.get_compiler(using).as_sql()
+    sql = f"SELECT (SELECT COUNT(*) FROM ({ids_sql}) ids) - (SELECT COUNT(*) FROM ({hidden_sql}) hidden)"
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*ids_params, *hidden_params])
+        return int(cursor.fetchone()[0])
 
 
 def visible_count(model: type[models.Model], using: str) -> int:

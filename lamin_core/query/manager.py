@@ -15,7 +15,13 @@ from .._logger import logger
 from ..errors import InvalidArgument, LaminError
 from ..lookup import Lookup
 from .columns import available_fields, field_name, has_updated_at, name_field
-from .counting import counts_visible_only, has_hidden_records_index, visible_count
+from .counting import (
+    counts_visible_only,
+    has_hidden_records_index,
+    ids_subquery,
+    visible_count,
+    visible_count_in,
+)
 from .curation import CurationQuerySetMixin
 from .dataframe import queryset_to_frame
 from .descendants import expand as expand_descendants
@@ -130,10 +136,14 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         return clone
 
     def count(self) -> int:
-        """The number of records; a large registry's visible records are counted from its size minus the
-        hidden ones (`query.counting`), the same number without reading every row."""
-        if self._result_cache is None and has_hidden_records_index(self.model) and counts_visible_only(self):
-            return visible_count(self.model, self.db)
+        """The number of records; a large registry's visible records, alone or those a subquery of ids
+        selects, are counted without visiting each record (`query.counting`): the same number."""
+        if self._result_cache is None and has_hidden_records_index(self.model):
+            if counts_visible_only(self):
+                return visible_count(self.model, self.db)
+            subquery = ids_subquery(self)
+            if subquery is not None:
+                return visible_count_in(self.model, subquery, self.db)
         return super().count()
 
     def _filter_or_exclude(self, negate, args, kwargs):
