@@ -12,7 +12,7 @@ from django.db.models import Q
 from .._logger import logger
 from ..dtypes import parse_dtype
 from ..errors import ValidationError
-from .include import ids_for_in
+from .include import ids_condition
 from .label_links import name_field, resolve
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def _shown(values: list) -> object:
         return values
 
 
-def _add_label_values(values: dict, host, ids, features: list[tuple[int, str, str]]) -> None:
+def _add_label_values(values: dict, host, among, features: list[tuple[int, str, str]]) -> None:
     """The label names of categorical features, read from the link table of every registry their dtypes
     name (`ArtifactULabel`, `ArtifactCellType`, ...), into `values[host id, feature id]`."""
     wanted: dict = defaultdict(set)  # label link -> ids of the features it holds values of
@@ -43,7 +43,7 @@ def _add_label_values(values: dict, host, ids, features: list[tuple[int, str, st
     for link, feature_ids in wanted.items():
         # by host only: with `feature_id IN (...)` too, SQLite may walk the feature index (every link of
         # a common feature) instead of the host index
-        links = link.through.objects.filter(**{f"{link.host_field}__in": ids}).order_by("id")
+        links = link.through.objects.filter(among(link.host_field)).order_by("id")
         label = f"{link.label_fk}__{name_field(link.registry)}"
         for host_id, feature_id, name in links.values_list(link.host_field, "feature_id", label):
             if feature_id in feature_ids:
@@ -70,16 +70,19 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
             "queried for all categorical features with dtype 'cat[ULabel...'] and non-categorical features: "
             f"({len(listed)}) {listed}"
         )
-    ids = ids_for_in(frame.index, queryset)
+
+    def among(field: str):  # the frame's rows, as a condition on `field`
+        return ids_condition(field, frame.index, queryset)
+
     cat_ids = [fid for fid, _, dtype in features if dtype and dtype.startswith(("cat", "list[cat"))]
     other_ids = [fid for fid, _, dtype in features if fid not in cat_ids]
     values: dict[tuple[int, int], list] = defaultdict(list)
     if cat_ids:
-        _add_label_values(values, queryset.model, ids, [f for f in features if f[0] in cat_ids])
+        _add_label_values(values, queryset.model, among, [f for f in features if f[0] in cat_ids])
     if other_ids:
         # links by artifact only (SQLite walks the link index from the rows' ids), then each distinct value
         # once: many artifacts share a value, so JSON is decoded per value, not per link
-        links = ArtifactFeatureValue.objects.filter(artifact_id__in=ids)
+        links = ArtifactFeatureValue.objects.filter(among("artifact_id"))
         pairs = list(links.values_list("artifact_id", "featurevalue_id"))
         shared = FeatureValue.objects.filter(feature_id__in=other_ids, id__in=links.values("featurevalue_id"))
         by_id = {

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError
 from django.db import connections, models
-from django.db.models import F
+from django.db.models import F, Lookup, Q
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,10 +126,26 @@ def to_many_values(rows: QuerySet, path: str, max_rows: int | None = None) -> tu
 MAX_LISTED_IDS = 10_000
 
 
-def ids_for_in(index, queryset: QuerySet):
-    """The rows' ids for an `id__in` condition: the list itself when short (an index lookup per id, whatever
-    SQLite's planner guesses without statistics), else the queryset as a subquery."""
-    return list(index) if len(index) <= MAX_LISTED_IDS else queryset.values("id")
+class AnyOf(Lookup):
+    """`field = ANY(%s)`: ids as one array parameter (PostgreSQL), however many there are."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, [int(pk) for pk in self.rhs]]
+
+
+def ids_condition(field: str, index, queryset: QuerySet) -> Q | Lookup:
+    """`field` among the rows' ids: the list when short (an index lookup per id, whatever SQLite's planner
+    guesses without statistics); else on PostgreSQL one array parameter, and on SQLite (whose statements
+    take at most 32,766 parameters) the queryset as a subquery, which runs its filters again."""
+    if len(index) <= MAX_LISTED_IDS:
+        return Q(**{f"{field}__in": list(index)})
+    if connections[queryset.db].vendor == "postgresql":
+        return AnyOf(F(field), index.tolist())
+    return Q(**{f"{field}__in": queryset.values("id")})
 
 
 def id_order(queryset: QuerySet) -> bool | None:
@@ -177,7 +193,7 @@ def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
     if to_many:
         # one grouped query per distinct path over the same rows: the queryset as a subquery keeps its
         # filters and slice
-        rows = model._base_manager.filter(id__in=ids_for_in(frame.index, queryset))
+        rows = model._base_manager.filter(ids_condition("id", frame.index, queryset))
         for path in dict.fromkeys(to_many):
             groups, _ = to_many_values(rows, path)
             frame[path] = [set(groups[pk]) if pk in groups else {None} for pk in frame.index]

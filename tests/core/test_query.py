@@ -105,6 +105,25 @@ def test_features_frame_like_the_guide(ln, data, capsys):
     assert frame.loc[d2.id, "q_study_metadata"] == {"detail1": "456", "detail2": 2}
 
 
+def test_frames_of_many_rows_read_their_links_by_the_same_ids(ln, data, monkeypatch):
+    """Over MAX_LISTED_IDS rows, the feature and include columns come by the rows' ids as one array
+    (PostgreSQL) or as the query again (SQLite): the same frame as from a short list of ids."""
+    from lamin_core.query import include
+
+    def frames():
+        dmso = ln.Artifact.filter(q_perturbation="DMSO")
+        q = ln.Artifact.filter(key__startswith="q/").order_by("id")
+        return dmso.df(features=True), q.df(include=["ulabels__name"], features=["q_temperature"])
+
+    short = frames()
+    monkeypatch.setattr(include, "MAX_LISTED_IDS", 0)
+    long = frames()
+    for a, b in zip(short, long, strict=True):
+        assert a.equals(b) and len(a) >= 2
+    assert long[0].loc[data["artifacts"][3].id, "q_perturbation"] == {"DMSO", "IFNG"}
+    assert long[1].loc[data["artifacts"][4].id, "ulabels__name"] == {"DMSO", "IFNG", "Exp B"}
+
+
 def test_features_frame_named_features_and_missing_values(ln, data):
     frame = ln.Artifact.filter(key__startswith="q/").to_dataframe(
         include="features", features=["q_temperature"]
