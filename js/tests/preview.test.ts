@@ -72,8 +72,10 @@ describe("record page preview", () => {
 
     renderPreview(body, { kind: "anndata", n_obs: 3, n_vars: 3, x: { format: "dense", dtype: "float32" }, obs: [{ name: "cell_type", type: "category", categories: ["B cell", "T cell"], n_categories: 25 }, { name: "n", type: "int64" }], n_obs_columns: 2, var_head: ["CD8A", "CD4", "CD14"], keys: { obsm: ["X_umap"], uns: [] } }, "x");
     expect(body.querySelector(".lw-preview-caption")!.textContent).toBe("3 obs × 3 vars · X dense float32");
-    expect(body.textContent).toContain("cell_typeB cell, T cell, … (25)");
-    expect(body.textContent).toContain("varCD8A, CD4, CD14");
+    expect([...body.querySelectorAll("dd")[0].querySelectorAll(".lw-preview-tag")].map((t) => t.textContent)).toEqual(["B cell", "T cell"]);
+    expect(body.querySelectorAll("dd")[0].textContent).toBe("B cellT cell… 25 in all");
+    expect(body.querySelectorAll("dd")[1].textContent).toBe("int64");
+    expect([...body.querySelectorAll(".lw-preview-names .lw-preview-tag")].map((t) => t.textContent)).toEqual(["CD8A", "CD4", "CD14"]);
     expect(body.textContent).toContain("obsmX_umap");
     expect(body.textContent).not.toContain("uns");
 

@@ -110,7 +110,8 @@ def test_image_thumbnail_is_bounded_and_shows_the_picture(ln, tmp_path, artifact
     assert red > 180 and green < 60 and blue < 60  # the picture, scaled down
 
 
-def test_the_guides_jpg_and_transparency(ln, tmp_path):
+def test_the_guides_jpg_and_transparency(ln, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the example file is written to the working directory
     jpg = ln.Artifact(
         ln.core.datasets.file_jpg_paradisi05(), key=f"previews/{uuid.uuid4().hex[:6]}.jpg"
     ).save()

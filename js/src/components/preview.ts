@@ -25,16 +25,22 @@ function table(p: any): HTMLElement[] {
   return [caption(p.format, size, shown), h("div", { class: "lw-preview-table", tabIndex: 0 }, h("table", {}, h("thead", {}, head), h("tbody", {}, ...rows)))];
 }
 
+/** Names as separate tags: a category may itself contain commas ("CD8-positive, alpha-beta T cell"). */
+function tags(names: string[]): HTMLElement[] {
+  return names.map((name) => h("span", { class: "lw-preview-tag", title: name }, name));
+}
+
 function anndata(p: any): HTMLElement[] {
   const x = p.x ? `X ${p.x.format} ${p.x.dtype}` : null;
   const dl = h("dl", { class: "lw-kv" });
   for (const c of p.obs) {
-    const values = c.categories ? `${c.categories.join(", ")}${c.n_categories > c.categories.length ? `, … (${count(c.n_categories)})` : ""}` : c.type;
-    dl.append(h("dt", {}, c.name), h("dd", { class: c.categories ? "" : "lw-muted" }, values));
+    const more = c.categories && c.n_categories > c.categories.length ? h("span", { class: "lw-muted" }, `… ${count(c.n_categories)} in all`) : null;
+    const values = c.categories ? h("span", { class: "lw-preview-tags" }, ...tags(c.categories), more ?? "") : h("span", { class: "lw-muted" }, c.type);
+    dl.append(h("dt", {}, c.name), h("dd", {}, values));
   }
   const parts: HTMLElement[] = [caption(`${count(p.n_obs ?? 0)} obs × ${count(p.n_vars ?? 0)} vars`, x)];
   if (p.obs.length) parts.push(h("div", { class: "lw-preview-label" }, p.n_obs_columns > p.obs.length ? `obs (first ${p.obs.length} of ${p.n_obs_columns} columns)` : "obs"), dl);
-  if (p.var_head.length) parts.push(h("div", { class: "lw-preview-label" }, "var"), h("div", { class: "lw-preview-names" }, p.var_head.join(", ") + (p.n_vars > p.var_head.length ? ", …" : "")));
+  if (p.var_head.length) parts.push(h("div", { class: "lw-preview-label" }, "var"), h("div", { class: "lw-preview-tags lw-preview-names" }, ...tags(p.var_head), p.n_vars > p.var_head.length ? h("span", { class: "lw-muted" }, "…") : ""));
   const keys = Object.entries(p.keys ?? {}).filter(([, names]) => (names as string[]).length);
   if (keys.length) parts.push(h("dl", { class: "lw-kv" }, ...keys.flatMap(([slot, names]) => [h("dt", {}, slot), h("dd", {}, (names as string[]).join(", "))])));
   return parts;

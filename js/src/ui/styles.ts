@@ -155,7 +155,9 @@ const CSS = `
 .lw-preview-table th, .lw-preview-table td { padding: 1px 6px; border-bottom: 1px solid var(--lw-border); white-space: nowrap;
   max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
 .lw-preview-label { font-weight: 600; font-size: var(--jp-ui-font-size0, 11px); color: var(--lw-fg2); margin-top: 2px; }
-.lw-preview-names { font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px); overflow-wrap: anywhere; }
+.lw-preview-tags { display: flex; flex-wrap: wrap; gap: 2px 4px; align-items: baseline; }
+.lw-preview-tag { background: var(--jp-layout-color2, var(--lw-bg3)); border-radius: 2px; padding: 0 4px; overflow-wrap: anywhere; }
+.lw-preview-names .lw-preview-tag { font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px); }
 .lw-preview-files { list-style: none; margin: 0; padding: 0; max-height: 200px; overflow: auto; }
 .lw-preview-files li { display: flex; gap: 8px; justify-content: space-between; min-width: 0; }
 .lw-preview-message { overflow-wrap: anywhere; }
