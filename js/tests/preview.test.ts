@@ -69,6 +69,7 @@ describe("record page preview", () => {
     expect(body.querySelector(".lw-preview-caption")!.textContent).toBe("parquet · first 2 of 150 rows · 2 columns");
     expect([...body.querySelectorAll("th")].map((th) => th.textContent)).toEqual(["sepal_lengthdouble", "speciesstring"]);
     expect([...body.querySelectorAll("tbody tr")].map((tr) => tr.textContent)).toEqual(["5.1setosa", "4.9null"]);
+    expect([...body.querySelectorAll("tbody tr:first-child td")].map((td) => td.className)).toEqual(["lw-num", ""]);
 
     renderPreview(body, { kind: "anndata", n_obs: 3, n_vars: 3, x: { format: "dense", dtype: "float32" }, obs: [{ name: "cell_type", type: "category", categories: ["B cell", "T cell"], n_categories: 25 }, { name: "n", type: "int64" }], n_obs_columns: 2, var_head: ["CD8A", "CD4", "CD14"], keys: { obsm: ["X_umap"], uns: [] } }, "x");
     expect(body.querySelector(".lw-preview-caption")!.textContent).toBe("3 obs × 3 vars · X dense float32");
@@ -77,6 +78,7 @@ describe("record page preview", () => {
     expect(body.querySelectorAll("dd")[1].textContent).toBe("int64");
     expect([...body.querySelectorAll(".lw-preview-names .lw-preview-tag")].map((t) => t.textContent)).toEqual(["CD8A", "CD4", "CD14"]);
     expect(body.textContent).toContain("obsmX_umap");
+    expect(body.querySelectorAll(".lw-preview-tags")).toHaveLength(3); // categories, var names, obsm keys
     expect(body.textContent).not.toContain("uns");
 
     renderPreview(body, { kind: "folder", files: [{ name: "a/b.csv", size: 2048 }], more: true }, "f");

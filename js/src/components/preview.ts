@@ -19,7 +19,10 @@ function image(p: any, title: string): HTMLElement[] {
 
 function table(p: any): HTMLElement[] {
   const head = h("tr", {}, ...p.columns.map((c: any) => h("th", { title: `${c.name}: ${c.type}` }, h("div", {}, c.name), h("div", { class: "lw-muted lw-preview-type" }, c.type))));
-  const rows = p.rows.map((row: Array<string | null>) => h("tr", {}, ...row.map((v) => (v === null ? h("td", { class: "lw-muted" }, "null") : h("td", { title: v }, v)))));
+  // numbers right-aligned, as in the registry table
+  const numeric = p.columns.map((c: any) => /^(u?int\d+|float|double|halffloat|decimal)/.test(c.type));
+  const cell = (v: string | null, i: number) => (v === null ? h("td", { class: "lw-muted" }, "null") : h("td", { title: v, class: numeric[i] ? "lw-num" : "" }, v));
+  const rows = p.rows.map((row: Array<string | null>) => h("tr", {}, ...row.map(cell)));
   const shown = p.columns.length < p.n_columns ? `first ${p.columns.length} of ${count(p.n_columns)} columns` : `${count(p.n_columns)} columns`;
   const size = p.n_rows === null ? `first ${p.rows.length} rows` : p.n_rows > p.rows.length ? `first ${p.rows.length} of ${count(p.n_rows)} rows` : `${count(p.n_rows)} rows`;
   return [caption(p.format, size, shown), h("div", { class: "lw-preview-table", tabIndex: 0 }, h("table", {}, h("thead", {}, head), h("tbody", {}, ...rows)))];
@@ -42,7 +45,7 @@ function anndata(p: any): HTMLElement[] {
   if (p.obs.length) parts.push(h("div", { class: "lw-preview-label" }, p.n_obs_columns > p.obs.length ? `obs (first ${p.obs.length} of ${p.n_obs_columns} columns)` : "obs"), dl);
   if (p.var_head.length) parts.push(h("div", { class: "lw-preview-label" }, "var"), h("div", { class: "lw-preview-tags lw-preview-names" }, ...tags(p.var_head), p.n_vars > p.var_head.length ? h("span", { class: "lw-muted" }, "…") : ""));
   const keys = Object.entries(p.keys ?? {}).filter(([, names]) => (names as string[]).length);
-  if (keys.length) parts.push(h("dl", { class: "lw-kv" }, ...keys.flatMap(([slot, names]) => [h("dt", {}, slot), h("dd", {}, (names as string[]).join(", "))])));
+  if (keys.length) parts.push(h("dl", { class: "lw-kv" }, ...keys.flatMap(([slot, names]) => [h("dt", {}, slot), h("dd", { class: "lw-preview-tags" }, ...tags(names as string[]))])));
   return parts;
 }
 

@@ -154,6 +154,7 @@ const CSS = `
 .lw-preview-table th { position: sticky; top: 0; background: var(--lw-bg2); text-align: left; font-weight: 600; }
 .lw-preview-table th, .lw-preview-table td { padding: 1px 6px; border-bottom: 1px solid var(--lw-border); white-space: nowrap;
   max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
+.lw-preview-table td.lw-num { text-align: right; font-variant-numeric: tabular-nums; }
 .lw-preview-label { font-weight: 600; font-size: var(--jp-ui-font-size0, 11px); color: var(--lw-fg2); margin-top: 2px; }
 .lw-preview-tags { display: flex; flex-wrap: wrap; gap: 2px 4px; align-items: baseline; }
 .lw-preview-tag { background: var(--jp-layout-color2, var(--lw-bg3)); border-radius: 2px; padding: 0 4px; overflow-wrap: anywhere; }
