@@ -145,8 +145,8 @@ def _missing_extra(kind: str) -> str | None:
 class _Budgeted(io.RawIOBase):
     """A read-only binary file that reads at most `limit` bytes in all and calls `check` before each read."""
 
-    def __init__(self, raw: Any, size: int, limit: int, check: Callable[[], None]) -> None:
-        self.raw, self.size, self.limit, self.check, self.read_bytes = raw, size, limit, check, 0
+    def __init__(self, raw: Any, limit: int, check: Callable[[], None]) -> None:
+        self.raw, self.limit, self.check, self.read_bytes = raw, limit, check, 0
         self.stopped: Exception | None = None  # what stopped a read: the byte budget or `check`
 
     def readable(self) -> bool:
@@ -192,11 +192,13 @@ class _Source:
         return next((file.stopped for file in self.opened if file.stopped is not None), None)
 
     def open(self, limit: int | None = None) -> _Budgeted:
-        size = self.fs.size(self.path) if self.fs is not None else os.path.getsize(self.path)
         # closed with the source (_opened), after the reader is done with it
         opener = self.fs.open if self.fs is not None else open
-        raw = opener(self.path, "rb", **({"block_size": 2**20} if self.fs is not None else {}))
-        file = _Budgeted(raw, size, MAX_BYTES if limit is None else limit, self.check)
+        # S3: 1 MB range requests, the last 32 blocks kept (h5py and parquet jump between the start and
+        # the end of a file; a read-ahead cache would fetch the same block again)
+        options = {"block_size": 2**20, "cache_type": "blockcache"} if self.fs is not None else {}
+        raw = opener(self.path, "rb", **options)
+        file = _Budgeted(raw, MAX_BYTES if limit is None else limit, self.check)
         self.opened.append(file)
         return file
 
