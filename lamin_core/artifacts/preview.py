@@ -236,7 +236,7 @@ def _opened(artifact: Artifact, kind: str, check: Callable[[], None]) -> Iterato
 
 
 def _mb(n: int) -> str:
-    return f"{n / 2**20:g} MB"
+    return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n / 2**10:g} kB"
 
 
 def _text(value: Any) -> str | None:
@@ -311,7 +311,8 @@ def _table(source: _Source, suffix: str) -> dict:
         delimiter = "\t" if suffix.startswith(".tsv") else ","
         reader = pcsv.open_csv(
             stream,
-            read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK),
+            # one thread: no blocks read ahead of the first one, which is all a preview shows
+            read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK, use_threads=False),
             parse_options=pcsv.ParseOptions(delimiter=delimiter),
         )
         schema = reader.schema

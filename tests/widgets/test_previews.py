@@ -240,7 +240,7 @@ def test_the_cache_stays_within_its_size(ln, tmp_path, monkeypatch):
 
 def test_large_files_are_read_within_the_byte_budget(ln, tmp_path, monkeypatch):
     """A 1.2 M-row parquet and a large h5ad preview while reading at most 2 MB; a CSV whose first block is
-    over the budget stops with one line."""
+    over the budget (64 kB here) stops with one line."""
     import anndata as ad
 
     n = 1_200_000
@@ -261,11 +261,12 @@ def test_large_files_are_read_within_the_byte_budget(ln, tmp_path, monkeypatch):
     result = preview(ln.Artifact(h5ad, key=f"previews/{h5ad.parent.name}.h5ad").save())
     assert (result["kind"], result["n_obs"], result["n_vars"]) == ("anndata", 4000, 1000)
 
+    monkeypatch.setattr(previews, "MAX_BYTES", 64 * 2**10)  # below the CSV reader's first block
     csv = unique(tmp_path, "wide.csv")
-    csv.write_text("a,b\n" + "x" * (3 * 2**20) + ",1\n")
+    csv.write_text("a,b\n" + "x" * 2**20 + f",{uuid.uuid4().int}\n")
     result = preview(ln.Artifact(csv, key=f"previews/{csv.parent.name}.csv").save())
     assert result["kind"] == "error"
-    assert result["message"] == "the preview stopped after reading its budget of 2 MB"
+    assert result["message"] == "the preview stopped after reading its budget of 64 kB"
 
 
 def test_bad_and_hostile_files_give_one_line(ln, tmp_path, frame):
