@@ -270,8 +270,11 @@ def _image(source: _Source, suffix: str) -> dict:
         image.draft("RGB", (THUMBNAIL, THUMBNAIL))  # JPEG: decode at a reduced scale
         image.seek(0)
         alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-        thumb = image.convert("RGBA" if alpha else "RGB")
-        thumb.thumbnail((THUMBNAIL, THUMBNAIL))
+        if image.mode.startswith(("I", "F")):  # 16-bit, 32-bit or float pixels (microscopy, masks)
+            thumb = _stretched(image)
+        else:
+            thumb = image.convert("RGBA" if alpha else "RGB")
+            thumb.thumbnail((THUMBNAIL, THUMBNAIL))
     out = io.BytesIO()
     if alpha:
         thumb.save(out, "PNG", optimize=True)
@@ -287,6 +290,16 @@ def _image(source: _Source, suffix: str) -> dict:
         "thumbnail_width": thumb.width,
         "thumbnail_height": thumb.height,
     }
+
+
+def _stretched(image: Any) -> Any:
+    """A grey thumbnail of an image of 16-bit, 32-bit or float pixels, its range stretched to 0-255:
+    cast to 8 bits, a 12-bit microscopy image would be all white."""
+    thumb = image.convert("F")
+    thumb.thumbnail((THUMBNAIL, THUMBNAIL))
+    low, high = thumb.getextrema()
+    scale = 255 / (high - low) if high > low else 0
+    return thumb.point(lambda value: (value - low) * scale).convert("L")
 
 
 def _table(source: _Source, suffix: str) -> dict:

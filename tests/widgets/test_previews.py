@@ -127,6 +127,21 @@ def test_the_guides_jpg_and_transparency(ln, tmp_path, monkeypatch):
     assert (result["thumbnail_width"], result["thumbnail_height"]) == (40, 30)  # never scaled up
 
 
+def test_16_bit_images_are_stretched_to_their_range(ln, tmp_path):
+    """A 12-bit microscopy image (values 0-4095 in 16 bits) is not all white: its range becomes 0-255."""
+    path = unique(tmp_path, "nuclei.tif")
+    pixels = (np.arange(512 * 300, dtype="uint16").reshape(300, 512) % 4096).astype("uint16")
+    pixels[0, 0] = uuid.uuid4().int % 4096
+    Image.fromarray(pixels).save(path)
+    result = preview(ln.Artifact(path, key=f"previews/{path.parent.name}.tif").save())
+    assert result["kind"] == "image" and result["format"] == "TIFF"
+    thumb = Image.open(io.BytesIO(base64.b64decode(result["thumbnail"].split(",")[1])))
+    assert thumb.size == (256, 150)
+    low, high = thumb.convert("L").getextrema()
+    assert low < 20 and high > 235
+    assert 60 < np.asarray(thumb.convert("L")).mean() < 195  # a gradient, not saturated
+
+
 def test_parquet_head_and_types(ln, frame, artifact_storage):
     artifact = ln.Artifact.from_df(frame, key=f"previews/{uuid.uuid4().hex[:6]}.parquet").save()
     result = preview(artifact)
