@@ -125,6 +125,8 @@ const CSS = `
 .lw-description { margin: 0; color: var(--lw-fg); overflow-wrap: anywhere; }
 .lw-record dl { display: grid; grid-template-columns: minmax(64px, max-content) minmax(0, 1fr); gap: 2px 10px; margin: 0; }
 .lw-record dt { color: var(--lw-fg2); overflow-wrap: anywhere; }
+/* in a notebook's output area, not JupyterLab's own dt (floated, bold, 20% of the dl wide) */
+.lw .lw-record dt { float: none; width: auto; font-weight: normal; }
 .lw-record dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
 .lw-record h4 { margin: 6px 0 2px; font-size: var(--jp-ui-font-size1, 13px); font-weight: 600;
   border-bottom: 1px solid var(--lw-border); padding-bottom: 2px; }
