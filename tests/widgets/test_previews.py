@@ -175,6 +175,22 @@ def test_csv_and_tsv_head_with_inferred_types(ln, tmp_path, frame, artifact_stor
     assert result["format"] == "tsv" and result["rows"][3][0] == frame["gene"][3]
 
 
+def test_a_gzip_bomb_csv_is_read_one_block_deep(ln, tmp_path):
+    """64 MB of CSV in 0.1 MB of gzip: the preview decompresses the first block of rows, not the file."""
+    import gzip
+
+    path = unique(tmp_path, "bomb.csv.gz")
+    with gzip.open(path, "wb", compresslevel=9) as file:
+        file.write(f"a,b\n{uuid.uuid4().int % 10**9},0\n".encode())
+        row = b"0,0\n" * 2**20
+        for _ in range(16):
+            file.write(row)
+    assert path.stat().st_size < 2**20
+    result = preview(ln.Artifact(path, key=f"previews/{path.parent.name}.csv.gz").save())
+    assert (result["kind"], result["format"], result["n_rows"]) == ("table", "csv", None)
+    assert len(result["rows"]) == previews.MAX_ROWS and result["rows"][1] == ["0", "0"]
+
+
 def test_anndata_outline_read_lazily(ln, tmp_path, artifact_storage):
     import anndata as ad
 
