@@ -60,6 +60,13 @@ class Budget:
             return Timeout(timeout_message(self.seconds, self.setting))
         return None
 
+    def check(self) -> None:
+        """Raise Cancelled or Timeout if the request must stop: work outside the database (reading a file
+        for a preview) calls this between its steps."""
+        reason = self._stop_reason()
+        if reason is not None:
+            raise reason
+
     def cancel(self) -> None:
         """Stop the request: before it starts, between its queries, or inside the running query."""
         self._cancelled.set()
@@ -89,6 +96,7 @@ class Budget:
         self._deadline = None if self.seconds is None else time.monotonic() + self.seconds
         with self._lock:
             self._connection = connection
+        _current.budget = self
         raw = connection.connection
         if connection.vendor == "sqlite":
             raw.set_progress_handler(self._sqlite_should_stop, _PROGRESS_STEPS)
@@ -109,6 +117,7 @@ class Budget:
                 raise
             raise reason from error
         finally:
+            _current.budget = None
             with self._lock:
                 self._connection = None
             self._restore(connection, raw)
@@ -137,6 +146,14 @@ class Budget:
             self._pg_timeout_ms = None
             with contextlib.suppress(Exception), raw.cursor() as cursor:
                 cursor.execute("RESET statement_timeout")
+
+
+_current = threading.local()  # the budget applied on this thread, if any
+
+
+def current() -> Budget | None:
+    """The budget of the request this thread serves (None: no budget, as for the core API)."""
+    return getattr(_current, "budget", None)
 
 
 def _interrupt(connection) -> None:

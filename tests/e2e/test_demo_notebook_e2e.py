@@ -7,7 +7,8 @@ Ctrl-C stops the server and its kernel; a second `make demo` reuses the instance
 
 On the way it takes the README's screenshots, of the demo instance as a user sees it (`make screenshots`
 writes them to docs/images/): each widget, the Lamin sidebar at its default width and widened, a record
-page, the dark and the high-contrast theme.
+page with the preview of its h5ad file, the guide's image as a thumbnail, the dark and the high-contrast
+theme.
 """
 
 from __future__ import annotations
@@ -166,7 +167,8 @@ def _run_all(page) -> list[dict]:
 
 def _readme_shots(page, cells: list[dict], dom) -> None:
     """The README's screenshots of the demo: its widgets, then the Lamin sidebar (250 px, its record page of
-    the first .h5ad artifact, widened to the table; JupyterLab Dark and Dark High Contrast)."""
+    the first .h5ad artifact with its preview, the image's page with its thumbnail, widened to the table;
+    JupyterLab Dark and Dark High Contrast)."""
     page.set_viewport_size({"width": 1400, "height": 2400})  # the tallest widget (ViewPanel) whole
     for code, (name, prepare) in WIDGET_SHOTS.items():
         (index,) = [i for i, c in enumerate(cells) if code in c["source"]]
@@ -189,13 +191,35 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
     items.filter(has_text=".h5ad").first.click()
     record = panel.locator(".lw-record")
     record.locator(".lw-record-title").wait_for()
+    # its preview, read from the h5ad file: shape, obs columns with their categories, the var names
+    h5ad = record.locator(".lw-preview-body[data-kind=anndata]")
+    h5ad.wait_for()
+    assert re.search(r"^\d obs \u00d7 3 vars \u00b7 X dense int64", h5ad.inner_text()), h5ad.inner_text()
+    assert "ENSG00000153563" in h5ad.inner_text() and "perturbation" in h5ad.inner_text()
     page.wait_for_timeout(500)
     shot(panel, "record-page")
+    shot(record.locator(".lw-preview"), "preview-h5ad")
     set_theme(page, "JupyterLab Dark")
     shot(page, "sidebar-dark")
     set_theme(page, "JupyterLab Dark High Contrast")
     shot(panel, "sidebar-high-contrast")
     set_theme(page, "JupyterLab Light")
+    record.locator(".lw-back-record").click()
+    items.filter(has_text="my_image.jpg").first.click()  # the guide's image: a thumbnail made by the server
+    image = record.locator(".lw-preview-body[data-kind=image] img")
+    image.wait_for()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page.wait_for_timeout(300)
+    shot(panel, "preview-image")
+    record.locator(".lw-back-record").click()
+    items.filter(has_text="iris.parquet").first.click()  # a DataFrame artifact: its head and column types
+    table = record.locator(".lw-preview-body[data-kind=table]")
+    table.wait_for()
+    assert (
+        table.locator(".lw-preview-caption").inner_text()
+        == "parquet \u00b7 first 20 of 150 rows \u00b7 5 columns"
+    )
+    shot(record.locator(".lw-preview"), "preview-table")
     record.locator(".lw-back-record").click()
     widen_left_panel(page, 420)
     panel.locator(".lw-browser[data-view=table] tbody tr[data-id]").first.wait_for()

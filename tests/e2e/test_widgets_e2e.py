@@ -63,6 +63,10 @@ def test_registry_browser_pages_sorts_searches_and_selects(lab):
     rows.nth(0).click()  # the record's page, in place of the table
     expect(widget.locator(".lw-record-title")).to_have_text("iris.parquet")
     expect(widget.locator(".lw-facts")).to_contain_text("5.1 kB")
+    # the names of the facts on one line: not JupyterLab's output-area dt (floated, 20% of its grid cell)
+    assert widget.locator(".lw-facts dt").first.bounding_box()["width"] > 40
+    # its preview over the comm: the seed's records have no stored file, which the preview says in one line
+    expect(widget.locator(".lw-preview .lw-error")).to_contain_text("the stored file is missing: ")
     expect(widget.locator(".lw-tablewrap")).to_be_hidden()
     widget.locator(".lw-record").press("Escape")
     expect(widget.locator(".lw-record")).to_be_hidden()

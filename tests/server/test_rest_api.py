@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet
 import pytest
 from conftest import TEST_DB, new_database_url, write_user
 from harness.local_servers import EXTENSION_ARG, free_port, jupyter_env, server_command, serving
@@ -177,6 +178,36 @@ def test_pages_as_arrow_when_accepted_else_json(server):
     )
     assert status == 400 and head["Content-Type"].startswith("application/json")
     assert body["error"]["type"] == "bad_request"
+
+
+def test_previews_over_rest(server):
+    """`preview` over REST (issue 22, item 1): a table read from the stored file; a missing file and a
+    suffix without a preview are one line in a 200 answer; only artifacts have previews (400)."""
+    path = Path(server.rpc("record", registry="Artifact", id=3)[2]["result"]["path"])  # iris.parquet
+    pa.parquet.write_table(pa.table({"sepal_length": [5.1, 4.9], "species": ["setosa", "setosa"]}), path)
+    try:
+        status, _, body = server.rpc("preview", registry="Artifact", id=3)
+        assert status == 200 and body["buffers"] == []
+        preview = body["result"]
+        assert (preview["kind"], preview["format"], preview["n_rows"]) == ("table", "parquet", 2)
+        assert preview["columns"] == [
+            {"name": "sepal_length", "type": "double"},
+            {"name": "species", "type": "string"},
+        ]
+        assert preview["rows"] == [["5.1", "setosa"], ["4.9", "setosa"]]
+        assert server.rpc("preview", registry="Artifact", id=3)[2]["result"]["cached"] is True
+    finally:
+        path.unlink()
+    status, _, body = server.rpc("preview", registry="Artifact", id=1)  # images/my_image.jpg: no file
+    assert status == 200 and body["result"]["kind"] == "error"
+    assert body["result"]["message"].startswith("the stored file is missing: ")
+    status, _, body = server.rpc("preview", registry="Artifact", id=2)
+    assert body["result"]["message"] == "no preview for .fastq.gz files"
+    status, _, body = server.rpc("preview", registry="ULabel", id=1)
+    assert (
+        status == 400
+        and body["error"]["message"] == "preview: only artifacts have previews, not 'ULabel' records"
+    )
 
 
 def test_unauthenticated_requests_get_403(server):

@@ -7,6 +7,7 @@ import { isAbort } from "../rpc/types";
 import { clear, h } from "../ui/dom";
 import { exactBytes, formatValue, fullDate, humanSize, plural, relativeDate } from "../ui/format";
 import { icon } from "../ui/icons";
+import { previewArea } from "./preview";
 
 interface Item {
   registry: string;
@@ -142,6 +143,7 @@ export function recordDetail(client: RpcClient, onClose: () => void) {
     }
     el.append(definitions(facts, "lw-facts") ?? "");
     if (result.path) el.append(pathLine(result.path));
+    if (result.registry === "Artifact") el.append(previewArea(client, result.id, result.title));
 
     // features: name, then the values (labels as links, with their ontology ids)
     const features = (result.feature_values ?? []).map((f: any) => {

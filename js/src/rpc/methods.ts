@@ -16,6 +16,7 @@ export const METHODS = [
   "view",
   "codegen",
   "record",
+  "preview",
 ] as const;
 
 export type Method = (typeof METHODS)[number];
@@ -68,6 +69,10 @@ export interface MethodParams {
     order?: string[] | null;
   };
   record: {
+    registry: string;
+    id: number;
+  };
+  preview: {
     registry: string;
     id: number;
   };

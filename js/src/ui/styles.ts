@@ -125,6 +125,8 @@ const CSS = `
 .lw-description { margin: 0; color: var(--lw-fg); overflow-wrap: anywhere; }
 .lw-record dl { display: grid; grid-template-columns: minmax(64px, max-content) minmax(0, 1fr); gap: 2px 10px; margin: 0; }
 .lw-record dt { color: var(--lw-fg2); overflow-wrap: anywhere; }
+/* in a notebook's output area, not JupyterLab's own dt (floated, bold, 20% of the dl wide) */
+.lw .lw-record dt { float: none; width: auto; font-weight: normal; }
 .lw-record dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
 .lw-record h4 { margin: 6px 0 2px; font-size: var(--jp-ui-font-size1, 13px); font-weight: 600;
   border-bottom: 1px solid var(--lw-border); padding-bottom: 2px; }
@@ -144,6 +146,24 @@ const CSS = `
   .lw-record dl.lw-kv dt { margin-top: 3px; font-size: var(--jp-ui-font-size0, 11px); }
   .lw-record dl.lw-kv dd { padding-left: 10px; }
 }
+/* the preview of an artifact (components/preview.ts) */
+.lw-preview-body { display: flex; flex-direction: column; gap: 4px; min-width: 0; }
+.lw-preview-image { max-width: 100%; height: auto; align-self: flex-start; border: 1px solid var(--lw-border); border-radius: 2px;
+  background: repeating-conic-gradient(var(--lw-bg3) 0 25%, var(--lw-bg) 0 50%) 0 0 / 12px 12px; }
+.lw-preview-caption, .lw-preview-type { font-size: var(--jp-ui-font-size0, 11px); }
+.lw-preview-table { overflow: auto; max-height: 280px; border: 1px solid var(--lw-border); }
+.lw-preview-table table { border-collapse: collapse; font-size: var(--jp-ui-font-size0, 11px); }
+.lw-preview-table th { position: sticky; top: 0; background: var(--lw-bg2); text-align: left; font-weight: 600; }
+.lw-preview-table th, .lw-preview-table td { padding: 1px 6px; border-bottom: 1px solid var(--lw-border); white-space: nowrap;
+  max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
+.lw-preview-table td.lw-num { text-align: right; font-variant-numeric: tabular-nums; }
+.lw-preview-label { font-weight: 600; font-size: var(--jp-ui-font-size0, 11px); color: var(--lw-fg2); margin-top: 2px; }
+.lw-preview-tags { display: flex; flex-wrap: wrap; gap: 2px 4px; align-items: baseline; }
+.lw-preview-tag { background: var(--jp-layout-color2, var(--lw-bg3)); border-radius: 2px; padding: 0 4px; overflow-wrap: anywhere; }
+.lw-preview-names .lw-preview-tag { font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px); }
+.lw-preview-files { list-style: none; margin: 0; padding: 0; max-height: 200px; overflow: auto; }
+.lw-preview-files li { display: flex; gap: 8px; justify-content: space-between; min-width: 0; }
+.lw-preview-message { overflow-wrap: anywhere; }
 .lw-all-fields summary { cursor: pointer; color: var(--lw-fg2); margin-top: 6px; }
 /* the sidebar */
 .lw-sidebar { padding: 0 0 8px; min-height: 100%; gap: 4px; }
