@@ -149,11 +149,17 @@ def _late_imports_without_reason(package: str) -> list[str]:
             for node in ast.walk(function)
             if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in skipped
         }
+        import_lines = {  # 0-based indexes of the lines of every import statement
+            index
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for index in range(node.lineno - 1, node.end_lineno)
+        }
         for node in sorted(imports, key=lambda node: node.lineno):
             if "#" in lines[node.lineno - 1] or "#" in lines[node.end_lineno - 1]:
                 continue
-            above = node.lineno - 2  # the lines above, past the other imports of the block
-            while above >= 0 and lines[above].strip().startswith(("import ", "from ", ")")):
+            above = node.lineno - 2  # the line above the block: past the imports right above this one
+            while above in import_lines:
                 above -= 1
             if above < 0 or not lines[above].strip().startswith("#"):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
