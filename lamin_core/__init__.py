@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from . import hooks, setup
@@ -70,27 +71,21 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name == "__version__":  # pyproject.toml's, installed; importlib.metadata costs ~40 ms
-        from importlib.metadata import version
+    if name == "__version__":  # pyproject.toml's, installed
+        from importlib.metadata import version  # costs ~40 ms: loaded for __version__ only
 
         return version("lamin-widgets")
     if name in _LAZY:
-        import importlib
-
         module_name, _, attribute = _LAZY[name].partition(":")
-        module = importlib.import_module(module_name)
+        module = import_module(module_name)
         return getattr(module, attribute) if attribute else module
     if name in _REGISTRIES or name in ("models", "Q"):
-        from .setup.instance import ensure_connected
-
-        ensure_connected()
+        setup.instance.ensure_connected()
         if name == "Q":
-            from django.db.models import Q
+            from django.db.models import Q  # Django loads on first registry access, as the models do
 
             return Q
-        import importlib
-
-        models = importlib.import_module(".models", __name__)
+        models = import_module(".models", __name__)
         return models if name == "models" else getattr(models, name)
     raise AttributeError(f"module 'lamin_core' has no attribute {name!r}")
 

@@ -16,7 +16,7 @@ MISSING = (
 def __getattr__(name: str) -> Any:
     if name == "UPath":
         try:
-            from upath import UPath
+            from upath import UPath  # optional: the s3 extra
         except ImportError as error:
             raise ImportError(MISSING, name="upath") from error
         return UPath

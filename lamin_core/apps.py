@@ -1,6 +1,8 @@
 """Django app configuration of the core registries, and the wiring of the hooks (`lamin_core.hooks`)."""
 
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 
 
 class LaminCoreConfig(AppConfig):
@@ -12,8 +14,6 @@ class LaminCoreConfig(AppConfig):
 
     def ready(self) -> None:
         """Bind every hook to its service, as `contrib.auth` wires its backends once the models exist."""
-        from django.db.models.signals import post_migrate
-
         from .query import lookups  # imports the models, which load after this module
 
         lookups.register()
@@ -23,10 +23,8 @@ class LaminCoreConfig(AppConfig):
 
 
 def _bind_hooks() -> None:
-    """The services of the models (L3) and the records the setup layer needs (L2), docs/architecture.md.
-
-    Imported here, not at the top: Django imports this module before the models, which the services import.
-    """
+    """The services of the models (L3) and the records the setup layer needs (L2), docs/architecture.md."""
+    # here, not at the top: the services import the models, which Django loads after this module
     from . import _save, hooks, lineage
     from .artifacts import class_repr, collection, folders, labels, lifecycle, links, load, records
     from .artifacts import save as saving
@@ -102,8 +100,6 @@ def _planner_stats(sender, using="default", **kwargs) -> None:
     """After `migrate` on SQLite: representative planner statistics for tables that have none (see
     `lamin_core.setup.sqlite_template.install_planner_stats`), so that a migrated database plans its
     queries like one copied from the template."""
-    from django.db import connections
-
     from .setup.sqlite_template import install_planner_stats  # at call time, as above
 
     install_planner_stats(connections[using])

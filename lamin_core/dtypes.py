@@ -18,6 +18,9 @@ import typing
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
 from .errors import ValidationError
 
 SIMPLE_DTYPES = ("str", "int", "float", "num", "bool", "date", "datetime", "dict")
@@ -160,16 +163,11 @@ def registry_name(model: type) -> str:
 
 
 def _is_registry(obj: object) -> bool:
-    from django.db import models
-
     return isinstance(obj, type) and issubclass(obj, models.Model) and not obj._meta.abstract
 
 
 def _cat_part(obj: object) -> str:
     """The inside of `cat[...]` for one registry, field or type record."""
-    from django.db import models
-    from django.db.models.query_utils import DeferredAttribute
-
     if _is_registry(obj):
         return registry_name(obj)
     if isinstance(obj, DeferredAttribute):
@@ -204,6 +202,7 @@ def _simple_from_object(obj: object) -> str | None:
     if obj is dt.date:
         return "date"
     try:
+        # heavy: loaded for a numpy or pandas dtype object
         import numpy as np
         import pandas as pd
     except ImportError:  # pragma: no cover

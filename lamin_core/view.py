@@ -23,7 +23,7 @@ def _in_notebook() -> bool:
 
 
 def _display_options():
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when the tables are built
 
     return pd.option_context(
         "display.max_columns", None, "display.width", 100_000, "display.max_colwidth", 50
@@ -66,7 +66,7 @@ def nonempty(models: list[type[models.Model]]) -> list[type[models.Model]]:
 
 def dtype_row(frame: pd.DataFrame) -> list[str]:
     """Per column: the feature dtype recorded by `df(features=True)`, else one derived from the values."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when the tables are built
 
     recorded = frame.attrs.get("dtypes", {})
     names = []
@@ -90,7 +90,7 @@ def dtype_row(frame: pd.DataFrame) -> list[str]:
 
 def with_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with a second header row holding each column's dtype."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when the tables are built
 
     shown = frame.copy()
     shown.columns = pd.MultiIndex.from_arrays([list(frame.columns), dtype_row(frame)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .._logger import logger
 from ..hashing import hash_set
@@ -31,8 +31,6 @@ COLLECTION_ARGS = (
 
 
 def _artifact_list(artifacts: object) -> list:
-    from django.db.models import QuerySet
-
     if isinstance(artifacts, Artifact):
         items = [artifacts]
     elif isinstance(artifacts, QuerySet | list | tuple | set | frozenset):
@@ -171,7 +169,7 @@ def load_artifacts(artifacts: list, join: str = "outer", **kwargs: object) -> ob
     objects = [load_artifact(artifact) for artifact in artifacts]
     kinds = {type(obj).__name__ for obj in objects}
     if kinds == {"DataFrame"}:
-        import pandas as pd
+        import pandas as pd  # heavy: loaded when frames are concatenated
 
         return pd.concat(objects, join=join, **kwargs)
     if kinds == {"AnnData"}:

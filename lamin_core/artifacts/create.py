@@ -10,6 +10,8 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
+
 from .._logger import logger
 from ..errors import InvalidArgument
 from ..models import Run, Storage
@@ -78,7 +80,7 @@ def _is_anndata(data: object) -> bool:
 def import_anndata():
     """The anndata module, or an ImportError that says how to install it."""
     try:
-        import anndata
+        import anndata  # optional: the bionty extra
     except ImportError as e:
         raise ImportError(
             "AnnData support needs the optional dependency anndata: pip install 'lamin-widgets[anndata]'"
@@ -93,7 +95,7 @@ def _is_mudata(data: object) -> bool:
 def import_mudata():
     """The mudata module, or an ImportError that names the package to install."""
     try:
-        import mudata
+        import mudata  # optional: not a dependency
     except ImportError as e:
         raise ImportError("MuData support needs the optional package mudata: pip install mudata") from e
     return mudata
@@ -208,8 +210,6 @@ def _local_storage_containing(path: Path, default: tuple[int, str]) -> tuple[int
     `check_path_in_existing_storage`): a file inside any of them is registered in place, never copied.
     The default storage is checked first; of nested roots the innermost holds the file.
     """
-    from django.db import connection
-
     resolved = path.resolve()
     # every save asks: one plain SELECT over the few Storage rows (the ORM's overhead was 3/4 of its cost)
     with connection.cursor() as cursor:

@@ -56,11 +56,11 @@ def load_path(path: Path, suffix: str, otype: str | None, **kwargs: Any) -> Any:
     yaml), else the path."""
     suffix = suffix.lower()
     if suffix == ".parquet":
-        import pandas as pd
+        import pandas as pd  # heavy: loaded when a table is read
 
         return pd.read_parquet(path, **kwargs)
     if suffix in _CSV or suffix in _TSV:
-        import pandas as pd
+        import pandas as pd  # heavy: loaded when a table is read
 
         return pd.read_csv(path, **({"sep": "\t"} if suffix in _TSV else {}) | kwargs)
     if suffix == ".h5ad" or (otype == "AnnData" and suffix.endswith(".zarr")):
@@ -72,7 +72,7 @@ def load_path(path: Path, suffix: str, otype: str | None, **kwargs: Any) -> Any:
         return json.loads(path.read_text())
     if suffix in (".yaml", ".yml"):
         try:
-            import yaml
+            import yaml  # optional: PyYAML, for .yaml files only
         except ImportError as e:
             raise ImportError(
                 f"loading a {suffix} artifact needs the package PyYAML: pip install pyyaml "
@@ -126,7 +126,7 @@ def open_artifact(artifact: Artifact, mode: str = "r", **kwargs: Any) -> Any:
     if suffix == ".h5ad":
         return import_anndata().read_h5ad(path, backed="r", **kwargs)
     if suffix in _H5:
-        import h5py
+        import h5py  # optional: anndata's dependency (the bionty extra)
 
         return h5py.File(path, mode="r", **kwargs)
     if fmt is None:
@@ -136,7 +136,7 @@ def open_artifact(artifact: Artifact, mode: str = "r", **kwargs: Any) -> Any:
                 f"the folder of {artifact!r} does not hold files of one format pyarrow reads "
                 f"({', '.join(_PYARROW_FORMATS)}; no mixing)"
             )
-    import pyarrow.dataset
+    import pyarrow.dataset  # heavy: loaded when a table is read
 
     return pyarrow.dataset.dataset(path, format=fmt, **kwargs)
 
@@ -156,7 +156,7 @@ def load_collection(collection: Collection, join: str = "outer", **kwargs: Any) 
     objects = [load_artifact(artifact, **kwargs) for artifact in artifacts]
     kinds = {type(obj).__name__ for obj in objects}
     if kinds == {"DataFrame"}:
-        import pandas as pd
+        import pandas as pd  # heavy: loaded when a table is read
 
         return pd.concat(objects, join=join)
     if kinds == {"AnnData"}:

@@ -37,10 +37,10 @@ def _as_list(value: str | Sequence[str] | None, name: str) -> list[str]:
 
 def _open(path: Path) -> Any:
     if path.suffix == ".zarr" or path.is_dir():
-        import zarr
+        import zarr  # optional: anndata's dependency (the bionty extra)
 
         return zarr.open_group(str(path), mode="r")
-    import h5py
+    import h5py  # optional: anndata's dependency (the bionty extra)
 
     return h5py.File(path, "r")
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .._logger import logger
 from ..errors import InvalidArgument, RecordDeletedError, StorageError
@@ -328,8 +328,6 @@ def _check_artifacts_exist(collection: models.Model, artifact_ids: list[int]) ->
     savers do not wait for each other), on SQLite the transaction holds the write lock. Without the check
     the link rows would fail at commit with a bare `IntegrityError: FOREIGN KEY constraint failed`.
     """
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         table, column = Artifact._meta.db_table, Artifact._meta.pk.column
         with connection.cursor() as cursor:

@@ -349,7 +349,7 @@ def _add_missing_rows() -> int:
     # Django and the models load on first use: public sources need no instance
     from django.db import transaction
 
-    from .models import Source
+    from .models import Source  # the models need Django set up
 
     with transaction.atomic():
         rows = Source.all_objects.values_list("entity", "name", "organism", "version", "currently_used")

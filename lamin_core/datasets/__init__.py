@@ -29,7 +29,7 @@ __all__ = [
 def __getattr__(name: str):
     # LaminDB 1.5's `ln.core.datasets.mini_immuno` (2.x: `ln.examples.datasets.mini_immuno`)
     if name == "mini_immuno":
-        from ..examples.datasets import mini_immuno
+        from ..examples.datasets import mini_immuno  # which imports this module: a cycle at import time
 
         return mini_immuno
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -53,7 +53,7 @@ def file_fastq(in_storage_root: bool = False) -> Path:
 
 def file_mini_csv(in_storage_root: bool = False) -> Path:
     """``mini.csv``: one column ``test`` with the values 1, 2, 3 (LaminDB's ``file_mini_csv``)."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when the example is made
 
     path = _target_dir(in_storage_root) / "mini.csv"
     pd.DataFrame({"test": [1, 2, 3]}).to_csv(path, index=False)
@@ -63,9 +63,9 @@ def file_mini_csv(in_storage_root: bool = False) -> Path:
 def anndata_with_obs():
     """40 cells x 100 genes (zeros) with obs ``cell_type``, ``cell_type_id``, ``tissue``, ``disease``, as
     LaminDB's ``anndata_with_obs``; var: the first 100 human Ensembl gene ids of the shipped gene table."""
-    import anndata as ad
-    import numpy as np
-    import pandas as pd
+    import anndata as ad  # optional: the bionty extra
+    import numpy as np  # heavy: loaded when the example is made
+    import pandas as pd  # heavy: loaded when the example is made
 
     genes = Path(__file__).parents[1] / "bionty" / "data" / "genes" / "genes_homo_sapiens.tsv.gz"
     ids = pd.read_csv(genes, sep="\t", usecols=["ensembl_gene_id"], nrows=100)["ensembl_gene_id"]
@@ -98,7 +98,7 @@ def file_jpg_paradisi05() -> Path:
 
 def df_iris() -> pd.DataFrame:
     """The iris table as ``sklearn.datasets.load_iris(as_frame=True).frame`` (150 x 5)."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when the example is made
 
     dtypes = dict.fromkeys(IRIS_FEATURES, "float64") | {"target": "int64"}
     return pd.read_csv(DATA_DIR / "iris.csv", dtype=dtypes)

@@ -17,6 +17,4 @@ __all__ = ["datasets", "ingest_mini_immuno_datasets", "schemas"]
 
 def ingest_mini_immuno_datasets() -> None:
     """Save the guide's two "mini immuno" datasets (`datasets.mini_immuno.save_mini_immuno_datasets`)."""
-    from .datasets.mini_immuno import save_mini_immuno_datasets
-
-    save_mini_immuno_datasets()
+    datasets.mini_immuno.save_mini_immuno_datasets()

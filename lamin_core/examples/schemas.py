@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import lamin_core as ln
+import lamin_core.bionty as bt
+
 if TYPE_CHECKING:
     from ..models import Schema
 
@@ -28,23 +31,16 @@ def _builtin(schema: Schema) -> Schema:
 
 def valid_features() -> Schema:
     """`Schema(name="valid_features", itype=ln.Feature)`: columns that are registered features."""
-    import lamin_core as ln
-
     return _builtin(ln.Schema(name="valid_features", itype=ln.Feature))
 
 
 def valid_ensembl_gene_ids() -> Schema:
     """`Schema(name="valid_ensembl_gene_ids", itype=bt.Gene.ensembl_gene_id)` (needs the bionty module)."""
-    import lamin_core as ln
-    import lamin_core.bionty as bt
-
     return _builtin(ln.Schema(name="valid_ensembl_gene_ids", itype=bt.Gene.ensembl_gene_id))
 
 
 def anndata_ensembl_gene_ids_and_valid_features_in_obs() -> Schema:
     """The composite AnnData schema: slot `obs` valid features, slot `var.T` valid Ensembl gene ids."""
-    import lamin_core as ln
-
     obs_schema = valid_features()
     var_schema = valid_ensembl_gene_ids()
     return _builtin(

@@ -11,11 +11,11 @@ __all__ = ["SIMPLE_DTYPES", "CatTarget", "FeatureManager", "ParsedDtype", "parse
 
 def __getattr__(name: str):
     if name == "FeatureManager":
-        from .manager import FeatureManager
+        from .manager import FeatureManager  # imports the models: loaded once Django is set up
 
         return FeatureManager
     if name in ("validate_dataframe", "validate_anndata"):
-        from . import validation
+        from . import validation  # imports the models: loaded once Django is set up
 
         return getattr(validation, name)
     raise AttributeError(f"module 'lamin_core.features' has no attribute {name!r}")

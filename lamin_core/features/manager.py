@@ -10,6 +10,7 @@ link table), so a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -52,8 +53,6 @@ def unknown_features_error(unknown: list[str], values: Mapping[str, Any] | None 
 
 
 def _guess_dtype(value: Any) -> str:
-    import datetime as dt
-
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):

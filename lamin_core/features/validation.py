@@ -52,7 +52,7 @@ def _is_null(value: Any) -> bool:
     if value is None:
         return True
     try:
-        import pandas as pd
+        import pandas as pd  # heavy: loaded when a frame is validated
 
         result = pd.isna(value)
     except (TypeError, ValueError):
@@ -113,7 +113,7 @@ def _is_timestamp(value: Any) -> bool:
 
 def _column_ok_by_dtype(base: str, series: pd.Series) -> bool | None:
     """True when the column's dtype shows that every non-null value fits; None when values must be checked."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when a frame is validated
 
     types = pd.api.types
     dtype = series.dtype
@@ -236,7 +236,7 @@ def check_dataframe(
         if feature is None or feature.dtype is None:
             continue
         if column is None:
-            import pandas as pd
+            import pandas as pd  # heavy: loaded when a frame is validated
 
             series = pd.Series(df.index, index=df.index)
         else:

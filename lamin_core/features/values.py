@@ -12,6 +12,8 @@ import math
 import numbers
 from typing import Any
 
+from django.db import IntegrityError, transaction
+
 from ..dtypes import ParsedDtype, parse_dtype
 from ..errors import ValidationError
 from ..hashing import json_hash
@@ -140,8 +142,6 @@ def get_or_create_value(model: type, owner_field: str, owner: Any, value: Any) -
     """The shared value row (FeatureValue, ParamValue) of `owner` (a Feature, a Param) for `value`, checked
     against the owner's dtype and created if new: `(record, created)`. A concurrent insert of the same value
     is found, not duplicated (the unique constraints on value and hash)."""
-    from django.db import IntegrityError, transaction
-
     parsed = parse_dtype(owner.dtype)
     if parsed.is_cat:
         raise ValidationError(

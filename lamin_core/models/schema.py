@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from django.apps import apps
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
 
 from .. import hooks
 from .._logger import logger
@@ -57,8 +59,6 @@ _SCHEMA_ARGS = (
 
 def _itype_str(itype: Any) -> str | None:
     """`"Feature"`, `ln.Feature`, `bt.Gene.ensembl_gene_id` or a string such as `"bionty.Gene.symbol"`."""
-    from django.db.models.query_utils import DeferredAttribute
-
     if itype is None or isinstance(itype, str):
         return itype
     if isinstance(itype, type) and issubclass(itype, models.Model):
@@ -112,8 +112,6 @@ class _Spec(NamedTuple):
 
 def _itype_registry(itype: str) -> type[models.Model]:
     """The registry of an itype such as `Feature`, `bionty.Gene` or `bionty.Gene.ensembl_gene_id`."""
-    from django.apps import apps
-
     parts = itype.split(".")
     if len(parts) >= 2 and parts[1][:1].isupper():
         return apps.get_model(parts[0], parts[1])
@@ -517,8 +515,6 @@ class Schema(Record, TracksRun):
         e.g. `Schema.from_values(genes, bt.Gene.ensembl_gene_id, organism="human")`; `type` is the dtype
         (default "num" for registries other than Feature). Values that are not in the registry raise a
         ValidationError (with `raise_validation_error=False`: are left out; None if none is valid)."""
-        from django.db.models.query_utils import DeferredAttribute
-
         if field is None:
             field = Feature.name
         if not isinstance(field, DeferredAttribute):

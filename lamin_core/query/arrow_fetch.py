@@ -29,11 +29,11 @@ def _connect(alias: str):
         cache = _local.connections = {}
     if key not in cache:
         if connection.vendor == "sqlite":
-            import adbc_driver_sqlite.dbapi as adbc
+            import adbc_driver_sqlite.dbapi as adbc  # heavy: only the driver of this vendor loads
 
             cache[key] = adbc.connect(str(settings["NAME"]), autocommit=True)
         else:
-            import adbc_driver_postgresql.dbapi as adbc
+            import adbc_driver_postgresql.dbapi as adbc  # heavy: only the driver of this vendor loads
 
             user = settings.get("USER") or ""
             password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""

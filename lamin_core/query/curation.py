@@ -19,6 +19,7 @@ import math
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import models
+from django.db.models import Q
 
 from .. import hooks
 from .._logger import logger
@@ -166,7 +167,7 @@ class InspectResult:
     """
 
     def __init__(self, values: list, matches: list[bool]) -> None:
-        import pandas as pd
+        import pandas as pd  # heavy: loaded on first validation
 
         self._df = pd.DataFrame({"__validated__": list(matches)}, index=pd.Index(values, dtype="object"))
         self._validated = unique_values(v for v, ok in zip(values, matches, strict=True) if ok)
@@ -241,7 +242,7 @@ class RecordList(list):
 
     def df(self) -> pd.DataFrame:
         """The records' fields as a DataFrame (one row per record)."""
-        import pandas as pd
+        import pandas as pd  # heavy: loaded on first validation
 
         if not self:
             return pd.DataFrame()
@@ -309,7 +310,7 @@ def validate(
 ) -> np.ndarray | np.bool_:
     """Whether each value is in `field` of the QuerySet's records, exactly: a boolean numpy array (one
     numpy bool for a single string)."""
-    import numpy as np
+    import numpy as np  # heavy: loaded on first validation
 
     model = queryset.model
     name = resolve_field(model, field)
@@ -668,8 +669,6 @@ def _check_synonyms_field(record: models.Model) -> None:
 
 def _synonyms_of_others(record: models.Model, synonyms: list[str]) -> dict[str, list[str]]:
     """{synonym: [names of other records of the registry that list it as a synonym]}."""
-    from django.db.models import Q
-
     query = Q()
     for synonym in synonyms:
         query |= Q(synonyms__contains=synonym)

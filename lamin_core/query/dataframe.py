@@ -41,7 +41,7 @@ def _field_kinds(model: type[models.Model], columns: list[str]) -> dict[str, str
 
 def _json_series(values: list) -> pd.Series:
     """JSON text decoded; missing values stay None (as Django gives them), never NaN."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when a frame is built
 
     return pd.Series([json.loads(v) if isinstance(v, str) else v for v in values], dtype=object)
 
@@ -56,7 +56,7 @@ def _same_datetime_unit(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFr
 
 def _convert_sqlite(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
     """Turn SQLite's raw datetimes (ISO text) and booleans (0/1) into what Django's converters give."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when a frame is built
 
     for column, kind in kinds.items():
         series = frame[column]
@@ -70,6 +70,7 @@ def _convert_sqlite(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
 
 def _arrow_to_frame(table: pa.Table, kinds: dict[str, str]) -> pd.DataFrame:
     """An Arrow result as the frame the row path gives: all-null columns hold None, types as Django's."""
+    # heavy: loaded when a frame is built
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -87,7 +88,7 @@ def _arrow_to_frame(table: pa.Table, kinds: dict[str, str]) -> pd.DataFrame:
             column = column.cast(pa.int64())  # smallint columns arrive as int16 from PostgreSQL
         typed[name] = column
     frame = pa.table(typed).to_pandas() if typed else None
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when a frame is built
 
     result = {}
     for name in table.column_names:
@@ -102,7 +103,7 @@ def _arrow_to_frame(table: pa.Table, kinds: dict[str, str]) -> pd.DataFrame:
 
 def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
     """All rows of `queryset`, in its order, as a frame with `df_columns` and an `id` index."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when a frame is built
 
     model = queryset.model
     columns = df_columns(model)

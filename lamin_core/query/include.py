@@ -174,7 +174,7 @@ def in_id_order(frame: pd.DataFrame, ascending: bool) -> pd.DataFrame:
 
 def include_frame(queryset: QuerySet, include: list[str]) -> pd.DataFrame:
     """`uid`, the label field and the included paths for the rows of `queryset`, indexed by id."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when a frame is built
 
     model = queryset.model
     label = label_field(model)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import Exact
 
 from .. import errors
 from .._logger import logger
@@ -123,8 +124,6 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
 
     def _without_default_branch(self) -> RegistryQuerySet:
         """This QuerySet without the default visibility condition (other conditions stay)."""
-        from django.db.models.lookups import Exact
-
         clone = self._chain()
         where = clone.query.where
         if self._default_branch and where.connector == "AND" and not where.negated and where.children:

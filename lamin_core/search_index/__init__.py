@@ -14,8 +14,18 @@
 from __future__ import annotations
 
 import importlib
+import re
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
+from django.db import connections
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
+
+from .._logger import logger
+from ..errors import InvalidArgument
+from ..query.columns import has_updated_at
 from .ddl import (
     CreateSearchIndex,
     DropSearchIndex,
@@ -72,8 +82,6 @@ MAX_RESULTS = 2000
 
 
 def _field_names(model, field) -> list[str]:
-    from ..errors import InvalidArgument  # a ValueError and a TypeError: what callers caught before
-
     if field is None:
         names = default_fields(model)
     else:
@@ -94,8 +102,7 @@ def _field_names(model, field) -> list[str]:
 
 def backend_for(queryset: QuerySet, names: list[str]):
     """The candidate source for `names` of `queryset.model`: an index if every field has one."""
-    from django.db import connections
-
+    # rapidfuzz (ranking) loads on the first search: migrations import this package for CreateSearchIndex
     from .db import PostgresBackend, ScanBackend, SQLiteBackend
 
     model = queryset.model
@@ -119,15 +126,10 @@ def backend_for(queryset: QuerySet, names: list[str]):
 
 
 def _ordered(queryset: QuerySet, ids: list) -> QuerySet:
-    from django.db.models import Case, IntegerField, Value, When
-
     if not ids:
         return queryset.none()
     if all(type(pk) is int for pk in ids):
         # integers written into the SQL: compiling a CASE of `When` objects costs ~1 ms per search
-        from django.db import connections
-        from django.db.models.expressions import RawSQL
-
         quote = connections[queryset.db].ops.quote_name
         column = f"{quote(queryset.model._meta.db_table)}.{quote(queryset.model._meta.pk.column)}"
         branches = " ".join(f"WHEN {pk} THEN {i}" for i, pk in enumerate(ids))
@@ -139,8 +141,6 @@ def _ordered(queryset: QuerySet, ids: list) -> QuerySet:
 
 def _latest(queryset: QuerySet, limit: int | None) -> QuerySet:
     """The most recently updated records (what an empty search box shows), newest first."""
-    from ..query.columns import has_updated_at
-
     if limit == 0:
         return queryset.none()
     if not has_updated_at(queryset.model):
@@ -161,11 +161,6 @@ def _latest(queryset: QuerySet, limit: int | None) -> QuerySet:
 
 def _literal(queryset: QuerySet, names: list[str], needle: str, limit: int | None) -> QuerySet:
     """A query without letters or digits: records whose fields contain it as typed (no wildcards)."""
-    from functools import reduce
-    from operator import or_
-
-    from django.db.models import Q
-
     condition = reduce(or_, (Q(**{f"{n}__icontains": needle}) for n in names))
     rows = queryset.filter(condition).order_by("pk").values_list("pk", *names)[:_LITERAL_CANDIDATES]
     folded = needle.lower()
@@ -181,8 +176,6 @@ def _literal(queryset: QuerySet, names: list[str], needle: str, limit: int | Non
 
 def _check_text(string: str) -> None:
     """A search text the databases can take: no NUL, valid Unicode (no lone surrogates)."""
-    from ..errors import InvalidArgument
-
     if "\x00" in string:
         raise InvalidArgument("the search text contains a NUL character (\\x00); remove it")
     try:
@@ -203,12 +196,11 @@ def search(
     string gives the most recently updated records; a string longer than MAX_QUERY_LENGTH is cut to it.
     `case_sensitive=True` keeps only records where one of the fields contains `string` in that case.
     """
+    # rapidfuzz (ranking) loads on the first search, as in backend_for()
     from . import engine
     from .ranking import parse
 
     if not isinstance(string, str):
-        from ..errors import InvalidArgument
-
         if string is None:
             raise InvalidArgument("Cannot search for None value! Please pass a valid string.")
         raise InvalidArgument(f"search() expects a string to search for, got {type(string).__name__}")
@@ -220,10 +212,6 @@ def search(
         queryset = type(queryset)(model=queryset.model, using=queryset.db).filter(pk__in=pks)
     names = _field_names(queryset.model, field)
     if case_sensitive and string.strip():
-        import re
-
-        from django.db.models import Q
-
         # `contains` is case-insensitive on SQLite; a regular expression of the escaped text is not
         exact = Q()
         for name in names:
@@ -237,8 +225,6 @@ def search(
         return _literal(queryset, names, needle, limit) if needle else _latest(queryset, limit)
     ids = engine.rank(backend_for(queryset, names), query, MAX_RESULTS if limit is None else limit)
     if limit is None and len(ids) == MAX_RESULTS:
-        from .._logger import logger
-
         logger.warning(
             f"search() returns the best {MAX_RESULTS} matches; pass a limit to choose another number"
         )

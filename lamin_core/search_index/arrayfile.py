@@ -10,6 +10,7 @@ bytes from it (a JSON document the writer stored as an array, say).
 from __future__ import annotations
 
 import json
+import mmap
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ def _itemsize(dtype: str) -> int:
 
 def write_arrays(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
     """Write named arrays to one file: a JSON header (name -> dtype, shape, offset), then the data."""
-    import numpy as np
+    import numpy as np  # heavy: header() and read_array_bytes() work without numpy
 
     layout, offset = {}, 0
     for name, value in arrays.items():
@@ -96,9 +97,7 @@ def read_array_bytes(path: str | Path, name: str) -> bytes:
 def read_arrays(path: str | Path) -> dict[str, np.ndarray]:
     """The arrays of a `write_arrays` file, read-only views of the file mapped into memory; ValueError as
     `header()` gives it."""
-    import mmap
-
-    import numpy as np
+    import numpy as np  # heavy: header() and read_array_bytes() work without numpy
 
     with open(path, "rb") as f:
         layout, start = _header(f, path)

@@ -29,7 +29,7 @@ import re
 import threading
 from collections.abc import Sequence
 
-from django.db import migrations
+from django.db import connections, migrations
 
 from .._logger import logger
 from .text import postgres_functions, sqlite_compact, sqlite_doc
@@ -326,8 +326,6 @@ def repair(using: str = "default", verbosity: int = 0) -> list[str]:
     Django rebuilds an SQLite table for many schema changes (copy, drop, rename), which drops its
     triggers; this runs after every `migrate` (post_migrate) so that the index follows such changes.
     """
-    from django.db import connections
-
     connection = connections[using]
     if connection.vendor != "sqlite":
         return []

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+from django.db import models
 
 from .. import plugins
-
-if TYPE_CHECKING:
-    from django.db import models
 
 # roles, strongest first: an exact name or identifier outranks an exact synonym, which outranks an exact
 # full name (a gene's "tumor protein p53", a source's "Cell Ontology": a descriptive name users type); free
@@ -47,12 +45,10 @@ class SearchField:
 
 
 def _concrete_text_fields(model: type[models.Model]) -> list[str]:
-    from django.db import models as m
-
     return [
         f.name
         for f in model._meta.concrete_fields
-        if isinstance(f, m.CharField | m.TextField) and not f.is_relation
+        if isinstance(f, models.CharField | models.TextField) and not f.is_relation
     ]
 
 

@@ -18,6 +18,8 @@ import re
 import threading
 from collections.abc import Iterable
 
+from rapidfuzz import fuzz, process
+
 from .ddl import PG_VOCABULARY, VERSION_TABLE, table_cache, vocab_table
 from .ranking import FUZZY_CUTOFF, SHORT_TOKEN, correctable, has_digit, typo_cost
 
@@ -89,7 +91,6 @@ class WordList:
         the alphabetically first."""
         if not self.words:
             return []
-        from rapidfuzz import fuzz, process
 
         matches = process.extract(
             token, self.words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 10

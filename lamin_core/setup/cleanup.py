@@ -21,9 +21,11 @@ Storage is read through fsspec, so object-store roots work as well as local fold
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .. import hooks
@@ -135,8 +137,6 @@ def _mtime(info: dict[str, Any]) -> float | None:
         if hasattr(value, "timestamp"):
             return value.timestamp()
         if isinstance(value, str):
-            from datetime import datetime
-
             try:
                 return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
             except ValueError:
@@ -249,8 +249,6 @@ def cleanup(
 
 def _errors_of(root: str):
     """Unreachable object storage as one StorageError naming the root (the storage layer's wrapper)."""
-    import contextlib
-
     return remote_errors(root, "cleaning up") if is_remote(root) else contextlib.nullcontext()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from typing import TYPE_CHECKING
@@ -75,8 +76,6 @@ def postgres_config(url: str) -> dict:
 
 def installed_apps(instance: InstanceSettings) -> list[str]:
     """The Django apps for an instance: the core app, plus the modules it was created with that exist."""
-    import importlib.util
-
     apps = ["lamin_core"]
     for module in instance.modules:
         app = plugins.MODULES.get(module)
@@ -96,6 +95,7 @@ def setup_django(instance: InstanceSettings, *, read_only: bool = False) -> None
                     f"restart it to use {instance.slug}"
                 )
             return
+        # lazy: `import lamin_core` loads no Django
         import django
         from django.conf import settings as dj_settings
 
@@ -115,6 +115,6 @@ def setup_django(instance: InstanceSettings, *, read_only: bool = False) -> None
 
 def close_connections() -> None:
     """Close this thread's database connections (used before deleting an instance)."""
-    from django.db import connections
+    from django.db import connections  # lazy: `import lamin_core` loads no Django
 
     connections.close_all()

@@ -45,7 +45,7 @@ def check_database(instance: InstanceSettings, *, expect_instance: bool) -> None
                 f"the database of instance {instance.slug} is missing: {instance.sqlite_path} does not exist"
             )
         return
-    import psycopg
+    import psycopg  # heavy: only for a PostgreSQL instance
 
     try:
         with psycopg.connect(instance.db, connect_timeout=5) as conn:
@@ -63,7 +63,7 @@ def check_database(instance: InstanceSettings, *, expect_instance: bool) -> None
 
 
 def _migrate() -> None:
-    from django.core.management import call_command
+    from django.core.management import call_command  # lazy: `import lamin_core` loads no Django
 
     call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
 
@@ -218,7 +218,7 @@ def apply_pending_migrations(instance: InstanceSettings) -> None:
     millisecond); concurrent processes take a lock (a file next to the SQLite database, or a PostgreSQL
     advisory lock) and look again before they migrate.
     """
-    from django.db import connection
+    from django.db import connection  # lazy: `import lamin_core` loads no Django
 
     def pending() -> list[str]:
         with connection.cursor() as cursor:
@@ -247,7 +247,7 @@ def _migration_lock(instance: InstanceSettings, connection) -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(hashtext('lamin_core.migrate'))")
         return
-    import fcntl
+    import fcntl  # POSIX only: loaded where the lock is taken
 
     with open(instance.sqlite_path.with_name(instance.sqlite_path.name + ".migrate-lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

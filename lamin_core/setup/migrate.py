@@ -8,6 +8,8 @@ and `deployed_migrations()` report; `create()` is for the package's developers a
 
 from __future__ import annotations
 
+from io import StringIO
+
 from .._logger import logger
 from ..errors import LaminError
 from .django_config import installed_apps
@@ -17,7 +19,7 @@ from .sqlite_template import migration_files
 
 
 def _pending() -> list[str]:
-    from django.db import connection
+    from django.db import connection  # lazy: `import lamin_core` loads no Django
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT app, name FROM django_migrations")
@@ -56,9 +58,7 @@ class Migrate:
 
     def check(self) -> bool:
         """Whether the registries' definitions match the migrations (Django's `makemigrations --check`)."""
-        from io import StringIO
-
-        from django.core.management import call_command
+        from django.core.management import call_command  # lazy: `import lamin_core` loads no Django
 
         ensure_connected()
         try:
@@ -70,7 +70,7 @@ class Migrate:
 
     def show(self) -> None:
         """Print each app's migrations, `[X]` where applied (Django's `showmigrations`)."""
-        from django.core.management import call_command
+        from django.core.management import call_command  # lazy: `import lamin_core` loads no Django
 
         ensure_connected()
         call_command("showmigrations", *self._apps())
@@ -85,7 +85,7 @@ class Migrate:
 
     def deployed_migrations(self, latest: bool = False) -> dict:
         """`{app: [migration names]}` applied to the database (`latest=True`: `{app: last name}`)."""
-        from django.db import connection
+        from django.db import connection  # lazy: `import lamin_core` loads no Django
 
         ensure_connected()
         apps = set(self._apps())
@@ -106,7 +106,7 @@ class Migrate:
 
     @staticmethod
     def _apps() -> list[str]:
-        from django.apps import apps
+        from django.apps import apps  # lazy: `import lamin_core` loads no Django
 
         return [config.label for config in apps.get_app_configs() if config.name.startswith("lamin_core")]
 

@@ -131,7 +131,7 @@ CATEGORY_COLUMNS = {
 
 def _rows_per_value(field, table_rows: int) -> int:
     """The rows one value of ``field`` selects in a registry of ``table_rows`` rows (representative)."""
-    from django.db import models
+    from django.db import models  # lazy: `import lamin_core` loads no Django
 
     if field is None or field.primary_key or field.unique:
         return 1
@@ -149,7 +149,7 @@ def _rows_per_value(field, table_rows: int) -> int:
 
 def planner_stats(connection) -> list[tuple[str, str, str]]:
     """(table, index, stat) rows of sqlite_stat1 for every index of this project's registries."""
-    from django.apps import apps
+    from django.apps import apps  # lazy: `import lamin_core` loads no Django
 
     models_by_table = {
         m._meta.db_table: m

@@ -74,7 +74,7 @@ def s3_options() -> dict[str, Any]:
 
 def _import_s3fs():
     try:
-        import s3fs
+        import s3fs  # optional: the s3 extra
     except ImportError as e:
         raise StorageError(
             "S3 storage needs the optional dependencies s3fs and universal_pathlib: "
@@ -86,7 +86,7 @@ def _import_s3fs():
 def storage_filesystem(root: str):
     """The fsspec filesystem of a storage root (local folder or `s3://bucket/prefix`)."""
     if not is_remote(root):
-        import fsspec
+        import fsspec  # heavy: `import lamin_core` loads this module
 
         return fsspec.filesystem("file")
     scheme = str(root).split("://", 1)[0]
@@ -105,7 +105,7 @@ def storage_path(root: str, key: str | None = None) -> Any:
     if not is_remote(root):
         return Path(root) / key if key else Path(root)
     _import_s3fs()
-    from upath import UPath
+    from upath import UPath  # optional: the s3 extra
 
     return UPath(f"{root.rstrip('/')}/{key}" if key else root, **s3_options())
 

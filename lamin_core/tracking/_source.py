@@ -132,7 +132,7 @@ def _parent_process() -> tuple[list[str], Path | None]:
     """Command line and working directory of this process's parent ([] and None when unknown)."""
     ppid = os.getppid()
     try:
-        import psutil
+        import psutil  # optional: not a dependency; without it the parent stays unknown
 
         parent = psutil.Process(ppid)
         return parent.cmdline(), Path(parent.cwd())
@@ -246,7 +246,7 @@ _distributions: dict[str, list[str]] | None = None
 def _pin(module: str) -> set[str]:
     """`dist==version` for a top-level module; empty when no version is known."""
     global _distributions
-    from importlib import metadata
+    from importlib import metadata  # ~10 ms to import: only when requirements are pinned
 
     try:
         return {f"{module}=={metadata.version(module)}"}

@@ -13,6 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+import lamin_core as ln
+import lamin_core.bionty as bt
+
+from ...setup.instance import ensure_connected
+from .. import schemas
+
 if TYPE_CHECKING:
     import anndata as ad
     import pandas as pd
@@ -44,7 +50,7 @@ def _frame_or_anndata(frame: pd.DataFrame, metadata: dict, otype: str) -> pd.Dat
         return frame
     if otype != "AnnData":
         raise ValueError(f"otype must be 'DataFrame' or 'AnnData', got {otype!r}")
-    from ...artifacts.create import import_anndata
+    from ...artifacts.create import import_anndata  # imports the models: only once Django is set up
 
     anndata = import_anndata()
     return anndata.AnnData(frame.iloc[:, :3], obs=frame.iloc[:, 3:], uns=dict(metadata))
@@ -64,7 +70,7 @@ def get_dataset1(
     AnnData, genes are `var`, metadata `obs`, study metadata `uns`. The flags introduce LaminDB's defects:
     `with_typo` (IFNJ), `with_cell_type_synonym` (B-cell), `with_cell_type_typo`, `with_gene_typo`.
     """
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when the example is made
 
     if gene_symbols_in_index:
         genes = ["CD8A", "CD4", "GeneTypo" if with_gene_typo else "CD14"]
@@ -102,7 +108,7 @@ def get_dataset2(
     otype: Literal["DataFrame", "AnnData"] = "DataFrame", gene_symbols_in_index: bool = False
 ) -> pd.DataFrame | ad.AnnData:
     """Dataset 2: expression of CD8A, CD4, CD38 in samples 4-6, their metadata, and study metadata."""
-    import pandas as pd
+    import pandas as pd  # heavy: loaded when the example is made
 
     genes = ["CD8A", "CD4", "CD38"] if gene_symbols_in_index else DATASET2_GENES
     frame = pd.DataFrame(
@@ -132,12 +138,6 @@ def save_mini_immuno_datasets() -> None:
     If any step fails, nothing is left behind: no records and no stored files. Running it again changes
     nothing.
     """
-    import lamin_core as ln
-    import lamin_core.bionty as bt
-
-    from ...setup.instance import ensure_connected
-    from .. import schemas
-
     ensure_connected()
     from ...artifacts.save import atomic_with_storage  # imports the models: only once Django is set up
 
