@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import StorageError, UnsafePathError
 from ..models.instance import root_of
+from ..setup.instance import ensure_connected
 from ..setup.settings import cache_dir
 from ..storage import is_remote, remote_errors
 from ..storage.containment import check_relative
@@ -128,7 +130,6 @@ def _kind(artifact: Artifact, suffix: str) -> str | None:
 
 def _missing_extra(kind: str) -> str | None:
     """Which extra to install when a preview's reader is missing (None: installed)."""
-    import importlib.util
 
     needs = {"image": (("PIL",), "Pillow", "jupyter"), "anndata": (("h5py",), "h5py", "bionty")}
     if kind not in needs:
@@ -304,10 +305,10 @@ def _stretched(image: Any) -> Any:
 
 def _table(source: _Source, suffix: str) -> dict:
     """The first MAX_ROWS rows of the first MAX_COLUMNS columns, with every column's type."""
-    import pyarrow as pa
+    import pyarrow as pa  # heavy, optional: loaded for the first table preview
 
     if suffix == ".parquet":
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # heavy: the first parquet preview
 
         parquet = pq.ParquetFile(source.open(), buffer_size=_PARQUET_BUFFER, pre_buffer=False)
         schema = parquet.schema_arrow
@@ -316,7 +317,7 @@ def _table(source: _Source, suffix: str) -> dict:
         head = next(iter(batches), None)
         n_rows, fmt = parquet.metadata.num_rows, "parquet"
     else:
-        import pyarrow.csv as pcsv
+        import pyarrow.csv as pcsv  # heavy: the first CSV preview
 
         stream: Any = source.open()
         if suffix.endswith(".gz"):
@@ -387,7 +388,7 @@ def _column_names(group: Any) -> list[str]:
 
 
 def _obs_column(name: str, node: Any) -> dict:
-    import h5py
+    import h5py  # optional (the bionty extra), heavy: the first h5ad preview
 
     if isinstance(node, h5py.Group) and "categories" in node and "codes" in node:
         categories = node["categories"]
@@ -404,7 +405,7 @@ def _obs_column(name: str, node: Any) -> dict:
 
 
 def _x_type(x: Any) -> dict | None:
-    import h5py
+    import h5py  # optional (the bionty extra), heavy: the first h5ad preview
 
     if isinstance(x, h5py.Dataset):
         return {"format": "dense", "dtype": str(x.dtype)}
@@ -465,7 +466,6 @@ def _cache_key(artifact: Artifact, suffix: str, kind: str) -> str | None:
     """The cache entry of a preview: the content hash, suffix, kind and preview version (None: no hash)."""
     if not artifact.hash:
         return None
-    from ..setup.instance import ensure_connected
 
     # per instance: a record elsewhere with the same hash does not reach another instance's preview
     parts = [ensure_connected().uid, artifact.hash, suffix, kind, str(VERSION)]
