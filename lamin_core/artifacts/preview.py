@@ -130,14 +130,16 @@ def _kind(artifact: Artifact, suffix: str) -> str | None:
 
 def _missing_extra(kind: str) -> str | None:
     """Which extra to install when a preview's reader is missing (None: installed)."""
-
-    needs = {"image": (("PIL",), "Pillow", "jupyter"), "anndata": (("h5py",), "h5py", "bionty")}
+    needs = {
+        "image": ("PIL", "Pillow", "lamin-widgets[jupyter]"),
+        "anndata": ("h5py", "h5py", "lamin-widgets[bionty]"),  # the pip extra, not the plugin
+    }
     if kind not in needs:
         return None
-    modules, package, extra = needs[kind]
-    if all(importlib.util.find_spec(m) is not None for m in modules):
+    module, package, requirement = needs[kind]
+    if importlib.util.find_spec(module) is not None:
         return None
-    return f"{kind} previews need {package}: pip install 'lamin-widgets[{extra}]'"
+    return f"{kind} previews need {package}: pip install '{requirement}'"
 
 
 # -- where the bytes come from ----------------------------------------------------------------------------
