@@ -16,6 +16,7 @@ export const METHODS = [
   "view",
   "codegen",
   "record",
+  "summaries",
 ] as const;
 
 export type Method = (typeof METHODS)[number];
@@ -70,6 +71,15 @@ export interface MethodParams {
   record: {
     registry: string;
     id: number;
+  };
+  summaries: {
+    registry: string;
+    filters?: FilterSpec | null;
+    search?: string | null;
+    order?: string[] | null;
+    columns: string[];
+    bins?: number | null;
+    top?: number | null;
   };
 }
 

@@ -1,0 +1,211 @@
+"""The `summaries` method: column histograms and top values over a state, checked against Python counts of
+the same records, each bin and value against the count of the filter condition it stands for; the request
+budget; bad input answered with clear errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+
+import pytest
+
+PREFIX = "sum/"
+MINE = {"field": "key", "lookup": "startswith", "value": PREFIX}
+SIZES = [0, 1, 7, 9, 10, 99, 100, 101, 512, 999, 1000, 4096, 10_000, 65_536, 99_999, None]
+
+
+@pytest.fixture(scope="module")
+def rpc():
+    from lamin_widgets.protocol import methods as rpc_methods
+
+    return rpc_methods
+
+
+@pytest.fixture(scope="module")
+def data(ln, seeded):
+    """The seed's artifacts plus artifacts of many sizes and dates (two without a size), a label on two."""
+    from django.db.models import Model
+
+    storage = ln.Storage.filter().order_by("id").first()
+    start = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
+    for i, size in enumerate([*SIZES, None]):
+        artifact = ln.Artifact.__new__(ln.Artifact)
+        Model.__init__(
+            artifact,
+            key=f"{PREFIX}many/{i}.csv",
+            suffix=[".csv", ".tsv", ".csv", ""][i % 4],
+            size=size,
+            hash=f"{PREFIX}many{i}",
+            storage=storage,
+        )
+        artifact.save()
+        # dates over ~ 2 years, on whole seconds too (a bin edge falls on some)
+        ln.Artifact.objects.filter(pk=artifact.pk).update(created_at=start + dt.timedelta(days=41 * i))
+    label = ln.ULabel(name=f"{PREFIX}tagged").save()
+    for artifact in ln.Artifact.filter(key__startswith=PREFIX).order_by("id")[:2]:
+        artifact.ulabels.add(label)
+    return seeded
+
+
+def call(rpc, params: dict, budget=None) -> dict:
+    response, _ = rpc.handle(
+        {"id": 1, "kind": "lamin-rpc", "method": "summaries", "params": params}, None, budget
+    )
+    return response
+
+
+def summaries(rpc, columns, filters=None, **params) -> dict:
+    spec = {"op": "and", "not": False, "items": [MINE, *(filters or [])]}
+    response = call(rpc, {"registry": "Artifact", "filters": spec, "columns": columns, **params})
+    assert response["ok"], response
+    return response["result"]
+
+
+def mine(ln, *conditions, **kwargs):
+    return ln.Artifact.filter(key__startswith=PREFIX, **kwargs).filter(*conditions)
+
+
+def test_a_size_histogram_counts_each_record_in_its_bin(ln, data, rpc):
+    result = summaries(rpc, ["size"])
+    (size,) = result["columns"]
+    records = list(mine(ln).values_list("size", flat=True))
+    assert result["count"] == len(records)
+    assert size["kind"] == "number" and size["nulls"] == records.count(None)
+    values = [v for v in records if v is not None]
+    assert (size["min"], size["max"], size["count"]) == (min(values), max(values), len(values))
+    bins = size["bins"]
+    assert 2 <= len(bins) <= 20 and bins[0]["start"] <= min(values) and bins[-1]["end"] > max(values)
+    for before, after in itertools.pairwise(bins):
+        assert before["end"] == after["start"]  # contiguous, equal width
+    for b in bins:
+        assert b["count"] == sum(b["start"] <= v < b["end"] for v in values)
+        # the bin is what its brush condition selects
+        assert b["count"] == mine(ln, size__gte=b["start"], size__lt=b["end"]).count()
+    width = bins[0]["end"] - bins[0]["start"]
+    assert str(width).strip("0") in ("1", "2", "5")  # a round width
+
+
+def test_bins_and_top_take_their_sizes(ln, data, rpc):
+    (size,) = summaries(rpc, ["size"], bins=5)["columns"]
+    assert len(size["bins"]) <= 5 and sum(b["count"] for b in size["bins"]) == size["count"]
+    (suffix,) = summaries(rpc, ["suffix"], top=1)["columns"]
+    assert len(suffix["top"]) == 1
+
+
+def test_a_date_histogram_has_round_utc_edges_that_filters_agree_with(ln, data, rpc):
+    (created,) = summaries(rpc, ["created_at"])["columns"]
+    moments = list(mine(ln).values_list("created_at", flat=True))
+    assert created["kind"] == "datetime" and created["count"] == len(moments) and created["nulls"] == 0
+    assert created["width_seconds"] in (86400 * 30, 86400 * 91, 86400 * 14, 86400 * 7, 86400 * 365)
+    for b in created["bins"]:
+        start, end = dt.datetime.fromisoformat(b["start"]), dt.datetime.fromisoformat(b["end"])
+        assert start.tzinfo is not None and start.timestamp() % 86400 == 0
+        assert b["count"] == sum(start <= m < end for m in moments)
+        assert b["count"] == mine(ln, created_at__gte=start, created_at__lt=end).count()
+    assert sum(b["count"] for b in created["bins"]) == len(moments)
+
+
+def test_top_values_of_a_text_column_with_the_rest_as_other(ln, data, rpc):
+    (suffix,) = summaries(rpc, ["suffix"], top=2)["columns"]
+    counts = Counter(mine(ln).values_list("suffix", flat=True))
+    expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
+    assert suffix["kind"] == "category" and not suffix["to_many"]
+    assert [(t["value"], t["count"]) for t in suffix["top"]] == expected
+    assert suffix["other"] == sum(counts.values()) - sum(n for _, n in expected)
+    for t in suffix["top"]:  # a click on the bar: suffix == value
+        assert t["count"] == mine(ln, suffix=t["value"]).count()
+
+
+def test_a_to_many_column_counts_a_record_once_per_label(ln, data, rpc):
+    (labels,) = summaries(rpc, ["ulabels__name"], top=50)["columns"]
+    names: Counter = Counter()
+    without = 0
+    for artifact in mine(ln):
+        linked = set(artifact.ulabels.values_list("name", flat=True))
+        names.update(linked)
+        without += not linked
+    assert labels["to_many"] and labels["other"] is None
+    assert {t["value"]: t["count"] for t in labels["top"]} == dict(names)
+    assert labels["nulls"] == without and labels["count"] == mine(ln).count() - without
+    assert max(names.values()) >= 2  # DMSO and IFNG label two artifacts, through two link rows each
+    for t in labels["top"]:  # the generated filter counts the same records
+        assert t["count"] == mine(ln, ulabels__name=t["value"]).distinct().count()
+
+
+def test_a_to_many_filter_counts_each_record_once_in_a_histogram(ln, data, rpc):
+    spec = [{"field": "ulabels__name", "lookup": "in", "value": ["DMSO", "IFNG", f"{PREFIX}tagged"]}]
+    result = summaries(rpc, ["size", "suffix"], filters=spec)
+    records = mine(ln, ulabels__name__in=["DMSO", "IFNG", f"{PREFIX}tagged"]).distinct()
+    size, suffix = result["columns"]
+    assert result["count"] == records.count() == 4
+    assert sum(b["count"] for b in size["bins"]) + size["nulls"] == 4
+    assert {t["value"]: t["count"] for t in suffix["top"]} == dict(Counter(r.suffix for r in records))
+
+
+def test_a_search_summarizes_its_matches(ln, data, rpc):
+    spec = {"op": "and", "not": False, "items": [MINE]}
+    response = call(
+        rpc, {"registry": "Artifact", "filters": spec, "search": "dataset", "columns": ["suffix"]}
+    )
+    assert response["ok"], response
+    matches = ln.Artifact.filter(key__startswith=PREFIX).search("dataset", limit=1000)
+    (suffix,) = response["result"]["columns"]
+    assert response["result"]["count"] == matches.count()
+    assert {t["value"]: t["count"] for t in suffix["top"]} == dict(Counter(m.suffix for m in matches))
+
+
+def test_unique_columns_and_booleans(ln, data, rpc):
+    uid, latest, handle = summaries(rpc, ["uid", "is_latest", "created_by__handle"])["columns"]
+    n = mine(ln).count()
+    assert uid["kind"] == "unique" and uid["count"] == n and "top" not in uid
+    assert latest["kind"] == "category" and latest["top"] == [{"value": True, "count": n}]
+    assert handle["top"][0]["count"] == mine(ln, created_by__handle=handle["top"][0]["value"]).count()
+
+
+def test_empty_selection(ln, data, rpc):
+    result = summaries(
+        rpc, ["size", "created_at", "suffix"], filters=[{"field": "size", "lookup": "lt", "value": -1}]
+    )
+    size, created, suffix = result["columns"]
+    assert result["count"] == 0 and size["bins"] == [] and size["min"] is None
+    assert created["bins"] == [] and suffix["top"] == [] and suffix["other"] == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"columns": ["nope"]}, "has no field, relation or feature 'nope'"),
+        ({"columns": ["perturbation"]}, "is a feature"),
+        ({"columns": ["ulabels"]}, "is a relation"),
+        ({"columns": []}, "columns takes 1 to 12"),
+        ({"columns": ["size"] * 13}, "columns takes 1 to 12"),
+        ({"columns": [3]}, "a field must be a non-empty string"),
+        ({"columns": "size"}, "must be list"),
+        ({"columns": ["size"], "bins": 1}, "bins must be between 2 and 50"),
+        ({"columns": ["size"], "top": 10_000}, "top must be between 1 and 50"),
+        ({}, "'columns' is required"),
+    ],
+)
+def test_bad_requests_say_what_is_wrong(ln, data, rpc, params, message):
+    response = call(rpc, {"registry": "Artifact", **params})
+    assert not response["ok"] and response["error"]["type"] == "bad_request", response
+    assert message in response["error"]["message"]
+
+
+def test_json_columns_are_refused(ln, data, rpc):
+    response = call(rpc, {"registry": "Feature", "columns": ["array_shape"]})
+    assert not response["ok"] and response["error"]["type"] == "bad_request"
+    assert "holds JSON" in response["error"]["message"]
+
+
+def test_summaries_run_under_the_request_budget(ln, data, rpc):
+    from lamin_widgets.protocol import Budget
+
+    cancelled = Budget(10)
+    cancelled.cancel()
+    response = call(rpc, {"registry": "Artifact", "columns": ["size"]}, cancelled)
+    assert response["error"]["type"] == "cancelled"
+    spent = Budget(1e-9)  # spent before the first query starts
+    response = call(rpc, {"registry": "Artifact", "columns": ["size", "suffix"]}, spent)
+    assert response["error"]["type"] == "timeout" and "request time limit" in response["error"]["message"]
