@@ -77,7 +77,9 @@ describe("column summaries", () => {
     expect(bars[0].querySelector("title")!.textContent).toBe("0 B – 10.0 kB: 2");
     expect(el.querySelector("[data-summary=size] .lw-summary-text")!.textContent).toBe("20 B – 29.4 kB");
     expect(el.querySelector("[data-summary=suffix] .lw-summary-text")!.textContent).toBe(".h5ad 75%");
-    expect([...el.querySelectorAll("[data-summary=key] button")].map((b) => b.getAttribute("aria-label"))).toEqual(["a: 1", "other values: 2"]);
+    // every key once: no bars to click, how many there are
+    expect(el.querySelectorAll("[data-summary=key] button")).toHaveLength(0);
+    expect(el.querySelector("[data-summary=key] .lw-summary-text")!.textContent).toBe("3 distinct");
     cleanup();
   });
 

@@ -12,13 +12,15 @@ histogram is one aggregate (min, max, count) and one grouped count, top values o
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import BigIntegerField, Count, F, FloatField, Func, Max, Min, Value
+from django.db.models import BigIntegerField, Count, F, FloatField, Func, Value
 from django.db.models.functions import Floor
 
 from . import filterspec
@@ -49,6 +51,8 @@ class _EpochSeconds(Func):
     output_field = BigIntegerField()
 
     def as_sqlite(self, compiler, connection, **extra):
+        if sqlite3.sqlite_version_info >= (3, 38):  # unixepoch(): a third faster than strftime('%s')
+            return self.as_sql(compiler, connection, template="unixepoch(%(expressions)s)")
         # %%%%: the template is %-formatted once here, and Django's SQLite cursor reads %% as %
         return self.as_sql(
             compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
@@ -106,13 +110,13 @@ def _nice_width(span: float, bins: int, integer: bool) -> float:
     return max(1, math.ceil(width)) if integer else width
 
 
-def _bins(scope: QuerySet, expression, start, width, n: int) -> list[int]:
+def _bins(records: QuerySet, expression, start, width, n: int) -> list[int]:
     """Counts of `n` bins of `width` from `start` of an integer (or float) expression: one grouped query."""
     bucket = (expression - Value(start)) / Value(width)
     if isinstance(width, float):
         bucket = Floor(bucket)
     rows = (
-        scope.annotate(_bin=models.ExpressionWrapper(bucket, output_field=BigIntegerField()))
+        records.annotate(_bin=models.ExpressionWrapper(bucket, output_field=BigIntegerField()))
         .values("_bin")
         .annotate(_n=Count("pk"))
         .order_by()
@@ -125,13 +129,44 @@ def _bins(scope: QuerySet, expression, start, width, n: int) -> list[int]:
     return counts
 
 
-def _number(scope: QuerySet, column: _Column, total: int, bins: int) -> dict:
-    path = column.path
-    found = scope.aggregate(lo=Min(path), hi=Max(path), n=Count(path))
-    result: dict[str, Any] = {"count": found["n"], "nulls": total - found["n"], "bins": []}
-    lo, hi = found["lo"], found["hi"]
+def _range_counts(records: QuerySet, path: str, edges: list) -> list[int]:
+    """Counts between consecutive edges, one index range count each (`gte` and `lt`, as the filters)."""
+    return [
+        records.filter(**{f"{path}__gte": low, f"{path}__lt": high}).count()
+        for low, high in itertools.pairwise(edges)
+    ]
+
+
+def _extremes(records: QuerySet, path: str) -> tuple[Any, Any]:
+    """The least and greatest value: two ordered single-row queries (an index gives them at once)."""
+    present = records.filter(**{f"{path}__isnull": False})
+    low = present.order_by(path).values_list(path, flat=True).first()
+    high = present.order_by(f"-{path}").values_list(path, flat=True).first()
+    return low, high
+
+
+def _indexed(model: type[models.Model], field: models.Field) -> bool:
+    """Whether the field leads an index of the registry (then a range count reads only that index)."""
+    if field.db_index or field.unique:
+        return True
+    return any(index.fields and index.fields[0] == field.name for index in model._meta.indexes)
+
+
+def _by_index(scope: _Scope, column: _Column) -> bool:
+    """Bins as range counts on the column's index: for all records (no other condition to check per row)."""
+    return scope.everything and "__" not in column.path and _indexed(scope.records.model, column.field)
+
+
+def _histogram(bins: list[dict], total: int, low: Any, high: Any) -> dict:
+    counted = sum(b["count"] for b in bins)
+    return {"count": counted, "nulls": total - counted, "bins": bins, "min": low, "max": high}
+
+
+def _number(scope: _Scope, column: _Column, bins: int) -> dict:
+    path, records = column.path, scope.records
+    lo, hi = _extremes(records, path)
     if lo is None:
-        return {**result, "min": None, "max": None}
+        return _histogram([], scope.total, None, None)
     integer = isinstance(column.field, models.IntegerField | models.AutoField)
     if integer:
         lo, hi = int(lo), int(hi)
@@ -141,12 +176,14 @@ def _number(scope: QuerySet, column: _Column, total: int, bins: int) -> dict:
         lo, hi = float(lo), float(hi)
         width, n = _fit(lo, hi, bins, integer=False)
         start = math.floor(lo / width) * width
-    expression = F(path) if integer else models.ExpressionWrapper(F(path), output_field=FloatField())
-    counts = _bins(scope.filter(**{f"{path}__isnull": False}), expression, start, width, n)
-    result["bins"] = [
-        {"start": start + i * width, "end": start + (i + 1) * width, "count": c} for i, c in enumerate(counts)
-    ]
-    return {**result, "min": lo, "max": hi}
+    edges = [start + i * width for i in range(n + 1)]
+    if _by_index(scope, column):
+        counts = _range_counts(records, path, edges)
+    else:
+        expression = F(path) if integer else models.ExpressionWrapper(F(path), output_field=FloatField())
+        counts = _bins(records.filter(**{f"{path}__isnull": False}), expression, start, width, n)
+    found = [{"start": edges[i], "end": edges[i + 1], "count": c} for i, c in enumerate(counts)]
+    return _histogram(found, scope.total, lo, hi)
 
 
 def _fit(lo: float, hi: float, bins: int, integer: bool) -> tuple[Any, int]:
@@ -160,49 +197,125 @@ def _fit(lo: float, hi: float, bins: int, integer: bool) -> tuple[Any, int]:
         width = _nice_width(width * (bins + 1), bins, integer)
 
 
-def _datetime(scope: QuerySet, column: _Column, total: int, bins: int) -> dict:
-    path = column.path
-    is_date = isinstance(column.field, models.DateField) and not isinstance(
-        column.field, models.DateTimeField
-    )
-    epoch = _EpochSeconds(F(path))
-    found = scope.aggregate(lo=Min(epoch), hi=Max(epoch), n=Count(path))
-    result: dict[str, Any] = {"count": found["n"], "nulls": total - found["n"], "bins": []}
-    if found["lo"] is None:
-        return {**result, "min": None, "max": None}
-    lo, hi = int(found["lo"]), int(found["hi"])
+def _epoch(value: dt.date) -> int:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    elif value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return math.floor(value.timestamp())
+
+
+def _datetime(scope: _Scope, column: _Column, bins: int) -> dict:
+    path, records = column.path, scope.records
+    is_date = not isinstance(column.field, models.DateTimeField)
+    first, last = _extremes(records, path)
+    if first is None:
+        return {**_histogram([], scope.total, None, None), "width_seconds": None}
+    lo, hi = _epoch(first), _epoch(last)
     widths = [w for w in _DATE_WIDTHS if not is_date or w % _DAY == 0]
     width = next((w for w in widths if (hi - (lo - lo % w)) // w + 1 <= bins), widths[-1])
     start = lo - lo % width
     n = (hi - start) // width + 1
-    counts = _bins(scope.filter(**{f"{path}__isnull": False}), epoch, start, width, n)
+    moments = [dt.datetime.fromtimestamp(start + i * width, dt.UTC) for i in range(n + 1)]
+    if _by_index(scope, column):
+        counts = _range_counts(records, path, [m.date() if is_date else m for m in moments])
+    else:
+        present = records.filter(**{f"{path}__isnull": False})
+        counts = _bins(present, _EpochSeconds(F(path)), start, width, n)
 
-    def text(seconds: int) -> str:
-        moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    def text(moment: dt.datetime) -> str:
         return moment.date().isoformat() if is_date else moment.isoformat()
 
-    result["bins"] = [
-        {"start": text(start + i * width), "end": text(start + (i + 1) * width), "count": c}
-        for i, c in enumerate(counts)
+    found = [
+        {"start": text(moments[i]), "end": text(moments[i + 1]), "count": c} for i, c in enumerate(counts)
     ]
-    return {**result, "min": text(lo), "max": text(hi), "width_seconds": width}
+    low, high = (dt.datetime.fromtimestamp(x, dt.UTC) for x in (lo, hi))
+    return {**_histogram(found, scope.total, text(low), text(high)), "width_seconds": width}
 
 
-def _category(scope: QuerySet, column: _Column, total: int, top: int) -> dict:
-    path = column.path
+@dataclass(frozen=True)
+class _Link:
+    """A many-to-many relation's link table: its key to the record, its key to the related record, and
+    the related registry's field whose values are summarized."""
+
+    through: type[models.Model]
+    host: str  # attname: "artifact_id"
+    key: str  # attname: "ulabel_id"
+    relation: str  # name: "ulabel"
+    target: type[models.Model]
+    field: models.Field
+
+    @property
+    def value(self) -> str:
+        return f"{self.relation}__{self.field.name}"
+
+
+def _link_table(model: type[models.Model], path: str) -> _Link | None:
+    """The link table of `relation__field` across a many-to-many relation; None for other paths."""
+    parts = path.split("__")
+    if len(parts) != 2:
+        return None
+    relation = model._meta.get_field(parts[0])
+    if not relation.many_to_many:
+        return None
+    through = relation.remote_field.through if relation.concrete else relation.through
+    target = relation.related_model
+    keys = [f for f in through._meta.concrete_fields if f.is_relation and f.related_model is target]
+    to_host = [f for f in through._meta.concrete_fields if f.is_relation and f.related_model is model]
+    if target is model or len(to_host) != 1 or len(keys) != 1:
+        return None
+    field = target._meta.get_field(parts[1])
+    return _Link(through, to_host[0].attname, keys[0].attname, keys[0].name, target, field)
+
+
+def _names_records(link: _Link) -> bool:
+    """Whether each value of the field names one related record (never empty, never on two records): then
+    counting by the link's key is counting by the value, without joining the related registry."""
+    if link.field.null:
+        return False
+    if link.field.unique or link.field.primary_key:
+        return True
+    name = link.field.name
+    repeated = link.target._base_manager.values(name).annotate(_n=Count("pk")).filter(_n__gt=1)
+    return not repeated.exists()
+
+
+def _top_linked(scope: _Scope, link: _Link, top: int) -> tuple[list[tuple[Any, int]], int]:
+    """The most frequent values of a many-to-many path from its link table (a record counts once per
+    value, however many links lead to it), and how many records have a value."""
+    links = link.through._base_manager.all()
+    if not scope.everything:
+        links = links.filter(**{f"{link.host}__in": scope.records.values("pk")})
+    if not _names_records(link):
+        present = links.filter(**{f"{link.value}__isnull": False})
+        rows = present.values(link.value).annotate(_n=Count(link.host, distinct=True))
+        found = list(rows.order_by("-_n", link.value).values_list(link.value, "_n")[:top])
+        return found, present.aggregate(n=Count(link.host, distinct=True))["n"]
+    rows = links.values(link.key).annotate(_n=Count(link.host, distinct=True)).order_by("-_n", link.key)
+    counted = list(rows.values_list(link.key, "_n")[:top])
+    names = dict(
+        link.target._base_manager.filter(pk__in=[k for k, _ in counted]).values_list("pk", link.field.name)
+    )
+    found = sorted(((names[k], n) for k, n in counted), key=lambda item: (-item[1], item[0]))
+    return found, links.aggregate(n=Count(link.host, distinct=True))["n"]
+
+
+def _category(scope: _Scope, column: _Column, top: int) -> dict:
+    path, records, total = column.path, scope.records, scope.total
     present = {f"{path}__isnull": False}
-    if column.info.to_many:
-        # over the related rows of the selected records (a link table for labels): a record counts once
-        # per value, however many links lead to it
-        records = scope.model._base_manager.filter(pk__in=scope.values("pk"))
-        rows = records.filter(**present).values(path).annotate(_n=Count("pk", distinct=True))
-        with_values = records.filter(**present).values("pk").distinct().count()
-        other = None  # records with several values: the rest is no sum of the shown counts
+    other = None  # to-many: records with several values, the rest is no sum of the shown counts
+    link = _link_table(records.model, path) if column.info.to_many else None
+    if link is not None:
+        found, with_values = _top_linked(scope, link, top)
+    elif column.info.to_many:
+        related = records.model._base_manager.filter(pk__in=records.values("pk")).filter(**present)
+        rows = related.values(path).annotate(_n=Count("pk", distinct=True)).order_by("-_n", path)
+        found = list(rows.values_list(path, "_n")[:top])
+        with_values = related.values("pk").distinct().count()
     else:
-        rows = scope.filter(**present).values(path).annotate(_n=Count("pk"))
-        with_values = scope.aggregate(n=Count(path))["n"]
-    found = list(rows.order_by("-_n", path).values_list(path, "_n")[:top])
-    if not column.info.to_many:
+        with_values = total - records.filter(**{f"{path}__isnull": True}).count()
+        rows = records.filter(**present).values(path).annotate(_n=Count("pk")).order_by("-_n", path)
+        found = list(rows.values_list(path, "_n")[:top])
         other = with_values - sum(n for _, n in found)
     return {
         "count": with_values,
@@ -212,12 +325,29 @@ def _category(scope: QuerySet, column: _Column, total: int, top: int) -> dict:
     }
 
 
-def _scope(state: QueryState) -> QuerySet:
-    """The selected records, each once and unordered: a search or a to-many filter as a subquery of ids."""
+@dataclass(frozen=True)
+class _Scope:
+    """The selected records (each once, unordered), how many, and whether they are all of the registry."""
+
+    records: QuerySet
+    total: int
+    everything: bool
+
+
+def _scope(state: QueryState) -> _Scope:
+    """The records a state selects: a search or a to-many filter as a subquery of ids; every record of the
+    registry (no filter, nothing archived or in the trash) without any condition, so that counts read
+    only the indexes of the columns."""
     queryset = state.queryset()
     if state.search.strip() or queryset.query.distinct or queryset.query.is_sliced:
-        return state.model._base_manager.filter(pk__in=queryset.values("pk"))
-    return queryset.order_by()
+        records = state.model._base_manager.filter(pk__in=queryset.values("pk"))
+    else:
+        records = queryset.order_by()
+    total = records.count()
+    unfiltered = state.base is None and not (state.filters or {}).get("items") and not state.search.strip()
+    if unfiltered and total == state.model._base_manager.count():
+        return _Scope(state.model._base_manager.order_by(), total, True)
+    return _Scope(records, total, False)
 
 
 def _bounded(name: str, value: int, low: int, high: int) -> int:
@@ -235,22 +365,26 @@ def summarize(state: QueryState, columns: list, bins: int = 20, top: int = 10) -
     plans = [_plan(state.model, c) for c in columns]
     started = time.perf_counter()
     scope = _scope(state)
-    total = scope.count()
     summaries = []
     for column in plans:
         began = time.perf_counter()
         if column.kind == "number":
-            summary = _number(scope, column, total, bins)
+            summary = _number(scope, column, bins)
         elif column.kind == "datetime":
-            summary = _datetime(scope, column, total, bins)
+            summary = _datetime(scope, column, bins)
         elif column.kind == "unique":
-            n = scope.aggregate(n=Count(column.path))["n"]
-            summary = {"count": n, "nulls": total - n}
+            nulls = scope.records.filter(**{f"{column.path}__isnull": True}).count()
+            summary = {"count": scope.total - nulls, "nulls": nulls}
         else:
-            summary = _category(scope, column, total, top)
+            summary = _category(scope, column, top)
         ms = round((time.perf_counter() - began) * 1000, 1)
         summaries.append(
             {"column": column.path, "kind": column.kind, "to_many": column.info.to_many, **summary, "ms": ms}
         )
     ms = round((time.perf_counter() - started) * 1000, 1)
-    return {"registry": filterspec.registry_name(state.model), "count": total, "columns": summaries, "ms": ms}
+    return {
+        "registry": filterspec.registry_name(state.model),
+        "count": scope.total,
+        "columns": summaries,
+        "ms": ms,
+    }

@@ -209,3 +209,71 @@ def test_summaries_run_under_the_request_budget(ln, data, rpc):
     spent = Budget(1e-9)  # spent before the first query starts
     response = call(rpc, {"registry": "Artifact", "columns": ["size", "suffix"]}, spent)
     assert response["error"]["type"] == "timeout" and "request time limit" in response["error"]["message"]
+
+
+def _expected(ln, records) -> dict:
+    """What the summaries of size, created_at, suffix and ulabels__name say, computed in Python."""
+    records = list(records)
+    labels = Counter(name for r in records for name in set(r.ulabels.values_list("name", flat=True)))
+    return {
+        "total": len(records),
+        "sizes": [r.size for r in records],
+        "created": [r.created_at for r in records],
+        "suffixes": Counter(r.suffix for r in records),
+        "labels": labels,
+        "unlabelled": sum(not r.ulabels.exists() for r in records),
+    }
+
+
+def _check(result: dict, expected: dict) -> None:
+    size, created, suffix, labels = result["columns"]
+    assert result["count"] == expected["total"]
+    sizes = [s for s in expected["sizes"] if s is not None]
+    assert size["count"] == len(sizes) and size["nulls"] == expected["total"] - len(sizes)
+    assert (size["min"], size["max"]) == (min(sizes), max(sizes))
+    assert [b["count"] for b in size["bins"]] == [
+        sum(b["start"] <= s < b["end"] for s in sizes) for b in size["bins"]
+    ]
+    edges = [
+        (dt.datetime.fromisoformat(b["start"]), dt.datetime.fromisoformat(b["end"])) for b in created["bins"]
+    ]
+    assert [b["count"] for b in created["bins"]] == [
+        sum(a <= m < z for m in expected["created"]) for a, z in edges
+    ]
+    assert sum(b["count"] for b in created["bins"]) == expected["total"]
+    top = sorted(expected["suffixes"].items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert [(t["value"], t["count"]) for t in suffix["top"]] == top
+    shown = {t["value"]: t["count"] for t in labels["top"]}
+    assert all(expected["labels"][name] == n for name, n in shown.items())
+    assert (
+        sorted(shown.values(), reverse=True)
+        == sorted(expected["labels"].values(), reverse=True)[: len(shown)]
+    )
+    assert labels["nulls"] == expected["unlabelled"]
+
+
+COLUMNS = ["size", "created_at", "suffix", "ulabels__name"]
+
+
+def test_all_records_and_with_one_in_the_trash(ln, data, rpc):
+    """Every record of the registry: counts on the columns' indexes and the link table alone; with a record
+    in the trash, the visible ones only (the other way)."""
+    from lamin_widgets.protocol import summaries as summaries_module
+    from lamin_widgets.protocol.state import QueryState
+
+    everything = summaries_module._scope(QueryState(ln.Artifact)).everything
+    assert everything == (ln.Artifact.objects.count() == ln.Artifact._base_manager.count())
+    response = call(rpc, {"registry": "Artifact", "columns": COLUMNS})
+    assert response["ok"], response
+    _check(response["result"], _expected(ln, ln.Artifact.filter()))
+
+    trashed = mine(ln).order_by("id").first()
+    ln.Artifact._base_manager.filter(pk=trashed.pk).update(_branch_code=-1)
+    try:
+        assert not summaries_module._scope(QueryState(ln.Artifact)).everything
+        response = call(rpc, {"registry": "Artifact", "columns": COLUMNS})
+        assert response["ok"], response
+        assert trashed.pk not in ln.Artifact.filter().values_list("pk", flat=True)
+        _check(response["result"], _expected(ln, ln.Artifact.filter()))
+    finally:
+        ln.Artifact._base_manager.filter(pk=trashed.pk).update(_branch_code=1)

@@ -114,7 +114,8 @@ export function columnSummaries(client: RpcClient, store: Store) {
 
   function renderHistogram(el: HTMLElement, s: Summary) {
     const bins = s.bins ?? [];
-    const defaultText = bins.length ? `${edgeText(s, s.min)} – ${edgeText(s, s.max)}` : "no values";
+    const [low, high] = [edgeText(s, s.min), edgeText(s, s.max)];
+    const defaultText = !bins.length ? "no values" : low === high ? low : `${low} – ${high}`;
     if (!bins.length) {
       line(el, s.nulls ? `${count(s.nulls)} empty` : defaultText);
       return;
@@ -196,6 +197,14 @@ export function columnSummaries(client: RpcClient, store: Store) {
 
   function renderTop(el: HTMLElement, s: Summary) {
     const top = s.top ?? [];
+    if (!s.to_many && top.length && top[0].count === 1 && s.count > 1) {
+      // every value once (keys, names): bars of one record each say nothing
+      const distinct = h("div", { class: "lw-segs", title: `${count(s.count)} values, each once${s.nulls ? `; ${count(s.nulls)} empty` : ""}` }, h("span", { class: "lw-seg lw-other", style: `flex-grow: ${s.count}` }));
+      if (s.nulls) distinct.append(h("span", { class: "lw-seg lw-null", style: `flex-grow: ${s.nulls}` }));
+      el.append(distinct);
+      line(el, `${count(s.count)} distinct`);
+      return;
+    }
     const parts: { label: string; n: number; cls: string; condition?: Condition }[] = top.map((t) => ({
       label: valueText(t.value),
       n: t.count,

@@ -98,12 +98,11 @@ const CSS = `
 .lw-summary-text { font-size: var(--jp-ui-font-size0, 11px); line-height: 14px; color: var(--lw-fg2);
   overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .lw-segs { display: flex; gap: 1px; height: 14px; }
-.lw .lw-segs button.lw-seg { flex: 1 1 0; min-width: 3px; min-height: 0; padding: 0; border: none; border-radius: 0;
+.lw .lw-segs .lw-seg { flex: 1 1 0; min-width: 3px; min-height: 0; padding: 0; border: none; border-radius: 0;
   background: var(--jp-brand-color2, #64b5f6); }
-.lw .lw-segs button.lw-seg:nth-child(even) { background: var(--jp-brand-color3, #90caf9); }
 .lw .lw-segs button.lw-seg:hover:not(:disabled), .lw .lw-segs button.lw-seg:focus-visible { background: var(--lw-accent); }
-.lw .lw-segs button.lw-other { background: var(--jp-layout-color3, #bdbdbd); }
-.lw .lw-segs button.lw-null { background: var(--jp-warn-color2, #ffb74d); }
+.lw .lw-segs .lw-seg.lw-other { background: var(--jp-layout-color3, #bdbdbd); }
+.lw .lw-segs .lw-seg.lw-null { background: var(--jp-warn-color2, #ffb74d); }
 .lw .lw-segs button.lw-seg:disabled { opacity: 1; cursor: default; }
 /* the list view: a name and a dim line per record */
 .lw-listwrap { overflow: auto; max-height: 60vh; border-top: 1px solid var(--lw-border); }
