@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import BigIntegerField, Count, F, FloatField, Func, Value
+from django.db.models import BigIntegerField, Count, F, FloatField, Func, Max, Min, Value
 from django.db.models.functions import Floor
 
 from . import filterspec
@@ -137,9 +137,14 @@ def _range_counts(records: QuerySet, path: str, edges: list) -> list[int]:
     ]
 
 
-def _extremes(records: QuerySet, path: str) -> tuple[Any, Any]:
-    """The least and greatest value: two ordered single-row queries (an index gives them at once)."""
-    present = records.filter(**{f"{path}__isnull": False})
+def _extremes(scope: _Scope, path: str) -> tuple[Any, Any]:
+    """The least and greatest value: of all records, two ordered single-row queries (the column's index
+    gives them at once); of a selection, one pass over it (a planner that sorts the selection for each
+    single row would pass twice)."""
+    present = scope.records.filter(**{f"{path}__isnull": False})
+    if not scope.everything:
+        found = present.aggregate(low=Min(path), high=Max(path))
+        return found["low"], found["high"]
     low = present.order_by(path).values_list(path, flat=True).first()
     high = present.order_by(f"-{path}").values_list(path, flat=True).first()
     return low, high
@@ -164,7 +169,7 @@ def _histogram(bins: list[dict], total: int, low: Any, high: Any) -> dict:
 
 def _number(scope: _Scope, column: _Column, bins: int) -> dict:
     path, records = column.path, scope.records
-    lo, hi = _extremes(records, path)
+    lo, hi = _extremes(scope, path)
     if lo is None:
         return _histogram([], scope.total, None, None)
     integer = isinstance(column.field, models.IntegerField | models.AutoField)
@@ -208,7 +213,7 @@ def _epoch(value: dt.date) -> int:
 def _datetime(scope: _Scope, column: _Column, bins: int) -> dict:
     path, records = column.path, scope.records
     is_date = not isinstance(column.field, models.DateTimeField)
-    first, last = _extremes(records, path)
+    first, last = _extremes(scope, path)
     if first is None:
         return {**_histogram([], scope.total, None, None), "width_seconds": None}
     lo, hi = _epoch(first), _epoch(last)

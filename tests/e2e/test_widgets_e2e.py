@@ -99,7 +99,7 @@ def test_column_summaries_filter_by_a_click_and_a_brush(lab):
     size = widget.locator("[data-summary=size]")
     expect(size.locator("rect.lw-bar")).not_to_have_count(0)
     expect(size.locator(".lw-summary-text")).to_have_text("20 B \u2013 31.7 kB")
-    widget.locator(".lw-summary.lw-stale").first.wait_for(state="detached")
+    widget.locator(".lw-browser[data-summarized='1']").wait_for()
     shot(widget, "column_summaries")
     set_theme(nb.page, "JupyterLab Dark")
     shot(widget, "column_summaries_dark")
@@ -111,7 +111,7 @@ def test_column_summaries_filter_by_a_click_and_a_brush(lab):
     expect(widget.locator(".lw-filter-toggle")).to_have_text("Filters (1)")
     # the summaries follow the filter: both .h5ad are 26.9 kB and 31.7 kB
     expect(size.locator(".lw-summary-text")).to_have_text("26.9 kB \u2013 31.7 kB")
-    widget.locator(".lw-summary.lw-stale").first.wait_for(state="detached")
+    widget.locator(".lw-browser[data-summarized='2']").wait_for()
     bars = size.locator("rect.lw-bar")
     last = bars.nth(bars.count() - 1).bounding_box()  # 31,672 bytes in 31.5-32 kB: a drag within it
     nb.page.mouse.move(last["x"] + 1, last["y"] + last["height"] - 2)

@@ -344,7 +344,9 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     summariesStale = true;
     if (!summaries || !schema || showsList()) return;
     summariesStale = false;
-    summaries.refresh(shownColumns().filter((c) => summarized.has(c)));
+    summaries.refresh(shownColumns().filter((c) => summarized.has(c))).then((latest) => {
+      if (latest) el.dataset.summarized = String(Number(el.dataset.summarized ?? 0) + 1); // for tests
+    });
   }
 
   async function loadCount() {

@@ -247,8 +247,9 @@ export function columnSummaries(client: RpcClient, store: Store) {
     else renderTop(el, s);
   }
 
-  /** Load the summaries of `columns` for the store's query; older loads stop counting. */
-  async function refresh(columns: string[]) {
+  /** Load the summaries of `columns` for the store's query; older loads stop. True when this load is the
+   * latest and done. */
+  async function refresh(columns: string[]): Promise<boolean> {
     const mine = ++generation;
     const params = {
       registry: store.get("registry"),
@@ -274,6 +275,7 @@ export function columnSummaries(client: RpcClient, store: Store) {
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    return mine === generation;
   }
 
   return {

@@ -126,7 +126,7 @@ export function columnWidths(header: string[], cells: string[][], minCh = MIN_CH
 }
 
 /** The narrowest column with a summary under its header: a histogram of 20 bars stays readable. */
-export const SUMMARY_MIN_CH = 11;
+export const SUMMARY_MIN_CH = 14;
 
 export function pageTable(options: TableOptions) {
   const table = h("table", { class: "lw-table", role: "grid", "aria-multiselectable": options.selectable !== false ? "true" : undefined });
