@@ -108,6 +108,26 @@ describe("column summaries", () => {
   });
 });
 
+describe("summary loads", () => {
+  it("a new filter cancels the summaries still loading", async () => {
+    const model = browserModel();
+    model.handlers.summaries = (p) => new Promise((resolve) => setTimeout(() => resolve({ result: { registry: "Artifact", count: 4, columns: p.columns.map((c: string) => SUMMARIES[c]) } }), 150));
+    const cleanup = browserWidget.render({ model, el });
+    await flush();
+    expect(model.requests("summaries")).toHaveLength(2); // two at a time
+    model.set("filters", { op: "and", not: false, items: [{ field: "suffix", lookup: "exact", value: ".csv" }] });
+    const cancels = model.sent.filter((m) => m.kind === "lamin-cancel");
+    expect(cancels.length).toBeGreaterThanOrEqual(2);
+    await flush(100);
+    await flush(100);
+    const last = model.requests("summaries").slice(-3).map((r) => r.params);
+    expect(last.map((p) => p.columns[0])).toEqual(["key", "suffix", "size"]);
+    expect(last.every((p) => p.filters.items.length === 1)).toBe(true);
+    expect(el.querySelector("[data-summary=size] .lw-summary-text")!.textContent).toBe("20 B – 29.4 kB");
+    cleanup();
+  });
+});
+
 describe("summary conditions", () => {
   const bins = SUMMARIES.size.bins!;
   it("a range of bins is gte its first start and lt its last end, either way dragged", () => {

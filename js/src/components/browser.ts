@@ -422,12 +422,14 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
       showFilterCount();
       firstPage();
       loadCount();
+      summaries?.cancel();
       loadPage().then(loadSummaries);
     }),
     store.on("search", () => {
       if (search.value !== store.get("search")) search.value = store.get("search");
       firstPage();
       loadCount();
+      summaries?.cancel();
       loadPage().then(loadSummaries);
     }),
     store.on("order", () => {
@@ -463,6 +465,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     },
     destroy() {
       setSearch.cancel();
+      summaries?.reset();
       filters.destroy();
       resize?.disconnect();
       offs.forEach((off) => off());

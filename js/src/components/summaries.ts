@@ -89,6 +89,7 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 export function columnSummaries(client: RpcClient, store: Store) {
   const cells = new Map<string, HTMLElement>();
   let generation = 0;
+  let inFlight = new AbortController(); // the latest load's requests: a newer load cancels them
 
   /** The element under a column's header (kept across page renders: the table re-attaches it). */
   function cell(column: string): HTMLElement {
@@ -251,6 +252,8 @@ export function columnSummaries(client: RpcClient, store: Store) {
    * latest and done. */
   async function refresh(columns: string[]): Promise<boolean> {
     const mine = ++generation;
+    inFlight.abort();
+    const controller = (inFlight = new AbortController());
     const params = {
       registry: store.get("registry"),
       filters: store.get("filters"),
@@ -262,7 +265,7 @@ export function columnSummaries(client: RpcClient, store: Store) {
       for (let column = queue.shift(); column !== undefined && mine === generation; column = queue.shift()) {
         const el = cell(column);
         try {
-          const reply = await client.latest(`summary:${column}`, "summaries", { ...params, columns: [column] });
+          const reply = await client.call("summaries", { ...params, columns: [column] }, controller.signal);
           if (mine !== generation) return;
           render(column, reply.result.columns[0]);
         } catch (error) {
@@ -282,9 +285,16 @@ export function columnSummaries(client: RpcClient, store: Store) {
     /** The summary element of a column (for the table's header). */
     cell,
     refresh,
+    /** Stop the loads under way and dim what is shown (the query changed: its page comes first). */
+    cancel() {
+      generation++;
+      inFlight.abort();
+      for (const el of cells.values()) el.classList.add("lw-stale");
+    },
     /** Forget every summary (another registry). */
     reset() {
       generation++;
+      inFlight.abort();
       cells.clear();
     },
   };
