@@ -77,19 +77,20 @@ def connect(home: Path) -> int:
     return ln.Artifact.filter().count()
 
 
-def summary(column: str, filters: dict | None) -> tuple[float, dict]:
-    """One request: its wall time in ms and the column's summary."""
+def summary(column: str, filters: dict | None) -> tuple[float, float, dict]:
+    """One request: its wall time and its CPU time in ms, and the column's summary. SQLite runs in this
+    process, so the CPU time is the request's own work, which other sessions' load stretches far less."""
     from lamin_widgets.protocol import Budget, handle
 
     params = {"registry": "Artifact", "columns": [column], "filters": filters}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     response, _ = handle(
         {"id": 1, "kind": "lamin-rpc", "method": "summaries", "params": params}, None, Budget()
     )
-    ms = (time.perf_counter() - started) * 1000
+    ms, cpu_ms = (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
     if not response["ok"]:
         raise RuntimeError(response)
-    return ms, response["result"]["columns"][0]
+    return ms, cpu_ms, response["result"]["columns"][0]
 
 
 def shape(found: dict) -> str:
@@ -112,10 +113,11 @@ def main() -> None:
     for scope, filters in FILTERS.items():
         for column in COLUMNS:
             summary(column, filters)  # warm-up: caches, the page cache
-            times, found = [], None
+            times, cpu, found = [], [], None
             for _ in range(args.repeats):
-                ms, found = summary(column, filters)
+                ms, cpu_ms, found = summary(column, filters)
                 times.append(ms)
+                cpu.append(cpu_ms)
             rows.append(
                 {
                     "scope": scope,
@@ -125,6 +127,7 @@ def main() -> None:
                     "median_ms": round(statistics.median(times), 1),
                     "min_ms": round(min(times), 1),
                     "max_ms": round(max(times), 1),
+                    "median_cpu_ms": round(statistics.median(cpu), 1),
                     "n": args.repeats,
                 }
             )
@@ -152,16 +155,25 @@ def main() -> None:
         f"One `summaries` request per column, as the RegistryBrowser sends them, at {n:,} artifacts (SQLite, "
         "benchmarks/workload/runner.py): through the method table under the request budget, from the request "
         "to its JSON answer; median of "
-        f"{args.repeats} after one warm-up, ms.",
+        f"{args.repeats} after one warm-up, ms. CPU ms: the median CPU time of this process during the "
+        "request (SQLite runs in it): the request's own work, what an idle machine would take about as long "
+        "for; the wall time under load is longer by the time other sessions held the cores.",
         "",
-        "| records | column | summary | median ms | min-max | target |",
-        "|---|---|---|---:|---:|---:|",
+        "| records | column | summary | median ms | min-max | CPU ms | target |",
+        "|---|---|---|---:|---:|---:|---:|",
     ]
     for row in rows:
-        met = "" if row["median_ms"] <= TARGET_MS else " (missed)"
+        met = (
+            ""
+            if row["median_ms"] <= TARGET_MS
+            else " (missed; CPU within)"
+            if row["median_cpu_ms"] <= TARGET_MS
+            else " (missed)"
+        )
         lines.append(
             f"| {row['scope']} | `{row['column']}` ({row['kind']}) | {row['shape']} | "
-            f"**{row['median_ms']}** | {row['min_ms']}-{row['max_ms']} | <= {TARGET_MS}{met} |"
+            f"**{row['median_ms']}** | {row['min_ms']}-{row['max_ms']} | {row['median_cpu_ms']} | "
+            f"<= {TARGET_MS}{met} |"
         )
     args.out.write_text("\n".join(lines) + "\n" + NOTES)
     print(f"wrote {args.out}")
