@@ -215,6 +215,7 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
     record.locator(".lw-back-record").click()
     widen_left_panel(page, 420)
     panel.locator(".lw-browser[data-view=table] tbody tr[data-id]").first.wait_for()
+    panel.locator(".lw-browser[data-summarized] [data-summary=suffix] button").first.wait_for()  # over REST
     page.wait_for_timeout(500)
     shot(page, "sidebar-wide")
 
