@@ -43,8 +43,13 @@ def data(ln, seeded):
         # dates over ~ 2 years, on whole seconds too (a bin edge falls on some)
         ln.Artifact.objects.filter(pk=artifact.pk).update(created_at=start + dt.timedelta(days=41 * i))
     label = ln.ULabel(name=f"{PREFIX}tagged").save()
-    for artifact in ln.Artifact.filter(key__startswith=PREFIX).order_by("id")[:2]:
+    first, second = ln.Artifact.filter(key__startswith=PREFIX).order_by("id")[:2]
+    for artifact in (first, second):
         artifact.ulabels.add(label)
+    # the first one twice more, through two features: 4 link rows of this label, 2 records
+    for name in ("perturbation", "experiment"):
+        feature = ln.Feature.get(name=name)
+        ln.Artifact.ulabels.through.objects.create(artifact=first, ulabel=label, feature=feature)
     return seeded
 
 
@@ -131,6 +136,18 @@ def test_a_to_many_column_counts_a_record_once_per_label(ln, data, rpc):
     assert max(names.values()) >= 2  # DMSO and IFNG label two artifacts, through two link rows each
     for t in labels["top"]:  # the generated filter counts the same records
         assert t["count"] == mine(ln, ulabels__name=t["value"]).distinct().count()
+
+
+@pytest.mark.parametrize("top", [1, 2, 3])
+def test_the_top_labels_by_records_not_by_links(ln, data, rpc, top):
+    """The tagged label has the most link rows (4) but 2 records, as many as DMSO and IFNG."""
+    (labels,) = summaries(rpc, ["ulabels__name"], top=top)["columns"]
+    names: Counter = Counter()
+    for artifact in mine(ln):
+        names.update(set(artifact.ulabels.values_list("name", flat=True)))
+    expected = sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    assert [(t["value"], t["count"]) for t in labels["top"]] == expected
+    assert names[f"{PREFIX}tagged"] == 2
 
 
 def test_a_to_many_filter_counts_each_record_once_in_a_histogram(ln, data, rpc):
