@@ -58,12 +58,16 @@ Every request first counts the selected records (the total; all artifacts: `COUN
   them by count: no index helps that; the browser shows such a column as "N distinct" but still pays the
   pass.
 - **Top values of a to-many column** (`ulabels__name`, 2.15 million link rows at 1M artifacts): counted
-  on the link table alone, by the label's id where names are unique, `COUNT(DISTINCT artifact_id)` per
-  label so that a record linked twice to one label (through two features) counts once. SQLite sorts each
-  label's artifact ids for the DISTINCT: seconds. An index on the link table's (ulabel_id, artifact_id)
-  lets it count distinct ids in index order without sorting: measured by hand on a copy of this instance
-  (2026-12-07, load average 8.2), the grouped count fell from ~6.7 s to 0.42 s. Building it costs 3.4 s
-  at 2.15 million links; it is a migration of lamin_core's link tables (not made here).
+  on the link table alone, by the label's id where names are unique, so that a record linked twice to
+  one label (through two features) counts once. Of all records: link rows per label (one grouped pass
+  over the link table's label index) bound each label's records from above, and records are counted
+  (`COUNT(DISTINCT artifact_id)`) only for the labels that can still reach the top, usually 10 of them.
+  Of a selection: one grouped `COUNT(DISTINCT artifact_id)` over the selection's links. SQLite sorts
+  each label's artifact ids for the DISTINCT, reading them from the table rows: an index on the link
+  table's (ulabel_id, artifact_id) would make those counts index-only and streaming. Measured by hand on
+  a copy of this instance (2026-12-07, load average 8.2): the grouped count of all links fell from
+  ~6.7 s to 0.42 s with it; building it takes 3.4 s at 2.15 million links. It is a migration of
+  lamin_core's link tables, not made here.
 """
 
 

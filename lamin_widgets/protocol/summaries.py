@@ -316,7 +316,11 @@ def _top_linked(scope: _Scope, link: _Link, top: int) -> tuple[list[tuple[Any, i
         rows = present.values(link.value).annotate(_n=Count(link.host, distinct=True))
         found = list(rows.order_by("-_n", link.value).values_list(link.value, "_n")[:top])
         return found, present.aggregate(n=Count(link.host, distinct=True))["n"]
-    counted = _top_keys(links, link, top)
+    if scope.everything:
+        counted = _top_keys(links, link, top)
+    else:  # each count of records would run the selection's subquery again: one grouped query
+        rows = links.values(link.key).annotate(_n=Count(link.host, distinct=True)).order_by("-_n", link.key)
+        counted = list(rows.values_list(link.key, "_n")[:top])
     names = dict(
         link.target._base_manager.filter(pk__in=[k for k, _ in counted]).values_list("pk", link.field.name)
     )
