@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import filterspec
+from . import filterspec, summaries
 from . import state as query_state
 from .arrow import display_text, queryset_to_ipc
 from .budget import Budget
@@ -672,6 +672,11 @@ METHODS: dict[str, Method] = {
         Method("codegen", dict(_QUERY), codegen),
         Method("record", {"registry": Param(str), "id": Param(int)}, record),
         Method("preview", {"registry": Param(str), "id": Param(int)}, lambda ctx, p: Reply(preview(ctx, p))),
+        Method(
+            "summaries",
+            {**_QUERY, "columns": Param(list, items=str), "bins": Param(int, 20), "top": Param(int, 10)},
+            lambda ctx, p: Reply(summaries.summarize(ctx.state(p), p["columns"], p["bins"], p["top"])),
+        ),
     ]
 }
 

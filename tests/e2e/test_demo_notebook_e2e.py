@@ -64,9 +64,22 @@ def _h5ad_condition(widget) -> None:
     widget.locator(".lw-count", has_text=re.compile("^2 records$")).wait_for()
 
 
+def _summaries(widget, loads: int = 1) -> None:
+    """The column summaries under the headers, loaded `loads` times (they come after the rows)."""
+    widget.locator(f".lw-browser[data-summarized='{loads}']").wait_for()
+
+
+def _summary_click(widget) -> None:
+    """A click on the summary's .h5ad bar: the filter, the count, the code and the summaries follow."""
+    widget.locator("[data-summary=suffix] button[aria-label^='.h5ad']").click()
+    widget.locator(".lw-browser-code", has_text="ln.Artifact.filter(suffix='.h5ad')").wait_for()
+    _summaries(widget, 2)
+    widget.locator("[data-summary=size] rect.lw-bar").first.hover()  # a bin's range and count below it
+
+
 # the README's screenshot of each widget (docs/images/widgets/), and what to do in it first
 WIDGET_SHOTS = {
-    'lw.RegistryBrowser("Artifact")': ("registry_browser", None),
+    'lw.RegistryBrowser("Artifact")': ("registry_browser", _summaries),
     'lw.FilterBuilder("Artifact")': ("filter_builder", _h5ad_condition),
     'lw.SearchBox("CellType")': ("search_box", _typed("t cell")),
     "lw.LookupBox(ln.ULabel)": ("lookup_box", _typed("exp")),
@@ -177,6 +190,9 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
         if prepare:
             prepare(widget)
         shot(widget, f"widgets/{name}")
+        if name == "registry_browser":
+            _summary_click(widget)
+            shot(widget, "widgets/column_summaries")
     page.set_viewport_size({"width": 1400, "height": 1000})
 
     dom.first.scroll_into_view_if_needed()  # the notebook from its top, the RegistryBrowser in view
@@ -223,6 +239,7 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
     record.locator(".lw-back-record").click()
     widen_left_panel(page, 420)
     panel.locator(".lw-browser[data-view=table] tbody tr[data-id]").first.wait_for()
+    panel.locator(".lw-browser[data-summarized] [data-summary=suffix] button").first.wait_for()  # over REST
     page.wait_for_timeout(500)
     shot(page, "sidebar-wide")
 

@@ -327,7 +327,12 @@ def test_record_page_wide_table_and_dark_theme(lab):
     expect(panel.locator(".lw-browser")).to_have_attribute("data-view", "table")
     expect(panel.locator("th[data-column=key]")).to_be_visible()
     expect(panel.locator("th[data-column^=_]")).to_have_count(0)
+    bar = panel.locator("[data-summary=suffix] button[aria-label^='.h5ad']")  # summaries over REST
+    expect(bar).to_have_attribute("aria-label", ".h5ad: 2")
     _shot(panel, "sidebar-wide")
+    bar.click()  # the filter, the count and the code to insert follow
+    expect(panel.locator(".lw-browser-code")).to_have_text("ln.Artifact.filter(suffix='.h5ad')")
+    expect(panel.locator(".lw-total")).to_have_text("2 records")
     nb.close()
 
 

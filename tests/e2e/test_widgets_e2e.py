@@ -7,7 +7,7 @@ runs a cell that reads the widget's state back in Python and compares it with th
 from __future__ import annotations
 
 import pytest
-from lab_harness import shot
+from lab_harness import set_theme, shot
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -80,6 +80,55 @@ def test_registry_browser_pages_sorts_searches_and_selects(lab):
     assert result["search"] == "iris" and result["order"] == ["-size"]
     assert result["code"] == "ln.Artifact.search('iris', limit=1000).order_by('-size')"
     assert result["df_keys"] == ["iris.parquet"]
+    nb.close()
+
+
+def test_column_summaries_filter_by_a_click_and_a_brush(lab):
+    nb = lab.notebook(
+        "summaries.ipynb",
+        [
+            SETUP + "browser = lw.RegistryBrowser('Artifact')\nbrowser",
+            "print('RESULT=' + json.dumps({'code': browser.code, 'filters': browser.filters,"
+            " 'ids': sorted(browser.queryset.values_list('id', flat=True)),"
+            " 'expected': sorted(ln.Artifact.filter(suffix='.h5ad', size__gte=31500, size__lt=32000)"
+            ".values_list('id', flat=True))}))",
+        ],
+    )
+    widget = nb.widget(0)
+    suffix = widget.locator("[data-summary=suffix]")
+    nb.run(0, suffix.locator("button"))
+    # the seed: 2 .h5ad of 5 artifacts, the most frequent suffix first
+    expect(suffix.locator("button").first).to_have_attribute("aria-label", ".h5ad: 2")
+    expect(suffix.locator(".lw-summary-text")).to_have_text(".h5ad 40%")
+    size = widget.locator("[data-summary=size]")
+    expect(size.locator("rect.lw-bar")).not_to_have_count(0)
+    expect(size.locator(".lw-summary-text")).to_have_text("20 B \u2013 31.7 kB")
+    widget.locator(".lw-browser[data-summarized='1']").wait_for()
+    shot(widget, "column_summaries")
+    set_theme(nb.page, "JupyterLab Dark")
+    shot(widget, "column_summaries_dark")
+    set_theme(nb.page, "JupyterLab Light")
+
+    suffix.locator("button").first.click()  # the .h5ad bar
+    expect(widget.locator(".lw-total")).to_have_text("2 records")
+    expect(widget.locator(".lw-browser-code")).to_have_text("ln.Artifact.filter(suffix='.h5ad')")
+    expect(widget.locator(".lw-filter-toggle")).to_have_text("Filters (1)")
+    # the summaries follow the filter: both .h5ad are 26.9 kB and 31.7 kB
+    expect(size.locator(".lw-summary-text")).to_have_text("26.9 kB \u2013 31.7 kB")
+    widget.locator(".lw-browser[data-summarized='2']").wait_for()
+    bars = size.locator("rect.lw-bar")
+    last = bars.nth(bars.count() - 1).bounding_box()  # 31,672 bytes in 31.5-32 kB: a drag within it
+    nb.page.mouse.move(last["x"] + 1, last["y"] + last["height"] - 2)
+    nb.page.mouse.down()
+    nb.page.mouse.move(last["x"] + last["width"] - 1, last["y"] + last["height"] - 2, steps=3)
+    nb.page.mouse.up()
+    code = "ln.Artifact.filter(suffix='.h5ad', size__gte=31500, size__lt=32000)"
+    expect(widget.locator(".lw-browser-code")).to_have_text(code)
+    expect(widget.locator(".lw-total")).to_have_text("1 record")
+
+    nb.run(1, nb.cells.nth(1).locator(".jp-OutputArea-output"))
+    result = nb.output(1)
+    assert result["code"] == code and result["ids"] == result["expected"] and len(result["ids"]) == 1
     nb.close()
 
 

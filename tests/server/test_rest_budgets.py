@@ -158,3 +158,14 @@ def _ids(body) -> list[int]:
 
     (buffer,) = body["buffers"]
     return pa.ipc.open_stream(base64.b64decode(buffer)).read_all().column("id").to_pylist()
+
+
+def test_column_summaries_keep_the_time_limit(server):
+    """A summary over a filter the database cannot finish answers 503 timeout like a page."""
+    status, _, body = server.rpc("summaries", registry="Artifact", filters=HEAVY, columns=["size"])
+    assert status == 503 and body["error"]["type"] == "timeout"
+    status, _, body = server.rpc(
+        "summaries", registry="Artifact", filters=LABELLED, columns=["ulabels__name"]
+    )
+    assert status == 200 and len(body["result"]["columns"][0]["top"]) == 10  # 50 labels, each on 1,000
+    assert all(t["count"] == 1000 for t in body["result"]["columns"][0]["top"])

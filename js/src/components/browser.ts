@@ -13,6 +13,7 @@ import { fieldMap, filterBuilder, type Schema } from "./filter";
 import { errorBar } from "./status";
 import { pageTable } from "./table";
 import { recordList } from "./recordlist";
+import { columnSummaries } from "./summaries";
 import { countConditions } from "../spec";
 
 export const PAGE_SIZES = [20, 50, 100, 500];
@@ -28,6 +29,8 @@ export interface BrowserOptions {
   /** A list/table toggle in the browser's own bar (the sidebar has one in its toolbar). */
   viewToggle?: boolean;
   icons?: Partial<Record<"list" | "table", IconLike>>;
+  /** Column summaries under the table's headers (default true). */
+  summaries?: boolean;
 }
 
 /**
@@ -73,7 +76,13 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     onRange: (ids: number[]) => store.set({ selected_ids: [...new Set([...(store.get("selected_ids") ?? []), ...ids])] }),
     onOpen: (id: number) => store.set({ detail_id: id }),
   };
-  const table = pageTable({ sortable: (column) => sortable.has(column), onSort: (order) => store.set({ order, page: 0 }), ...selection });
+  const summaries = options.summaries === false ? null : columnSummaries(client, store);
+  const table = pageTable({
+    sortable: (column) => sortable.has(column),
+    onSort: (order) => store.set({ order, page: 0 }),
+    summary: summaries ? (column) => (summarized.has(column) ? summaries.cell(column) : null) : undefined,
+    ...selection,
+  });
   const list = recordList(selection);
   const detail = recordDetail(client, () => {
     const id = store.get("detail_id");
@@ -106,6 +115,8 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
 
   let schema: Schema | null = null;
   let sortable = new Set<string>();
+  let summarized = new Set<string>(); // fields and relation paths: not features, not JSON
+  let summariesStale = true;
   let count = 0;
   let frame: ReturnType<typeof decodeFrame> | null = null;
   let mode: ViewMode = "auto";
@@ -129,6 +140,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     viewButton.setAttribute("aria-label", viewButton.title);
     viewButton.setAttribute("aria-pressed", String(asList));
     renderRows();
+    if (!asList && summariesStale) loadSummaries();
     for (const listener of viewListeners) listener(asList);
   }
 
@@ -326,6 +338,17 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
   }
 
   /** The count, then (for a search with more matches than its limit) the exact number of matches. */
+  /** The summaries of the table's columns, after the page (the list view has none: loaded when the table
+   * is shown). */
+  function loadSummaries() {
+    summariesStale = true;
+    if (!summaries || !schema || showsList()) return;
+    summariesStale = false;
+    summaries.refresh(shownColumns().filter((c) => summarized.has(c))).then((latest) => {
+      if (latest) el.dataset.summarized = String(Number(el.dataset.summarized ?? 0) + 1); // for tests
+    });
+  }
+
   async function loadCount() {
     total.textContent = "";
     total.classList.add("lw-busy");
@@ -378,10 +401,12 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
       schema = loaded;
       const fields = fieldMap(loaded);
       sortable = new Set([...fields.values()].filter((f) => !f.to_many && !f.is_feature && f.kind !== "json").map((f) => f.path));
+      summarized = new Set([...fields.values()].filter((f) => !f.is_feature && f.kind !== "json" && f.kind !== "dict").map((f) => f.path));
+      summaries?.reset();
       registrySelect.value = registry;
       columnsMenu.hidden = true;
       showDetail();
-      await Promise.all([loadPage(), loadCount()]);
+      await Promise.all([loadPage().then(loadSummaries), loadCount()]);
     } catch (error) {
       errors.show(error);
     }
@@ -397,13 +422,15 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
       showFilterCount();
       firstPage();
       loadCount();
-      loadPage();
+      summaries?.cancel();
+      loadPage().then(loadSummaries);
     }),
     store.on("search", () => {
       if (search.value !== store.get("search")) search.value = store.get("search");
       firstPage();
       loadCount();
-      loadPage();
+      summaries?.cancel();
+      loadPage().then(loadSummaries);
     }),
     store.on("order", () => {
       firstPage();
@@ -412,7 +439,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     }),
     store.on("page", loadPage),
     store.on("page_size", loadPage),
-    store.on("columns", loadPage),
+    store.on("columns", () => loadPage().then(loadSummaries)),
     store.on("features", loadPage),
     store.on("selected_ids", () => {
       const selected = new Set<number>(store.get("selected_ids") ?? []);
@@ -438,6 +465,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     },
     destroy() {
       setSearch.cancel();
+      summaries?.reset();
       filters.destroy();
       resize?.disconnect();
       offs.forEach((off) => off());

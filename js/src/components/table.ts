@@ -14,6 +14,8 @@ export interface TableOptions {
   onOpen(id: number): void;
   sortable(column: string): boolean;
   selectable?: boolean; // a checkbox column (default true)
+  /** A column's summary (components/summaries.ts), in a second header row; null: none for that column. */
+  summary?(column: string): Node | null;
 }
 
 /** Scroll a container vertically (never sideways) so that `row` is in view. */
@@ -115,13 +117,16 @@ const CHECK_PX = 28;
 
 /** Each column's width in `ch`, from the longest text of its header and cells (clamped). A `ch` is the
  * width of a digit: letters of a proportional font (`W`, `m`, capitals) are wider, hence the margin. */
-export function columnWidths(header: string[], cells: string[][]): number[] {
+export function columnWidths(header: string[], cells: string[][], minCh = MIN_CH): number[] {
   return header.map((name, i) => {
     let longest = name.length + 2; // room for the sort arrow
     for (const row of cells) if (row[i].length > longest) longest = row[i].length;
-    return Math.min(MAX_CH, Math.max(MIN_CH, Math.ceil(longest * LETTER_CH)));
+    return Math.min(MAX_CH, Math.max(minCh, Math.ceil(longest * LETTER_CH)));
   });
 }
+
+/** The narrowest column with a summary under its header: a histogram of 20 bars stays readable. */
+export const SUMMARY_MIN_CH = 14;
 
 export function pageTable(options: TableOptions) {
   const table = h("table", { class: "lw-table", role: "grid", "aria-multiselectable": options.selectable !== false ? "true" : undefined });
@@ -169,7 +174,8 @@ export function pageTable(options: TableOptions) {
     const sizes = new Set(columns.filter((column) => numeric.has(column) && isSizeColumn(column)));
     const cellText = (row: Record<string, unknown>, column: string) => (sizes.has(column) ? humanSize(row[column]) : formatValue(row[column]));
     const texts = frame.rows.map((row) => [String(row.id), ...columns.map((column) => cellText(row, column))]);
-    const widths = columnWidths(["id", ...columns.map(columnLabel)], texts);
+    const summaries = options.summary ? columns.map((column) => options.summary!(column)) : null;
+    const widths = columnWidths(["id", ...columns.map(columnLabel)], texts).map((width, i) => (i > 0 && summaries?.[i - 1] ? Math.max(width, SUMMARY_MIN_CH) : width));
     const colgroup = h("colgroup", {}, selectable && h("col", { class: "lw-col-check" }));
     for (const width of widths) colgroup.append(h("col", { style: `width: calc(${width}ch + ${CELL_PX}px)` }));
     const body = h("tbody");
@@ -208,7 +214,16 @@ export function pageTable(options: TableOptions) {
       body.append(h("tr", {}, h("td", { colSpan: columns.length + (selectable ? 2 : 1), class: "lw-muted" }, "no records")));
     }
     table.style.width = `calc(${widths.reduce((a, b) => a + b, 0)}ch + ${CELL_PX * widths.length + (selectable ? CHECK_PX : 0)}px)`;
-    table.replaceChildren(colgroup, h("thead", {}, head), body);
+    const summaryRow =
+      summaries &&
+      h(
+        "tr",
+        { class: "lw-summary-row" },
+        selectable && h("th", { "aria-hidden": "true" }),
+        h("th", { "aria-hidden": "true" }),
+        ...summaries.map((summary, i) => h("th", { class: "lw-summary-cell", "data-summary-column": columns[i] }, summary)),
+      );
+    table.replaceChildren(colgroup, h("thead", {}, head, summaryRow), body);
     more = () => add(MORE_ROWS);
   }
 

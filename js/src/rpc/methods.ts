@@ -17,6 +17,7 @@ export const METHODS = [
   "codegen",
   "record",
   "preview",
+  "summaries",
 ] as const;
 
 export type Method = (typeof METHODS)[number];
@@ -75,6 +76,15 @@ export interface MethodParams {
   preview: {
     registry: string;
     id: number;
+  };
+  summaries: {
+    registry: string;
+    filters?: FilterSpec | null;
+    search?: string | null;
+    order?: string[] | null;
+    columns: string[];
+    bins?: number | null;
+    top?: number | null;
   };
 }
 

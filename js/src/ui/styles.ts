@@ -37,7 +37,8 @@ const CSS = `
 .lw-table col.lw-col-check { width: 28px; }
 .lw-table th, .lw-table td { padding: 2px 8px; border-bottom: 1px solid var(--lw-border); text-align: left;
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.lw-table th { position: sticky; top: 0; background: var(--lw-bg3); font-weight: 600; z-index: 1; }
+.lw-table thead { position: sticky; top: 0; z-index: 1; } /* both header rows: names and summaries */
+.lw-table th { background: var(--lw-bg3); font-weight: 600; }
 .lw-table th.lw-sortable { cursor: pointer; user-select: none; }
 .lw-table th[aria-sort=ascending]::after { content: " ▲"; }
 .lw-table th[aria-sort=descending]::after { content: " ▼"; }
@@ -84,6 +85,25 @@ const CSS = `
 .lw-ellipsis { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
 .lw-grow0 { flex: 1 1 auto; min-width: 0; }
 .lw [hidden] { display: none !important; }
+/* column summaries (components/summaries.ts): histograms and value bars under the headers */
+.lw-table tr.lw-summary-row th { font-weight: normal; padding: 1px 8px 3px; vertical-align: bottom; }
+.lw-summary { height: 42px; display: flex; flex-direction: column; justify-content: flex-end; gap: 2px; }
+.lw-summary.lw-stale { opacity: .4; }
+.lw-summary svg.lw-hist { width: 100%; height: 26px; display: block; cursor: crosshair; touch-action: none; }
+.lw-summary .lw-bar { fill: var(--jp-brand-color2, #64b5f6); }
+.lw-summary .lw-bar.lw-on { fill: var(--lw-accent); }
+.lw-summary .lw-bar.lw-null { fill: var(--jp-warn-color2, #ffb74d); cursor: pointer; }
+.lw-summary .lw-hit { fill: transparent; }
+.lw-summary .lw-brush { fill: var(--lw-accent); opacity: .18; pointer-events: none; }
+.lw-summary-text { font-size: var(--jp-ui-font-size0, 11px); line-height: 14px; color: var(--lw-fg2);
+  overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.lw-segs { display: flex; gap: 1px; height: 14px; }
+.lw .lw-segs .lw-seg { flex: 1 1 0; min-width: 3px; min-height: 0; padding: 0; border: none; border-radius: 0;
+  background: var(--jp-brand-color2, #64b5f6); }
+.lw .lw-segs button.lw-seg:hover:not(:disabled), .lw .lw-segs button.lw-seg:focus-visible { background: var(--lw-accent); }
+.lw .lw-segs .lw-seg.lw-other { background: var(--jp-layout-color3, #bdbdbd); }
+.lw .lw-segs .lw-seg.lw-null { background: var(--jp-warn-color2, #ffb74d); }
+.lw .lw-segs button.lw-seg:disabled { opacity: 1; cursor: default; }
 /* the list view: a name and a dim line per record */
 .lw-listwrap { overflow: auto; max-height: 60vh; border-top: 1px solid var(--lw-border); }
 .lw-list { list-style: none; margin: 0; padding: 0; }
