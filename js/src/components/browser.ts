@@ -17,6 +17,7 @@ import { columnSummaries } from "./summaries";
 import { countConditions } from "../spec";
 
 export const PAGE_SIZES = [20, 50, 100, 500];
+const SUMMARIES_AFTER_PAGES_MS = 1000; // summaries stopped by paging start again after this quiet time
 /** Below this panel width the browser shows a list of records; from it on, the table. */
 export const LIST_BELOW_PX = 400;
 
@@ -117,6 +118,8 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
   let sortable = new Set<string>();
   let summarized = new Set<string>(); // fields and relation paths: not features, not JSON
   let summariesStale = true;
+  let summariesLoading = false;
+  let summariesLater: ReturnType<typeof setTimeout> | undefined;
   let count = 0;
   let frame: ReturnType<typeof decodeFrame> | null = null;
   let mode: ViewMode = "auto";
@@ -344,8 +347,23 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     summariesStale = true;
     if (!summaries || !schema || showsList()) return;
     summariesStale = false;
+    summariesLoading = true;
     summaries.refresh(shownColumns().filter((c) => summarized.has(c))).then((latest) => {
-      if (latest) el.dataset.summarized = String(Number(el.dataset.summarized ?? 0) + 1); // for tests
+      if (!latest) return;
+      summariesLoading = false;
+      el.dataset.summarized = String(Number(el.dataset.summarized ?? 0) + 1); // for tests
+    });
+  }
+
+  /** Another page of the same query: summaries still loading stop (a large registry's take seconds of the
+   * kernel's or server's time, which the page would wait for) and start again once no page has been asked
+   * for a second. */
+  function changePage() {
+    if (!summaries || !summariesLoading) return loadPage();
+    summaries.cancel();
+    clearTimeout(summariesLater);
+    return loadPage().then(() => {
+      summariesLater = setTimeout(loadSummaries, SUMMARIES_AFTER_PAGES_MS);
     });
   }
 
@@ -437,8 +455,8 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
       loadCount();
       loadPage();
     }),
-    store.on("page", loadPage),
-    store.on("page_size", loadPage),
+    store.on("page", changePage),
+    store.on("page_size", changePage),
     store.on("columns", () => loadPage().then(loadSummaries)),
     store.on("features", loadPage),
     store.on("selected_ids", () => {
@@ -465,6 +483,7 @@ export function registryBrowser(client: RpcClient, store: Store, options: Browse
     },
     destroy() {
       setSearch.cancel();
+      clearTimeout(summariesLater);
       summaries?.reset();
       filters.destroy();
       resize?.disconnect();
