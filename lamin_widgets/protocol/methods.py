@@ -21,6 +21,7 @@ from . import state as query_state
 from .arrow import display_text, queryset_to_ipc
 from .budget import Budget
 from .errors import BadRequest, NotFound, error_response
+from .lineage import lineage_of
 from .state import QueryState, get_registry, registries
 from .types import KIND, Request, Response
 
@@ -670,6 +671,11 @@ METHODS: dict[str, Method] = {
         Method("view", {"limit": Param(int, 7), "modules": Param(list, None, items=str)}, view),
         Method("codegen", dict(_QUERY), codegen),
         Method("record", {"registry": Param(str), "id": Param(int)}, record),
+        Method(
+            "lineage",
+            {"registry": Param(str), "id": Param(int)},
+            lambda c, p: Reply(lineage_of(c.bases, **p)),
+        ),
     ]
 }
 

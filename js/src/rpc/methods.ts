@@ -16,6 +16,7 @@ export const METHODS = [
   "view",
   "codegen",
   "record",
+  "lineage",
 ] as const;
 
 export type Method = (typeof METHODS)[number];
@@ -68,6 +69,10 @@ export interface MethodParams {
     order?: string[] | null;
   };
   record: {
+    registry: string;
+    id: number;
+  };
+  lineage: {
     registry: string;
     id: number;
   };
