@@ -32,6 +32,7 @@ from lamin_core import plugins
 from lamin_core.dtypes import parse_dtype, registry_name  # registry_name: `Artifact`, `bionty.CellType`
 from lamin_core.errors import LaminError
 from lamin_core.query.ancestry import parents_field
+from lamin_core.query.descendants import descendants_of, unknown_term
 from lamin_core.query.label_links import label_links
 
 from .errors import BadRequest
@@ -513,11 +514,24 @@ def crosses_to_many(model: type[models.Model], spec: object) -> bool:
 
     def walk(node) -> bool:
         if isinstance(node, Condition):
-            # descendant_of is a subquery of ids (lamin_core/query/descendants.py): no join
-            return node.info.to_many and node.lookup != DESCENDANT_OF
+            return node.info.to_many
         return any(walk(item) for item in node.items)
 
     return walk(parse(model, spec))
+
+
+def _descendants_q(model: type[models.Model], condition: Condition) -> Q:
+    """`cell_types__descendant_of` as a join to the term's closure (`cell_types__in=<recursive subquery>`):
+    the planner drives a first page from the records and a count from the links, as for a plain `__in`
+    (benchmarks/DESCENDANTS.md); the state is to-many, so it is paged and counted with `.distinct()`."""
+    *path, _ = condition.info.path.split("__")
+    target = model
+    for step in path:
+        target = target._meta.get_field(step).related_model
+    closure = descendants_of(target, condition.value)
+    if closure is None:
+        raise FilterSpecError(unknown_term(target, condition.value))
+    return Q(**{f"{'__'.join(path)}__in": closure})
 
 
 def to_q(model: type[models.Model], spec: object) -> Q:
@@ -525,6 +539,8 @@ def to_q(model: type[models.Model], spec: object) -> Q:
 
     def build(node) -> Q:
         if isinstance(node, Condition):
+            if node.lookup == DESCENDANT_OF and not node.info.is_feature:
+                return _descendants_q(model, node)
             q = Q(**{node.key: node.value})
             return ~q if node.negated else q
         result = Q()

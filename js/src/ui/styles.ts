@@ -145,6 +145,23 @@ const CSS = `
   .lw-record dl.lw-kv dd { padding-left: 10px; }
 }
 .lw-all-fields summary { cursor: pointer; color: var(--lw-fg2); margin-top: 6px; }
+/* the lineage graph of a record page (components/lineage.ts) */
+.lw-lineage { overflow-x: auto; min-height: 34px; }
+.lw-lineage-svg { display: block; overflow: visible; font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
+.lw-lineage-node rect { fill: var(--lw-bg2); stroke: var(--jp-border-color1, #bdbdbd); stroke-width: 1; }
+.lw-lineage-caption { font-size: 9px; fill: var(--lw-fg2); letter-spacing: .03em; }
+.lw-lineage-label { font-size: 11px; fill: var(--lw-fg); }
+.lw-lineage-link .lw-lineage-label { fill: var(--jp-content-link-color, #1976d2); }
+.lw-lineage-link:hover rect, .lw-lineage-link:focus-visible rect { fill: var(--lw-bg3); stroke: var(--lw-accent); }
+.lw-lineage-link:focus { outline: none; }
+.lw-lineage-current rect { stroke: var(--lw-accent); stroke-width: 2; fill: var(--lw-bg2); }
+.lw-lineage-current .lw-lineage-label { font-weight: 600; }
+.lw-lineage-transform rect, .lw-lineage-run rect { fill: var(--lw-bg3); }
+.lw-lineage-more rect { fill: none; stroke-dasharray: 3 3; }
+.lw-lineage-more .lw-lineage-label { fill: var(--lw-fg2); }
+.lw-lineage-edge { fill: none; stroke: var(--lw-fg2); stroke-width: 1.2; opacity: .7; }
+.lw-lineage-edge.lw-lineage-dashed { stroke-dasharray: 3 3; }
+.lw-lineage-arrow { fill: var(--lw-fg2); }
 /* the sidebar */
 .lw-sidebar { padding: 0 0 8px; min-height: 100%; gap: 4px; }
 .lw-sidebar > :not(.lw-toolbar) { margin: 0 8px; }
