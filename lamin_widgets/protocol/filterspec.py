@@ -73,6 +73,7 @@ MAX_CONDITIONS = 100
 MAX_PATH_HOPS = 3  # relations crossed by one field path
 MAX_TEXT = 1000
 MAX_IN = 1000
+MAX_CLOSURE = 10_000  # ids of a descendant_of closure written into the SQL; more stay a subquery
 _TEXT_FIELDS = (models.CharField, models.TextField)
 _NUMBER_FIELDS = (models.IntegerField, models.FloatField, models.DecimalField, models.AutoField)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -521,9 +522,10 @@ def crosses_to_many(model: type[models.Model], spec: object) -> bool:
 
 
 def _descendants_q(model: type[models.Model], condition: Condition) -> Q:
-    """`cell_types__descendant_of` as a join to the term's closure (`cell_types__in=<recursive subquery>`):
-    the planner drives a first page from the records and a count from the links, as for a plain `__in`
-    (benchmarks/DESCENDANTS.md); the state is to-many, so it is paged and counted with `.distinct()`."""
+    """`cell_types__descendant_of` as the plain `__in` of the ids of the term's closure (found by one
+    recursive query first): the planner then drives a first page from the records and a count from the
+    links, as for any `__in`; with a subquery in the list it reads every link first (benchmarks/
+    DESCENDANTS.md). The condition is to-many: paged and counted with `.distinct()`."""
     *path, _ = condition.info.path.split("__")
     target = model
     for step in path:
@@ -531,7 +533,8 @@ def _descendants_q(model: type[models.Model], condition: Condition) -> Q:
     closure = descendants_of(target, condition.value)
     if closure is None:
         raise FilterSpecError(unknown_term(target, condition.value))
-    return Q(**{f"{'__'.join(path)}__in": closure})
+    ids = list(target._base_manager.filter(pk__in=closure).values_list("pk", flat=True)[: MAX_CLOSURE + 1])
+    return Q(**{f"{'__'.join(path)}__in": closure if len(ids) > MAX_CLOSURE else ids})
 
 
 def to_q(model: type[models.Model], spec: object) -> Q:

@@ -26,10 +26,10 @@ def node(record: models.Model) -> dict[str, Any]:
     """A record as a node: registry, id, uid and the text that names it (for a run, its start)."""
     model = type(record)
     label = None
-    for name in (label_field(model), "key", "name", "description"):
+    for name in (label_field(model), "key", "name", "description", "started_at"):
         value = getattr(record, name, None) if name else None
         if value not in (None, ""):
-            label = value.isoformat(sep=" ", timespec="minutes") if hasattr(value, "isoformat") else value
+            label = value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else value
             break
     uid = getattr(record, "uid", None)
     return {"registry": registry_name(model), "id": record.pk, "uid": uid, "label": str(label or uid)}

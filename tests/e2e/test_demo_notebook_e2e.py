@@ -7,7 +7,8 @@ Ctrl-C stops the server and its kernel; a second `make demo` reuses the instance
 
 On the way it takes the README's screenshots, of the demo instance as a user sees it (`make screenshots`
 writes them to docs/images/): each widget, the Lamin sidebar at its default width and widened, a record
-page, the dark and the high-contrast theme.
+page, the dark and the high-contrast theme; the lineage graph of the demo's analysis table (in the widget and
+in the sidebar, whose links open the inputs' pages) and the FilterBuilder including a term's descendants.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from harness.local_servers import free_port, jupyter_env
 from lab_harness import ROOT, set_theme, shot, widen_left_panel
 
 pytest.importorskip("playwright")
+from playwright.sync_api import expect
 
 NOTEBOOK = "widgets-demo.ipynb"
 # the code cells of docs/demo.py's notebook that show a widget, and what each shows
@@ -61,6 +63,54 @@ def _h5ad_condition(widget) -> None:
     condition.locator(".lw-value").press("Enter")
     widget.locator(".lw-filter-code", has_text="ln.Artifact.filter(suffix='.h5ad')").wait_for()
     widget.locator(".lw-count", has_text=re.compile("^2 records$")).wait_for()
+
+
+def _descendants(widget) -> None:
+    """A second condition, cell_type_by_expert = T cell: no dataset says T cell itself; with its
+    descendants, dataset1 (CD8-positive, alpha-beta T cell) matches, and the code says so."""
+    widget.locator(".lw-add-cond").first.click()
+    condition = widget.locator(".lw-cond").nth(1)
+    condition.locator("select.lw-field").select_option("cell_type_by_expert")
+    condition.locator(".lw-value").fill("T cell")
+    condition.locator(".lw-value").press("Enter")
+    widget.locator(".lw-count", has_text=re.compile("^0 records$")).wait_for()
+    condition.locator("input.lw-descendants").check()
+    widget.locator(".lw-count", has_text=re.compile("^1 record$")).wait_for()
+    code = "ln.Artifact.filter(suffix='.h5ad', cell_type_by_expert__descendant_of='T cell')"
+    widget.locator(".lw-filter-code", has_text=code).wait_for()
+    page = widget.page
+    page.keyboard.press("Escape")  # the value's suggestions closed
+    page.wait_for_timeout(300)
+
+
+def _lineage(container, name: str, wide: bool) -> None:
+    """The lineage graph of the analysis table: inputs and transform, run, the table, its collection, each
+    a link; a click on an input opens its page, Back returns."""
+    record = container.locator(".lw-record")
+    expect(record.locator(".lw-record-title")).to_have_text("analysis/cell_type_counts.parquet")
+    graph = record.locator("[data-section=lineage] svg.lw-lineage-svg")
+    links = graph.locator("a.lw-lineage-link")
+    expect(links).to_have_count(5)  # the transform, two inputs, the run, the collection
+    labels = [links.nth(i).get_attribute("data-registry") for i in range(5)]
+    assert labels == ["Transform", "Artifact", "Artifact", "Run", "Collection"], labels
+    width = graph.bounding_box()["width"]
+    assert width <= record.bounding_box()["width"] + 1  # no sideways scrolling at this width
+    source, run = links.nth(1).bounding_box(), links.nth(3).bounding_box()
+    if wide:  # tiers side by side where there is room, else one below the other
+        assert run["x"] >= source["x"] + source["width"], (source, run)
+    else:
+        assert run["y"] >= source["y"] + source["height"], (source, run)
+    section = record.locator("[data-section=lineage]")
+    section.scroll_into_view_if_needed()
+    container.page.wait_for_timeout(300)
+    shot(section if wide else container, name)
+    links.nth(1).click()  # examples/dataset1.h5ad
+    expect(record.locator(".lw-record-title")).to_have_text("examples/dataset1.h5ad")
+    collections = record.locator("[data-section=lineage] a.lw-lineage-link[data-registry=Collection]")
+    expect(collections).to_have_count(1)
+    expect(collections).to_contain_text("mini_immuno_analysis")  # its collection, downstream
+    record.locator(".lw-back-record").click()
+    expect(record.locator(".lw-record-title")).to_have_text("analysis/cell_type_counts.parquet")
 
 
 # the README's screenshot of each widget (docs/images/widgets/), and what to do in it first
@@ -175,6 +225,14 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
         if prepare:
             prepare(widget)
         shot(widget, f"widgets/{name}")
+        if name == "filter_builder":
+            _descendants(widget)
+            shot(widget, "widgets/filter_descendants")
+        if name == "registry_browser":
+            widget.locator("tbody tr[data-id]", has_text="cell_type_counts").click()
+            _lineage(widget, "widgets/lineage", wide=True)
+            widget.locator(".lw-record").press("Escape")
+            expect(widget.locator(".lw-record")).to_be_hidden()
     page.set_viewport_size({"width": 1400, "height": 1000})
 
     dom.first.scroll_into_view_if_needed()  # the notebook from its top, the RegistryBrowser in view
@@ -195,6 +253,12 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
     shot(page, "sidebar-dark")
     set_theme(page, "JupyterLab Dark High Contrast")
     shot(panel, "sidebar-high-contrast")
+    set_theme(page, "JupyterLab Light")
+    record.locator(".lw-back-record").click()
+    items.filter(has_text="cell_type_counts").first.click()
+    _lineage(panel, "lineage-sidebar", wide=False)
+    set_theme(page, "JupyterLab Dark")
+    shot(panel.locator(".lw-record [data-section=lineage]"), "lineage-sidebar-dark")
     set_theme(page, "JupyterLab Light")
     record.locator(".lw-back-record").click()
     widen_left_panel(page, 420)

@@ -112,9 +112,10 @@ export function layout(lineage: Lineage, width: number): { boxes: Box[][]; width
   for (const tier of all) {
     const rows = Math.ceil(tier.length / perRow);
     const placed: Box[] = [];
+    const across = Math.min(perRow, tier.length); // every row of a tier takes the first row's widths
+    const w = Math.min(220, (width - GAP * (across - 1)) / across);
     for (let r = 0; r < rows; r++) {
       const row = tier.slice(r * perRow, (r + 1) * perRow);
-      const w = Math.min(220, (width - GAP * (row.length - 1)) / row.length);
       const left = (width - (row.length * w + (row.length - 1) * GAP)) / 2;
       row.forEach((b, i) => placed.push({ ...b, x: left + i * (w + GAP), y, w }));
       y += NODE_H + (r < rows - 1 ? GAP : 0);
