@@ -208,6 +208,12 @@ def test_descendants_filter_rows_count_and_code_agree(ln, rpc, world, by):
     distinct = ".distinct()" if by == "relation" else ""
     assert code == f"ln.Artifact.filter(key__startswith='lineage/{tag}/', {key}='T cell'){distinct}"
     assert sorted(run_code(code).values_list("id", flat=True)) == want
+    # a page of a to-many state comes by its ids (methods._rows_by_id), in the state's order
+    _, buffers = ok(rpc, "page", registry="Artifact", filters=filters, order=["-key"], offset=1, limit=2)
+    rows = pa.ipc.open_stream(buffers[0]).read_all()
+    ordered = run_code(code).order_by("-key", "id")
+    assert rows.column("id").to_pylist() == list(ordered.values_list("id", flat=True)[1:3])
+    assert rows.column("key").to_pylist() == list(ordered.values_list("key", flat=True)[1:3])
     # without descendants: T cell itself only
     exact = spec(tag, field, "T cell", lookup="exact")
     assert page_ids(rpc, "Artifact", exact) == [annotated["T cell"].pk]
