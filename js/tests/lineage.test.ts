@@ -88,6 +88,13 @@ describe("record page lineage", () => {
     await flush();
     expect(page.el.querySelector("[data-section=lineage]")).toBeNull();
     expect(model.requests("lineage").length).toBe(2); // the run's, not the label's
+    // a record saved outside a run: a line, no graph of itself alone
+    model.handlers.lineage = () => ({ result: { ...LINEAGE, transform: null, run: null, inputs: { nodes: [], more: 0 }, outputs: { nodes: [], more: 0 } } });
+    await page.show("Artifact", 11);
+    await flush();
+    const lone = page.el.querySelector("[data-section=lineage]")!;
+    expect(lone.querySelector("svg")).toBeNull();
+    expect(lone.textContent).toContain("No run recorded");
   });
 });
 

@@ -192,7 +192,8 @@ export function lineageSection(client: RpcClient, registry: string, id: number, 
     if (!data || width === drawnWidth) return;
     drawnWidth = width;
     clear(body);
-    body.append(lineageSvg(data, width, open));
+    const alone = !data.run && !data.transform && !data.inputs.nodes.length && !data.outputs.nodes.length;
+    if (!alone) body.append(lineageSvg(data, width, open));
     if (!data.run && !data.transform) body.append(h("div", { class: "lw-muted" }, "No run recorded: saved outside ln.track()."));
   };
   client

@@ -126,6 +126,8 @@ const CSS = `
 .lw-record dl { display: grid; grid-template-columns: minmax(64px, max-content) minmax(0, 1fr); gap: 2px 10px; margin: 0; }
 .lw-record dt { color: var(--lw-fg2); overflow-wrap: anywhere; }
 .lw-record dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
+/* a notebook's output area floats its dt at 20 % width in bold (.jp-OutputArea-output dt): not in a grid */
+.lw .lw-record dt, .lw .lw-record dd { float: none; width: auto; font-weight: normal; }
 .lw-record h4 { margin: 6px 0 2px; font-size: var(--jp-ui-font-size1, 13px); font-weight: 600;
   border-bottom: 1px solid var(--lw-border); padding-bottom: 2px; }
 .lw-path { display: flex; align-items: center; gap: 4px; min-width: 0; }
