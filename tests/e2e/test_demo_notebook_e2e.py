@@ -113,6 +113,26 @@ def _lineage(container, name: str, wide: bool) -> None:
     expect(record.locator(".lw-record-title")).to_have_text("analysis/cell_type_counts.parquet")
 
 
+def _sidebar_descendants(panel) -> None:
+    """The sidebar's filters at 250 px: no dataset is annotated with `lymphocyte` itself, both with terms
+    below it; the code says so; removing the condition shows every record again."""
+    panel.locator(".lw-filter-toggle").click()
+    panel.locator(".lw-add-cond").first.click()
+    condition = panel.locator(".lw-cond").first
+    condition.locator("select.lw-field").select_option("cell_types__name")
+    condition.locator(".lw-value").fill("lymphocyte")
+    condition.locator(".lw-value").press("Enter")
+    expect(panel.locator(".lw-total")).to_have_text("0 records")
+    condition.locator("input.lw-descendants").check()
+    expect(panel.locator(".lw-total")).to_have_text("2 records")
+    expect(panel.locator(".lw-codebar")).to_contain_text("cell_types__descendant_of='lymphocyte'")
+    box = condition.bounding_box()
+    assert box["x"] + box["width"] <= panel.bounding_box()["x"] + panel.bounding_box()["width"] + 1
+    condition.locator("button[aria-label='Remove condition']").click()
+    expect(panel.locator(".lw-total")).to_have_text("6 records")
+    panel.locator(".lw-filter-toggle").click()
+
+
 # the README's screenshot of each widget (docs/images/widgets/), and what to do in it first
 WIDGET_SHOTS = {
     'lw.RegistryBrowser("Artifact")': ("registry_browser", None),
@@ -261,6 +281,7 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
     shot(panel.locator(".lw-record [data-section=lineage]"), "lineage-sidebar-dark")
     set_theme(page, "JupyterLab Light")
     record.locator(".lw-back-record").click()
+    _sidebar_descendants(panel)
     widen_left_panel(page, 420)
     panel.locator(".lw-browser[data-view=table] tbody tr[data-id]").first.wait_for()
     page.wait_for_timeout(500)

@@ -54,6 +54,8 @@ const CSS = `
 .lw-group .lw-group { border-left-color: var(--lw-fg2); }
 .lw-cond { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
 .lw-cond input.lw-value { min-width: 140px; }
+.lw-cond > select { max-width: 100%; } /* a long feature name in a narrow panel: the select shrinks, not overflows */
+.lw-descendants-label { white-space: nowrap; }
 .lw-results { list-style: none; margin: 0; padding: 0; border: 1px solid var(--lw-border); max-height: 260px; overflow: auto; }
 .lw-results[hidden] { display: none; }
 .lw-results li { padding: 3px 8px; cursor: pointer; display: flex; gap: 8px; align-items: baseline; }
