@@ -78,6 +78,27 @@ def write_guide_records() -> None:
     ln.finish()
 
 
+def write_analysis() -> None:
+    """A second step with lineage (record pages draw it): a run of an analysis script that read the two
+    mini-immuno datasets and wrote a table of their cell types and a collection of all three."""
+    key = "analysis/cell_type_counts.parquet"
+    if ln.Artifact.filter(key=key).exists():
+        return
+    transform = ln.Transform(
+        key="analysis/count_cell_types.py", description="Cell types per dataset", type="script"
+    ).save()
+    run = ln.Run(transform).save()
+    datasets = list(ln.Artifact.filter(key__startswith="examples/dataset", suffix=".h5ad").order_by("key"))
+    run.input_artifacts.add(*datasets)
+    rows = [
+        {"dataset": dataset.key, "cell_type": cell_type.name}
+        for dataset in datasets
+        for cell_type in dataset.cell_types.order_by("name").distinct()
+    ]
+    counts = ln.Artifact.from_df(pd.DataFrame(rows), key=key, run=run).save()
+    ln.Collection([*datasets, counts], key="mini_immuno_analysis", run=run).save()
+
+
 # (markdown, code) of the widget notebook: every widget, each cell runs on the demo instance
 NOTEBOOK_CELLS = [
     (
@@ -143,6 +164,7 @@ def write_widget_notebook() -> Path:
 def main() -> None:
     setup_instance()
     write_guide_records()
+    write_analysis()
 
     section("ln.Artifact.df()")
     print(ln.Artifact.df())

@@ -28,6 +28,15 @@ export interface DraftCondition {
   field: string;
   lookup: string;
   text: string; // what the user typed
+  descendants?: boolean; // "include descendants": `=` or `in` becomes `descendant_of` (ontology terms)
+}
+
+/** The lookup that "include descendants" turns `=` and `in` into (lamin_widgets/protocol/filterspec.py). */
+export const DESCENDANT_OF = "descendant_of";
+
+/** Whether a draft condition can include descendants: its field offers it and its lookup is `=` or `in`. */
+export function canIncludeDescendants(info: FieldInfo | undefined, lookup: string): boolean {
+  return !!info && info.lookups.includes(DESCENDANT_OF) && (lookup === "exact" || lookup === "in");
 }
 
 export interface DraftGroup {
@@ -95,7 +104,8 @@ export function toSpec(draft: DraftGroup, fields: Map<string, FieldInfo>): Group
     const info = fields.get(condition.field);
     if (!info || !info.lookups.includes(condition.lookup)) continue;
     const parsed = parseValue(info, condition.lookup, condition.text);
-    if (parsed.ok) items.push({ field: condition.field, lookup: condition.lookup, value: parsed.value });
+    const lookup = condition.descendants && canIncludeDescendants(info, condition.lookup) ? DESCENDANT_OF : condition.lookup;
+    if (parsed.ok) items.push({ field: condition.field, lookup, value: parsed.value });
   }
   return { op: draft.op, not: draft.not, items };
 }
@@ -112,11 +122,12 @@ export function toDraft(spec: Group | null | undefined): DraftGroup {
   return {
     op: spec.op === "or" ? "or" : "and",
     not: !!spec.not,
-    items: spec.items.map((item) =>
-      isGroup(item)
-        ? toDraft(item as Group)
-        : { field: (item as Condition).field, lookup: (item as Condition).lookup ?? "exact", text: valueText((item as Condition).value) },
-    ),
+    items: spec.items.map((item) => {
+      if (isGroup(item)) return toDraft(item as Group);
+      const { field, lookup, value } = item as Condition;
+      if (lookup === DESCENDANT_OF) return { field, lookup: Array.isArray(value) ? "in" : "exact", text: valueText(value), descendants: true };
+      return { field, lookup: lookup ?? "exact", text: valueText(value) };
+    }),
   };
 }
 

@@ -23,6 +23,7 @@ from lamin_core.errors import (
     InstanceSwitchError,
     InvalidArgument,
     NoInstanceError,
+    ValidationError,
 )
 
 from .types import ErrorResponse, RequestId
@@ -173,7 +174,7 @@ def protocol_error(error: BaseException) -> ProtocolError:
     if isinstance(error, ProtocolError):
         return error
     message = str(error)
-    if isinstance(error, InvalidArgument):
+    if isinstance(error, InvalidArgument | ValidationError):  # a value that fits no record (descendant_of)
         return BadRequest(message)
     if isinstance(error, ObjectDoesNotExist):
         return NotFound(message)

@@ -31,6 +31,9 @@ from django.db.models import Q
 from lamin_core import plugins
 from lamin_core.dtypes import parse_dtype, registry_name  # registry_name: `Artifact`, `bionty.CellType`
 from lamin_core.errors import LaminError
+from lamin_core.query.ancestry import parents_field
+from lamin_core.query.descendants import descendants_of, unknown_term
+from lamin_core.query.label_links import label_links
 
 from .errors import BadRequest
 
@@ -48,6 +51,9 @@ LOOKUPS: dict[str, tuple[str, ...]] = {
     "feature_number": ("exact", "ne", "gt", "gte", "lt", "lte", "in"),
     "feature_bool": ("exact", "ne"),
 }
+# a term of a registry with parents (the ontologies, ULabel) or any term below it: `cell_types__name` and
+# `cat[bionty.CellType]` features add it; the code says `cell_types__descendant_of="T cell"`
+DESCENDANT_OF = "descendant_of"
 LOOKUP_LABELS = {
     "exact": "=",
     "ne": "≠",
@@ -60,12 +66,14 @@ LOOKUP_LABELS = {
     "lte": "≤",
     "in": "in",
     "isnull": "is empty",
+    DESCENDANT_OF: "is or below",
 }
 MAX_DEPTH = 6  # nesting of groups
 MAX_CONDITIONS = 100
 MAX_PATH_HOPS = 3  # relations crossed by one field path
 MAX_TEXT = 1000
 MAX_IN = 1000
+MAX_CLOSURE = 10_000  # ids of a descendant_of closure written into the SQL; more stay a subquery
 _TEXT_FIELDS = (models.CharField, models.TextField)
 _NUMBER_FIELDS = (models.IntegerField, models.FloatField, models.DecimalField, models.AutoField)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -211,12 +219,23 @@ def _feature_rows(model: type[models.Model]) -> dict[str, str | None]:
     return dict(Feature.objects.values_list("name", "dtype"))
 
 
-def _feature_info(path: str, name: str, keys: list[str], dtype: str | None) -> FieldInfo:
+def _hierarchical_labels(model: type[models.Model], registries: list[str]) -> bool:
+    """Whether every label registry of a categorical dtype has parents (`descendant_of` applies)."""
+    links = label_links(model)
+    return all(name in links and parents_field(links[name].registry) is not None for name in registries)
+
+
+def _feature_info(
+    model: type[models.Model], path: str, name: str, keys: list[str], dtype: str | None
+) -> FieldInfo:
     parsed = parse_dtype(dtype) if dtype else None
     base = parsed.base if parsed else None
+    lookups = None
     if base == "cat":
         target = parsed.targets[0].registry if parsed.targets else "ULabel"
         kind = "label"
+        if _hierarchical_labels(model, [t.registry for t in parsed.targets] or ["ULabel"]):
+            lookups = (*LOOKUPS[kind], DESCENDANT_OF)
     elif base == "dict":
         if not keys:
             raise FilterSpecError(f"feature {name!r} holds dicts: filter by a key, e.g. {f'{name}__<key>'!r}")
@@ -238,7 +257,7 @@ def _feature_info(path: str, name: str, keys: list[str], dtype: str | None) -> F
         target=target,
         target_field="name" if target == "ULabel" else None,
         dtype=dtype,
-        lookups=LOOKUPS[kind],
+        lookups=lookups or LOOKUPS[kind],
     )
 
 
@@ -277,9 +296,11 @@ def resolve(
         if part in own and last:
             f = own[part]
             kind = field_kind(f)
-            target = None
+            target, lookups = None, LOOKUPS[kind]
             if kind == "text" and position > 0 and part == label_field(current):
                 target = registry_name(current)
+                if parents_field(current) is not None:  # `cell_types__name`: the term or a term below
+                    lookups = (*lookups, DESCENDANT_OF)
             return FieldInfo(
                 path=path,
                 kind=kind,
@@ -287,7 +308,7 @@ def resolve(
                 target=target,
                 target_field=part if target else None,
                 dtype=type(f).__name__,
-                lookups=LOOKUPS[kind],
+                lookups=lookups,
             )
         if part in relations and not last:
             if position + 1 > MAX_PATH_HOPS:
@@ -315,7 +336,7 @@ def resolve(
                             f"{path!r}: {key!r} is a lookup name, not a dict key; the lookup goes in "
                             f"the condition's 'lookup' ({', '.join(LOOKUPS['feature_text'])})"
                         )
-                return _feature_info(path, part, keys, features[part])
+                return _feature_info(model, path, part, keys, features[part])
             choices = [*own, *relations, *features]
             what = "field, relation or feature" if _has_features(model) else "field or relation"
             raise _unknown(model, part, choices, what)
@@ -388,11 +409,13 @@ def check_value(info: FieldInfo, lookup: str, value: object) -> object:
         if not isinstance(value, bool):
             raise FilterSpecError(f"'is empty' on {info.path!r} takes true or false, got {shown(value)}")
         return value
-    if lookup == "in":
+    if lookup == "in" or (lookup == DESCENDANT_OF and isinstance(value, list | tuple)):
         if not isinstance(value, list | tuple):
             raise FilterSpecError(f"'in' on {info.path!r} takes a list of values, got {shown(value)}")
         if len(value) > MAX_IN:
-            raise FilterSpecError(f"'in' takes at most {MAX_IN} values")
+            raise FilterSpecError(f"{shown(lookup)} takes at most {MAX_IN} values")
+        if not value:
+            raise FilterSpecError(f"{shown(lookup)} on {info.path!r} takes at least one value")
         return [_check_scalar(info, v) for v in value]
     return _check_scalar(info, value)
 
@@ -408,9 +431,12 @@ class Condition:
 
     @property
     def key(self) -> str:
-        """The keyword of `filter()` (the field path plus the lookup, `exact` and `ne` left out)."""
+        """The keyword of `filter()` (the field path plus the lookup, `exact` and `ne` left out;
+        `descendant_of` follows the relation, not its name field: `cell_types__descendant_of`)."""
         if self.lookup in ("exact", "ne"):
             return self.info.path
+        if self.lookup == DESCENDANT_OF and not self.info.is_feature:
+            return f"{self.info.path.rsplit('__', 1)[0]}__{DESCENDANT_OF}"
         return f"{self.info.path}__{self.lookup}"
 
     @property
@@ -495,11 +521,29 @@ def crosses_to_many(model: type[models.Model], spec: object) -> bool:
     return walk(parse(model, spec))
 
 
+def _descendants_q(model: type[models.Model], condition: Condition) -> Q:
+    """`cell_types__descendant_of` as the plain `__in` of the ids of the term's closure (found by one
+    recursive query first): the planner then drives a first page from the records and a count from the
+    links, as for any `__in`; with a subquery in the list it reads every link first (benchmarks/
+    DESCENDANTS.md). The condition is to-many: paged and counted with `.distinct()`."""
+    *path, _ = condition.info.path.split("__")
+    target = model
+    for step in path:
+        target = target._meta.get_field(step).related_model
+    closure = descendants_of(target, condition.value)
+    if closure is None:
+        raise FilterSpecError(unknown_term(target, condition.value))
+    ids = list(target._base_manager.filter(pk__in=closure).values_list("pk", flat=True)[: MAX_CLOSURE + 1])
+    return Q(**{f"{'__'.join(path)}__in": closure if len(ids) > MAX_CLOSURE else ids})
+
+
 def to_q(model: type[models.Model], spec: object) -> Q:
     """The Django Q of a spec (feature names stay keywords; the registry's filter() translates them)."""
 
     def build(node) -> Q:
         if isinstance(node, Condition):
+            if node.lookup == DESCENDANT_OF and not node.info.is_feature:
+                return _descendants_q(model, node)
             q = Q(**{node.key: node.value})
             return ~q if node.negated else q
         result = Q()
@@ -610,6 +654,6 @@ def field_choices(model: type[models.Model]) -> dict[str, Any]:
         elif parsed is None or (parsed.is_list and parsed.base != "cat"):
             continue
         else:
-            info = _feature_info(name, name, [], dtype)
+            info = _feature_info(model, name, name, [], dtype)
         features.append(info.as_dict())
     return {"fields": fields, "relations": relations, "features": features}

@@ -137,6 +137,10 @@ class QueryState:
         """Each record once, however many related records match (the counting rule of the widgets)."""
         return filterspec.crosses_to_many(self.model, self.filters)
 
+    def distinct_page(self) -> bool:
+        """Whether a page is a `.distinct()` page of the records' ids (no search: its ranking orders it)."""
+        return self._has_filters() and self._distinct() and not self.search.strip()
+
     def queryset(self) -> QuerySet:
         """The QuerySet the state describes (unordered: as the registry returns it)."""
         base = self.base if self.base is not None else self.model.objects.all()

@@ -8,7 +8,8 @@ Ctrl-C stops the server and its kernel; a second `make demo` reuses the instance
 On the way it takes the README's screenshots, of the demo instance as a user sees it (`make screenshots`
 writes them to docs/images/): each widget, the Lamin sidebar at its default width and widened, a record
 page with the preview of its h5ad file, the guide's image as a thumbnail, the dark and the high-contrast
-theme.
+theme; the lineage graph of the demo's analysis table (in the widget and in the sidebar, whose links
+open the inputs' pages) and the FilterBuilder including a term's descendants.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from harness.local_servers import free_port, jupyter_env
 from lab_harness import ROOT, set_theme, shot, widen_left_panel
 
 pytest.importorskip("playwright")
+from playwright.sync_api import expect
 
 NOTEBOOK = "widgets-demo.ipynb"
 # the code cells of docs/demo.py's notebook that show a widget, and what each shows
@@ -75,6 +77,74 @@ def _summary_click(widget) -> None:
     widget.locator(".lw-browser-code", has_text="ln.Artifact.filter(suffix='.h5ad')").wait_for()
     _summaries(widget, 2)
     widget.locator("[data-summary=size] rect.lw-bar").first.hover()  # a bin's range and count below it
+
+
+def _descendants(widget) -> None:
+    """A second condition, cell_type_by_expert = T cell: no dataset says T cell itself; with its
+    descendants, dataset1 (CD8-positive, alpha-beta T cell) matches, and the code says so."""
+    widget.locator(".lw-add-cond").first.click()
+    condition = widget.locator(".lw-cond").nth(1)
+    condition.locator("select.lw-field").select_option("cell_type_by_expert")
+    condition.locator(".lw-value").fill("T cell")
+    condition.locator(".lw-value").press("Enter")
+    widget.locator(".lw-count", has_text=re.compile("^0 records$")).wait_for()
+    condition.locator("input.lw-descendants").check()
+    widget.locator(".lw-count", has_text=re.compile("^1 record$")).wait_for()
+    code = "ln.Artifact.filter(suffix='.h5ad', cell_type_by_expert__descendant_of='T cell')"
+    widget.locator(".lw-filter-code", has_text=code).wait_for()
+    page = widget.page
+    page.keyboard.press("Escape")  # the value's suggestions closed
+    page.wait_for_timeout(300)
+
+
+def _lineage(container, name: str, wide: bool) -> None:
+    """The lineage graph of the analysis table: inputs and transform, run, the table, its collection, each
+    a link; a click on an input opens its page, Back returns."""
+    record = container.locator(".lw-record")
+    expect(record.locator(".lw-record-title")).to_have_text("analysis/cell_type_counts.parquet")
+    graph = record.locator("[data-section=lineage] svg.lw-lineage-svg")
+    links = graph.locator("a.lw-lineage-link")
+    expect(links).to_have_count(5)  # the transform, two inputs, the run, the collection
+    labels = [links.nth(i).get_attribute("data-registry") for i in range(5)]
+    assert labels == ["Transform", "Artifact", "Artifact", "Run", "Collection"], labels
+    width = graph.bounding_box()["width"]
+    assert width <= record.bounding_box()["width"] + 1  # no sideways scrolling at this width
+    source, run = links.nth(1).bounding_box(), links.nth(3).bounding_box()
+    if wide:  # tiers side by side where there is room, else one below the other
+        assert run["x"] >= source["x"] + source["width"], (source, run)
+    else:
+        assert run["y"] >= source["y"] + source["height"], (source, run)
+    section = record.locator("[data-section=lineage]")
+    section.scroll_into_view_if_needed()
+    container.page.wait_for_timeout(300)
+    shot(section if wide else container, name)
+    links.nth(1).click()  # examples/dataset1.h5ad
+    expect(record.locator(".lw-record-title")).to_have_text("examples/dataset1.h5ad")
+    collections = record.locator("[data-section=lineage] a.lw-lineage-link[data-registry=Collection]")
+    expect(collections).to_have_count(1)
+    expect(collections).to_contain_text("mini_immuno_analysis")  # its collection, downstream
+    record.locator(".lw-back-record").click()
+    expect(record.locator(".lw-record-title")).to_have_text("analysis/cell_type_counts.parquet")
+
+
+def _sidebar_descendants(panel) -> None:
+    """The sidebar's filters at 250 px: no dataset is annotated with `lymphocyte` itself, both with terms
+    below it; the code says so; removing the condition shows every record again."""
+    panel.locator(".lw-filter-toggle").click()
+    panel.locator(".lw-add-cond").first.click()
+    condition = panel.locator(".lw-cond").first
+    condition.locator("select.lw-field").select_option("cell_types__name")
+    condition.locator(".lw-value").fill("lymphocyte")
+    condition.locator(".lw-value").press("Enter")
+    expect(panel.locator(".lw-total")).to_have_text("0 records")
+    condition.locator("input.lw-descendants").check()
+    expect(panel.locator(".lw-total")).to_have_text("2 records")
+    expect(panel.locator(".lw-codebar")).to_contain_text("cell_types__descendant_of='lymphocyte'")
+    box = condition.bounding_box()
+    assert box["x"] + box["width"] <= panel.bounding_box()["x"] + panel.bounding_box()["width"] + 1
+    condition.locator("button[aria-label='Remove condition']").click()
+    expect(panel.locator(".lw-total")).to_have_text("6 records")
+    panel.locator(".lw-filter-toggle").click()
 
 
 # the README's screenshot of each widget (docs/images/widgets/), and what to do in it first
@@ -190,8 +260,15 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
         if prepare:
             prepare(widget)
         shot(widget, f"widgets/{name}")
+        if name == "filter_builder":
+            _descendants(widget)
+            shot(widget, "widgets/filter_descendants")
         if name == "registry_browser":
-            _summary_click(widget)
+            widget.locator("tbody tr[data-id]", has_text="cell_type_counts").click()
+            _lineage(widget, "widgets/lineage", wide=True)
+            widget.locator(".lw-record").press("Escape")
+            expect(widget.locator(".lw-record")).to_be_hidden()
+            _summary_click(widget)  # filters to .h5ad: after the lineage of the parquet table
             shot(widget, "widgets/column_summaries")
     page.set_viewport_size({"width": 1400, "height": 1000})
 
@@ -237,6 +314,13 @@ def _readme_shots(page, cells: list[dict], dom) -> None:
     )
     shot(record.locator(".lw-preview"), "preview-table")
     record.locator(".lw-back-record").click()
+    items.filter(has_text="cell_type_counts").first.click()
+    _lineage(panel, "lineage-sidebar", wide=False)
+    set_theme(page, "JupyterLab Dark")
+    shot(panel.locator(".lw-record [data-section=lineage]"), "lineage-sidebar-dark")
+    set_theme(page, "JupyterLab Light")
+    record.locator(".lw-back-record").click()
+    _sidebar_descendants(panel)
     widen_left_panel(page, 420)
     panel.locator(".lw-browser[data-view=table] tbody tr[data-id]").first.wait_for()
     panel.locator(".lw-browser[data-summarized] [data-summary=suffix] button").first.wait_for()  # over REST

@@ -8,6 +8,7 @@ import { clear, h } from "../ui/dom";
 import { exactBytes, formatValue, fullDate, humanSize, plural, relativeDate } from "../ui/format";
 import { icon } from "../ui/icons";
 import { previewArea } from "./preview";
+import { lineageSection } from "./lineage";
 
 interface Item {
   registry: string;
@@ -169,6 +170,7 @@ export function recordDetail(client: RpcClient, onClose: () => void) {
       section("Made by", definitions(provenance, "lw-kv")),
       section("Related", definitions(related.map((r) => [words(r.name), links(r.items, r.more)]), "lw-kv")),
     );
+    append(lineageSection(client, result.registry, result.id, open));
     const all = Object.entries(result.all_fields ?? result.fields ?? {}) as Array<[string, string | null]>;
     const details = h("details", { class: "lw-all-fields" }, h("summary", {}, `All fields (${all.length})`), definitions(all.map(([k, v]) => [k, v ?? "None"]), "lw-kv lw-mono") ?? "");
     el.append(details);

@@ -3,6 +3,8 @@
 // spec (store key "filters"), and can show the live count and the equivalent Python.
 import type { RpcClient } from "../rpc/client";
 import {
+  canIncludeDescendants,
+  DESCENDANT_OF,
   emptyDraft,
   isGroup,
   sameSpec,
@@ -201,6 +203,16 @@ export function filterBuilder({ client, store, footer }: FilterBuilderOptions) {
     return input;
   }
 
+  function descendantsBox(condition: DraftCondition, info: FieldInfo): HTMLElement {
+    const box = h("input", { type: "checkbox", checked: !!condition.descendants, class: "lw-descendants" });
+    box.addEventListener("change", () => {
+      condition.descendants = box.checked;
+      commit();
+    });
+    const what = info.target ? info.target.replace(/^bionty\./, "") : "term";
+    return h("label", { class: "lw-descendants-label", title: `Also match every ${what} below the one given (its descendants in the ontology)` }, box, " incl. descendants");
+  }
+
   function validFor(condition: DraftCondition): boolean {
     const info = infoFor(schema!, fields, condition.field);
     if (!info) return false;
@@ -229,7 +241,8 @@ export function filterBuilder({ client, store, footer }: FilterBuilderOptions) {
       });
       row.append(key);
     }
-    const lookups = info?.lookups ?? (dictFeature ? ["exact", "ne", "in"] : []);
+    // descendant_of is not an operator of its own: the "incl. descendants" box next to `=` and `in`
+    const lookups = (info?.lookups ?? (dictFeature ? ["exact", "ne", "in"] : [])).filter((l) => l !== DESCENDANT_OF);
     const lookup = h("select", { "aria-label": "Operator", class: "lw-lookup", disabled: !lookups.length });
     for (const l of lookups) lookup.append(option(l, schema!.lookup_labels[l] ?? l, l === condition.lookup));
     lookup.addEventListener("change", () => {
@@ -238,6 +251,7 @@ export function filterBuilder({ client, store, footer }: FilterBuilderOptions) {
       commit();
     });
     row.append(lookup, valueInput(condition, info));
+    if (canIncludeDescendants(info, condition.lookup)) row.append(descendantsBox(condition, info!));
     row.append(
       h(
         "button",

@@ -18,6 +18,7 @@ export const METHODS = [
   "record",
   "preview",
   "summaries",
+  "lineage",
 ] as const;
 
 export type Method = (typeof METHODS)[number];
@@ -85,6 +86,10 @@ export interface MethodParams {
     columns: string[];
     bins?: number | null;
     top?: number | null;
+  };
+  lineage: {
+    registry: string;
+    id: number;
   };
 }
 

@@ -55,6 +55,8 @@ const CSS = `
 .lw-group .lw-group { border-left-color: var(--lw-fg2); }
 .lw-cond { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
 .lw-cond input.lw-value { min-width: 140px; }
+.lw-cond > select { max-width: 100%; } /* a long feature name in a narrow panel: the select shrinks, not overflows */
+.lw-descendants-label { white-space: nowrap; }
 .lw-results { list-style: none; margin: 0; padding: 0; border: 1px solid var(--lw-border); max-height: 260px; overflow: auto; }
 .lw-results[hidden] { display: none; }
 .lw-results li { padding: 3px 8px; cursor: pointer; display: flex; gap: 8px; align-items: baseline; }
@@ -148,6 +150,8 @@ const CSS = `
 /* in a notebook's output area, not JupyterLab's own dt (floated, bold, 20% of the dl wide) */
 .lw .lw-record dt { float: none; width: auto; font-weight: normal; }
 .lw-record dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
+/* a notebook's output area floats its dt at 20 % width in bold (.jp-OutputArea-output dt): not in a grid */
+.lw .lw-record dt, .lw .lw-record dd { float: none; width: auto; font-weight: normal; }
 .lw-record h4 { margin: 6px 0 2px; font-size: var(--jp-ui-font-size1, 13px); font-weight: 600;
   border-bottom: 1px solid var(--lw-border); padding-bottom: 2px; }
 .lw-path { display: flex; align-items: center; gap: 4px; min-width: 0; }
@@ -185,6 +189,23 @@ const CSS = `
 .lw-preview-files li { display: flex; gap: 8px; justify-content: space-between; min-width: 0; }
 .lw-preview-message { overflow-wrap: anywhere; }
 .lw-all-fields summary { cursor: pointer; color: var(--lw-fg2); margin-top: 6px; }
+/* the lineage graph of a record page (components/lineage.ts) */
+.lw-lineage { overflow-x: auto; min-height: 34px; }
+.lw-lineage-svg { display: block; overflow: visible; font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
+.lw-lineage-node rect { fill: var(--lw-bg2); stroke: var(--jp-border-color1, #bdbdbd); stroke-width: 1; }
+.lw-lineage-caption { font-size: 9px; fill: var(--lw-fg2); letter-spacing: .03em; }
+.lw-lineage-label { font-size: 11px; fill: var(--lw-fg); }
+.lw-lineage-link .lw-lineage-label { fill: var(--jp-content-link-color, #1976d2); }
+.lw-lineage-link:hover rect, .lw-lineage-link:focus-visible rect { fill: var(--lw-bg3); stroke: var(--lw-accent); }
+.lw-lineage-link:focus { outline: none; }
+.lw-lineage-current rect { stroke: var(--lw-accent); stroke-width: 2; fill: var(--lw-bg2); }
+.lw-lineage-current .lw-lineage-label { font-weight: 600; }
+.lw-lineage-transform rect, .lw-lineage-run rect { fill: var(--lw-bg3); }
+.lw-lineage-more rect { fill: none; stroke-dasharray: 3 3; }
+.lw-lineage-more .lw-lineage-label { fill: var(--lw-fg2); }
+.lw-lineage-edge { fill: none; stroke: var(--lw-fg2); stroke-width: 1.2; opacity: .7; }
+.lw-lineage-edge.lw-lineage-dashed { stroke-dasharray: 3 3; }
+.lw-lineage-arrow { fill: var(--lw-fg2); }
 /* the sidebar */
 .lw-sidebar { padding: 0 0 8px; min-height: 100%; gap: 4px; }
 .lw-sidebar > :not(.lw-toolbar) { margin: 0 8px; }
