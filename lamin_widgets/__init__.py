@@ -6,6 +6,8 @@ browser = lw.RegistryBrowser("Artifact"); browser          # then browser.select
 
 from __future__ import annotations
 
+import lamin_core
+
 from .browser import RegistryBrowser, browse
 from .filter_builder import FilterBuilder
 from .lookup import LookupBox
@@ -17,7 +19,5 @@ __all__ = ["FilterBuilder", "LookupBox", "RegistryBrowser", "SearchBox", "ViewPa
 
 def __getattr__(name: str):
     if name == "__version__":  # one source for both packages: the distribution's (lamin_core.__version__)
-        import lamin_core
-
         return lamin_core.__version__
     raise AttributeError(f"module 'lamin_widgets' has no attribute {name!r}")

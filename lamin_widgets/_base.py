@@ -17,6 +17,9 @@ from typing import Any, ClassVar
 
 import anywidget
 import traitlets
+from django.db import close_old_connections
+
+from lamin_core.setup.instance import ensure_connected
 
 from .protocol import Budget, Context, handle
 from .protocol.budget import DEFAULT_SECONDS
@@ -68,7 +71,6 @@ class LaminWidget(anywidget.AnyWidget):
         super().__init_subclass__(**kwargs)
 
     def __init__(self, **kwargs: Any) -> None:
-        from lamin_core.setup.instance import ensure_connected
 
         if self._unbuilt is not None:
             raise FileNotFoundError(
@@ -128,7 +130,6 @@ class LaminWidget(anywidget.AnyWidget):
                 del self._budgets[request_id]
 
     def _serve(self, request: dict, budget: Budget) -> None:
-        from django.db import close_old_connections
 
         try:
             close_old_connections()

@@ -7,12 +7,15 @@ from typing import Any
 
 import traitlets
 
+from lamin_core.setup.instance import ensure_connected
+from lamin_core.view import module_registries
+
 from ._base import STATIC, LaminWidget, frame_html, valid_registry_trait
+from .browser import RegistryBrowser
 
 
 def _all_modules() -> list[str]:
     """Core and the modules of the connected instance, as `ln.view()` lists them."""
-    from lamin_core.setup.instance import ensure_connected
 
     return ["core", *ensure_connected().modules]
 
@@ -41,12 +44,10 @@ class ViewPanel(LaminWidget):
 
     def browser(self, registry: str | None = None):
         """A RegistryBrowser of the opened (or the named) registry."""
-        from .browser import RegistryBrowser
 
         return RegistryBrowser(registry or self.registry or "Artifact")
 
     def _fallback_text(self) -> str:
-        from lamin_core.view import module_registries
 
         lines = []
         for module in self.modules or _all_modules():
@@ -57,7 +58,6 @@ class ViewPanel(LaminWidget):
         return "ViewPanel\n" + "\n".join(lines)
 
     def _fallback_html(self) -> str:
-        from lamin_core.view import module_registries
 
         parts = []
         for module in self.modules or _all_modules():

@@ -22,17 +22,18 @@ from typing import TYPE_CHECKING
 from django.db import models
 
 from lamin_core.query.columns import df_columns
+from lamin_core.query.features_frame import add_feature_columns
 from lamin_core.query.include import to_many_hops, to_many_values
 
 from .errors import BadRequest
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: loaded with the first page (import lamin_widgets stays fast)
     from django.db.models import QuerySet
 
 
 def _arrow_type(field: models.Field | None) -> pa.DataType:
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: loaded with the first page (import lamin_widgets stays fast)
 
     if isinstance(field, models.BooleanField):
         return pa.bool_()
@@ -131,7 +132,7 @@ def queryset_to_table(
     `MAX_PAGE_RELATED_ROWS` joined rows together (unless `capped=False`); beyond, BadRequest names
     the limit.
     """
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: loaded with the first page (import lamin_widgets stays fast)
 
     model = queryset.model
     columns = _distinct(df_columns(model) if columns is None else columns)
@@ -162,9 +163,7 @@ def queryset_to_table(
             budget -= read
         arrays[path] = pa.array([_listed(groups.get(pk)) for pk in ids], type=pa.list_(pa.string()))
     if features:
-        import pandas as pd
-
-        from lamin_core.query.features_frame import add_feature_columns
+        import pandas as pd  # heavy: only for feature columns
 
         frame = add_feature_columns(
             pd.DataFrame(index=pd.Index(ids, name="id")), model.objects.filter(id__in=ids), features
@@ -177,7 +176,7 @@ def queryset_to_table(
 
 def table_to_ipc(table: pa.Table) -> bytes:
     """An Arrow table as IPC stream bytes (what the front end decodes)."""
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: loaded with the first page (import lamin_widgets stays fast)
 
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:

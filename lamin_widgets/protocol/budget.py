@@ -15,6 +15,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections
+
 from .errors import Cancelled, Timeout, query_canceled
 
 DEFAULT_SECONDS = 10.0
@@ -85,7 +87,6 @@ class Budget:
         Raises Timeout or Cancelled (instead of the database's error) when the budget
         stopped the block.
         """
-        from django.db import DEFAULT_DB_ALIAS, connections
 
         # this thread's connection object itself (`django.db.connection` is a proxy that resolves to the
         # connection of whichever thread uses it: a cancel from another thread would reach its own)

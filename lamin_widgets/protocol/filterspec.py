@@ -27,12 +27,14 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 
 from lamin_core import plugins
 from lamin_core.dtypes import parse_dtype, registry_name  # registry_name: `Artifact`, `bionty.CellType`
 from lamin_core.errors import LaminError
 from lamin_core.query.ancestry import parents_field
 from lamin_core.query.descendants import descendants_of, unknown_term
+from lamin_core.query.include import label_field as include_label
 from lamin_core.query.label_links import label_links
 
 from .errors import BadRequest
@@ -201,7 +203,6 @@ def public_relations(model: type[models.Model]) -> list:
 
 def label_field(model: type[models.Model]) -> str | None:
     """The human-readable field of a registry: `df(include=...)`'s label field, else `handle` or `root`."""
-    from lamin_core.query.include import label_field as include_label
 
     names = {f.name for f in model._meta.concrete_fields}
     return include_label(model) or next((n for n in ("handle", "root") if n in names), None)
@@ -214,7 +215,7 @@ def _has_features(model: type[models.Model]) -> bool:
 def _feature_rows(model: type[models.Model]) -> dict[str, str | None]:
     if not _has_features(model):
         return {}
-    from lamin_core.models import Feature
+    from lamin_core.models import Feature  # the models load with Django's app registry
 
     return dict(Feature.objects.values_list("name", "dtype"))
 
@@ -265,7 +266,6 @@ def _feature_info(
 def _json_lookup_names() -> frozenset[str]:
     """Names Django reads as a lookup or transform after a JSON key (`regex`, `has_key`, ...): a dict key
     path may not contain them, so the lookup of a condition is always the one from LOOKUPS."""
-    from django.db.models.fields.json import KeyTransform
 
     return frozenset(models.JSONField.get_lookups()) | frozenset(KeyTransform.get_lookups())
 

@@ -16,6 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lamin_core.query.columns import df_columns, name_field
+from lamin_core.query.label_links import label_links
+from lamin_core.search import default_fields
+from lamin_core.setup.instance import ensure_connected
+from lamin_core.view import module_registries
+
 from . import filterspec, summaries
 from . import state as query_state
 from .arrow import display_text, queryset_to_ipc
@@ -167,7 +173,6 @@ def list_registries(ctx: Context, p: dict) -> Reply:
 
 def schema(ctx: Context, p: dict) -> Reply:
     """What can be shown, filtered and sorted in a registry: columns, fields, relations, features, lookups."""
-    from lamin_core.query.columns import df_columns
 
     model = get_registry(p["registry"])
     choices = filterspec.field_choices(model)
@@ -186,7 +191,6 @@ def schema(ctx: Context, p: dict) -> Reply:
 def _columns(
     model, method: str, columns: list | None, features: list | None
 ) -> tuple[list[str] | None, list]:
-    from lamin_core.query.columns import df_columns
 
     features = _strings(method, "features", features, MAX_COLUMNS)
     if columns is not None:
@@ -280,7 +284,6 @@ def _label(record, label: str | None) -> str:
 
 def search(ctx: Context, p: dict) -> Reply:
     """The best matches of a text, with the fields that matched (for highlighting)."""
-    from lamin_core.search import default_fields
 
     _bounded("search", "limit", p["limit"], 1, 100)
     if len(p["string"]) > 200:
@@ -342,9 +345,6 @@ def view(ctx: Context, p: dict) -> Reply:
     """The flattened `ln.view()`: per module, every non-empty registry with its count, its relations (name
     and `to_many`: the front end hides the `<name>_id` columns of to-one ones) and latest rows (`df()`'s
     columns, and the creator's handle where there is one)."""
-    from lamin_core.query.columns import df_columns
-    from lamin_core.setup.instance import ensure_connected
-    from lamin_core.view import module_registries
 
     _bounded("view", "limit", p["limit"], 1, 100)
     instance = ensure_connected()
@@ -399,7 +399,6 @@ def record(ctx: Context, p: dict) -> Reply:
     found = base.filter(id=p["id"]).first()
     if found is None:
         raise NotFound(f"record: no visible {model.__name__} record with id {p['id']}")
-    from lamin_core.query.columns import df_columns
 
     fields = {name: display_text(getattr(found, name)) for name in ["id", *df_columns(model)]}
     all_fields = {f.attname: display_text(getattr(found, f.attname)) for f in model._meta.concrete_fields}
@@ -554,7 +553,6 @@ def _label_relations(model) -> set[str]:
     """The accessors of a host's label registries (ulabels, cell_types, ...)."""
     if not getattr(model, "_has_features", False):
         return set()
-    from lamin_core.query.label_links import label_links
 
     return {link.accessor for link in label_links(model).values()}
 
@@ -584,9 +582,9 @@ def _versions(found, model, label: str | None) -> dict | None:
 
 def _feature_values(found, texts: dict) -> list[dict]:
     """[{name, dtype, values: [{label, registry, id, ontology_id} | {label}], more}] per feature."""
+    # the models and their services load with Django's app registry, after the instance is connected
     from lamin_core.features.manager import label_rows
     from lamin_core.models import Feature
-    from lamin_core.query.columns import name_field
 
     dtypes = dict(Feature.objects.filter(name__in=list(texts)).values_list("name", "dtype"))
     labelled: dict[str, dict] = {}
@@ -618,14 +616,13 @@ def _feature_values(found, texts: dict) -> list[dict]:
 
 
 def _links(found) -> dict:
-    from lamin_core.query.label_links import label_links
 
     return label_links(type(found))
 
 
 def _slots(found) -> list[dict]:
     """The schemas an artifact is annotated with, by slot (`obs`, `var.T`, ...)."""
-    from lamin_core.features.manager import FeatureManager
+    from lamin_core.features.manager import FeatureManager  # needs the app registry (the models)
 
     if not getattr(type(found), "_has_features", False):
         return []

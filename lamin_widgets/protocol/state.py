@@ -6,16 +6,18 @@ One definition serves the widgets' Python API (`.queryset`, `.code`), the RPC me
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from django.db import models
+from django.db.models import QuerySet
 
 from lamin_core import plugins
+from lamin_core.setup.instance import ensure_connected
+from lamin_core.view import module_registries
 
 from . import filterspec
-
-if TYPE_CHECKING:
-    from django.db import models
-    from django.db.models import QuerySet
 
 # search results a widget pages through (the ranking keeps the best ones)
 SEARCH_LIMIT = 1000
@@ -28,8 +30,6 @@ class RegistryNotFound(filterspec.FilterSpecError):
 
 def registries() -> dict[str, type[models.Model]]:
     """Registry name (`Artifact`, `bionty.CellType`) -> model, for every module of the instance."""
-    from lamin_core.setup.instance import ensure_connected
-    from lamin_core.view import module_registries
 
     instance = ensure_connected()
     found = {}
@@ -80,7 +80,6 @@ def resolve_registry_name(name: object, known: dict[str, object]) -> str:
             raise RegistryNotFound(
                 f"registry {name!r} is ambiguous: {', '.join(sorted(found))}; name one of them"
             )
-    import difflib
 
     by_loose = {_loose(key.rpartition(".")[2]): key for key in known} | {_loose(key): key for key in known}
     close = difflib.get_close_matches(_loose(text), list(by_loose), n=3, cutoff=0.75)
@@ -98,8 +97,6 @@ def get_registry(name: object) -> type[models.Model]:
 
 def registry_of(registry_or_queryset: Any) -> tuple[type[models.Model], QuerySet | None]:
     """A registry given as a name, a model class or a QuerySet -> (model, base QuerySet or None)."""
-    from django.db import models
-    from django.db.models import QuerySet
 
     if isinstance(registry_or_queryset, QuerySet):
         return registry_or_queryset.model, registry_or_queryset

@@ -7,6 +7,8 @@ its database is opened read-only.
 
 from __future__ import annotations
 
+import lamin_widgets
+
 from .app import LaminServer
 
 
@@ -16,8 +18,6 @@ def _jupyter_server_extension_points() -> list[dict]:
 
 def __getattr__(name: str):
     if name == "__version__":  # the distribution's, as lamin_widgets.__version__
-        import lamin_widgets
-
         return lamin_widgets.__version__
     raise AttributeError(f"module 'lamin_widgets.server' has no attribute {name!r}")
 

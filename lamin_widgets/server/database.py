@@ -6,6 +6,11 @@ import os
 import threading
 from typing import Any
 
+from lamin_core.errors import LaminError, NoInstanceError
+from lamin_core.setup.django_config import configured_instance, setup_django
+from lamin_core.setup.instance import check_database, resolve_instance
+from lamin_core.setup.settings import settings
+
 from ..protocol.errors import DatabaseUnavailable, InstanceSwitch, NoInstance, Unavailable
 
 ENV_VAR = "LAMIN_SERVER_INSTANCE"
@@ -24,10 +29,6 @@ class ReadOnlyInstance:
         DatabaseUnavailable (each an Unavailable: 503, tried again on the next request)."""
         if self._settings is not None:
             return self._settings
-        from lamin_core.errors import LaminError, NoInstanceError
-        from lamin_core.setup.django_config import configured_instance, setup_django
-        from lamin_core.setup.instance import check_database, resolve_instance
-        from lamin_core.setup.settings import settings
 
         with self._lock:
             if self._settings is not None:

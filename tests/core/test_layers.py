@@ -166,19 +166,7 @@ def _late_imports_without_reason(package: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(
-    "package",
-    [
-        "lamin_core",
-        pytest.param(
-            "lamin_widgets",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="lamin_widgets: being edited in parallel; the lead moves its imports after merging",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("package", ["lamin_core", "lamin_widgets"])
 def test_imports_inside_functions_say_why(package):
     """An import belongs at the top of its module; one inside a function (a heavy or optional package, the
     models before Django is set up, a cycle at import time) says why, docs/architecture.md ("Layers")."""
