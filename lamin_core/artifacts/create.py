@@ -422,7 +422,7 @@ def _lookup(model, hash_: str, key: str | None, storage_id: int, root: str, revi
     Saving reads the record to revise again (`save._settle_version`): another process may save under the
     same key in between.
     """
-    rows = list(model.all_objects.filter(hash=hash_)[:1])
+    rows = list(model._base_manager.filter(hash=hash_)[:1])  # every branch; no feature names to translate
     existing = rows[0] if rows else None
     if existing is None and revises is None and key is not None:
         revises = latest_with_key(model, key, storage_id=storage_id)

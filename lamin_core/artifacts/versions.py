@@ -86,13 +86,18 @@ def latest_with_key(model: type[models.Model], key: str, **scope) -> models.Mode
     Selected by key alone (its index): with more conditions in SQL, SQLite (no statistics) may walk the
     low-cardinality `is_latest` index instead; the few versions of a key are filtered here.
     """
+    # a few columns first (compiling a query of every column costs more than running it: most keys are
+    # new), then the one record; Django's plain manager, as no feature name can be in this filter
+    names = list(scope)
     rows = [
-        r
-        for r in model.all_objects.filter(key=key)
-        if r.is_latest and r._branch_code == VISIBLE and all(getattr(r, f) == v for f, v in scope.items())
+        (created_at, pk)
+        for pk, is_latest, branch, created_at, *values in model._base_manager.filter(key=key).values_list(
+            "pk", "is_latest", "_branch_code", "created_at", *names
+        )
+        if is_latest and branch == VISIBLE and values == [scope[n] for n in names]
     ]
     # the newest, picked here: an ORDER BY costs more to compile than the few rows cost to compare
-    return max(rows, key=lambda r: (r.created_at, r.id), default=None)
+    return model.all_objects.get(pk=max(rows)[1]) if rows else None
 
 
 def lock(model: type[models.Model], name: str) -> None:
