@@ -35,33 +35,33 @@ def has_hidden_records_index(model: type[models.Model]) -> bool:
     return any(index.fields == ["_branch_code"] and index.condition == HIDDEN for index in indexes)
 
 
+def default_branch_first(queryset: models.QuerySet) -> bool:
+    """Whether `queryset` carries its manager's visibility condition (`_branch_code = 1`) first in an ANDed,
+    un-negated WHERE, as `VisibleManager` puts it."""
+    where = queryset.query.where
+    if not getattr(queryset, "_default_branch", False) or where.connector != "AND" or where.negated:
+        return False
+    first = where.children[0] if where.children else None
+    target = getattr(getattr(first, "lhs", None), "target", None)
+    return (
+        isinstance(first, Exact)
+        and getattr(target, "name", None) == "_branch_code"
+        and first.rhs == BRANCH_MAIN
+    )
+
+
 def _plain(queryset: models.QuerySet) -> bool:
     """A registry's visible records (its default visibility first in WHERE), ANDed conditions only, and no
     join, slice, distinct, grouping or set operation."""
     query = queryset.query
-    where = query.where
-    return not (
-        not getattr(queryset, "_default_branch", False)
-        or where.connector != "AND"
-        or where.negated
-        or not where.children
-        or not _is_visible(where.children[0])
-        or query.is_sliced
+    return default_branch_first(queryset) and not (
+        query.is_sliced
         or query.distinct
         or query.combinator
         or query.group_by is not None
         or query.annotations
         or query.extra
         or len(query.alias_map) != 1
-    )
-
-
-def _is_visible(condition) -> bool:
-    target = getattr(getattr(condition, "lhs", None), "target", None)
-    return (
-        isinstance(condition, Exact)
-        and getattr(target, "name", None) == "_branch_code"
-        and condition.rhs == BRANCH_MAIN
     )
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 from django.db.models import Q
-from django.db.models.lookups import Exact
 
 from .. import errors
 from .._logger import logger
@@ -18,6 +17,7 @@ from ..lookup import Lookup
 from .columns import available_fields, field_name, has_updated_at, name_field
 from .counting import (
     counts_visible_only,
+    default_branch_first,
     has_hidden_records_index,
     ids_subquery,
     visible_count,
@@ -125,12 +125,8 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
     def _without_default_branch(self) -> RegistryQuerySet:
         """This QuerySet without the default visibility condition (other conditions stay)."""
         clone = self._chain()
-        where = clone.query.where
-        if self._default_branch and where.connector == "AND" and not where.negated and where.children:
-            first = where.children[0]
-            target = getattr(getattr(first, "lhs", None), "target", None)
-            if isinstance(first, Exact) and getattr(target, "name", None) == "_branch_code":
-                where.children = where.children[1:]
+        if default_branch_first(clone):
+            clone.query.where.children = clone.query.where.children[1:]
         clone._default_branch = False
         return clone
 
