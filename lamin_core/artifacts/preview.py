@@ -78,18 +78,10 @@ def preview_artifact(artifact: Artifact, check: Callable[[], None] | None = None
         with _opened(artifact, kind, check) as source:
             try:
                 result = {"kind": kind, **_READERS[kind](source, suffix)}
-            except Exception as error:
-                if kind == "anndata":
-                    # without the reader's frames: their h5py objects keep an HDF5 file (and its Python
-                    # file object) open, which HDF5 closes at exit by calling into a finished interpreter
-                    error.__traceback__ = None
-                # a stopped read ends the file early: what the reader then raises (h5py: an OSError of its
-                # own) comes after the budget's own error
-                if source.stopped is not None:
-                    raise source.stopped from error
-                raise error
-            if source.stopped is not None:  # a reader content with a short file: still stopped
-                raise source.stopped
+            except _UNREADABLE as error:
+                # a reader may wrap what stopped its read (h5py reports any error of a file object as
+                # its own OSError): the budget's own error comes first
+                raise source.stopped or error  # noqa: B904 (the cause is the budget's error)
     except PreviewError as error:
         return _done({"kind": "error", "message": one_line(str(error))}, started)
     except _UNREADABLE as error:
@@ -173,17 +165,13 @@ class _Budgeted(io.RawIOBase):
         return self.raw.tell()
 
     def readinto(self, buffer: Any) -> int:
-        if self.stopped is None:
-            try:
-                self.check()
-                if self.read_bytes >= self.limit and len(buffer):
-                    raise PreviewError(f"the preview stopped after reading its budget of {_mb(self.limit)}")
-            except Exception as error:
-                self.stopped = error
-        if self.stopped is not None:
-            # the end of the file for the reader, and `preview_artifact` raises `stopped`: an exception
-            # raised inside h5py's read callback leaves HDF5 a half-open file that crashes the process at exit
-            return 0
+        try:
+            self.check()
+            if self.read_bytes >= self.limit and len(buffer):
+                raise PreviewError(f"the preview stopped after reading its budget of {_mb(self.limit)}")
+        except Exception as error:
+            self.stopped = error
+            raise
         view = memoryview(buffer)[: self.limit - self.read_bytes]
         data = self.raw.read(len(view))
         view[: len(data)] = data
