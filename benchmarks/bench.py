@@ -17,6 +17,12 @@ Steps (each implementation in its own processes; comparisons are ratios within o
    With `--db sqlite,postgresql --pg-url URL`, lamin_core runs once per database in the same round
    (LaminDB on SQLite only), every op alternating between all the processes.
 4. RESULTS.md (report.py) and scaling.png (plot.py).
+
+`--baseline SRC` (a checkout of an earlier commit, e.g. `git worktree add --detach /tmp/base <sha>`) adds
+that commit's lamin_core to the workload: one more process, with SRC first on PYTHONPATH, labelled
+`lamin_core@<sha>`, every op interleaved with the others. Its lines go to baseline-results.jsonl (not
+RESULTS.md); baseline_report.py turns them into BASELINE.md: is a change slower than the code before it,
+measured on the same machine in the same minutes?
 """
 
 from __future__ import annotations
@@ -55,11 +61,11 @@ def populate_seconds(path: Path, run_id: str, impl: str, n: int) -> float | None
 class Served:
     """One ``runner.py --serve`` process: populated once, then asked to run ops one call at a time."""
 
-    def __init__(self, impl: str, cmd: list):
+    def __init__(self, impl: str, cmd: list, env: dict | None = None):
         self.impl, self.ops = impl, []
         print("$", " ".join(str(c) for c in cmd), flush=True)
         self.proc = subprocess.Popen(
-            [str(c) for c in cmd], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [str(c) for c in cmd], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
         )
 
     def read(self) -> dict | None:
@@ -136,12 +142,19 @@ def main(argv: list[str] | None = None) -> int:
         "--peer-db", default="sqlite", help="databases for LaminDB (of --db): sqlite, or sqlite,postgresql"
     )
     p.add_argument("--jsonl", help="write the workload lines here instead (a trial run: no report)")
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        help="source tree of an earlier commit: its lamin_core runs alongside (SQLite; lines to "
+        "baseline-results.jsonl unless --jsonl; no RESULTS.md)",
+    )
     args = p.parse_args(argv)
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
     if "postgresql" in dbs and not args.pg_url:
         p.error("--db postgresql needs --pg-url or $LAMIN_BENCH_PG_URL")
 
-    jsonl = Path(args.jsonl).resolve() if args.jsonl else HERE / "registry-results.jsonl"
+    default_jsonl = "baseline-results.jsonl" if args.baseline else "registry-results.jsonl"
+    jsonl = Path(args.jsonl).resolve() if args.jsonl else HERE / default_jsonl
     if args.report_only:
         return report()
     t_all = time.perf_counter()
@@ -154,17 +167,24 @@ def main(argv: list[str] | None = None) -> int:
     # the workload's processes: lamin_core on each database, then LaminDB (on --peer-db)
     targets = [("lamin_core", args.python, db) for db in dbs]
     targets += [("lamindb", peer, db) for db in args.peer_db.split(",") if db in dbs] if peer else []
+    if args.baseline:
+        targets.append(("baseline", args.python, "sqlite"))
     failures = 0
 
     def start(impl: str, python: str, n: int, db: str = "sqlite") -> Served | None:
         """A populated ``--serve`` runner (populating while the other implementation's process idles)."""
         nonlocal failures
-        cmd = [python, RUNNER, "--impl", impl, "--n", n, "--repeats", args.repeats]
+        env, label = None, []
+        if impl == "baseline":
+            impl, label = "lamin_core", ["--label", baseline_label(args.baseline)]
+            env = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
+        cmd = [python, RUNNER, "--impl", impl, *label, "--n", n, "--repeats", args.repeats]
         if db == "postgresql":
             cmd += ["--db", args.pg_url]
         if impl == "lamin_core":
             cmd += ["--loader", args.loader]
-        s = Served(f"{impl} ({db})", [*cmd, "--out", jsonl, "--run-id", run_id, "--serve"])
+        cmd += ["--out", jsonl, "--run-id", run_id, "--serve"]
+        s = Served(f"{label[-1] if label else impl} ({db})", cmd, env)
         ready = s.read()
         if not ready or not ready.get("ready"):
             failures += 1
@@ -219,9 +239,17 @@ def main(argv: list[str] | None = None) -> int:
         extra = {"sizes": args.sizes, "skip": sorted(skip), "db": args.db, "loader": args.loader}
         f.write(json.dumps({**rec, "median_s": wall, **extra}) + "\n")
     print(f"bench wall time {wall / 60:.1f} min")
-    if args.jsonl:
+    if args.jsonl or args.baseline:
         return 1 if failures else 0
     return report() or (1 if failures else 0)
+
+
+def baseline_label(src: Path) -> str:
+    """``lamin_core@<short sha>`` of the source tree's checked-out commit."""
+    sha = subprocess.run(
+        ["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return f"lamin_core@{sha}"
 
 
 def report() -> int:

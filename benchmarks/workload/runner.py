@@ -789,6 +789,11 @@ def main(argv=None) -> int:
     p.add_argument("--relevance", action="store_true", help="Cell Ontology search relevance instead")
     p.add_argument("--cl-terms", type=Path, help="TSV of CL terms: written by lamin_core, read by lamindb")
     p.add_argument("--keep", action="store_true", help="keep the temp instance dir")
+    p.add_argument(
+        "--label",
+        help="the records' impl name instead of --impl, e.g. lamin_core@e47e342 for an earlier commit's "
+        "code on PYTHONPATH (bench.py --baseline)",
+    )
     p.add_argument("--serve", action="store_true", help="after populating, run ops as stdin asks (bench.py)")
     p.add_argument(
         "--db",
@@ -824,7 +829,7 @@ def main(argv=None) -> int:
     common = {
         "runner": "benchmarks/workload",
         "run_id": args.run_id,
-        "impl": args.impl,
+        "impl": args.label or args.impl,
         "db": "postgresql" if db_url else "sqlite",
         "n": None if args.relevance else args.n,
         "repeats": args.repeats,
