@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from . import plugins
 from .setup.instance import ensure_connected
+from .view_text import frame_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,6 +136,7 @@ def view(
                 display(frame)
             else:
                 print(model.__name__)
+                text = frame_text(frame)
                 with _display_options(), contextlib.suppress(BrokenPipeError):
-                    print(frame)
+                    print(frame if text is None else text)
     return None

@@ -68,37 +68,53 @@ def _convert_sqlite(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
             frame[column] = series.map({0: False, 1: True}) if series.isna().any() else series == 1
 
 
-def _arrow_to_frame(table: pa.Table, kinds: dict[str, str]) -> pd.DataFrame:
-    """An Arrow result as the frame the row path gives: all-null columns hold None, types as Django's."""
+def _arrow_to_frame(table: pa.Table, kinds: dict[str, str], ascending: bool | None) -> pd.DataFrame:
+    """An Arrow result as the frame the row path gives, indexed by id (in id order when `ascending` is
+    set): all-null columns hold None, types as Django's. Types, order and nulls are settled in Arrow and
+    the frame is made by one ``to_pandas`` (a frame assembled from pandas Series cost as much again)."""
     # heavy: loaded when a frame is built
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    typed = {}
+    if ascending is not None:
+        table = _in_id_order(table, ascending)
+    n_rows, columns, json_columns = table.num_rows, {}, {}
     for name in table.column_names:
         column = table.column(name)
         kind = kinds.get(name)
-        if column.null_count == len(column) or kind == "json":
-            continue
-        if kind == "datetime" and pa.types.is_string(column.type):
-            column = pc.assume_timezone(pc.cast(column, pa.timestamp("us")), "UTC")
+        if column.null_count == len(column):
+            column = pa.nulls(n_rows)  # pandas gives an object column of None
+        elif kind == "json":
+            json_columns[name] = column
+            column = pa.nulls(n_rows)  # its decoded values replace it below
+        elif kind == "datetime":
+            if pa.types.is_string(column.type):
+                column = pc.assume_timezone(pc.cast(column, pa.timestamp("us")), "UTC")
+            column = column.cast(pa.timestamp("ns", tz="UTC"))  # nanoseconds whichever path made it
         elif kind == "bool" and not pa.types.is_boolean(column.type):
             column = pc.not_equal(column, 0)
         elif pa.types.is_integer(column.type):
             column = column.cast(pa.int64())  # smallint columns arrive as int16 from PostgreSQL
-        typed[name] = column
-    frame = pa.table(typed).to_pandas() if typed else None
-    import pandas as pd  # heavy: loaded when a frame is built
+        columns[name] = column
+    ids = columns.pop("id")
+    frame = pa.table(columns).to_pandas(split_blocks=True)
+    for name, column in json_columns.items():
+        frame[name] = _json_series(column.to_pylist())
+    frame.index = ids.to_pandas().rename("id")
+    return frame
 
-    result = {}
-    for name in table.column_names:
-        if name in typed:
-            result[name] = frame[name]
-        elif kinds.get(name) == "json":
-            result[name] = _json_series(table.column(name).to_pylist())
-        else:
-            result[name] = pd.Series([None] * table.num_rows, dtype=object)
-    return pd.DataFrame(result)
+
+def _in_id_order(table: pa.Table, ascending: bool) -> pa.Table:
+    """`table` sorted by id, unless it already is (an O(n) check, no copy)."""
+    import pyarrow.compute as pc  # heavy: loaded when a frame is built
+
+    ids, order = table.column("id"), "ascending" if ascending else "descending"
+    if len(ids) < 2:
+        return table
+    steps = pc.subtract(ids.slice(1), ids.slice(0, len(ids) - 1))
+    if pc.all(pc.greater(steps, 0) if ascending else pc.less(steps, 0)).as_py():
+        return table
+    return table.take(pc.sort_indices(table, sort_keys=[("id", order)]))
 
 
 def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
@@ -123,11 +139,13 @@ def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
     sliced = query.high_mark is not None and query.high_mark - query.low_mark <= ARROW_MIN_ROWS
     table = None if sliced else fetch_arrow(sql, params, queryset.db)
     if table is not None:
-        frame = _same_datetime_unit(_arrow_to_frame(table, kinds), kinds).set_index("id")
-        return frame if ascending is None else in_id_order(frame, ascending)
+        return _arrow_to_frame(table, kinds, ascending)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    table = _rows_to_arrow(rows, ["id", *columns], kinds)
+    if table is not None:  # the same conversions as a columnar result, made once for all columns
+        return _arrow_to_frame(table, kinds, ascending)
     frame = pd.DataFrame.from_records(rows, columns=["id", *columns], coerce_float=False)
     if connection.vendor == "sqlite" and rows:
         _convert_sqlite(frame, kinds)
@@ -137,3 +155,21 @@ def queryset_to_frame(queryset: QuerySet) -> pd.DataFrame:
             frame[column] = _json_series([row[position] for row in rows])
     frame = _same_datetime_unit(frame, kinds).set_index("id")
     return frame if ascending is None else in_id_order(frame, ascending)
+
+
+def _rows_to_arrow(rows: list[tuple], names: list[str], kinds: dict[str, str]) -> pa.Table | None:
+    """Raw database rows as an Arrow table (JSON kept as text), or None when there are none or a column
+    has no single Arrow type."""
+    import pyarrow as pa  # heavy: loaded when a frame is built
+
+    if not rows:
+        return None
+    columns = {}
+    for name, values in zip(names, zip(*rows, strict=True), strict=True):
+        if kinds.get(name) == "json":
+            values = [v if v is None or isinstance(v, str) else json.dumps(v) for v in values]
+        try:
+            columns[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            return None
+    return pa.table(columns)

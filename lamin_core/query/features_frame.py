@@ -7,12 +7,12 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .._logger import logger
 from ..dtypes import parse_dtype
 from ..errors import ValidationError
-from .include import ids_condition
+from .include import MAX_LISTED_IDS, AmongIds, ids_condition
 from .label_links import name_field, resolve
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def _shown(values: list) -> object:
 
 def _add_label_values(values: dict, host, among, features: list[tuple[int, str, str]]) -> None:
     """The label names of categorical features, read from the link table of every registry their dtypes
-    name (`ArtifactULabel`, `ArtifactCellType`, ...), into `values[host id, feature id]`."""
+    name (`ArtifactULabel`, `ArtifactCellType`, ...), into `values[feature id][host id]`."""
     wanted: dict = defaultdict(set)  # label link -> ids of the features it holds values of
     for feature_id, _, dtype in features:
         for target in parse_dtype(dtype).cat_targets:
@@ -41,13 +41,28 @@ def _add_label_values(values: dict, host, among, features: list[tuple[int, str, 
             except ValidationError:
                 continue  # a registry this instance does not have: no values can exist
     for link, feature_ids in wanted.items():
-        # by host only: with `feature_id IN (...)` too, SQLite may walk the feature index (every link of
-        # a common feature) instead of the host index
-        links = link.through.objects.filter(among(link.host_field)).order_by("id")
-        label = f"{link.label_fk}__{name_field(link.registry)}"
-        for host_id, feature_id, name in links.values_list(link.host_field, "feature_id", label):
-            if feature_id in feature_ids:
-                values[host_id, feature_id].append(name)
+        # the links by host only, without the join to the labels: with `feature_id IN (...)` or the join,
+        # SQLite may walk an index by feature or label (every link of a common one) instead of by host
+        links = link.through.objects.filter(among(link.host_field))
+        rows = links.values_list(link.host_field, "feature_id", link.label_field)
+        found = [
+            (host_id, feature_id, label_id)
+            for host_id, feature_id, label_id in rows
+            if feature_id in feature_ids
+        ]
+        names = _label_names(link.registry, {label_id for _, _, label_id in found})
+        for host_id, feature_id, label_id in found:
+            values[feature_id][host_id].append(names[label_id])
+
+
+def _label_names(registry, ids: set[int]) -> dict[int, object]:
+    """Label id -> its name, for `ids` (read in chunks that stay under SQLite's parameter limit); the base
+    manager, as a join to the labels would read them whatever their branch."""
+    names, ordered = {}, sorted(ids)
+    for start in range(0, len(ordered), MAX_LISTED_IDS):
+        chunk = registry._base_manager.filter(AmongIds(F("id"), ordered[start : start + MAX_LISTED_IDS]))
+        names.update(chunk.values_list("id", name_field(registry)))
+    return names
 
 
 def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str] | None) -> pd.DataFrame:
@@ -76,7 +91,7 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
 
     cat_ids = [fid for fid, _, dtype in features if dtype and dtype.startswith(("cat", "list[cat"))]
     other_ids = [fid for fid, _, dtype in features if fid not in cat_ids]
-    values: dict[tuple[int, int], list] = defaultdict(list)
+    values: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))  # feature -> host -> values
     if cat_ids:
         _add_label_values(values, queryset.model, among, [f for f in features if f[0] in cat_ids])
     if other_ids:
@@ -92,13 +107,12 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
         for artifact_id, featurevalue_id in pairs:
             found = by_id.get(featurevalue_id)
             if found is not None:
-                values[artifact_id, found[0]].append(found[1])
-    present = {feature_id for _, feature_id in values}
+                values[found[0]][artifact_id].append(found[1])
+    ids = frame.index.tolist()
     for feature_id, name, dtype in features:
-        if feature_id in present or names is not None:
+        if feature_id in values or names is not None:
             frame.attrs.setdefault("dtypes", {})[name] = dtype
-            frame[name] = [
-                _shown(values[pk, feature_id]) if (pk, feature_id) in values else math.nan
-                for pk in frame.index
-            ]
+            by_host = values.get(feature_id, {})
+            shown = {pk: v[0] if len(v) == 1 else _shown(v) for pk, v in by_host.items()}
+            frame[name] = [shown.get(pk, math.nan) for pk in ids]
     return frame
