@@ -8,8 +8,10 @@ frequent values with counts. Each bin and value is what a filter condition selec
 
 Nothing fetches rows. A histogram of all records reads the column's index (its ends, then a range count
 per bin); of a selection, one pass for the extremes and one grouped pass. Top values are one grouped
-count; a many-to-many path's come from its link table (docs/architecture.md, "Counting rule": a record
-counts once per value, once in a histogram). benchmarks/SUMMARIES.md has the costs at 1M records.
+count, which stops after MAX_DISTINCT values: a column of more (keys) is summarized as "more than
+MAX_DISTINCT distinct values", without top values; a many-to-many path's come from its link table
+(docs/architecture.md, "Counting rule": a record counts once per value, once in a histogram).
+benchmarks/SUMMARIES.md has the costs at 1M records.
 """
 
 from __future__ import annotations
