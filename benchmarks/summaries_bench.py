@@ -49,25 +49,32 @@ Every request first counts the selected records (the total; all artifacts: `COUN
   20 bins read the index once: no table rows, no sort.
 - **Histograms of a selection**: one pass for the extremes (`MIN`, `MAX`), one grouped pass for the bins
   (`(size - start) / width`; dates `unixepoch()`). Each reads the selected rows; a covering index on the
-  filter's columns and the histogram's column makes both index-only (`created_at` under
-  `suffix = .h5ad` is fast because `artifact_suffix_page_idx` is (suffix, _branch_code, created_at);
-  `size` under the same filter reads 200,000 table rows twice: an index (suffix, _branch_code, size)
-  would do for it what the first does for dates).
-- **Top values of a text column**: one grouped pass (`GROUP BY suffix ORDER BY count DESC LIMIT 10`) on
-  the column's index. A column of (nearly) distinct values (`key`) groups a million values and sorts
-  them by count: no index helps that; the browser shows such a column as "N distinct" but still pays the
-  pass.
+  filter's columns and the histogram's column makes both index-only: `created_at` under `suffix = .h5ad`
+  reads `artifact_suffix_page_idx` (suffix, _branch_code, created_at), `size` under it
+  `artifact_suffix_size_idx` (suffix, _branch_code, size; migration 0011): 200,000 index entries twice
+  instead of 200,000 table rows twice.
+- **Top values of a text column**: its values grouped without an order, at most 1,001 groups read
+  (`GROUP BY key LIMIT 1001`), so that SQLite streams the groups from the column's index and stops
+  there. Up to 1,000 distinct values (`suffix`: 9) are all counted, the top ones picked in Python; more
+  (`key`: a million) answer "more than 1,000 distinct values" without top values, which the browser shows
+  as "1,000+ distinct": 1,001 index entries read instead of a count of every value and a sort of a
+  million groups by count (1,020 ms filtered before). Under a filter SQLite walks the column's index and
+  checks each row's filter, so a filter that selects few records reads the whole index (as before).
 - **Top values of a to-many column** (`ulabels__name`, 2.15 million link rows at 1M artifacts): counted
   on the link table alone, by the label's id where names are unique, so that a record linked twice to
   one label (through two features) counts once. Of all records: link rows per label (one grouped pass
-  over the link table's label index) bound each label's records from above, and records are counted
-  (`COUNT(DISTINCT artifact_id)`) only for the labels that can still reach the top, usually 10 of them.
-  Of a selection: one grouped `COUNT(DISTINCT artifact_id)` over the selection's links. SQLite sorts
-  each label's artifact ids for the DISTINCT, reading them from the table rows: an index on the link
-  table's (ulabel_id, artifact_id) would make those counts index-only and streaming. Measured by hand on
-  a copy of this instance (2026-12-07, load average 8.2): the grouped count of all links fell from
-  ~6.7 s to 0.42 s with it; building it takes 3.4 s at 2.15 million links. It is a migration of
-  lamin_core's link tables, not made here.
+  over the link table's label index) bound each label's records from above, records are counted
+  (`COUNT(DISTINCT artifact_id)`) only for the labels that can still reach the top, usually 10 of them,
+  and the records with a label once more (`COUNT(DISTINCT artifact_id)` over the artifact index). Of a
+  selection: one grouped `COUNT(DISTINCT artifact_id)` over the selection's links, and the records with
+  a label. Not met, and no index makes it: SQLite counts an index range by reading it, so the exact
+  counts read all 2.15 million links once for the bounds and once for the records with a label, about
+  120-190 ms of CPU each at 1M (measured with `sqlite3`, load 6); a selection adds a probe of its ids
+  per link. Measured on a copy with indexes (ulabel_id, artifact_id) and (artifact_id, ulabel_id) on the
+  link table (2026-12-07, load 6): the 10 exact counts fell from ~13 to ~4.5 ms each, the request from
+  367 to 339 ms of CPU, the filtered one not at all (~550 ms in the grouped count): not worth two more
+  indexes on every label link. Meeting 200 ms takes counts kept up to date (per label, per filter they
+  do not help) or a sampled answer, which the browser would have to show as approximate.
 """
 
 
@@ -100,9 +107,20 @@ def summary(column: str, filters: dict | None) -> tuple[float, float, dict]:
 def shape(found: dict) -> str:
     if found["kind"] in ("number", "datetime"):
         return f"{len(found['bins'])} bins"
+    if found.get("more_distinct"):
+        return f"{found['distinct']:,}+ distinct, no top"
     if found["kind"] == "category":
         return f"top {len(found['top'])}"
     return found["kind"]
+
+
+def earlier(date: str) -> dict[tuple[str, str], dict]:
+    """The rows of an earlier run in summaries-results.jsonl by (records, column)."""
+    rows = [json.loads(line) for line in (HERE / "summaries-results.jsonl").read_text().splitlines()]
+    found = {(r["scope"], r["column"]): r for r in rows if r["date"] == date}
+    if not found:
+        raise SystemExit(f"no run of {date} in summaries-results.jsonl")
+    return found
 
 
 def main() -> None:
@@ -110,6 +128,11 @@ def main() -> None:
     parser.add_argument("--home", type=Path, required=True, help="the home folder of a workload instance")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=HERE / "SUMMARIES.md")
+    parser.add_argument(
+        "--before",
+        metavar="DATE",
+        help="a run in summaries-results.jsonl (its `date`) to compare with, in a column of the table",
+    )
     args = parser.parse_args()
     n = connect(args.home.resolve())
     load_before = os.getloadavg()
@@ -166,6 +189,16 @@ def main() -> None:
         "| records | column | summary | median ms | min-max | CPU ms | target |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
+    before = earlier(args.before) if args.before else {}
+    if before:
+        first = next(iter(before.values()))
+        lines[-2:-2] = [
+            f"Before: the run of {args.before} (load average {first['load_before']} before, "
+            f"{first['load_after']} after), median ms / CPU ms in the last column.",
+            "",
+        ]
+        lines[-2] = lines[-2] + " before |"
+        lines[-1] = lines[-1] + "---:|"
     for row in rows:
         met = (
             ""
@@ -179,6 +212,9 @@ def main() -> None:
             f"**{row['median_ms']}** | {row['min_ms']}-{row['max_ms']} | {row['median_cpu_ms']} | "
             f"<= {TARGET_MS}{met} |"
         )
+        if before:
+            was = before.get((row["scope"], row["column"]))
+            lines[-1] += f" {was['median_ms']} / {was['median_cpu_ms']} |" if was else " |"
     args.out.write_text("\n".join(lines) + "\n" + NOTES)
     print(f"wrote {args.out}")
 

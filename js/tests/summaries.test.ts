@@ -83,6 +83,21 @@ describe("column summaries", () => {
     cleanup();
   });
 
+  it("a column of more distinct values than counted says how many at least, with nothing to click", async () => {
+    const model = browserModel();
+    const many: Summary = { column: "key", kind: "category", to_many: false, count: 999_990, nulls: 10, top: [], other: 999_990, distinct: 1000, more_distinct: true };
+    model.handlers.summaries = (p) => ({ result: { registry: "Artifact", count: 1_000_000, columns: p.columns.map((c: string) => (c === "key" ? many : SUMMARIES[c])) } });
+    const cleanup = browserWidget.render({ model, el });
+    await flush();
+    const key = el.querySelector<HTMLElement>("[data-summary=key]")!;
+    expect(key.querySelector(".lw-summary-text")!.textContent).toBe("1,000+ distinct");
+    expect(key.querySelector(".lw-segs")!.getAttribute("title")).toBe("more than 1,000 distinct values among 999,990: too many to show the most frequent; 10 empty");
+    expect(key.querySelectorAll("button")).toHaveLength(0);
+    expect(key.querySelectorAll(".lw-seg.lw-other, .lw-seg.lw-null")).toHaveLength(2); // the values, the empty ones
+    expect(el.querySelector("[data-summary=suffix] .lw-summary-text")!.textContent).toBe(".h5ad 75%"); // others as before
+    cleanup();
+  });
+
   it("a click on a value filters by it, another value replaces it; a brush filters by the range", async () => {
     const model = browserModel();
     const cleanup = browserWidget.render({ model, el });

@@ -104,6 +104,9 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
             # walks this index in order; its count reads the index alone. (No index on `_branch_code`
             # alone: SQLite would walk it for `_branch_code = ?` instead of an index that gives the order.)
             models.Index(fields=["suffix", "_branch_code", "created_at"], name="artifact_suffix_page_idx"),
+            # the sizes of the artifacts of a suffix (a histogram of `size` under a suffix filter: its
+            # extremes and bins) read this index alone, as the dates of a suffix read the one above
+            models.Index(fields=["suffix", "_branch_code", "size"], name="artifact_suffix_size_idx"),
             # the archived and trashed records: `Artifact.filter().count()` is all rows minus these
             hidden_records_index("artifact_hidden_idx"),
         ]

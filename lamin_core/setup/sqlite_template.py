@@ -202,11 +202,18 @@ def install_planner_stats(connection) -> int:
         present: dict[str, dict[str, str]] = {}
         for table, index, stat in cursor.fetchall():
             present.setdefault(table, {})[index] = stat or ""
-        assumed = {table: stat.split()[0] for table, _, stat in stats}
+        # the rows assumed: per index (a partial index of hidden records assumes its own few), and per table
+        assumed = {(table, index): stat.split()[:1] for table, index, stat in stats}
+        rows: dict[str, list[str]] = {}
+        for table, _, stat in stats:
+            rows[table] = [str(max(int(rows.get(table, ["0"])[0]), int(stat.split()[0])))]
         measured = {
             table
             for table, by_index in present.items()
-            if any(stat.split()[:1] != [assumed.get(table)] for stat in by_index.values())
+            if any(
+                stat.split()[:1] != assumed.get((table, index), rows.get(table))
+                for index, stat in by_index.items()
+            )
         }
         new = [row for row in stats if row[0] not in measured and row[1] not in present.get(row[0], {})]
         cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", new)

@@ -8,8 +8,10 @@ frequent values with counts. Each bin and value is what a filter condition selec
 
 Nothing fetches rows. A histogram of all records reads the column's index (its ends, then a range count
 per bin); of a selection, one pass for the extremes and one grouped pass. Top values are one grouped
-count; a many-to-many path's come from its link table (docs/architecture.md, "Counting rule": a record
-counts once per value, once in a histogram). benchmarks/SUMMARIES.md has the costs at 1M records.
+count, which stops after MAX_DISTINCT values: a column of more (keys) is summarized as "more than
+MAX_DISTINCT distinct values", without top values; a many-to-many path's come from its link table
+(docs/architecture.md, "Counting rule": a record counts once per value, once in a histogram).
+benchmarks/SUMMARIES.md has the costs at 1M records.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 MAX_COLUMNS = 12  # columns per request: each costs one or two scans of the selected records
 MAX_BINS = 50
 MAX_TOP = 50
+MAX_DISTINCT = 1000  # values of a text column counted; more: "more than 1,000 distinct", no top values
 
 # bin widths of dates, in seconds: round units people read on an axis
 _DAY = 86400
@@ -332,28 +335,48 @@ def _top_linked(scope: _Scope, link: _Link, top: int) -> tuple[list[tuple[Any, i
     return found, links.aggregate(n=Count(link.host, distinct=True))["n"]
 
 
-def _category(scope: _Scope, column: _Column, top: int) -> dict:
-    path, records, total = column.path, scope.records, scope.total
-    present = {f"{path}__isnull": False}
-    other = None  # to-many: records with several values, the rest is no sum of the shown counts
-    link = _link_table(records.model, path) if column.info.to_many else None
-    if link is not None:
-        found, with_values = _top_linked(scope, link, top)
-    elif column.info.to_many:
-        related = records.model._base_manager.filter(pk__in=records.values("pk")).filter(**present)
-        rows = related.values(path).annotate(_n=Count("pk", distinct=True)).order_by("-_n", path)
-        found = list(rows.values_list(path, "_n")[:top])
-        with_values = related.values("pk").distinct().count()
-    else:
-        with_values = total - records.filter(**{f"{path}__isnull": True}).count()
-        rows = records.filter(**present).values(path).annotate(_n=Count("pk")).order_by("-_n", path)
-        found = list(rows.values_list(path, "_n")[:top])
-        other = with_values - sum(n for _, n in found)
+def _top_values(scope: _Scope, path: str, top: int) -> dict:
+    """The most frequent values of a column with their records, and how many distinct values it has.
+
+    The values are grouped without an order and at most MAX_DISTINCT + 1 groups are read, so that the
+    database may stream the groups from the column's index and stop there: a column of (nearly) distinct
+    values, such as keys, then costs MAX_DISTINCT + 1 index entries instead of a count and a sort of every
+    value, and is answered as "more than MAX_DISTINCT distinct values" without top values (the groups
+    read are the first in the index's order, which says nothing of the most frequent)."""
+    records, total = scope.records, scope.total
+    with_values = total - records.filter(**{f"{path}__isnull": True}).count()
+    rows = records.filter(**{f"{path}__isnull": False}).values(path).annotate(_n=Count("pk")).order_by()
+    groups = list(rows.values_list(path, "_n")[: MAX_DISTINCT + 1])
+    more = len(groups) > MAX_DISTINCT
+    found = [] if more else sorted(groups, key=lambda item: (-item[1], item[0]))[:top]
     return {
         "count": with_values,
         "nulls": total - with_values,
         "top": [{"value": value, "count": n} for value, n in found],
-        "other": other,
+        "other": with_values - sum(n for _, n in found),
+        "distinct": min(len(groups), MAX_DISTINCT),
+        "more_distinct": more,
+    }
+
+
+def _category(scope: _Scope, column: _Column, top: int) -> dict:
+    path, records, total = column.path, scope.records, scope.total
+    if not column.info.to_many:
+        return _top_values(scope, path, top)
+    link = _link_table(records.model, path)
+    if link is not None:
+        found, with_values = _top_linked(scope, link, top)
+    else:
+        present = {f"{path}__isnull": False}
+        related = records.model._base_manager.filter(pk__in=records.values("pk")).filter(**present)
+        rows = related.values(path).annotate(_n=Count("pk", distinct=True)).order_by("-_n", path)
+        found = list(rows.values_list(path, "_n")[:top])
+        with_values = related.values("pk").distinct().count()
+    return {
+        "count": with_values,
+        "nulls": total - with_values,
+        "top": [{"value": value, "count": n} for value, n in found],
+        "other": None,  # records with several values: the rest is no sum of the shown counts
     }
 
 

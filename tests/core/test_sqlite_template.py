@@ -74,8 +74,12 @@ HOT_PLANS = {
     "SELECT id FROM lamin_core_artifact WHERE _branch_code = 1 ORDER BY updated_at DESC LIMIT 100": (
         "lamin_core_artifact_updated_at"
     ),
+    # either (suffix, _branch_code, …) index counts it alone; SQLite takes the one of smaller entries
     "SELECT count(*) FROM lamin_core_artifact WHERE suffix = '.h5ad' AND _branch_code = 1": (
-        "artifact_suffix_page_idx"
+        "artifact_suffix_size_idx"
+    ),
+    "SELECT min(size), max(size) FROM lamin_core_artifact WHERE suffix = '.h5ad' AND _branch_code = 1": (
+        "artifact_suffix_size_idx"
     ),
     # without statistics SQLite walks the storage_id or is_latest index here (the planner trap)
     "SELECT id FROM lamin_core_artifact WHERE storage_id = 1 AND key = 'a/b.csv' AND _branch_code = 1": (
@@ -95,3 +99,24 @@ def test_hot_paths_walk_the_selective_index(tmp_path):
         for sql, index in HOT_PLANS.items():
             plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
             assert f"INDEX {index}" in plan, f"{sql}\n  uses: {plan}"
+
+
+def test_an_index_of_a_later_migration_gets_planner_statistics(home, tmp_path):
+    """A database whose last migration is rolled back and applied again (as a newer package would add an
+    index) gets representative statistics for the index, also on the artifact table, whose partial index
+    of hidden records assumes its own few rows."""
+    result = python(
+        "from lamin_core.setup.instance import init; init(storage='later')", home=home, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    db = tmp_path / "later" / ".lamindb" / "lamin.db"
+    before = planner_stats(db)
+    added = {(table, index) for table, index, _ in before if index == "artifact_suffix_size_idx"}
+    assert added == {("lamin_core_artifact", "artifact_suffix_size_idx")}
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX artifact_suffix_size_idx")
+        conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'artifact_suffix_size_idx'")
+        conn.execute("DELETE FROM django_migrations WHERE name LIKE '%_artifact_suffix_size_idx'")
+    result = python("import lamin_core as ln; ln.connect('later')", home=home, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert planner_stats(db) == before

@@ -132,6 +132,34 @@ def test_column_summaries_filter_by_a_click_and_a_brush(lab):
     nb.close()
 
 
+def test_a_column_of_more_distinct_values_than_counted_says_so(lab):
+    """A column of more distinct values than the summaries count (1,000; 4 in this kernel, so that the
+    seed's five keys are more): "4+ distinct" over a bar with no value to click; the four suffixes keep
+    their top values."""
+    nb = lab.notebook(
+        "distinct.ipynb",
+        [
+            SETUP + "from lamin_widgets.protocol import summaries\n"
+            "summaries.MAX_DISTINCT = 4\n"
+            "browser = lw.RegistryBrowser('Artifact')\nbrowser"
+        ],
+    )
+    widget = nb.widget(0)
+    key = widget.locator("[data-summary=key]")
+    nb.run(0, key.locator(".lw-summary-text"))
+    expect(key.locator(".lw-summary-text")).to_have_text("4+ distinct")
+    message = "more than 4 distinct values among 5: too many to show the most frequent"
+    expect(key.locator(".lw-segs")).to_have_attribute("title", message)
+    expect(key.locator("button")).to_have_count(0)
+    expect(widget.locator("[data-summary=suffix] .lw-summary-text")).to_have_text(".h5ad 40%")
+    widget.locator(".lw-browser[data-summarized='1']").wait_for()
+    shot(widget, "column_summaries_many_distinct")
+    set_theme(nb.page, "JupyterLab Dark")
+    shot(widget, "column_summaries_many_distinct_dark")
+    set_theme(nb.page, "JupyterLab Light")
+    nb.close()
+
+
 def test_filter_builder_suffix_and_perturbation(lab):
     nb = lab.notebook(
         "filter.ipynb",

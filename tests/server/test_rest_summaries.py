@@ -25,6 +25,7 @@ def test_summaries_of_the_seed(server):  # noqa: F811
     ]
     expected = Counter(sfx for _, sfx, _ in ARTIFACTS)
     assert {t["value"]: t["count"] for t in suffix["top"]} == dict(expected)
+    assert (suffix["distinct"], suffix["more_distinct"]) == (len(expected), False)
     names: Counter = Counter()
     for values in VALUES.values():
         names.update({*values["perturbation"], values["experiment"]})

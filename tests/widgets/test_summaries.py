@@ -122,6 +122,56 @@ def test_top_values_of_a_text_column_with_the_rest_as_other(ln, data, rpc):
         assert t["count"] == mine(ln, suffix=t["value"]).count()
 
 
+def test_a_text_column_says_how_many_distinct_values_it_has(ln, data, rpc):
+    suffix, key = summaries(rpc, ["suffix", "key"])["columns"]
+    assert (suffix["distinct"], suffix["more_distinct"]) == (
+        len(set(mine(ln).values_list("suffix", flat=True))),
+        False,
+    )
+    keys = list(mine(ln).values_list("key", flat=True))
+    assert (key["distinct"], key["more_distinct"]) == (len(set(keys)), False)
+    # every key once: each of the top values counts one record
+    assert [t["count"] for t in key["top"]] == [1] * 10 and key["other"] == len(keys) - 10
+
+
+@pytest.mark.parametrize("fewer", [1, 0])
+def test_more_distinct_values_than_counted_give_no_top_values(ln, data, rpc, monkeypatch, fewer):
+    """A column of more distinct values than MAX_DISTINCT (1,000; here as many as the suffixes, or one
+    fewer) is answered as "more than MAX_DISTINCT distinct", without top values; one of as many as
+    MAX_DISTINCT still has its top values."""
+    from lamin_widgets.protocol import summaries as summaries_module
+
+    counts = Counter(mine(ln).values_list("suffix", flat=True))
+    limit = len(counts) - fewer
+    monkeypatch.setattr(summaries_module, "MAX_DISTINCT", limit)
+    suffix, key, latest = summaries(rpc, ["suffix", "key", "is_latest"])["columns"]
+    n = mine(ln).count()
+    assert key == {
+        "column": "key",
+        "kind": "category",
+        "to_many": False,
+        "count": n,
+        "nulls": 0,
+        "top": [],
+        "other": n,
+        "distinct": limit,
+        "more_distinct": True,
+        "ms": key["ms"],
+    }
+    if fewer:
+        assert (suffix["top"], suffix["other"], suffix["distinct"], suffix["more_distinct"]) == (
+            [],
+            n,
+            limit,
+            True,
+        )
+    else:
+        expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        assert [(t["value"], t["count"]) for t in suffix["top"]] == expected
+        assert (suffix["distinct"], suffix["more_distinct"], suffix["other"]) == (limit, False, 0)
+    assert latest["top"] == [{"value": True, "count": n}] and not latest["more_distinct"]
+
+
 def test_a_to_many_column_counts_a_record_once_per_label(ln, data, rpc):
     (labels,) = summaries(rpc, ["ulabels__name"], top=50)["columns"]
     names: Counter = Counter()

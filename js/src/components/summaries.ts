@@ -29,6 +29,9 @@ export interface Summary {
   width_seconds?: number;
   top?: { value: unknown; count: number }[];
   other?: number | null;
+  /** Text and boolean columns: the distinct values; with `more_distinct`, more than this many (no top). */
+  distinct?: number;
+  more_distinct?: boolean;
 }
 
 /** Requests in flight at once: the rest wait (the page and the count come first). */
@@ -196,14 +199,26 @@ export function columnSummaries(client: RpcClient, store: Store) {
     });
   }
 
+  /** One bar of the values and the empty ones, no value to click: for columns whose top values say nothing. */
+  function renderSpread(el: HTMLElement, s: Summary, caption: string, title: string) {
+    const empty = s.nulls ? `; ${count(s.nulls)} empty` : "";
+    const bar = h("div", { class: "lw-segs", title: title + empty }, h("span", { class: "lw-seg lw-other", style: `flex-grow: ${s.count}` }));
+    if (s.nulls) bar.append(h("span", { class: "lw-seg lw-null", style: `flex-grow: ${s.nulls}` }));
+    el.append(bar);
+    line(el, caption).title = title + empty;
+  }
+
   function renderTop(el: HTMLElement, s: Summary) {
     const top = s.top ?? [];
+    if (s.more_distinct) {
+      // too many distinct values to count them all: how many at least, no top values
+      const many = count(s.distinct ?? 0);
+      renderSpread(el, s, `${many}+ distinct`, `more than ${many} distinct values among ${count(s.count)}: too many to show the most frequent`);
+      return;
+    }
     if (!s.to_many && top.length && top[0].count === 1 && s.count > 1) {
       // every value once (keys, names): bars of one record each say nothing
-      const distinct = h("div", { class: "lw-segs", title: `${count(s.count)} values, each once${s.nulls ? `; ${count(s.nulls)} empty` : ""}` }, h("span", { class: "lw-seg lw-other", style: `flex-grow: ${s.count}` }));
-      if (s.nulls) distinct.append(h("span", { class: "lw-seg lw-null", style: `flex-grow: ${s.nulls}` }));
-      el.append(distinct);
-      line(el, `${count(s.count)} distinct`);
+      renderSpread(el, s, `${count(s.count)} distinct`, `${count(s.count)} values, each once`);
       return;
     }
     const parts: { label: string; n: number; cls: string; condition?: Condition }[] = top.map((t) => ({
