@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -72,60 +73,80 @@ def label_name(i: int) -> str:
     return f"{WORDS_A[i % 10]} {WORDS_B[(i // 10) % 10]} {i}"
 
 
-def generate(n: int, seed: int = 0, n_labels: int = N_LABELS) -> Spec:
-    """The workload's records for ``n`` artifacts (about 1.3 s per 100 000)."""
-    rng = random.Random(seed)
-    choice, uniform, randint, sample = rng.choice, rng.uniform, rng.randint, rng.sample
-
-    def token(alphabet: str, k: int) -> str:
-        return "".join([choice(alphabet) for _ in range(k)])
-
-    spec = Spec(n=n, seed=seed)
+def _draw_labels(rng: random.Random, n_labels: int) -> list[dict]:
+    """The labels, first in the stream."""
     day_before = BASE_TIME - timedelta(days=1)
-    for i in range(n_labels):
-        uid = token(UID_ALPHABET, 8)
-        spec.labels.append(
-            {"uid": uid, "name": label_name(i), "created_at": day_before + timedelta(milliseconds=i)}
-        )
+    return [
+        {
+            "uid": _token(rng, UID_ALPHABET, 8),
+            "name": label_name(i),
+            "created_at": day_before + timedelta(milliseconds=i),
+        }
+        for i in range(n_labels)
+    ]
 
+
+def _token(rng: random.Random, alphabet: str, k: int) -> str:
+    return "".join([rng.choice(alphabet) for _ in range(k)])
+
+
+def _draw_artifacts(rng: random.Random, n: int) -> Iterator[tuple[dict, list[int], dict | None]]:
+    """Per artifact, in order: its fields, the labels it links (indices), its feature values or None."""
+    choice, uniform, randint, sample = rng.choice, rng.uniform, rng.randint, rng.sample
     weights = [s[1] for s in SUFFIXES]
     used = range(len(PERTURBATIONS), N_LABELS_USED)
     for i in range(n):
         suffix, _, kind, otype = rng.choices(SUFFIXES, weights=weights)[0]
         size = int(10 ** uniform(2, 9.7))  # 100 B .. ~5 GB, log-uniform
-        uid = token(UID_ALPHABET, 16) + "0000"
-        hash_ = token(HASH_ALPHABET, 22)
+        uid = _token(rng, UID_ALPHABET, 16) + "0000"
+        hash_ = _token(rng, HASH_ALPHABET, 22)
         n_obs = randint(100, 200_000) if otype else None
-        spec.artifacts.append(
-            {
-                "uid": uid,
-                "key": f"project_{i % 7}/batch_{(i // 100) % 50:02d}/sample_{i:07d}{suffix}",
-                "suffix": suffix,
-                "kind": kind,
-                "otype": otype,
-                "size": size,
-                "hash": hash_,
-                "n_observations": n_obs,
-                "created_at": BASE_TIME + timedelta(seconds=i),
-            }
-        )
-        k = randint(1, 3)
-        spec.links.extend((i, j) for j in sample(used, k))
+        artifact = {
+            "uid": uid,
+            "key": f"project_{i % 7}/batch_{(i // 100) % 50:02d}/sample_{i:07d}{suffix}",
+            "suffix": suffix,
+            "kind": kind,
+            "otype": otype,
+            "size": size,
+            "hash": hash_,
+            "n_observations": n_obs,
+            "created_at": BASE_TIME + timedelta(seconds=i),
+        }
+        links = sample(used, randint(1, 3))
+        feature = None
         if i % 10 == 0:
             n_pert = randint(1, 2)
             perts = sample(range(len(PERTURBATIONS)), n_pert)
             temperature = round(uniform(20.0, 40.0), 1)
             note = choice(STUDY_NOTES)
-            spec.features.append(
-                {
-                    "artifact": i,
-                    "temperature": temperature,
-                    "perturbation": perts,
-                    "study_note": note,
-                    "study_metadata": {"detail1": str(i % 50), "detail2": i % 7},
-                }
-            )
+            feature = {
+                "artifact": i,
+                "temperature": temperature,
+                "perturbation": perts,
+                "study_note": note,
+                "study_metadata": {"detail1": str(i % 50), "detail2": i % 7},
+            }
+        yield artifact, links, feature
+
+
+def generate(n: int, seed: int = 0, n_labels: int = N_LABELS) -> Spec:
+    """The workload's records for ``n`` artifacts (about 1.3 s per 100 000)."""
+    rng = random.Random(seed)
+    spec = Spec(n=n, seed=seed, labels=_draw_labels(rng, n_labels))
+    for i, (artifact, links, feature) in enumerate(_draw_artifacts(rng, n)):
+        spec.artifacts.append(artifact)
+        spec.links.extend((i, j) for j in links)
+        if feature is not None:
+            spec.features.append(feature)
     return spec
+
+
+def stream(n: int, seed: int = 0, n_labels: int = N_LABELS) -> tuple[list[dict], Iterator]:
+    """The same records as ``generate`` without holding them: the labels, and an iterator over
+    ``(artifact, label indices, feature values or None)`` (10 000 000 artifacts do not fit in memory)."""
+    rng = random.Random(seed)
+    labels = _draw_labels(rng, n_labels)
+    return labels, _draw_artifacts(rng, n)
 
 
 def uid_digest(uids) -> str:
