@@ -116,8 +116,8 @@ def browser_main(args) -> int:
         ' pointerdown on "next page" (the first click not counted) or the last keystroke of a workload key'
         " (`sample_0004242`: all but its last character typed and answered first; the SearchBox asks at"
         " each keystroke) to the new rows in the DOM and the next animation frame painted. A page of 500"
-        " rows puts the rows that fill the table's box (420 px, and 150 px more: 25 rows) in at once (the"
-        " measure ends with those painted), the others as it is scrolled.",
+        " rows puts the rows that fill the table's box (420 px and 150 px below it: 28 rows of 20 px) in at"
+        " once (the measure ends with those painted), the others as it is scrolled.",
         "",
         "| measure | artifacts | median ms | min-max | n | target |",
         "|---|---:|---:|---:|---:|---:|",
