@@ -112,7 +112,7 @@ const ROW_PX = 23;
 
 /** The rows that fill `wrap` up to its max-height, and MORE_WITHIN_PX more (what scrolling adds to comes
  * later): each row costs the browser ~0.3 ms of style and layout, so a notebook's table of 420 px takes
- * 25 rows of a page at once, not 50. `row`: one already shown, for its height. A box of no fixed height
+ * 28 rows of 20 px at once, not 50. `row`: one already shown, for its height. A box of no fixed height
  * (or none laid out, as in tests) takes FIRST_ROWS. */
 export function rowsToFill(wrap: HTMLElement, row: HTMLElement | null): number {
   const box = parseFloat(getComputedStyle(wrap).maxHeight);
