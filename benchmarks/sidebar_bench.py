@@ -476,8 +476,8 @@ def render(instances: list[dict], small: dict | None, meta: dict) -> str:
         "- *open after a warm-up page load*: the same in one server, the first page load not counted.",
         '- *page change*: 500 rows per page, a click on "next page" (the first click not counted); the'
         " panel at its default width (the list: all 500 rows in the DOM, those out of view not laid out) and"
-        " widened by dragging its edge (the table: a page's first 50 rows at once, the others as it is"
-        " scrolled; the measure ends with those 50 painted).",
+        " widened by dragging its edge (the table: the rows that fill its box at once, the others as it is"
+        " scrolled; the measure ends with those painted).",
         "- *last keystroke*: a workload key (`sample_0004242`) typed but its last character, its results"
         " awaited, then the last keystroke to the new rows painted, the search's 60 ms debounce included"
         " (the first text not counted).",

@@ -1,7 +1,8 @@
 """The widget base: an AnyWidget whose front end asks Python for data through the RPC method table.
 
 Requests arrive as custom comm messages and are served on a worker thread, so a running cell does not
-block paging and a cancel can arrive; each worker thread has its own Django connection. Each request runs
+block paging and a cancel can arrive; each worker thread has its own Django connection, kept from one
+request to the next (a broken one is replaced: `close_old_connections`). Each request runs
 under a time budget (`request_timeout`, 10 s by default); a cancel stops a queued request and interrupts a
 running query (see `protocol.budget`). `to_dataframe()` and the core API are not budgeted.
 """
@@ -25,22 +26,27 @@ from .protocol import Budget, Context, handle
 from .protocol.budget import DEFAULT_SECONDS
 from .protocol.errors import error_response
 from .protocol.filterspec import FilterSpecError, registry_name
+from .protocol.methods import is_background
 from .protocol.state import get_registry
 from .protocol.types import CANCEL_KIND, KIND
 
 STATIC = Path(__file__).parent / "static"
 logger = logging.getLogger("lamin_widgets")
-_executor: ThreadPoolExecutor | None = None
+_executors: dict[bool, ThreadPoolExecutor] = {}
 _executor_lock = threading.Lock()
 
 
-def executor() -> ThreadPoolExecutor:
-    """The worker threads that serve widget requests (shared by all widgets of the kernel)."""
-    global _executor
+def executor(background: bool = False) -> ThreadPoolExecutor:
+    """The worker threads that serve widget requests (shared by all widgets of the kernel): two for the
+    requests someone waits for, one for background work (`Method.background`: column summaries), which so
+    never holds up a page or a search of any widget."""
     with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lamin-rpc")
-        return _executor
+        if background not in _executors:
+            name = "lamin-rpc-background" if background else "lamin-rpc"
+            _executors[background] = ThreadPoolExecutor(
+                max_workers=1 if background else 2, thread_name_prefix=name
+            )
+        return _executors[background]
 
 
 class LaminWidget(anywidget.AnyWidget):
@@ -118,7 +124,7 @@ class LaminWidget(anywidget.AnyWidget):
         budget = self._budget()
         with self._lock:
             self._budgets[request_id] = budget
-        future = executor().submit(self._serve, request, budget)
+        future = executor(is_background(request.get("method"))).submit(self._serve, request, budget)
         with self._lock:
             self._pending[request_id] = future
         future.add_done_callback(lambda _f: self._forget(request_id, budget))
@@ -132,7 +138,7 @@ class LaminWidget(anywidget.AnyWidget):
     def _serve(self, request: dict, budget: Budget) -> None:
 
         try:
-            close_old_connections()
+            close_old_connections()  # a broken connection only: lamin_core keeps them (CONN_MAX_AGE None)
             response, buffers = handle(request, self._rpc_context, budget)
         except Exception as error:  # whatever fails, the front end gets an answer
             logger.warning("lamin widget request failed: %s", error, exc_info=True)

@@ -1,12 +1,13 @@
 // @vitest-environment happy-dom
-// Speed in the browser (issue 21): a page of 500 rows puts only its first rows in the table (fixed column
-// widths from the page's text, the rest added as the table is scrolled or the keyboard moves on), the list
-// has every row at once, id columns of related records are not shown by default, and a search box sends
-// its request before the text's sync to the kernel.
+// Speed in the browser (issue 21): a page of 500 rows puts only the rows that fill the table's box in the
+// table (fixed column widths from the page's text, the rest added as the table is scrolled or the keyboard
+// moves on), another page of the same columns keeps the header, the list has every row at once, id columns
+// of related records are not shown by default, and a search box asks at each keystroke (before the text's
+// sync to the kernel), an older answer coming late never replacing a newer one.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultColumns, leadingColumns } from "../src/components/browser";
 import { recordList } from "../src/components/recordlist";
-import { columnWidths, FIRST_ROWS, MORE_ROWS, pageTable } from "../src/components/table";
+import { columnWidths, FIRST_ROWS, MORE_ROWS, MORE_WITHIN_PX, pageTable, rowsToFill } from "../src/components/table";
 import type { Frame } from "../src/arrow";
 import searchWidget from "../src/widgets/search";
 import { FakeModel, flush } from "./fake";
@@ -42,10 +43,54 @@ describe("a page of 500 rows in the table", () => {
     // scrolled near the end of the rows there: the next ones come
     Object.defineProperty(t.el, "scrollHeight", { configurable: true, value: 1200 });
     Object.defineProperty(t.el, "clientHeight", { configurable: true, value: 400 });
-    t.el.scrollTop = 600;
+    t.el.scrollTop = 1200 - 400 - MORE_WITHIN_PX - 10; // not yet that close to the end
+    t.el.dispatchEvent(new Event("scroll"));
+    expect(rows().length).toBe(FIRST_ROWS);
+    t.el.scrollTop = 1200 - 400 - MORE_WITHIN_PX + 10;
     t.el.dispatchEvent(new Event("scroll"));
     expect(rows().length).toBe(FIRST_ROWS + MORE_ROWS);
     expect(rows().map((r) => Number(r.dataset.id))).toEqual(Array.from({ length: FIRST_ROWS + MORE_ROWS }, (_, i) => i + 1));
+  });
+
+  it("puts in the rows that fill a box of fixed height, and the next ones scrolling would reach", () => {
+    const { t, rows } = table();
+    t.el.style.maxHeight = "420px"; // a notebook's table
+    t.render(frameOf(500), [], new Set());
+    expect(rows().length).toBe(Math.ceil((420 + MORE_WITHIN_PX) / 23)); // 23 px: a row before one is measured
+    expect(rows().length).toBeLessThan(FIRST_ROWS);
+    // the next page: the rows' measured height counts (taller rows: fewer of them)
+    Object.defineProperty(rows()[0], "offsetHeight", { configurable: true, value: 38 });
+    expect(rowsToFill(t.el, rows()[0])).toBe(Math.ceil((420 + MORE_WITHIN_PX) / 38));
+    t.el.style.maxHeight = "10000px"; // a box taller than FIRST_ROWS fill: FIRST_ROWS, the rest on scrolling
+    expect(rowsToFill(t.el, null)).toBe(FIRST_ROWS);
+    t.el.style.maxHeight = "40px"; // a tiny box: still 10 rows to scroll through
+    expect(rowsToFill(t.el, null)).toBe(10);
+  });
+
+  it("keeps the header (with its summaries) for another page of the same columns, a new one otherwise", () => {
+    const summary = document.createElement("div");
+    const sorted: string[][] = [];
+    const t = pageTable({ onSort: (o) => sorted.push(o), onToggle: () => {}, onOpen: () => {}, sortable: () => true, summary: (c) => (c === "size" ? summary : null) });
+    el.append(t.el);
+    t.render(frameOf(500), [], new Set());
+    const head = t.el.querySelector("thead")!;
+    const page2 = frameOf(500);
+    page2.rows.forEach((row, i) => (row.id = 501 + i));
+    t.render(page2, [], new Set());
+    expect(t.el.querySelector("thead")).toBe(head);
+    expect(t.el.querySelectorAll("thead").length).toBe(1);
+    expect(t.el.querySelector("tbody tr[data-id]")!.getAttribute("data-id")).toBe("501");
+    expect(head.querySelector("[data-summary-column=size]")!.firstChild).toBe(summary);
+    (head.querySelector("th[data-column=key]") as HTMLElement).click();
+    expect(sorted).toEqual([["key"]]);
+    // sorted by key: a new header (its arrow, its next order)
+    t.render(page2, ["key"], new Set());
+    const sortedHead = t.el.querySelector("thead")!;
+    expect(sortedHead).not.toBe(head);
+    expect(sortedHead.querySelector("th[data-column=key]")!.getAttribute("aria-sort")).toBe("ascending");
+    (sortedHead.querySelector("th[data-column=key]") as HTMLElement).click();
+    expect(sorted).toEqual([["key"], ["-key"]]);
+    expect(t.el.querySelectorAll("colgroup").length).toBe(1);
   });
 
   it("follows the keyboard past the rows in the DOM: ArrowDown adds the next ones, End all of them", () => {
@@ -116,6 +161,42 @@ describe("default columns", () => {
 });
 
 describe("SearchBox typing", () => {
+  it("asks at each keystroke, without a pause; a late answer to an older text is dropped", async () => {
+    const model = new FakeModel({ registry: "ULabel", text: "", value_id: null, limit: 10, placeholder: "" });
+    const answers: Record<string, () => void> = {};
+    model.handlers.search = (p) =>
+      new Promise((resolve) => {
+        answers[p.string] = () => resolve({ result: { label_field: "name", results: [{ id: p.string.length, uid: "x", label: p.string, fields: {} }] } });
+      });
+    searchWidget.render({ model, el });
+    const input = el.querySelector("input") as HTMLInputElement;
+    for (const text of ["e", "ex"]) {
+      input.value = text;
+      input.dispatchEvent(new Event("input"));
+    }
+    expect(model.requests("search").map((r) => r.params.string)).toEqual(["e", "ex"]); // at once: no timer ran
+    expect(model.sent).toContainEqual({ kind: "lamin-cancel", id: model.requests("search")[0].id }); // the older one stops
+    await flush();
+    answers["ex"]();
+    await flush();
+    answers["e"](); // the kernel answered the cancelled one anyway, later
+    await flush();
+    const shown = () => [...el.querySelectorAll("li[role=option] .lw-label")].map((label) => label.textContent);
+    expect(shown()).toEqual(["ex"]);
+    expect(el.querySelector(".lw-picker")!.getAttribute("data-results")).toBe("1");
+    // cleared while a search runs: no results, and the search's answer (not cancelled) shows none later
+    input.value = "exp";
+    input.dispatchEvent(new Event("input"));
+    input.value = "";
+    input.dispatchEvent(new Event("input"));
+    await flush();
+    expect(shown()).toEqual([]);
+    answers["exp"]();
+    await flush();
+    expect(shown()).toEqual([]);
+    expect(model.state.text).toBe("");
+  });
+
   it("sends the search before the text's sync to the kernel", async () => {
     const order: string[] = [];
     class Logged extends FakeModel {

@@ -91,11 +91,16 @@ class Param:
 
 @dataclass(frozen=True)
 class Method:
-    """A method of the table: its parameters and the function serving it with the checked parameters."""
+    """A method of the table: its parameters and the function serving it with the checked parameters.
+
+    `background`: work nobody waits for (column summaries, seconds at a million records); a widget serves
+    it on a thread of its own, so that a page or a search never queues behind it.
+    """
 
     name: str
     params: dict[str, Param]
     serve: Callable[[Context, dict], Reply]
+    background: bool = False
 
     def check(self, params: object) -> dict:
         """The parameters checked: unknown names, missing required ones and wrong types are bad requests;
@@ -684,6 +689,7 @@ METHODS: dict[str, Method] = {
             "summaries",
             {**_QUERY, "columns": Param(list, items=str), "bins": Param(int, 20), "top": Param(int, 10)},
             lambda ctx, p: Reply(summaries.summarize(ctx.state(p), p["columns"], p["bins"], p["top"])),
+            background=True,
         ),
         Method(
             "lineage",
@@ -692,6 +698,11 @@ METHODS: dict[str, Method] = {
         ),
     ]
 }
+
+
+def is_background(method: object) -> bool:
+    """Whether `method` names a method of the table that is background work (`Method.background`)."""
+    return isinstance(method, str) and method in METHODS and METHODS[method].background
 
 
 def serve(method: object, params: object, ctx: Context | None = None, budget: Budget | None = None) -> Reply:

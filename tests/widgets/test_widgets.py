@@ -137,6 +137,59 @@ def test_requests_are_served_off_the_main_thread(ln, lw):
     assert content["ok"] and len(buffers) == 1 and isinstance(buffers[0], bytes)
 
 
+def test_summaries_never_hold_up_a_page(ln, lw):
+    # column summaries (seconds at a million records) run on a thread of their own: a page asked for
+    # while they run is answered at once, the summaries after
+    from lamin_widgets import _base
+
+    browser = lw.RegistryBrowser("Storage")
+    sent = Sent(browser)
+    gate = threading.Event()
+    busy = _base.executor(background=True).submit(gate.wait, 10)  # background work under way
+    params = {"registry": "Storage", "columns": ["root"]}
+    summaries = {"id": "s-1", "kind": "lamin-rpc", "method": "summaries", "params": params}
+    page = {"id": "s-2", "kind": "lamin-rpc", "method": "page", "params": {"registry": "Storage", "limit": 5}}
+    browser._on_custom_message(browser, summaries, [])
+    browser._on_custom_message(browser, page, [])
+    ((content, buffers),) = sent.wait(1)
+    assert content["id"] == "s-2" and content["ok"] and len(buffers) == 1
+    gate.set()
+    busy.result(timeout=10)
+    content, _ = sent.wait(2)[1]
+    assert content["id"] == "s-1" and content["ok"]
+    assert content["result"]["columns"][0]["column"] == "root"
+    assert sent.threads[0].startswith("lamin-rpc_") and sent.threads[1].startswith("lamin-rpc-background")
+
+
+def test_a_worker_keeps_its_connection_and_replaces_a_broken_one(ln, lw, monkeypatch):
+    # opening an SQLite connection parses the whole schema (~50 ms with the search triggers): a worker
+    # thread keeps its connection from one request to the next, unless a request left it unusable
+    from django.db import connections
+
+    from lamin_widgets import _base
+
+    raws, serve = [], _base.handle
+
+    def handle(*args):
+        answer = serve(*args)
+        raws.append(connections["default"].connection)
+        if len(raws) == 2:
+            connections["default"].set_autocommit(False)  # as a request that died inside a transaction
+        return answer
+
+    monkeypatch.setattr(_base, "handle", handle)
+    browser = lw.RegistryBrowser("Storage")
+    sent = Sent(browser)
+    for i in range(3):  # on the one background thread, in turn
+        params = {"registry": "Storage", "columns": ["root"]}
+        message = {"id": f"k-{i}", "kind": "lamin-rpc", "method": "summaries", "params": params}
+        browser._on_custom_message(browser, message, [])
+        sent.wait(i + 1)
+    assert all(content["ok"] for content, _ in sent.messages)
+    assert raws[0] is raws[1] and raws[2] is not raws[1]
+    assert connections["default"].settings_dict["CONN_MAX_AGE"] is None
+
+
 def test_bad_messages_come_back_as_errors(ln, lw):
     browser = lw.RegistryBrowser("Storage")
     sent = Sent(browser)

@@ -21,7 +21,8 @@ const SUMMARIES_AFTER_PAGES_MS = 1000; // summaries stopped by paging start agai
 /** Below this panel width the browser shows a list of records; from it on, the table. */
 export const LIST_BELOW_PX = 400;
 
-/** The pause in typing after which a search runs (the widgets' search box waits as long). */
+/** The pause in typing after which the browser's search runs: it asks for a page, the count, the code and
+ * the summaries (the search box, which asks for one ranked list, asks at each keystroke). */
 export const SEARCH_DELAY_MS = 60;
 
 export type ViewMode = "auto" | "list" | "table";

@@ -1,9 +1,10 @@
-// A type-ahead list under an input: results as you type (debounced), the matched part highlighted,
-// up/down/enter/escape. Used by the search box (ranked search) and the lookup box (names).
+// A type-ahead list under an input: results as you type, the matched part highlighted, up/down/enter/escape.
+// Used by the search box (ranked search) and the lookup box (names). Each keystroke asks at once, and the
+// newer request cancels the older (`fetch` uses the client's latest-wins slot): no pause to wait out, and
+// typing faster than the answers come costs cancelled requests, not stale results.
 import { highlightParts } from "../highlight";
 import { isAbort } from "../rpc/types";
 import { clear, h } from "../ui/dom";
-import { debounce } from "../ui/format";
 import { errorBar } from "./status";
 
 export interface PickerItem {
@@ -15,7 +16,6 @@ export interface PickerItem {
 export interface PickerOptions {
   placeholder: string;
   label: string;
-  delay: number;
   fetch(text: string): Promise<PickerItem[]>;
   onText(text: string): void;
   onPick(item: PickerItem): void;
@@ -84,25 +84,30 @@ export function picker(options: PickerOptions) {
     options.onPick(item);
   }
 
-  const run = debounce(async () => {
+  let latest = 0; // the run whose answer is shown: an older one answering late is dropped
+
+  async function run() {
+    const mine = ++latest;
     query = input.value;
     // the request goes out before the text's sync to the model: the kernel answers it first
     const fetched = options.fetch(query);
     options.onText(query);
     status.textContent = "…";
     try {
-      items = await fetched;
+      const found = await fetched;
+      if (mine !== latest) return;
+      items = found;
       status.textContent = query.trim() ? `${items.length} result${items.length === 1 ? "" : "s"}` : "";
       errors.clear();
       render();
       el.dataset.results = String(Number(el.dataset.results ?? 0) + 1);
     } catch (error) {
-      if (!isAbort(error)) {
+      if (mine === latest && !isAbort(error)) {
         status.textContent = "";
         errors.show(error);
       }
     }
-  }, options.delay);
+  }
 
   input.addEventListener("input", run);
   input.addEventListener("keydown", (e) => {
@@ -138,9 +143,6 @@ export function picker(options: PickerOptions) {
     },
     setPicked(text: string) {
       picked.textContent = text ? `picked: ${text}` : "";
-    },
-    destroy() {
-      run.cancel();
     },
   };
 }

@@ -99,13 +99,27 @@ export function rowBehaviour(
   });
 }
 
-/** Rows put in the DOM when a page arrives (more than a tall table shows); the page's others are added
- * MORE_ROWS at a time as the table is scrolled (or the keyboard moves) towards its end, so a page of 500
- * rows costs the browser the layout of the rows in view, not of 500 rows x all columns. */
+/** Rows put in the DOM when a page arrives: those that fill the table's box (`rowsToFill`), at most
+ * FIRST_ROWS; the page's others are added MORE_ROWS at a time as the table is scrolled (or the keyboard
+ * moves) towards its end, so a page of 500 rows costs the browser the layout of the rows in view, not of
+ * 500 rows x all columns. */
 export const FIRST_ROWS = 50;
 export const MORE_ROWS = 100;
 /** Scrolled this close (px) to the end of the rows in the DOM, the next ones are added. */
-const MORE_WITHIN_PX = 300;
+export const MORE_WITHIN_PX = 150;
+/** A row's height (px) before one is measured: 13 px text, 2 px padding each side, a 1 px border. */
+const ROW_PX = 23;
+
+/** The rows that fill `wrap` up to its max-height, and MORE_WITHIN_PX more (what scrolling adds to comes
+ * later): each row costs the browser ~0.3 ms of style and layout, so a notebook's table of 420 px takes
+ * 28 rows of 20 px at once, not 50. `row`: one already shown, for its height. A box of no fixed height
+ * (or none laid out, as in tests) takes FIRST_ROWS. */
+export function rowsToFill(wrap: HTMLElement, row: HTMLElement | null): number {
+  const box = parseFloat(getComputedStyle(wrap).maxHeight);
+  if (!Number.isFinite(box) || box <= 0) return FIRST_ROWS;
+  const height = row?.offsetHeight || ROW_PX;
+  return Math.max(10, Math.min(FIRST_ROWS, Math.ceil((box + MORE_WITHIN_PX) / height)));
+}
 /** Column widths, in characters of the cells' text (a longer value is ellipsized, its text in a tooltip). */
 const MIN_CH = 3;
 const MAX_CH = 40;
@@ -134,6 +148,7 @@ export function pageTable(options: TableOptions) {
   const anchor = { id: null as number | null };
   let liveSelected = new Set<number>(); // rows added later show the selection of then
   let more: () => boolean = () => false;
+  let shownHead: { key: string; summaries: (Node | null)[]; thead: HTMLElement } | null = null;
   wrap.addEventListener(
     "scroll",
     () => {
@@ -145,31 +160,13 @@ export function pageTable(options: TableOptions) {
   /** `shown`: the columns to show, in order (default: every column of the frame but private ones).
    *
    * The columns get fixed widths from the page's text (`table-layout: fixed`): the browser measures no
-   * cell to size them, and rows added later never move a column. The first FIRST_ROWS rows go in at once,
-   * built off the document; the others when scrolled to (`more`). */
+   * cell to size them, and rows added later never move a column. The rows that fill the box go in at once
+   * (`rowsToFill`), built off the document; the others when scrolled to (`more`). */
   function render(frame: Frame, order: string[], selected: Set<number>, shown?: string[]) {
     liveSelected = selected;
     const present = new Set(frame.columns);
     const columns = (shown ?? frame.columns.filter((c) => !isPrivate(c))).filter((c) => c !== "id" && present.has(c));
     const selectable = options.selectable !== false;
-    const head = h("tr", {}, selectable && h("th", { scope: "col", "aria-label": "Selected" }, ""), h("th", { scope: "col" }, "id"));
-    for (const column of columns) {
-      const sortable = options.sortable(column);
-      const sort = order[0] === column ? "ascending" : order[0] === `-${column}` ? "descending" : undefined;
-      const th = h("th", { scope: "col", class: sortable ? "lw-sortable" : "", "aria-sort": sort, "data-column": column, title: sortable ? `Sort by ${column}` : column }, columnLabel(column));
-      if (sortable) {
-        th.tabIndex = 0;
-        const sortBy = () => options.onSort(nextOrder(order, column));
-        th.addEventListener("click", sortBy);
-        th.addEventListener("keydown", (e) => {
-          if (e.key === "Enter" || e.key === " ") {
-            e.preventDefault();
-            sortBy();
-          }
-        });
-      }
-      head.append(th);
-    }
     const numeric = new Set(frame.columns.filter((_, i) => frame.types[i] === "number"));
     const sizes = new Set(columns.filter((column) => numeric.has(column) && isSizeColumn(column)));
     const cellText = (row: Record<string, unknown>, column: string) => (sizes.has(column) ? humanSize(row[column]) : formatValue(row[column]));
@@ -178,6 +175,7 @@ export function pageTable(options: TableOptions) {
     const widths = columnWidths(["id", ...columns.map(columnLabel)], texts).map((width, i) => (i > 0 && summaries?.[i - 1] ? Math.max(width, SUMMARY_MIN_CH) : width));
     const colgroup = h("colgroup", {}, selectable && h("col", { class: "lw-col-check" }));
     for (const width of widths) colgroup.append(h("col", { style: `width: calc(${width}ch + ${CELL_PX}px)` }));
+    const first = rowsToFill(wrap, table.querySelector<HTMLElement>("tbody tr[data-id]"));
     const body = h("tbody");
     const rows = () => [...body.querySelectorAll<HTMLElement>("tr[data-id]")];
     let added = 0;
@@ -209,11 +207,44 @@ export function pageTable(options: TableOptions) {
       body.append(rowsHere);
       return true;
     };
-    add(FIRST_ROWS);
+    add(first);
     if (!frame.rows.length) {
       body.append(h("tr", {}, h("td", { colSpan: columns.length + (selectable ? 2 : 1), class: "lw-muted" }, "no records")));
     }
     table.style.width = `calc(${widths.reduce((a, b) => a + b, 0)}ch + ${CELL_PX * widths.length + (selectable ? CHECK_PX : 0)}px)`;
+    // another page of the same columns keeps its header (its summaries' charts not styled and laid out again)
+    const key = JSON.stringify([columns, order, selectable, columns.map((c) => options.sortable(c))]);
+    const same = shownHead && shownHead.key === key && (summaries ?? []).every((summary, i) => summary === shownHead!.summaries[i]);
+    if (same && table.tHead === shownHead!.thead) {
+      table.replaceChild(colgroup, table.querySelector("colgroup")!);
+      table.replaceChild(body, table.tBodies[0]);
+    } else {
+      shownHead = { key, summaries: summaries ?? [], thead: header(columns, order, selectable, summaries) };
+      table.replaceChildren(colgroup, shownHead.thead, body);
+    }
+    more = () => add(MORE_ROWS);
+  }
+
+  /** The header: the columns' names (sortable ones sort on a click, Enter or Space), then their summaries. */
+  function header(columns: string[], order: string[], selectable: boolean, summaries: (Node | null)[] | null): HTMLElement {
+    const head = h("tr", {}, selectable && h("th", { scope: "col", "aria-label": "Selected" }, ""), h("th", { scope: "col" }, "id"));
+    for (const column of columns) {
+      const sortable = options.sortable(column);
+      const sort = order[0] === column ? "ascending" : order[0] === `-${column}` ? "descending" : undefined;
+      const th = h("th", { scope: "col", class: sortable ? "lw-sortable" : "", "aria-sort": sort, "data-column": column, title: sortable ? `Sort by ${column}` : column }, columnLabel(column));
+      if (sortable) {
+        th.tabIndex = 0;
+        const sortBy = () => options.onSort(nextOrder(order, column));
+        th.addEventListener("click", sortBy);
+        th.addEventListener("keydown", (e) => {
+          if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            sortBy();
+          }
+        });
+      }
+      head.append(th);
+    }
     const summaryRow =
       summaries &&
       h(
@@ -223,8 +254,7 @@ export function pageTable(options: TableOptions) {
         h("th", { "aria-hidden": "true" }),
         ...summaries.map((summary, i) => h("th", { class: "lw-summary-cell", "data-summary-column": columns[i] }, summary)),
       );
-    table.replaceChildren(colgroup, h("thead", {}, head, summaryRow), body);
-    more = () => add(MORE_ROWS);
+    return h("thead", {}, head, summaryRow);
   }
 
   function setSelected(selected: Set<number>) {

@@ -9,7 +9,6 @@ export default {
       const box = picker({
         placeholder: store.get("placeholder") || `${store.get("registry")}.${store.get("field")}…`,
         label: `Look up ${store.get("registry")}`,
-        delay: 80,
         async fetch(text) {
           const { result } = await client.latest("lookup", "lookup", {
             registry: store.get("registry"),
@@ -29,7 +28,7 @@ export default {
       box.input.addEventListener("focus", () => {
         if (!box.input.value) box.input.dispatchEvent(new Event("input"));
       });
-      return { el: box.el, destroy: box.destroy };
+      return { el: box.el, destroy() {} }; // pending requests end with the client (mount)
     });
   },
 };

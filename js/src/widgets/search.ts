@@ -10,7 +10,6 @@ export default {
       const box = picker({
         placeholder: store.get("placeholder") || `search ${registry()}…`,
         label: `Search ${registry()}`,
-        delay: 60,
         async fetch(text) {
           if (!text.trim()) return [];
           const { result } = await client.latest("search", "search", { registry: registry(), string: text, limit: store.get("limit") });
@@ -29,10 +28,7 @@ export default {
       const off = store.on("text", () => box.setText(store.get("text") ?? ""));
       return {
         el: box.el,
-        destroy() {
-          off();
-          box.destroy();
-        },
+        destroy: off,
       };
     });
   },
