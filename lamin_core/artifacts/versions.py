@@ -80,21 +80,43 @@ def check_version_value(version: object) -> str | None:
     return version
 
 
+_KEY_SENTINEL = "\x00lamin_core key\x00"
+_key_queries: dict[tuple, tuple[str, list, int]] = {}
+
+
+def _rows_with_key(model: type[models.Model], key: str, names: list[str]) -> list[tuple]:
+    """(pk, is_latest, _branch_code, created_at, *names) of every record with `key`, raw from the cursor.
+
+    Every save asks (twice: when the artifact is made and again under the write lock), and compiling the
+    ORM query cost more than running it: it is compiled once per model and scope, then only executed.
+    """
+    cache_key = (model, tuple(names), connection.alias, connection.vendor)
+    if cache_key not in _key_queries:
+        columns = ("pk", "is_latest", "_branch_code", "created_at", *names)
+        query = model._base_manager.filter(key=_KEY_SENTINEL).values_list(*columns).query
+        sql, params = query.get_compiler(connection.alias).as_sql()
+        _key_queries[cache_key] = (sql, list(params), list(params).index(_KEY_SENTINEL))
+    sql, params, at = _key_queries[cache_key]
+    params = [*params[:at], key, *params[at + 1 :]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def latest_with_key(model: type[models.Model], key: str, **scope) -> models.Model | None:
     """The newest visible `is_latest` record with this key (and `scope`'s field values), else None.
 
     Selected by key alone (its index): with more conditions in SQL, SQLite (no statistics) may walk the
     low-cardinality `is_latest` index instead; the few versions of a key are filtered here.
     """
-    # a few columns first (compiling a query of every column costs more than running it: most keys are
-    # new), then the one record; Django's plain manager, as no feature name can be in this filter
+    # a few columns first (most keys are new), then the one record; Django's plain manager, as no
+    # feature name can be in this filter
     names = list(scope)
+    wanted = [scope[n] for n in names]
     rows = [
         (created_at, pk)
-        for pk, is_latest, branch, created_at, *values in model._base_manager.filter(key=key).values_list(
-            "pk", "is_latest", "_branch_code", "created_at", *names
-        )
-        if is_latest and branch == VISIBLE and values == [scope[n] for n in names]
+        for pk, is_latest, branch, created_at, *values in _rows_with_key(model, key, names)
+        if is_latest and branch == VISIBLE and values == wanted
     ]
     # the newest, picked here: an ORDER BY costs more to compile than the few rows cost to compare
     return model.all_objects.get(pk=max(rows)[1]) if rows else None
