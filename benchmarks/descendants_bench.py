@@ -21,7 +21,8 @@ forms alternating call by call:
 - widget: the `count` and `page` methods of the method table (what the widgets and the REST API serve)
   with the filter spec `cell_types__name` `descendant_of` the term, against `in` the closure's names.
 
-Both forms must select the same rows (checked). Medians and the `uptime` load go to stdout as JSON lines
+Both forms must select the same rows (checked). Medians (wall clock, and the process's CPU time, which the
+waits of a loaded machine do not inflate) and the `uptime` load go to stdout as JSON lines
 (`--out` appends them to a file); DESCENDANTS.md records them.
 """
 
@@ -86,23 +87,26 @@ def annotate(ln, bt, seed: int = 22) -> dict:
     }
 
 
-def timed(fn) -> tuple[float, object]:
-    started = time.perf_counter()
-    value = fn()
-    return (time.perf_counter() - started) * 1000, value
-
-
-def measure(cases: dict, repeats: int) -> dict:
-    """Median ms per case: a warm-up each, then the cases alternating call by call."""
-    times: dict[str, list[float]] = {name: [] for name in cases}
+def measure(cases: dict, repeats: int) -> tuple[dict, dict, dict]:
+    """Median ms per case, wall clock and the process's CPU time (SQLite runs in the process, so the CPU
+    time is the work without the waits of a shared machine): a warm-up each, then the cases alternating
+    call by call."""
+    wall: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
     results: dict[str, object] = {}
     for name, fn in cases.items():
         results[name] = fn()
     for _ in range(repeats):
         for name, fn in cases.items():
-            ms, _ = timed(fn)
-            times[name].append(ms)
-    return {name: round(statistics.median(v), 1) for name, v in times.items()}, results
+            started, started_cpu = time.perf_counter(), time.process_time()
+            fn()
+            cpu[name].append((time.process_time() - started_cpu) * 1000)
+            wall[name].append((time.perf_counter() - started) * 1000)
+
+    def medians(times: dict) -> dict:
+        return {name: round(statistics.median(v), 1) for name, v in times.items()}
+
+    return medians(wall), medians(cpu), results
 
 
 def main(argv=None) -> int:
@@ -181,7 +185,7 @@ def main(argv=None) -> int:
                 "rpc_page_in": lambda f=by_id: page_ids(f),
                 "rpc_page_in_names": lambda f=by_name: page_ids(f),
             }
-        medians, results = measure(cases, args.repeats)
+        medians, cpu, results = measure(cases, args.repeats)
         for prefix in forms:
             for case in ("count", "page", "recent"):
                 want = results["core_count_in"] if case == "count" else results[f"core_{case}_in"]
@@ -206,6 +210,7 @@ def main(argv=None) -> int:
             "db": connection.vendor,
             "repeats": args.repeats,
             "median_ms": medians,
+            "median_cpu_ms": cpu,
             "load": load(),
         }
         lines.append(line)
