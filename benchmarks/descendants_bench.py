@@ -7,17 +7,22 @@
 The workload has no ontology labels, so the first run adds them (once; later runs find them): every Cell
 Ontology term with its parents (`bt.CellType.import_source()`, offline), and 1-3 terms per artifact drawn
 from the terms that no other term names as parent (the leaves: what datasets are annotated with), written
-into the artifacts' `cell_types` link table with the driver's executemany, then ANALYZE. It then times,
+into the artifacts' `cell_types` link table with the driver's executemany, each link also as the value of
+the ontology-typed feature `cell_type_by_model` (so both forms select the same rows), then ANALYZE. It then
+times,
 per term (a narrow one, `T cell`, and wide ones), one warm-up and `--repeats` calls of each form, the two
 forms alternating call by call:
 
-- core: `ln.Artifact.filter(...).count()` and the ids of `.order_by("id")[:100]`; the `__in` form with the
+- core: `ln.Artifact.filter(...).count()` and the ids of `.order_by("id")[:100]` and of
+  `.order_by("-created_at")[:100]` (what `.df()` of a recent page reads); the `__in` form with the
   closure's ids computed beforehand (untimed) and `.distinct()` (its join repeats an artifact linked to
-  several terms of the closure);
+  several terms of the closure); the same for the feature form `cell_type_by_model__descendant_of`
+  against `cell_type_by_model__in` (a feature's `__in` selects each artifact once);
 - widget: the `count` and `page` methods of the method table (what the widgets and the REST API serve)
   with the filter spec `cell_types__name` `descendant_of` the term, against `in` the closure's names.
 
-Both forms must select the same rows (checked). Medians and the `uptime` load go to stdout as JSON lines
+Both forms must select the same rows (checked). Medians (wall clock, and the process's CPU time, which the
+waits of a loaded machine do not inflate) and the `uptime` load go to stdout as JSON lines
 (`--out` appends them to a file); DESCENDANTS.md records them.
 """
 
@@ -32,6 +37,7 @@ import time
 from pathlib import Path
 
 TERMS = ("T cell", "CD8-positive, alpha-beta T cell", "lymphocyte", "neuron", "cell")
+FEATURE = "cell_type_by_model"
 
 
 def load(path: str = "/proc/loadavg") -> str:
@@ -48,13 +54,15 @@ def annotate(ln, bt, seed: int = 22) -> dict:
         return {"annotated": "already", "links": through.objects.count()}
     started = time.perf_counter()
     terms = bt.CellType.import_source()
+    feature = ln.Feature(name=FEATURE, dtype="cat[bionty.CellType]").save()
     parents = bt.CellType.parents.through
     named = set(parents.objects.values_list("to_celltype_id", flat=True))
     leaves = sorted(set(bt.CellType.objects.values_list("id", flat=True)) - named)
     ids = list(ln.Artifact.objects.order_by("id").values_list("id", flat=True))
     rng = random.Random(seed)
     table = through._meta.db_table
-    sql = f'INSERT INTO "{table}" (artifact_id, celltype_id, created_at, created_by_id) VALUES (?, ?, ?, ?)'
+    columns = "artifact_id, celltype_id, feature_id, created_at, created_by_id"
+    sql = f'INSERT INTO "{table}" ({columns}) VALUES (?, ?, ?, ?, ?)'
     when, user = "2025-01-01 00:00:00", ln.User.objects.order_by("id").values_list("id", flat=True).first()
     n = 0
     with transaction.atomic():
@@ -62,7 +70,7 @@ def annotate(ln, bt, seed: int = 22) -> dict:
         cursor = connection.connection.cursor()  # the driver's own: Django's per-row handling dominates
         for first in range(0, len(ids), 50_000):
             rows = [
-                (artifact, term, when, user)
+                (artifact, term, feature.pk, when, user)
                 for artifact in ids[first : first + 50_000]
                 for term in rng.sample(leaves, rng.randint(1, 3))
             ]
@@ -79,23 +87,26 @@ def annotate(ln, bt, seed: int = 22) -> dict:
     }
 
 
-def timed(fn) -> tuple[float, object]:
-    started = time.perf_counter()
-    value = fn()
-    return (time.perf_counter() - started) * 1000, value
-
-
-def measure(cases: dict, repeats: int) -> dict:
-    """Median ms per case: a warm-up each, then the cases alternating call by call."""
-    times: dict[str, list[float]] = {name: [] for name in cases}
+def measure(cases: dict, repeats: int) -> tuple[dict, dict, dict]:
+    """Median ms per case, wall clock and the process's CPU time (SQLite runs in the process, so the CPU
+    time is the work without the waits of a shared machine): a warm-up each, then the cases alternating
+    call by call."""
+    wall: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
     results: dict[str, object] = {}
     for name, fn in cases.items():
         results[name] = fn()
     for _ in range(repeats):
         for name, fn in cases.items():
-            ms, _ = timed(fn)
-            times[name].append(ms)
-    return {name: round(statistics.median(v), 1) for name, v in times.items()}, results
+            started, started_cpu = time.perf_counter(), time.process_time()
+            fn()
+            cpu[name].append((time.process_time() - started_cpu) * 1000)
+            wall[name].append((time.perf_counter() - started) * 1000)
+
+    def medians(times: dict) -> dict:
+        return {name: round(statistics.median(v), 1) for name, v in times.items()}
+
+    return medians(wall), medians(cpu), results
 
 
 def main(argv=None) -> int:
@@ -136,18 +147,30 @@ def main(argv=None) -> int:
         record = bt.CellType.get(name=term)
         closure = [record.pk, *record.query_children().values_list("pk", flat=True)]
         names = list(bt.CellType.objects.filter(pk__in=closure).values_list("name", flat=True))
-        below = ln.Artifact.filter(cell_types__descendant_of=term)
-        within = ln.Artifact.filter(cell_types__in=closure).distinct()
-        cases = {
-            "core_count_descendant_of": lambda below=below: below.count(),
-            "core_count_in": lambda within=within: within.count(),
-            "core_page_descendant_of": lambda below=below: list(
-                below.order_by("id").values_list("id", flat=True)[:100]
+        records = list(bt.CellType.objects.filter(pk__in=closure))
+        # the querysets are built inside the timed calls: filter() of a term by name runs a query too
+        forms = {
+            "": (
+                lambda term=term: ln.Artifact.filter(cell_types__descendant_of=term),
+                lambda closure=closure: ln.Artifact.filter(cell_types__in=closure).distinct(),
             ),
-            "core_page_in": lambda within=within: list(
-                within.order_by("id").values_list("id", flat=True)[:100]
+            "feature_": (
+                lambda term=term: ln.Artifact.filter(**{f"{FEATURE}__descendant_of": term}),
+                lambda records=records: ln.Artifact.filter(**{f"{FEATURE}__in": records}),
             ),
         }
+        cases = {}
+        for prefix, (below, within) in forms.items():
+            for form, queryset in (("descendant_of", below), ("in", within)):
+                cases |= {
+                    f"core_{prefix}count_{form}": lambda q=queryset: q().count(),
+                    f"core_{prefix}page_{form}": lambda q=queryset: list(
+                        q().order_by("id").values_list("id", flat=True)[:100]
+                    ),
+                    f"core_{prefix}recent_{form}": lambda q=queryset: list(
+                        q().order_by("-created_at").values_list("id", flat=True)[:100]
+                    ),
+                }
         if len(closure) <= 1000:  # the filter spec's `in` takes at most 1000 values
             by_id, by_name = spec("in", closure, "cell_types__id"), spec("in", names)
             cases |= {
@@ -162,9 +185,17 @@ def main(argv=None) -> int:
                 "rpc_page_in": lambda f=by_id: page_ids(f),
                 "rpc_page_in_names": lambda f=by_name: page_ids(f),
             }
-        medians, results = measure(cases, args.repeats)
-        assert results["core_count_descendant_of"] == results["core_count_in"], term
-        assert results["core_page_descendant_of"] == results["core_page_in"], term
+        medians, cpu, results = measure(cases, args.repeats)
+        for prefix in forms:
+            for case in ("count", "page", "recent"):
+                want = results["core_count_in"] if case == "count" else results[f"core_{case}_in"]
+                got = {
+                    results[f"core_{prefix}{case}_{form}"]
+                    if case == "count"
+                    else tuple(results[f"core_{prefix}{case}_{form}"])
+                    for form in ("descendant_of", "in")
+                }
+                assert got == {want if case == "count" else tuple(want)}, (term, prefix, case)
         if "rpc_count_in" in results:
             counts = {results[k] for k in ("rpc_count_descendant_of", "rpc_count_in", "rpc_count_in_names")}
             pages = {
@@ -179,6 +210,7 @@ def main(argv=None) -> int:
             "db": connection.vendor,
             "repeats": args.repeats,
             "median_ms": medians,
+            "median_cpu_ms": cpu,
             "load": load(),
         }
         lines.append(line)

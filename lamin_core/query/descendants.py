@@ -5,22 +5,24 @@
 Ontology-typed features take it too (`filter(cell_type_by_model__descendant_of="T cell")`, see
 `feature_filter`), and a registry with parents filters itself (`bt.CellType.filter(descendant_of=...)`).
 
-The descendants are never fetched: one recursive query over the registry's `parents` link table sits in
-the filter's SQL as a subquery, so the whole filter is one database round trip (plus one to find the
-term's ids when it is given by name). `UNION` drops ids it has seen, so a cycle in `parents` ends. As
-`query_children()`, it follows links whatever the branch of the terms in between.
+The term's ids are looked up when filter() runs (an unknown name is an error there); the descendants when
+the query runs (`closure.Closure`: one recursive query over the registry's `parents` link table, whose ids
+the filter's SQL then lists), so the QuerySet reflects the terms and links at evaluation. A relation with
+one link table picks its plan from a sample (`closure.LinkedTo`). `UNION` drops ids it has seen, so a
+cycle in `parents` ends. As `query_children()`, it follows links whatever the branch of the terms in
+between.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db import models, router
+from django.db import models
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 
 from ..dtypes import registry_name
 from ..errors import ValidationError
-from .ancestry import parents_field, relatives_sql
+from .ancestry import parents_field
+from .closure import Closure, LinkedTo, links_of
 from .columns import name_field
 
 LOOKUP = "descendant_of"
@@ -77,13 +79,12 @@ def term_ids(registry: type[models.Model], value: object) -> list:
     return ids + [row[0] for row in rows] if rows else ids
 
 
-def descendants_of(registry: type[models.Model], value: object) -> RawSQL | None:
-    """A subquery of the ids of the terms `value` gives and of their descendants; None if no name matches."""
+def descendants_of(registry: type[models.Model], value: object) -> Closure | None:
+    """The ids of the terms `value` gives and of their descendants, found when the query runs (the right
+    side of an `__in`); None if no name matches."""
     _parents(registry)
     ids = term_ids(registry, value)
-    if not ids:
-        return None
-    return RawSQL(relatives_sql(registry, "children", router.db_for_read(registry), len(ids)), ids)
+    return Closure(registry, ids) if ids else None
 
 
 def _target(model: type[models.Model], path: list[str]) -> type[models.Model] | None:
@@ -102,8 +103,9 @@ def _target(model: type[models.Model], path: list[str]) -> type[models.Model] | 
     return target
 
 
-def _condition(model: type[models.Model], key: str, value: object) -> tuple[str, object] | None:
-    """`(pk__in, subquery)` for a `...__descendant_of` key over `model`'s fields, else None."""
+def _condition(model: type[models.Model], key: str, value: object) -> tuple[str, object] | LinkedTo | None:
+    """The condition of a `...__descendant_of` key over `model`'s fields (a `(lookup, value)` pair or an
+    expression, each record once), else None."""
     *path, last = key.split("__")
     if last != LOOKUP:
         return None
@@ -115,6 +117,9 @@ def _condition(model: type[models.Model], key: str, value: object) -> tuple[str,
         raise ValidationError(unknown_term(target, value))
     if not path:
         return "pk__in", closure
+    links = links_of(model._meta.get_field(path[0])) if len(path) == 1 else None
+    if links is not None:
+        return LinkedTo(links, closure)
     # a subquery of the matching records, so a record linked to several descendants is listed once
     matching = model._base_manager.filter(**{f"{'__'.join(path)}__in": closure}).values("pk")
     return "pk__in", matching
@@ -122,7 +127,7 @@ def _condition(model: type[models.Model], key: str, value: object) -> tuple[str,
 
 def _expand_child(model: type[models.Model], child: object) -> object:
     """A child of a Q (a Q, a `(key, value)` pair or an expression) with its `descendant_of` lookups
-    turned into subqueries."""
+    turned into conditions."""
     if isinstance(child, Q):
         clone = child.copy()
         clone.children = [_expand_child(model, c) for c in child.children]
@@ -133,8 +138,8 @@ def _expand_child(model: type[models.Model], child: object) -> object:
 
 
 def expand(model: type[models.Model], args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    """Filter arguments with each `descendant_of` lookup over `model`'s relations turned into a `pk__in`
-    subquery; keyword ones become Q objects (several may be given), feature names are left as they are."""
+    """Filter arguments with each `descendant_of` lookup over `model`'s relations turned into its condition;
+    keyword ones become Q objects (several may be given), feature names are left as they are."""
     args = tuple(_expand_child(model, a) for a in args)
     rest, extra = {}, []
     for key, value in kwargs.items():

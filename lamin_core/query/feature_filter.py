@@ -16,9 +16,10 @@ from django.db.models.functions import Cast
 
 from ..dtypes import parse_dtype
 from ..errors import InvalidArgument, ValidationError
+from .closure import Closure, LinkedTo, Links
 from .columns import available_fields
 from .descendants import LOOKUP, descendants_of, unknown_term
-from .label_links import name_field, resolve
+from .label_links import LabelLink, name_field, resolve
 
 _NUMERIC = ("int", "float", "num")
 _COMPARISONS = ("gt", "gte", "lt", "lte")
@@ -69,20 +70,19 @@ def _is_any_record(value: object) -> bool:
     return isinstance(value, list | tuple | set) and any(isinstance(v, models.Model) for v in value)
 
 
-def _label_condition(link, field: str, rest: list[str], value: object) -> dict | None:
+def _label_condition(link, field: str, rest: list[str], value: object) -> dict | Closure | None:
     """Lookups on the link table selecting labels of one registry; None if `value` cannot match it.
 
     Records match by identity (`feature=record`, `feature__in=[...]`); strings match the dtype's field
     (the name field unless the dtype names one: `cat[bionty.CellType.ontology_id]`); a field path
     (`feature__ontology_id`, `feature__name__icontains`) is applied to the label registry;
-    `feature__descendant_of` matches the term and the terms below it (see `descendants`).
+    `feature__descendant_of` matches the term and the terms below it (see `descendants`): the closure.
     """
     fk = link.label_fk
     if rest == [LOOKUP]:
         if _is_any_record(value) and not _is_record_value(value, link.registry):
             return None  # records of another registry
-        closure = descendants_of(link.registry, value)
-        return None if closure is None else {f"{fk}__in": closure}
+        return descendants_of(link.registry, value)
     if _is_record_value(value, link.registry):
         lookup = rest[0] if rest else "exact"
         if lookup not in ("exact", "in"):
@@ -94,6 +94,14 @@ def _label_condition(link, field: str, rest: list[str], value: object) -> dict |
         lookup = rest[0] if rest else "exact"
         return {f"{fk}__{field}__{lookup}": value}
     return {"__".join([fk, *rest]): value}
+
+
+def _feature_links(link: LabelLink, feature_id: int) -> Links:
+    """The link table's rows that hold values of one feature."""
+    meta = link.through._meta
+    columns = (meta.get_field(name).column for name in (link.host_field, link.label_fk, "feature"))
+    host, term, feature = columns
+    return Links(meta.db_table, host, term, ((feature, feature_id),))
 
 
 def _cat_q(
@@ -108,8 +116,11 @@ def _cat_q(
         condition = _label_condition(link, target.field or name_field(link.registry), rest, value)
         if condition is None:
             continue
-        links = link.through.objects.filter(feature_id=feature_id, **condition)
-        part = Q(pk__in=links.values(link.host_field))
+        if isinstance(condition, Closure):
+            part = Q(LinkedTo(_feature_links(link, feature_id), condition))
+        else:
+            links = link.through.objects.filter(feature_id=feature_id, **condition)
+            part = Q(pk__in=links.values(link.host_field))
         combined = part if combined is None else combined | part
     if combined is None:
         registries = ", ".join(t.registry for t in targets)
@@ -171,8 +182,13 @@ def translate(model: type[models.Model], query: Q | None = None, **kwargs) -> Q:
             raise _unknown_name_error(model, key, list(Feature.objects.values_list("name", flat=True)))
         return feature_q(model, found, rest, value)
 
+    def child(c: object) -> Q:
+        if isinstance(c, Q):
+            return walk(c)
+        return one(*c) if isinstance(c, tuple) else Q(c)  # else an expression (a `descendant_of` condition)
+
     def walk(node: Q) -> Q:
-        parts = [walk(c) if isinstance(c, Q) else one(*c) for c in node.children]
+        parts = [child(c) for c in node.children]
         result = parts[0] if parts else Q()
         for part in parts[1:]:
             result = result | part if node.connector == Q.OR else result & part

@@ -63,7 +63,7 @@ def _keys(args: tuple, kwargs: dict) -> list[str]:
         for child in node.children:
             if isinstance(child, Q):
                 stack.append(child)
-            else:
+            elif isinstance(child, tuple):  # else an expression (a `descendant_of` condition)
                 keys.append(child[0])
     return keys
 
@@ -74,10 +74,13 @@ def _renamed(key: str, aliases: dict[str, str]) -> str:
 
 
 def _rename_q(node: Q, aliases: dict[str, str]) -> Q:
+    def child(c: object) -> object:
+        if isinstance(c, Q):
+            return _rename_q(c, aliases)
+        return (_renamed(c[0], aliases), c[1]) if isinstance(c, tuple) else c  # else an expression
+
     clone = node.copy()
-    clone.children = [
-        _rename_q(c, aliases) if isinstance(c, Q) else (_renamed(c[0], aliases), c[1]) for c in node.children
-    ]
+    clone.children = [child(c) for c in node.children]
     return clone
 
 
