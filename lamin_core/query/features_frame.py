@@ -7,12 +7,13 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from django.apps import apps
+from django.db import connections
 from django.db.models import Q
 
 from .._logger import logger
 from ..dtypes import parse_dtype
 from ..errors import ValidationError
-from .include import ids_condition
+from .include import ids_condition, listed_ids
 from .label_links import name_field, resolve
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ def _shown(values: list) -> object:
         return values
 
 
-def _add_label_values(values: dict, host, among, features: list[tuple[int, str, str]]) -> None:
+def _add_label_values(columns: dict, host, among, features: list[tuple[int, str, str]], using: str) -> None:
     """The label names of categorical features, read from the link table of every registry their dtypes
-    name (`ArtifactULabel`, `ArtifactCellType`, ...), into `values[host id, feature id]`."""
+    name (`ArtifactULabel`, `ArtifactCellType`, ...), into `columns[feature id][host id]`."""
     wanted: dict = defaultdict(set)  # label link -> ids of the features it holds values of
     for feature_id, _, dtype in features:
         for target in parse_dtype(dtype).cat_targets:
@@ -40,22 +41,45 @@ def _add_label_values(values: dict, host, among, features: list[tuple[int, str, 
                 wanted[resolve(target, host)].add(feature_id)
             except ValidationError:
                 continue  # a registry this instance does not have: no values can exist
+    postgres = connections[using].vendor == "postgresql"
     for link, feature_ids in wanted.items():
-        # by host only: with `feature_id IN (...)` too, SQLite may walk the feature index (every link of
-        # a common feature) instead of the host index
-        links = link.through.objects.filter(among(link.host_field)).order_by("id")
+        # unordered: the values of a cell form a set. SQLite by host only: with `feature_id IN (...)` too it
+        # may walk the feature index (every link of a common feature) instead of the host index;
+        # PostgreSQL, with statistics, then skips the links without a feature (most of ArtifactULabel)
+        links = link.through.objects.filter(among(link.host_field))
+        if postgres:
+            links = links.filter(feature_id__in=sorted(feature_ids))
         label = f"{link.label_fk}__{name_field(link.registry)}"
         for host_id, feature_id, name in links.values_list(link.host_field, "feature_id", label):
             if feature_id in feature_ids:
-                values[host_id, feature_id].append(name)
+                columns[feature_id][host_id].append(name)
+
+
+def _add_other_values(columns: dict, among, feature_ids: list[int], using: str) -> None:
+    """The values of non-categorical features into `columns[feature id][artifact id]`: the links by
+    artifact (SQLite walks the link index from the rows' ids), then each distinct value once, by the ids
+    the links name (many artifacts share a value: JSON is decoded per value, not per link)."""
+    # the models import this layer: looked up in Django's app registry, not imported
+    ArtifactFeatureValue, FeatureValue = (
+        apps.get_model("lamin_core", name) for name in ("ArtifactFeatureValue", "FeatureValue")
+    )
+    links = ArtifactFeatureValue.objects.filter(among("artifact_id"))
+    pairs = list(links.values_list("artifact_id", "featurevalue_id"))
+    shared = FeatureValue.objects.filter(feature_id__in=feature_ids)
+    listed = listed_ids("id", sorted({value_id for _, value_id in pairs}), using)
+    shared = shared.filter(listed if listed is not None else Q(id__in=links.values("featurevalue_id")))
+    by_id = {
+        pk: (feature_id, value) for pk, feature_id, value in shared.values_list("id", "feature_id", "value")
+    }
+    for artifact_id, featurevalue_id in pairs:
+        found = by_id.get(featurevalue_id)
+        if found is not None:
+            columns[found[0]][artifact_id].append(found[1])
 
 
 def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str] | None) -> pd.DataFrame:
     """Append feature columns to `frame` (indexed by the ids of `queryset`'s rows)."""
-    # the models import this layer: looked up in Django's app registry, not imported
-    ArtifactFeatureValue, Feature, FeatureValue = (
-        apps.get_model("lamin_core", name) for name in ("ArtifactFeatureValue", "Feature", "FeatureValue")
-    )
+    Feature = apps.get_model("lamin_core", "Feature")  # the models import this layer: looked up
     features = Feature.objects.filter(Q(dtype__startswith="cat[ULabel") | ~Q(dtype__startswith="cat"))
     if names is not None:
         features = Feature.objects.filter(name__in=names)
@@ -76,29 +100,17 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
 
     cat_ids = [fid for fid, _, dtype in features if dtype and dtype.startswith(("cat", "list[cat"))]
     other_ids = [fid for fid, _, dtype in features if fid not in cat_ids]
-    values: dict[tuple[int, int], list] = defaultdict(list)
+    columns: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))  # feature -> row -> values
     if cat_ids:
-        _add_label_values(values, queryset.model, among, [f for f in features if f[0] in cat_ids])
+        cats = [f for f in features if f[0] in cat_ids]
+        _add_label_values(columns, queryset.model, among, cats, queryset.db)
     if other_ids:
-        # links by artifact only (SQLite walks the link index from the rows' ids), then each distinct value
-        # once: many artifacts share a value, so JSON is decoded per value, not per link
-        links = ArtifactFeatureValue.objects.filter(among("artifact_id"))
-        pairs = list(links.values_list("artifact_id", "featurevalue_id"))
-        shared = FeatureValue.objects.filter(feature_id__in=other_ids, id__in=links.values("featurevalue_id"))
-        by_id = {
-            pk: (feature_id, value)
-            for pk, feature_id, value in shared.values_list("id", "feature_id", "value")
-        }
-        for artifact_id, featurevalue_id in pairs:
-            found = by_id.get(featurevalue_id)
-            if found is not None:
-                values[artifact_id, found[0]].append(found[1])
-    present = {feature_id for _, feature_id in values}
+        _add_other_values(columns, among, other_ids, queryset.db)
+    ids = frame.index.tolist()
     for feature_id, name, dtype in features:
-        if feature_id in present or names is not None:
+        found = columns.get(feature_id)
+        if found or names is not None:
+            found = found or {}
             frame.attrs.setdefault("dtypes", {})[name] = dtype
-            frame[name] = [
-                _shown(values[pk, feature_id]) if (pk, feature_id) in values else math.nan
-                for pk in frame.index
-            ]
+            frame[name] = [_shown(found[pk]) if pk in found else math.nan for pk in ids]
     return frame

@@ -127,25 +127,35 @@ MAX_LISTED_IDS = 10_000
 
 
 class AnyOf(Lookup):
-    """`field = ANY(%s)`: ids as one array parameter (PostgreSQL), however many there are."""
+    """`field = ANY(%s::<type>[])`: ids as one array parameter (PostgreSQL), however many there are, written
+    as one array literal (psycopg adapts a list of ints element by element: ~80 ms for 37,000 ids)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, [int(pk) for pk in self.rhs]]
+        kind = self.lhs.output_field.db_type(connection)  # a foreign key's is its target's: integer, bigint
+        array = "{" + ",".join(str(int(pk)) for pk in self.rhs) + "}"
+        return f"{lhs} = ANY(%s::{kind}[])", [*lhs_params, array]
+
+
+def listed_ids(field: str, ids: list, using: str) -> Q | Lookup | None:
+    """`field` among `ids` as values in the statement: a list when short, one array on PostgreSQL; None
+    when too many for SQLite (whose statements take at most 32,766 parameters)."""
+    if len(ids) <= MAX_LISTED_IDS:
+        return Q(**{f"{field}__in": ids})
+    if connections[using].vendor == "postgresql":
+        return AnyOf(F(field), ids)
+    return None
 
 
 def ids_condition(field: str, index, queryset: QuerySet) -> Q | Lookup:
     """`field` among the rows' ids: the list when short (an index lookup per id, whatever SQLite's planner
-    guesses without statistics); else on PostgreSQL one array parameter, and on SQLite (whose statements
-    take at most 32,766 parameters) the queryset as a subquery, which runs its filters again."""
-    if len(index) <= MAX_LISTED_IDS:
-        return Q(**{f"{field}__in": list(index)})
-    if connections[queryset.db].vendor == "postgresql":
-        return AnyOf(F(field), index.tolist())
-    return Q(**{f"{field}__in": queryset.values("id")})
+    guesses without statistics); else on PostgreSQL one array parameter, and on SQLite the queryset as a
+    subquery, which runs its filters again."""
+    listed = listed_ids(field, index.tolist(), queryset.db)
+    return listed if listed is not None else Q(**{f"{field}__in": queryset.values("id")})
 
 
 def id_order(queryset: QuerySet) -> bool | None:
