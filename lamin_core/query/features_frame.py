@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from django.apps import apps
@@ -110,7 +111,7 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
     for feature_id, name, dtype in features:
         found = columns.get(feature_id)
         if found or names is not None:
-            found = found or {}
+            shown = {pk: v[0] if len(v) == 1 else _shown(v) for pk, v in (found or {}).items()}
             frame.attrs.setdefault("dtypes", {})[name] = dtype
-            frame[name] = [_shown(found[pk]) if pk in found else math.nan for pk in ids]
+            frame[name] = list(map(shown.get, ids, repeat(math.nan)))  # a row without values: NaN
     return frame

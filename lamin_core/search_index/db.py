@@ -198,6 +198,8 @@ class PostgresBackend(_QuerySetBackend):
     show a query token that (almost) no sampled document holds, a step therefore asks the index for that
     token alone (`LIKE '%000077%'` on any searched document, which every match of the prefix, exact,
     whole-token and substring steps holds) and checks its full condition with `strpos()` on the rows found.
+    Otherwise the prefix and exact steps of a field with value-start indexes (`starts`) ask the btree for
+    the first value and the partial trigram index for later ones, since pg_trgm drops the `|` markers.
     """
 
     def __init__(self, queryset, fields, primary, compact, table: str, starts: frozenset[str] = frozenset()):

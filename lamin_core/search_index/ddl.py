@@ -13,7 +13,9 @@ PostgreSQL: the `pg_trgm` extension, the IMMUTABLE functions `lamin_search_doc(t
 its document (and `_search_<field>__c` its compact document) with a GIN trigram index on it, named
 `search_T_<field>` / `search_T_<field>__c`; and `search_vocabulary` (tbl, word), the distinct words of
 the searched fields, filled by statement-level triggers (append-only: a word that disappears stays, which
-costs nothing but a useless correction candidate). Stored documents keep the index recheck a plain `LIKE`
+costs nothing but a useless correction candidate). Fields without a compact document (keys, roots) can also
+get value-start indexes (`CreateValueStartIndex`, below) for the prefix and exact steps, which pg_trgm alone
+cannot anchor at a value's start. Stored documents keep the index recheck a plain `LIKE`
 (an expression index would re-run the normalization for every candidate row: 100x slower on broad
 terms). Django never selects these columns. A migration that changes the type of a searched column must
 drop the search index first (PostgreSQL refuses to alter a column a generated column depends on).
