@@ -22,6 +22,7 @@ from .counting import (
     ids_subquery,
     visible_count,
     visible_count_in,
+    visible_value_count,
 )
 from .curation import CurationQuerySetMixin
 from .dataframe import queryset_to_frame
@@ -136,6 +137,9 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         if self._result_cache is None and has_hidden_records_index(self.model):
             if counts_visible_only(self):
                 return visible_count(self.model, self.db)
+            counted = visible_value_count(self)
+            if counted is not None:
+                return counted
             subquery = ids_subquery(self)
             if subquery is not None:
                 return visible_count_in(self.model, subquery, self.db)
