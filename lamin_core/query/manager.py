@@ -29,7 +29,7 @@ from .dataframe import queryset_to_frame
 from .descendants import expand as expand_descendants
 from .feature_filter import translate
 from .features_frame import add_feature_columns
-from .include import include_frame
+from .include import cyclic_gc_paused, include_frame
 from .listing import ListingMixin
 from .protection import protected_error
 
@@ -205,9 +205,10 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
             queryset = queryset[:limit]
         if not paths and not features:
             return queryset_to_frame(queryset)
-        frame = include_frame(queryset, paths)
-        if features:
-            frame = add_feature_columns(frame, queryset, None if features is True else list(features))
+        with cyclic_gc_paused():
+            frame = include_frame(queryset, paths)
+            if features:
+                frame = add_feature_columns(frame, queryset, None if features is True else list(features))
         return frame
 
     def load(self, join: str = "outer", **kwargs):
