@@ -7,8 +7,10 @@
 
 Every op runs through the public API (as `workload/runner.py` calls it); the SQL it sends through
 Django's connection is captured with its parameters and explained: `EXPLAIN QUERY PLAN` on SQLite,
-`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF)` on PostgreSQL. Prints, per op, the median of `--repeats` timed
-calls after a warm-up, then each statement and its plan. Frames (`to_dataframe`) fetch their main query
+`EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL (`--no-timing`: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING
+OFF)`, whose plans differ less from run to run). Prints, per op, the median of `--repeats` timed calls
+after a warm-up with the load average, then each statement and its plan (long lines, e.g. an array of
+37,000 ids, cut). Plain frames (`to_dataframe` without `include`/`features`) fetch their main query
 through ADBC, not Django's connection: those statements are not shown. Use it to check that a hot path
 walks the selective index (or the index that gives the order), e.g. after a schema or planner-statistics
 change.
@@ -55,14 +57,22 @@ def main_reads(ln) -> dict:
     }
 
 
-def explain(connection, sql: str, params) -> list[str]:
+LINE = 300  # characters of a statement, its parameters or a plan line shown
+
+
+def cut(text: str) -> str:
+    return text if len(text) <= LINE else text[:LINE] + " …"
+
+
+def explain(connection, sql: str, params, timing: bool = True) -> list[str]:
     """The plan of ``sql`` with the parameters it ran with (bound, as Django sends them: SQLite may plan a
     bound ``_branch_code = ?`` differently from a literal ``= 1``)."""
     with connection.cursor() as c:
         if connection.vendor == "sqlite":
             c.execute("EXPLAIN QUERY PLAN " + sql, params)
             return [row[-1] for row in c.fetchall()]
-        c.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+        options = "ANALYZE, BUFFERS" if timing else "ANALYZE, BUFFERS, COSTS OFF, TIMING OFF"
+        c.execute(f"EXPLAIN ({options}) " + sql, params)
         return [row[0] for row in c.fetchall()]
 
 
@@ -72,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ops", help="comma-separated subset")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--no-explain", action="store_true")
+    p.add_argument("--no-timing", action="store_true", help="PostgreSQL: plans without timing and costs")
     args = p.parse_args(argv)
     os.environ["LAMIN_HOME"] = args.home
     from django.db import connection
@@ -88,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             fn()
             times.append((time.perf_counter() - t) * 1000)
-        print(f"== {name}: median {statistics.median(times):.1f} ms ({min(times):.1f}-{max(times):.1f})")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"== {name}: median {statistics.median(times):.1f} ms ({min(times):.1f}-{max(times):.1f}), "
+            f"load {load}"
+        )
         if args.no_explain:
             continue
         captured = []
@@ -105,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         for sql, params, seconds in captured:
             if not sql.lstrip().upper().startswith("SELECT"):
                 continue
-            print(f"   {seconds * 1000:.1f} ms  {sql[:300]}{' …' if len(sql) > 300 else ''}  {params}")
-            for line in explain(connection, sql, params):
-                print(f"      {line}")
+            print(f"   {seconds * 1000:.1f} ms  {cut(sql)}  {cut(str(params))}")
+            for line in explain(connection, sql, params, not args.no_timing):
+                print(f"      {cut(line)}")
     return 0
 
 

@@ -23,6 +23,8 @@ class StoredVersions:
     """Trash and versions shared by artifacts and collections (uid: 16-character stem + 4 for the version)."""
 
     _has_trash = True  # QuerySet.delete() trashes record by record (lamin_core.query.manager)
+    # PostgreSQL keeps its visible rows per suffix (migration 0012): `filter(suffix=...).count()` reads them
+    _counted_values = ("suffix",)
 
     def restore(self) -> None:
         """Bring a trashed record back."""

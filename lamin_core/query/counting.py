@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.db.models.lookups import Exact, In
 from django.db.models.sql import Query
 
-from .row_counts import counted_rows
+from .row_counts import counted_rows, counted_value
 
 BRANCH_MAIN = 1  # the visible branch (models.base.BRANCH_MAIN); the index condition names it literally
 
@@ -70,6 +70,21 @@ def counts_visible_only(queryset: models.QuerySet) -> bool:
     return _plain(queryset) and len(queryset.query.where.children) == 1
 
 
+def counted_value_filter(queryset: models.QuerySet) -> tuple[str, str] | None:
+    """(column, value) when `queryset` is the visible records with `column = 'value'` and nothing else, for a
+    column its registry counts per value on PostgreSQL (`_counted_values`, `row_counts.CountValues`)."""
+    counted = getattr(queryset.model, "_counted_values", ())
+    if not counted or not _plain(queryset) or len(queryset.query.where.children) != 2:
+        return None
+    condition = queryset.query.where.children[1]
+    field = getattr(getattr(condition, "lhs", None), "target", None)
+    if type(condition) is not Exact or getattr(field, "name", None) not in counted:
+        return None
+    if not isinstance(condition.rhs, str):
+        return None
+    return field.column, condition.rhs
+
+
 def ids_subquery(queryset: models.QuerySet) -> Query | None:
     """The subquery when `queryset` is the visible records with `id IN (subquery)` and nothing else (what a
     feature filter such as `filter(perturbation="DMSO")` gives), the subquery selecting a non-null foreign
@@ -104,6 +119,18 @@ def visible_count_in(model: type[models.Model], subquery: Query, using: str) -> 
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [*ids_params, *hidden_params])
         return int(cursor.fetchone()[0])
+
+
+def visible_value_count(queryset: models.QuerySet) -> int | None:
+    """The visible records with `column = 'value'` from the per-value counts on PostgreSQL, for a QuerySet
+    that is exactly that (`counted_value_filter`); None otherwise (SQLite counts from its indexes)."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    found = counted_value_filter(queryset)
+    if found is None:
+        return None
+    column, value = found
+    return counted_value(queryset.model._meta.db_table, column, BRANCH_MAIN, value, queryset.db)
 
 
 def visible_count(model: type[models.Model], using: str) -> int:

@@ -22,13 +22,14 @@ from .counting import (
     ids_subquery,
     visible_count,
     visible_count_in,
+    visible_value_count,
 )
 from .curation import CurationQuerySetMixin
 from .dataframe import queryset_to_frame
 from .descendants import expand as expand_descendants
 from .feature_filter import translate
 from .features_frame import add_feature_columns
-from .include import include_frame
+from .include import cyclic_gc_paused, include_frame
 from .listing import ListingMixin
 from .protection import protected_error
 
@@ -139,6 +140,9 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
         if self._result_cache is None and has_hidden_records_index(self.model):
             if counts_visible_only(self):
                 return visible_count(self.model, self.db)
+            counted = visible_value_count(self)
+            if counted is not None:
+                return counted
             subquery = ids_subquery(self)
             if subquery is not None:
                 return visible_count_in(self.model, subquery, self.db)
@@ -204,9 +208,10 @@ class RegistryQuerySet(CurationQuerySetMixin, ListingMixin, models.QuerySet):
             queryset = queryset[:limit]
         if not paths and not features:
             return queryset_to_frame(queryset)
-        frame = include_frame(queryset, paths)
-        if features:
-            frame = add_feature_columns(frame, queryset, None if features is True else list(features))
+        with cyclic_gc_paused():
+            frame = include_frame(queryset, paths)
+            if features:
+                frame = add_feature_columns(frame, queryset, None if features is True else list(features))
         return frame
 
     def load(self, join: str = "outer", **kwargs):

@@ -135,3 +135,133 @@ def _fold(cursor, table: str) -> None:
             )
     except DatabaseError:
         return
+
+
+# PostgreSQL: a registry's rows per branch and value of one column (`filter(suffix=".h5ad").count()`) -------
+
+VALUES_TABLE = "lamin_core_valuecount"
+
+
+def _value_name(table: str, column: str, event: str) -> str:
+    return f"{table}_{column}_valuecount_{event}"[:63]
+
+
+def _value_bodies(table: str, column: str) -> dict[str, str]:
+    """The trigger functions' statements for `column` of `table` (the column named in the SQL, so no
+    dynamic SQL)."""
+    insert = f"INSERT INTO {VALUES_TABLE} (table_name, column_name, branch_code, value, delta)"
+    key = f"'{table}', '{column}'"
+    return {
+        "insert": f'{insert} SELECT {key}, _branch_code, "{column}", count(*) FROM new_rows GROUP BY 3, 4',
+        "delete": f'{insert} SELECT {key}, _branch_code, "{column}", -count(*) FROM old_rows GROUP BY 3, 4',
+        "update": f"""
+            {insert} SELECT {key}, branch_code, value, sum(delta) FROM (
+                SELECT o._branch_code AS branch_code, o."{column}" AS value, -1 AS delta
+                FROM old_rows o JOIN new_rows n ON o.id = n.id
+                WHERE (o._branch_code, o."{column}") IS DISTINCT FROM (n._branch_code, n."{column}")
+                UNION ALL
+                SELECT n._branch_code, n."{column}", 1 FROM old_rows o JOIN new_rows n ON o.id = n.id
+                WHERE (o._branch_code, o."{column}") IS DISTINCT FROM (n._branch_code, n."{column}")
+            ) moved GROUP BY 3, 4""",
+        "truncate": f"DELETE FROM {VALUES_TABLE} WHERE table_name = '{table}' AND column_name = '{column}'",
+    }
+
+
+def value_create_statements(table: str, column: str) -> list[str]:
+    """The per-value counts table (once), `column`'s trigger functions and triggers on `table`, and its
+    current counts."""
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {VALUES_TABLE} (table_name text NOT NULL, column_name text NOT NULL, "
+        "branch_code smallint, value text, delta bigint NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {VALUES_TABLE}_idx ON {VALUES_TABLE} (table_name, column_name, value)",
+    ]
+    for event, body in _value_bodies(table, column).items():
+        name = _value_name(table, column, event)
+        statements.append(
+            f'CREATE OR REPLACE FUNCTION "{name}"() RETURNS trigger LANGUAGE plpgsql AS '
+            f"$$ BEGIN {body}; RETURN NULL; END $$"
+        )
+        statements.append(
+            f'CREATE TRIGGER "{name}" AFTER {event.upper()} ON "{table}" {_TRANSITIONS[event]} '
+            f'FOR EACH STATEMENT EXECUTE FUNCTION "{name}"()'
+        )
+    statements.append(_value_bodies(table, column)["truncate"])
+    statements.append(
+        f"INSERT INTO {VALUES_TABLE} (table_name, column_name, branch_code, value, delta) "
+        f"SELECT '{table}', '{column}', _branch_code, \"{column}\", count(*) FROM \"{table}\" GROUP BY 3, 4"
+    )
+    return statements
+
+
+def value_drop_statements(table: str, column: str) -> list[str]:
+    """`column`'s triggers, functions and counts (the counts table stays for other columns)."""
+    names = [_value_name(table, column, event) for event in _TRANSITIONS]
+    return [
+        *(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"' for name in names),
+        *(f'DROP FUNCTION IF EXISTS "{name}"()' for name in names),
+        _value_bodies(table, column)["truncate"],
+    ]
+
+
+class CountValues(migrations.operations.base.Operation):
+    """Keep the rows per branch and value of a registry's column in `lamin_core_valuecount` (PostgreSQL;
+    `counted_value`); reversible. The model names the column in `_counted_values`."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str, field_name: str):
+        self.model_name = model_name
+        self.field_name = field_name
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.model_name, self.field_name], {})
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _run(self, schema_editor, state, app_label, make) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = state.apps.get_model(app_label, self.model_name)
+        for statement in make(model._meta.db_table, model._meta.get_field(self.field_name).column):
+            schema_editor.execute(statement, params=None)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._run(schema_editor, to_state, app_label, value_create_statements)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._run(schema_editor, from_state, app_label, value_drop_statements)
+
+    def describe(self):
+        return f"Count the rows of {self.model_name} per branch and {self.field_name} (PostgreSQL)"
+
+
+def counted_value(table: str, column: str, branch_code: int, value: str, using: str) -> int:
+    """The rows of `table` on `branch_code` whose `column` equals `value`, from the counts the triggers
+    keep; folds them when many."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE(sum(delta) FILTER (WHERE branch_code = %s), 0), count(*) FROM {VALUES_TABLE} "
+            "WHERE table_name = %s AND column_name = %s AND value = %s",
+            [branch_code, table, column, value],
+        )
+        total, rows = cursor.fetchone()
+        if rows > FOLD_ABOVE:
+            _fold_value(cursor, table, column, value)
+    return int(total)
+
+
+def _fold_value(cursor, table: str, column: str, value: str) -> None:
+    """Replace the count rows of one value by one per branch (as `_fold`)."""
+    try:
+        with transaction.atomic(using=cursor.db.alias):
+            cursor.execute(
+                f"WITH gone AS (DELETE FROM {VALUES_TABLE} WHERE table_name = %s AND column_name = %s "
+                "AND value = %s RETURNING branch_code, delta) "
+                f"INSERT INTO {VALUES_TABLE} (table_name, column_name, branch_code, value, delta) "
+                "SELECT %s, %s, branch_code, %s, sum(delta) FROM gone GROUP BY branch_code",
+                [table, column, value, table, column, value],
+            )
+    except DatabaseError:
+        return

@@ -28,11 +28,13 @@ from ..errors import InvalidArgument
 from ..query.columns import has_updated_at
 from .ddl import (
     CreateSearchIndex,
+    CreateValueStartIndex,
     DropSearchIndex,
     RefreshSearchVocabulary,
     clear_caches,
     indexed_fields,
     repair,
+    start_indexed,
 )
 from .fields import default_fields, field_specs, primary_field
 from .text import normalize
@@ -61,6 +63,7 @@ def __getattr__(name: str):
 __all__ = [
     "MAX_QUERY_LENGTH",
     "CreateSearchIndex",
+    "CreateValueStartIndex",
     "DropSearchIndex",
     "MemoryIndex",
     "RefreshSearchVocabulary",
@@ -72,6 +75,7 @@ __all__ = [
     "parse",
     "repair",
     "search",
+    "start_indexed",
 ]
 
 # a punctuation-only query ("%", "'") is matched literally among this many records
@@ -121,7 +125,8 @@ def backend_for(queryset: QuerySet, names: list[str]):
             if connection.vendor == "sqlite":
                 return SQLiteBackend(queryset, specs, primary, compact, table)
             if connection.vendor == "postgresql":
-                return PostgresBackend(queryset, specs, primary, compact, table)
+                starts = start_indexed(connection, table)
+                return PostgresBackend(queryset, specs, primary, compact, table, starts)
     return ScanBackend(queryset, specs, primary, set())
 
 

@@ -18,7 +18,7 @@ from django.db import connections
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
-from .ddl import fts_table, pg_column, table_cache
+from .ddl import MULTIPLE_VALUES, START_CHARS, fts_table, pg_column, table_cache
 from .fields import TEXT, SearchField
 from .ranking import SHORT_TOKEN, Query
 from .vocabulary import corrections, postgres_words, sqlite_words
@@ -31,6 +31,10 @@ _MAX_WINDOW = 20_000
 def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
+
+# the partial index's condition as RawSQL text (its `%` doubled): written literally, so that the planner
+# can match it to the index
+_SEVERAL = MULTIPLE_VALUES.replace("%", "%%")
 
 # PostgreSQL: a token is "rare" when the planner statistics' sample of the documents puts it in fewer than
 # this share of the rows (a token in no sampled value of 100-bucket statistics); they are re-read after
@@ -194,11 +198,14 @@ class PostgresBackend(_QuerySetBackend):
     show a query token that (almost) no sampled document holds, a step therefore asks the index for that
     token alone (`LIKE '%000077%'` on any searched document, which every match of the prefix, exact,
     whole-token and substring steps holds) and checks its full condition with `strpos()` on the rows found.
+    Otherwise the prefix and exact steps of a field with value-start indexes (`starts`) ask the btree for
+    the first value and the partial trigram index for later ones, since pg_trgm drops the `|` markers.
     """
 
-    def __init__(self, queryset, fields, primary, compact, table: str):
+    def __init__(self, queryset, fields, primary, compact, table: str, starts: frozenset[str] = frozenset()):
         super().__init__(queryset, fields, primary, compact)
         self.table = table
+        self.starts = starts  # fields with value-start indexes (`ddl.postgres_start_statements`)
 
     def _doc(self, name: str, compact: bool = False) -> str:
         quote = self.connection.ops.quote_name
@@ -215,6 +222,24 @@ class PostgresBackend(_QuerySetBackend):
         sql = " OR ".join(f"strpos({self._doc(n, compact)}, %s) > 0" for n in names)
         return f"({sql})", [text] * len(names)
 
+    def _starts_any(self, names: Sequence[str], text: str) -> tuple[str, list]:
+        """Some value of the documents of `names` starts with `text` ("| q"), through the value-start
+        indexes where a field has them: the document starts with it (btree range), or it holds several
+        values and one of them does (the partial trigram index); else as `_contains_any`."""
+        pattern = self._escape(text)
+        sql, params = [], []
+        for name in names:
+            doc = self._doc(name)
+            if name in self.starts and len(text) <= START_CHARS:
+                sql.append(
+                    f"(left({doc}, {START_CHARS}) LIKE %s OR ({doc} LIKE '{_SEVERAL}' AND {doc} LIKE %s))"
+                )
+                params += [f"{pattern}%", f"%{pattern}%"]
+            else:
+                sql.append(f"{doc} LIKE %s")
+                params.append(f"%{pattern}%")
+        return f"({' OR '.join(sql)})", params
+
     @staticmethod
     def _escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -229,7 +254,11 @@ class PostgresBackend(_QuerySetBackend):
         if step in ("prefix", "exact"):
             end = " |" if step == "exact" else ""
             if self.labels:
-                parts.append(self._contains_any(self.labels, f"| {q}{end}", indexed=indexed))
+                start = f"| {q}{end}"
+                if indexed:
+                    parts.append(self._starts_any(self.labels, start))
+                else:
+                    parts.append(self._contains_any(self.labels, start, indexed=False))
             if self.compact and len(qc) >= 2:
                 parts.append(self._contains_any(self.compact, f"|{qc}{end.strip()}", True, indexed))
         elif step == "tokens":

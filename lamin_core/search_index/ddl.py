@@ -13,7 +13,9 @@ PostgreSQL: the `pg_trgm` extension, the IMMUTABLE functions `lamin_search_doc(t
 its document (and `_search_<field>__c` its compact document) with a GIN trigram index on it, named
 `search_T_<field>` / `search_T_<field>__c`; and `search_vocabulary` (tbl, word), the distinct words of
 the searched fields, filled by statement-level triggers (append-only: a word that disappears stays, which
-costs nothing but a useless correction candidate). Stored documents keep the index recheck a plain `LIKE`
+costs nothing but a useless correction candidate). Fields without a compact document (keys, roots) can also
+get value-start indexes (`CreateValueStartIndex`, below) for the prefix and exact steps, which pg_trgm alone
+cannot anchor at a value's start. Stored documents keep the index recheck a plain `LIKE`
 (an expression index would re-run the normalization for every candidate row: 100x slower on broad
 terms). Django never selects these columns. A migration that changes the type of a searched column must
 drop the search index first (PostgreSQL refuses to alter a column a generated column depends on).
@@ -38,6 +40,8 @@ VERSION_TABLE = "search_version"
 _lock = threading.Lock()
 # (alias, database name, table) -> {field: has compact document} or None (no usable index)
 _INDEX_CACHE: dict[tuple, dict[str, bool] | None] = {}
+# (alias, database name, table) -> fields with value-start indexes (PostgreSQL)
+_START_CACHE: dict[tuple, frozenset[str]] = {}
 # the per-process caches of what is known about indexed tables (`db`'s planner statistics, `vocabulary`'s
 # word lists; each with its lock), emptied with this module's by clear_caches()
 _TABLE_CACHES: list[tuple[threading.Lock, dict]] = []
@@ -231,6 +235,42 @@ def postgres_create_statements(table: str, fields: Sequence[str], compact: Seque
     return statements
 
 
+# PostgreSQL, value starts: pg_trgm drops the `|` markers of a document, so its GIN index cannot tell "a
+# value starts with q" (`LIKE '%| q%'`) from "a word starts with q": for a query whose words most documents
+# hold ("batch 07" over keys that all hold "batch") it returns those rows for a recheck each. A field
+# without a compact document (whose words are whole values) gets two more indexes for the prefix and
+# exact steps: a btree (`text_pattern_ops`) on the start of the document, where `LIKE '| q%'` finds the
+# first value's matches by range, and a GIN trigram index of the documents holding several values (the only
+# ones where a later value can start with q: values are separated by " | ").
+START_CHARS = 256  # characters of the document's start in the btree (beyond any query: MAX_QUERY_LENGTH)
+MULTIPLE_VALUES = "% | %"  # LIKE pattern of a document with several values (the partial index condition)
+
+
+def _pg_start_index_names(table: str, field: str) -> tuple[str, str]:
+    return f"search_{table}_{field}__v"[:63], f"search_{table}_{field}__m"[:63]
+
+
+def postgres_start_statements(table: str, fields: Sequence[str]) -> list[str]:
+    """The value-start indexes of `fields` (which have search documents), then fresh planner statistics
+    (the btree's expression has none before)."""
+    statements = []
+    for name in fields:
+        column = _q(pg_column(name))
+        start, several = (_q(n) for n in _pg_start_index_names(table, name))
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {start} ON {_q(table)} "
+            f"(left({column}, {START_CHARS}) text_pattern_ops)",
+            f"CREATE INDEX IF NOT EXISTS {several} ON {_q(table)} USING gin ({column} gin_trgm_ops) "
+            f"WITH (fastupdate = off) WHERE {column} LIKE {_lit(MULTIPLE_VALUES)}",
+        ]
+    return [*statements, f"ANALYZE {_q(table)}"]
+
+
+def postgres_start_drop_statements(table: str, fields: Sequence[str]) -> list[str]:
+    names = [n for name in fields for n in _pg_start_index_names(table, name)]
+    return [f"DROP INDEX IF EXISTS {_q(n)}" for n in names]
+
+
 def postgres_drop_statements(table: str, fields: Sequence[str], compact: Sequence[str]) -> list[str]:
     pairs = [*((f, False) for f in fields), *((f, True) for f in compact)]
     return [
@@ -248,6 +288,7 @@ def clear_caches() -> None:
     """Forget what is known about indexes and vocabularies (after creating or dropping an index)."""
     with _lock:
         _INDEX_CACHE.clear()
+        _START_CACHE.clear()
     for lock, cache in _TABLE_CACHES:
         with lock:
             cache.clear()
@@ -318,6 +359,28 @@ def _postgres_indexed(connection, table: str) -> dict[str, bool] | None:
     if not docs:
         return None
     return {name: name in compacts for name in sorted(docs)}
+
+
+def start_indexed(connection, table: str) -> frozenset[str]:
+    """PostgreSQL: the fields of `table` with both value-start indexes (`postgres_start_statements`)."""
+    key = _cache_key(connection, table)
+    with _lock:
+        if key in _START_CACHE:
+            return _START_CACHE[key]
+    found: frozenset[str] = frozenset()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
+                "AND indexname LIKE 'search\\_%%'",
+                [table],
+            )
+            names = {row[0] for row in cursor.fetchall()}
+        fields = indexed_fields(connection, table) or {}
+        found = frozenset(f for f in fields if set(_pg_start_index_names(table, f)) <= names)
+    with _lock:
+        _START_CACHE[key] = found
+    return found
 
 
 def repair(using: str = "default", verbosity: int = 0) -> list[str]:
@@ -506,3 +569,45 @@ class RefreshSearchVocabulary(migrations.operations.base.Operation):
     @property
     def migration_name_fragment(self):
         return "refresh_search_vocabulary"
+
+
+class CreateValueStartIndex(migrations.operations.base.Operation):
+    """PostgreSQL: the value-start indexes of searched fields without a compact document (keys, roots;
+    `postgres_start_statements`); nothing on SQLite, whose FTS5 phrases keep the `|` markers. Reversible.
+    The indexes go with the document column: a migration that re-creates a field's search index
+    (`DropSearchIndex`, `CreateSearchIndex`) runs this again after it."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str, fields: Sequence[str]):
+        self.model_name = model_name
+        self.fields = list(fields)
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.model_name, self.fields], {})
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _run(self, schema_editor, state, app_label, make) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = state.apps.get_model(app_label, self.model_name)
+        columns = [model._meta.get_field(name).column for name in self.fields]
+        for statement in make(model._meta.db_table, columns):
+            schema_editor.execute(statement, params=None)
+        clear_caches()
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._run(schema_editor, to_state, app_label, postgres_start_statements)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._run(schema_editor, from_state, app_label, postgres_start_drop_statements)
+
+    def describe(self):
+        return f"Create the value-start search indexes of {self.model_name} ({', '.join(self.fields)})"
+
+    @property
+    def migration_name_fragment(self):
+        return f"search_start_index_{self.model_name.lower()}"

@@ -124,6 +124,31 @@ def test_frames_of_many_rows_read_their_links_by_the_same_ids(ln, data, monkeypa
     assert long[1].loc[data["artifacts"][4].id, "ulabels__name"] == {"DMSO", "IFNG", "Exp B"}
 
 
+def test_a_feature_filter_frame_reads_its_rows_by_sorted_ids(ln, data):
+    """On PostgreSQL the rows of `filter(feature=label)` come by `id = ANY(ARRAY(links))`
+    (include.sorted_id_probes): the filter's rows, a trashed record left out; other QuerySets unchanged."""
+    from django.db import connection
+
+    from lamin_core.query.include import sorted_id_probes
+
+    def ids(queryset) -> list[int]:
+        return sorted(queryset.values_list("id", flat=True))
+
+    dmso = ln.Artifact.filter(q_perturbation="DMSO")
+    probed = sorted_id_probes(dmso)
+    assert ("= ANY(ARRAY(SELECT" in str(probed.query)) == (connection.vendor == "postgresql")
+    d1, d2 = data["artifacts"][3], data["artifacts"][4]
+    assert ids(probed) == ids(dmso) == [d1.id, d2.id]
+    narrower = dmso.filter(suffix=".h5ad")
+    assert sorted_id_probes(narrower) is narrower
+    with transaction.atomic():
+        ln.Artifact.all_objects.filter(id=d1.id).update(_branch_code=-1)
+        assert ids(sorted_id_probes(ln.Artifact.filter(q_perturbation="DMSO"))) == [d2.id]
+        transaction.set_rollback(True)
+    frame = dmso.df(features=True)
+    assert list(frame.index) == [d1.id, d2.id] and frame.loc[d1.id, "q_perturbation"] == {"DMSO", "IFNG"}
+
+
 def test_features_frame_named_features_and_missing_values(ln, data):
     frame = ln.Artifact.filter(key__startswith="q/").to_dataframe(
         include="features", features=["q_temperature"]
