@@ -12,7 +12,9 @@ other; a read that finds many rows folds them into one per branch. SQLite needs 
 
 from __future__ import annotations
 
-from django.db import DatabaseError, connections, migrations, transaction
+from django.db import DatabaseError, connections, transaction
+
+from ..setup.postgres_ops import PostgresStatements
 
 TABLE = "lamin_core_rowcount"
 FOLD_ABOVE = 64  # rows of one registry's counts beyond which a read folds them into one per branch
@@ -75,11 +77,8 @@ def drop_statements(table: str) -> list[str]:
     ]
 
 
-class CountRows(migrations.operations.base.Operation):
+class CountRows(PostgresStatements):
     """Keep the rows per branch of a registry's table in `lamin_core_rowcount` (PostgreSQL); reversible."""
-
-    reversible = True
-    reduces_to_sql = True
 
     def __init__(self, model_name: str):
         self.model_name = model_name
@@ -87,21 +86,11 @@ class CountRows(migrations.operations.base.Operation):
     def deconstruct(self):
         return (self.__class__.__qualname__, [self.model_name], {})
 
-    def state_forwards(self, app_label, state):
-        pass
+    def forwards(self, model) -> list[str]:
+        return create_statements(model._meta.db_table)
 
-    def _run(self, schema_editor, state, app_label, make) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        table = state.apps.get_model(app_label, self.model_name)._meta.db_table
-        for statement in make(table):
-            schema_editor.execute(statement, params=None)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, to_state, app_label, create_statements)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, from_state, app_label, drop_statements)
+    def backwards(self, model) -> list[str]:
+        return drop_statements(model._meta.db_table)
 
     def describe(self):
         return f"Count the rows of {self.model_name} per branch (PostgreSQL)"
@@ -203,12 +192,9 @@ def value_drop_statements(table: str, column: str) -> list[str]:
     ]
 
 
-class CountValues(migrations.operations.base.Operation):
+class CountValues(PostgresStatements):
     """Keep the rows per branch and value of a registry's column in `lamin_core_valuecount` (PostgreSQL;
     `counted_value`); reversible. The model names the column in `_counted_values`."""
-
-    reversible = True
-    reduces_to_sql = True
 
     def __init__(self, model_name: str, field_name: str):
         self.model_name = model_name
@@ -217,21 +203,11 @@ class CountValues(migrations.operations.base.Operation):
     def deconstruct(self):
         return (self.__class__.__qualname__, [self.model_name, self.field_name], {})
 
-    def state_forwards(self, app_label, state):
-        pass
+    def forwards(self, model) -> list[str]:
+        return value_create_statements(model._meta.db_table, model._meta.get_field(self.field_name).column)
 
-    def _run(self, schema_editor, state, app_label, make) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        model = state.apps.get_model(app_label, self.model_name)
-        for statement in make(model._meta.db_table, model._meta.get_field(self.field_name).column):
-            schema_editor.execute(statement, params=None)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, to_state, app_label, value_create_statements)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, from_state, app_label, value_drop_statements)
+    def backwards(self, model) -> list[str]:
+        return value_drop_statements(model._meta.db_table, model._meta.get_field(self.field_name).column)
 
     def describe(self):
         return f"Count the rows of {self.model_name} per branch and {self.field_name} (PostgreSQL)"

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from django.db import connections, migrations
 
 from .._logger import logger
+from ..setup.postgres_ops import PostgresStatements
 from .text import postgres_functions, sqlite_compact, sqlite_doc
 
 VERSION_TABLE = "search_version"
@@ -571,14 +572,11 @@ class RefreshSearchVocabulary(migrations.operations.base.Operation):
         return "refresh_search_vocabulary"
 
 
-class CreateValueStartIndex(migrations.operations.base.Operation):
+class CreateValueStartIndex(PostgresStatements):
     """PostgreSQL: the value-start indexes of searched fields without a compact document (keys, roots;
     `postgres_start_statements`); nothing on SQLite, whose FTS5 phrases keep the `|` markers. Reversible.
     The indexes go with the document column: a migration that re-creates a field's search index
     (`DropSearchIndex`, `CreateSearchIndex`) runs this again after it."""
-
-    reversible = True
-    reduces_to_sql = True
 
     def __init__(self, model_name: str, fields: Sequence[str]):
         self.model_name = model_name
@@ -587,23 +585,17 @@ class CreateValueStartIndex(migrations.operations.base.Operation):
     def deconstruct(self):
         return (self.__class__.__qualname__, [self.model_name, self.fields], {})
 
-    def state_forwards(self, app_label, state):
-        pass
+    def _columns(self, model) -> list[str]:
+        return [model._meta.get_field(name).column for name in self.fields]
 
-    def _run(self, schema_editor, state, app_label, make) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        model = state.apps.get_model(app_label, self.model_name)
-        columns = [model._meta.get_field(name).column for name in self.fields]
-        for statement in make(model._meta.db_table, columns):
-            schema_editor.execute(statement, params=None)
+    def forwards(self, model) -> list[str]:
+        return postgres_start_statements(model._meta.db_table, self._columns(model))
+
+    def backwards(self, model) -> list[str]:
+        return postgres_start_drop_statements(model._meta.db_table, self._columns(model))
+
+    def after(self) -> None:
         clear_caches()
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, to_state, app_label, postgres_start_statements)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, from_state, app_label, postgres_start_drop_statements)
 
     def describe(self):
         return f"Create the value-start search indexes of {self.model_name} ({', '.join(self.fields)})"
