@@ -112,12 +112,16 @@ def visible_count_in(model: type[models.Model], subquery: Query, using: str) -> 
     distinct = subquery.clone()
     distinct.distinct = True
     distinct.clear_ordering(force=True)
-    ids_sql, ids_params = distinct.get_compiler(using).as_sql()
-    hidden = model._base_manager.filter(HIDDEN, pk__in=subquery.clone()).values("pk").query
-    hidden_sql, hidden_params = hidden.get_compiler(using).as_sql()
-    sql = f"SELECT (SELECT COUNT(*) FROM ({ids_sql}) ids) - (SELECT COUNT(*) FROM ({hidden_sql}) hidden)"
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, [*ids_params, *hidden_params])
+    ids_sql, ids_params = distinct.get_compiler(using).as_sql()  # compiled once, used twice
+    connection = connections[using]
+    table = connection.ops.quote_name(model._meta.db_table)
+    branch = connection.ops.quote_name(model._meta.get_field("_branch_code").column)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    # the hidden records' condition as the partial index writes it, literal included (`visible_count`)
+    hidden = f"NOT ({branch} = {BRANCH_MAIN:d}) AND {pk} IN ({ids_sql})"
+    sql = f"SELECT (SELECT COUNT(*) FROM ({ids_sql}) ids) - (SELECT COUNT(*) FROM {table} WHERE {hidden})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids_params, *ids_params])
         return int(cursor.fetchone()[0])
 
 
