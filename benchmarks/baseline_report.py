@@ -42,9 +42,10 @@ def render(lines: list[dict]) -> str:
     for (run_id, n), ops in sorted(runs(lines).items(), key=lambda kv: (kv[0][0], kv[0][1]), reverse=True):
         base = next(i for o in ops.values() for i in o if i.startswith("lamin_core@"))
         load = next((r.get("load_avg_before") for r in lines if r.get("run_id") == run_id), None)
+        now = next((r["commit"] for r in lines if r.get("run_id") == run_id and r.get("commit")), "?")
         parts += [
             "",
-            f"## run {run_id}, N = {n:,} (before = `{base}`; load before {load})",
+            f"## run {run_id}, N = {n:,} (now = `{now}`, before = `{base}`; load before {load})",
             "",
             "| op | now ms | before ms | LaminDB ms | now/LaminDB | before/LaminDB | now/before | |",
             "|---|---:|---:|---:|---:|---:|---:|---|",

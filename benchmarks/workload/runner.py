@@ -794,6 +794,18 @@ def fresh_postgres_database(server_url: str, name: str):
     return urlunsplit(urlsplit(server_url)._replace(path="/" + name)), drop
 
 
+def source_commit(impl: Impl) -> str | None:
+    """The git commit (short) of the checkout the implementation was imported from, if it is one."""
+    folder = Path(sys.modules[impl.ln.__name__].__file__).parent
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        )
+    except OSError:  # no git
+        return None
+    return found.stdout.strip() or None
+
+
 def server_version(impl: Impl) -> str | None:
     from django.db import connection
 
@@ -888,6 +900,7 @@ def main(argv=None) -> int:
         if db_url:
             common["postgresql"] = server_version(impl)
         common["version"] = impl.version()
+        common["commit"] = source_commit(impl)
         if args.relevance:
             rc = run_relevance(impl, args, emit)
         elif args.serve:
