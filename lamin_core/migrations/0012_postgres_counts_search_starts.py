@@ -11,7 +11,7 @@ from lamin_core.search_index import CreateValueStartIndex
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lamin_core", "0011_artifact_suffix_size_idx"),
+        ("lamin_core", "0011_artifact_suffix_page_idx_size"),
     ]
 
     operations = [

@@ -103,12 +103,14 @@ class Artifact(StoredVersions, Record, IsVersioned, TracksRun, TracksUpdates, me
     class Meta:
         indexes = [
             # a page filtered by suffix, newest first (widgets, REST, `filter(suffix=…).order_by(…)[:n]`)
-            # walks this index in order; its count reads the index alone. (No index on `_branch_code`
-            # alone: SQLite would walk it for `_branch_code = ?` instead of an index that gives the order.)
-            models.Index(fields=["suffix", "_branch_code", "created_at"], name="artifact_suffix_page_idx"),
-            # the sizes of the artifacts of a suffix (a histogram of `size` under a suffix filter: its
-            # extremes and bins) read this index alone, as the dates of a suffix read the one above
-            models.Index(fields=["suffix", "_branch_code", "size"], name="artifact_suffix_size_idx"),
+            # walks this index in order; its count and the histograms of its dates and sizes (column
+            # summaries) read the index alone; a whole frame of a suffix visits the table in creation
+            # order. (A separate (suffix, _branch_code, size) index made SQLite fetch such frames in size
+            # order, 30 % slower; no index on `_branch_code` alone: SQLite would walk it for
+            # `_branch_code = ?` instead of an index that gives the order.)
+            models.Index(
+                fields=["suffix", "_branch_code", "created_at", "size"], name="artifact_suffix_page_idx"
+            ),
             # the archived and trashed records: `Artifact.filter().count()` is all rows minus these
             hidden_records_index("artifact_hidden_idx"),
         ]

@@ -9,8 +9,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveIndex(model_name="artifact", name="artifact_suffix_page_idx"),
         migrations.AddIndex(
             model_name="artifact",
-            index=models.Index(fields=["suffix", "_branch_code", "size"], name="artifact_suffix_size_idx"),
+            index=models.Index(
+                fields=["suffix", "_branch_code", "created_at", "size"], name="artifact_suffix_page_idx"
+            ),
         ),
     ]
