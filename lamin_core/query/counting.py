@@ -106,6 +106,15 @@ def ids_subquery(queryset: models.QuerySet) -> Query | None:
     return subquery
 
 
+def _hidden_records(model: type[models.Model], connection) -> tuple[str, str]:
+    """(quoted table, the hidden records' condition) as Django writes the partial index's: SQLite uses such
+    an index only for a query that repeats its condition, literal included (a bound parameter would not
+    do)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field("_branch_code").column)
+    return table, f"NOT ({column} = {BRANCH_MAIN:d})"
+
+
 def visible_count_in(model: type[models.Model], subquery: Query, using: str) -> int:
     """The visible records among the ids `subquery` selects: its distinct ids minus the hidden records
     among them, in one statement (the hidden ones from the small partial index; no visit of each record)."""
@@ -114,12 +123,12 @@ def visible_count_in(model: type[models.Model], subquery: Query, using: str) -> 
     distinct.clear_ordering(force=True)
     ids_sql, ids_params = distinct.get_compiler(using).as_sql()  # compiled once, used twice
     connection = connections[using]
-    table = connection.ops.quote_name(model._meta.db_table)
-    branch = connection.ops.quote_name(model._meta.get_field("_branch_code").column)
+    table, hidden = _hidden_records(model, connection)
     pk = connection.ops.quote_name(model._meta.pk.column)
-    # the hidden records' condition as the partial index writes it, literal included (`visible_count`)
-    hidden = f"NOT ({branch} = {BRANCH_MAIN:d}) AND {pk} IN ({ids_sql})"
-    sql = f"SELECT (SELECT COUNT(*) FROM ({ids_sql}) ids) - (SELECT COUNT(*) FROM {table} WHERE {hidden})"
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM ({ids_sql}) ids) - "
+        f"(SELECT COUNT(*) FROM {table} WHERE {hidden} AND {pk} IN ({ids_sql}))"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids_params, *ids_params])
         return int(cursor.fetchone()[0])
@@ -143,14 +152,8 @@ def visible_count(model: type[models.Model], using: str) -> int:
     connection = connections[using]
     if connection.vendor == "postgresql":
         return counted_rows(model._meta.db_table, BRANCH_MAIN, using)
-    table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(model._meta.get_field("_branch_code").column)
-    # the condition as Django writes the partial index's (SQLite uses such an index only for a query that
-    # repeats its condition, literal included; a bound parameter would not do)
-    sql = (
-        f"SELECT (SELECT COUNT(*) FROM {table}) - "
-        f"(SELECT COUNT(*) FROM {table} WHERE NOT ({column} = {BRANCH_MAIN:d}))"
-    )
+    table, hidden = _hidden_records(model, connection)
+    sql = f"SELECT (SELECT COUNT(*) FROM {table}) - (SELECT COUNT(*) FROM {table} WHERE {hidden})"
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return int(cursor.fetchone()[0])

@@ -22,10 +22,8 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
 
-def _shown(values: list) -> object:
-    """One value plain, several as a set (a list when they cannot be hashed)."""
-    if len(values) == 1:
-        return values[0]
+def _several(values: list) -> object:
+    """A cell's several values as a set (a list when they cannot be hashed)."""
     try:
         return set(values)
     except TypeError:
@@ -123,7 +121,7 @@ def add_feature_columns(frame: pd.DataFrame, queryset: QuerySet, names: list[str
     for feature_id, name, dtype in features:
         found = columns.get(feature_id)
         if found or names is not None:
-            shown = {pk: v[0] if len(v) == 1 else _shown(v) for pk, v in (found or {}).items()}
+            shown = {pk: v[0] if len(v) == 1 else _several(v) for pk, v in (found or {}).items()}
             frame.attrs.setdefault("dtypes", {})[name] = dtype
             frame[name] = list(map(shown.get, ids, repeat(math.nan)))  # a row without values: NaN
     return frame
