@@ -39,6 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "workload"))  # runner.py imports its neighbour spec.py as a script does
+import runner  # noqa: E402
+
 REPO = HERE.parent
 RUNNER = HERE / "workload" / "runner.py"
 DEFAULT_SIZES = "1000,10000,100000,1000000"
@@ -95,15 +98,20 @@ class Served:
 
 def interleaved(served: list[Served], repeats: int) -> None:
     """Per op: each implementation's warm-up, then the timed runs alternating between the processes
-    call by call (who goes first alternates every round), then each writes its record."""
+    call by call (who goes first alternates every round), then each writes its record. A fast op gets
+    more timed runs (runner.more_runs, per process); a process that has had its runs sits out the
+    rounds that remain."""
     ops = list(dict.fromkeys(op for s in served for op in s.ops))  # ops only one implementation has too
     for k, op in enumerate(ops):
         live = [s for s in served if op in s.ops]
         for s in live:
             s.ask({"op": op, "timed": False})
-        for r in range(repeats):
+        times: dict[Served, list[float] | None] = {s: [] for s in live}
+        for r in range(10 * repeats):
             for s in live if (k + r) % 2 == 0 else live[::-1]:
-                s.ask({"op": op, "timed": True})
+                if times[s] is not None and runner.more_runs(times[s], repeats):
+                    dt = (s.ask({"op": op, "timed": True}) or {}).get("dt")
+                    times[s] = None if dt is None else [*times[s], dt]  # None: it failed, stop asking
         for s in live:
             s.ask({"op": op, "finish": True})
         print(f"  {op}: done", flush=True)
