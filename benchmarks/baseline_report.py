@@ -21,7 +21,7 @@ SKIP_OPS = {"total_wall", "populate", "skipped"}
 
 
 def runs(lines: list[dict]) -> dict[tuple[str, int], dict[str, dict[str, tuple[float, float | None]]]]:
-    """{(run_id, n): {op: {impl: (median ms, median CPU ms or None)}}} for the runs that have a
+    """{(run_id, n): {op: {impl: (median ms, median CPU ms or None)}}} of the workload runs that have a
     ``lamin_core@...`` process (runs before the runner recorded CPU time have None)."""
     out: dict = defaultdict(lambda: defaultdict(dict))
     for r in lines:
@@ -30,6 +30,39 @@ def runs(lines: list[dict]) -> dict[tuple[str, int], dict[str, dict[str, tuple[f
             cpu = r.get("cpu_median_s")
             out[(r["run_id"], r["n"])][r["op"]][r["impl"]] = (r["median_s"] * 1000, cpu and cpu * 1000)
     return {k: v for k, v in out.items() if any(i.startswith("lamin_core@") for o in v.values() for i in o)}
+
+
+def startup_runs(lines: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
+    """{run_id: {op: {impl: median ms}}} of run.py's lines (``run.py --baseline``: import, init)."""
+    out: dict = defaultdict(lambda: defaultdict(dict))
+    for r in lines:
+        if r.get("median_ms") is not None and not r.get("error"):
+            out[r["run_id"]][r["op"]][r["impl"]] = r["median_ms"]
+    return {k: v for k, v in out.items() if any(i.startswith("lamin_core@") for o in v.values() for i in o)}
+
+
+def render_startup(lines: list[dict]) -> list[str]:
+    """One table per ``run.py --baseline`` run: fresh-process import and init, now against before."""
+    parts = []
+    for run_id, ops in sorted(startup_runs(lines).items(), reverse=True):
+        base = next(i for o in ops.values() for i in o if i.startswith("lamin_core@"))
+        first = next(r for r in lines if r.get("run_id") == run_id)
+        parts += [
+            "",
+            f"## start-up, run {run_id} (now = `{first.get('git')}`, before = `{base}`; "
+            f"load before {first.get('load_avg_before')})",
+            "",
+            "| op | now ms | before ms | LaminDB ms | now/before | |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for op, v in ops.items():
+            if "lamin_core" not in v or base not in v:
+                continue
+            now, before, peer = v["lamin_core"], v[base], v.get("lamindb")
+            mark = "**worse**" if now / before > WORSE else ""
+            cells = [f"`{op}`", f"{now:.1f}", f"{before:.1f}", f"{peer:.1f}" if peer else "-"]
+            parts.append("| " + " | ".join([*cells, f"{now / before:.2f}", mark]) + " |")
+    return parts
 
 
 def render(lines: list[dict]) -> str:
@@ -41,8 +74,10 @@ def render(lines: list[dict]) -> str:
         "the current code, an earlier commit's and LaminDB, every call alternating between the three",
         "processes. `now/before` > 1.15 on a ratio against LaminDB is marked **worse**. CPU now/before:",
         "the ratio of the two processes' median CPU time per call (SQLite runs in the process), which",
-        "load from other work inflates less than the wall time (runs from 2026-12-08 on).",
+        "load from other work inflates less than the wall time (runs from 2026-12-08 on). Start-up:",
+        "`run.py --baseline SRC`, fresh processes (import, import and a first query, `lamin init`).",
     ]
+    parts += render_startup(lines)
     for (run_id, n), ops in sorted(runs(lines).items(), key=lambda kv: (kv[0][0], kv[0][1]), reverse=True):
         base = next(i for o in ops.values() for i in o if i.startswith("lamin_core@"))
         load = next((r.get("load_avg_before") for r in lines if r.get("run_id") == run_id), None)

@@ -20,9 +20,9 @@ Steps (each implementation in its own processes; comparisons are ratios within o
 
 `--baseline SRC` (a checkout of an earlier commit, e.g. `git worktree add --detach /tmp/base <sha>`) adds
 that commit's lamin_core to the workload: one more process, with SRC first on PYTHONPATH, labelled
-`lamin_core@<sha>`, every op interleaved with the others. Its lines go to baseline-results.jsonl (not
-RESULTS.md); baseline_report.py turns them into BASELINE.md: is a change slower than the code before it,
-measured on the same machine in the same minutes?
+`lamin_core@<sha>`, every op interleaved with the others (and to step 1's import and init). Its lines go
+to baseline-results.jsonl (not RESULTS.md); baseline_report.py turns them into BASELINE.md: is a change
+slower than the code before it, measured on the same machine in the same minutes?
 """
 
 from __future__ import annotations
@@ -202,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         return s
 
     if "startup" not in skip:
-        failures += run([args.python, HERE / "run.py", *(["--peer-python", peer] if peer else [])]) != 0
+        extra = ["--peer-python", peer] if peer else []
+        extra += ["--only", "import,import_query,init", "--baseline", args.baseline] if args.baseline else []
+        failures += run([args.python, HERE / "run.py", *extra]) != 0
     if "relevance" not in skip:
         with tempfile.TemporaryDirectory() as tmp:
             terms = Path(tmp) / "cl_terms.tsv"

@@ -1,8 +1,12 @@
 """Benchmark lamin_core's own operations, optionally side by side with LaminDB 2.12.
 
     .venv/bin/python benchmarks/run.py [--repeats N] [--only NAME,...] [--peer-python PATH]
+    .venv/bin/python benchmarks/run.py --only import,import_query --baseline /tmp/base   # an earlier commit
 
 Writes benchmarks/RESULTS.md (regenerated) and appends to benchmarks/results.jsonl. See README.md.
+`--baseline SRC` adds an earlier commit's lamin_core (SRC first on PYTHONPATH, results named
+`lamin_core@<sha>`) as one more interleaved target; its lines go to baseline-results.jsonl instead, for
+baseline_report.py (BASELINE.md), and RESULTS.md is left alone.
 """
 
 from __future__ import annotations
@@ -51,31 +55,31 @@ def machine_info() -> dict:
     return info
 
 
-def git_commit() -> str | None:
-    """HEAD of the repo (None before the first commit), with a ``+dirty`` mark for local changes."""
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+def git_commit(tree: str | Path = REPO) -> str | None:
+    """HEAD of a checkout (None before the first commit), with a ``+dirty`` mark for local changes."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True, text=True)
     if head.returncode != 0:
         return None
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=tree, capture_output=True, text=True)
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def measure(op: Op, targets: list[Target], repeats: int) -> dict[str, dict]:
     """One warm-up, then ``repeats`` timed runs per target: ``fn`` ops interleave the targets (the
     order alternates every round) so machine noise hits both alike; ``snippet`` ops run in-process."""
-    res: dict[str, dict] = {t.impl: {"times": [], "error": None, "first_output": ""} for t in targets}
+    res: dict[str, dict] = {t.name: {"times": [], "error": None, "first_output": ""} for t in targets}
     if op.snippet is not None:
         for t in targets:
             try:
-                res[t.impl]["times"], out = run_snippet(t, op.snippet, warmup=1, repeats=repeats)
-                res[t.impl]["first_output"] = _tail(out)
+                res[t.name]["times"], out = run_snippet(t, op.snippet, warmup=1, repeats=repeats)
+                res[t.name]["first_output"] = _tail(out)
             except (BenchError, ValueError, KeyError) as e:
-                res[t.impl]["error"] = f"{type(e).__name__}: {e}" if not isinstance(e, BenchError) else str(e)
+                res[t.name]["error"] = f"{type(e).__name__}: {e}" if not isinstance(e, BenchError) else str(e)
         print("." * repeats)
         return res
 
     def trial(t: Target, timed: bool) -> None:
-        r = res[t.impl]
+        r = res[t.name]
         try:
             run = op.fn(t)  # untimed: fresh sandbox / fixture
             t0 = time.perf_counter()
@@ -93,7 +97,7 @@ def measure(op: Op, targets: list[Target], repeats: int) -> dict[str, dict]:
         trial(t, timed=False)
     for i in range(repeats):
         for t in targets if i % 2 == 0 else targets[::-1]:
-            if res[t.impl]["error"] is None:
+            if res[t.name]["error"] is None:
                 trial(t, timed=True)
         print(".", end="", flush=True)
     print()
@@ -106,7 +110,7 @@ def record(op: Op, t: Target, r: dict, common: dict, versions: dict) -> dict:
     rec = {
         **common,
         "op": op.name,
-        "impl": t.impl,
+        "impl": t.name,
         "call": call,
         "source": "measured",
         "target_ms": op.target_ms,
@@ -146,12 +150,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out-dir", default=str(HERE), help="where results.jsonl / RESULTS.md go")
     p.add_argument("--report-only", action="store_true", help="only regenerate RESULTS.md from results.jsonl")
     p.add_argument("--keep", action="store_true", help="keep the scratch dir (instances, settings)")
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        help="source tree of an earlier commit: its lamin_core as one more target (lines to "
+        "baseline-results.jsonl; no RESULTS.md)",
+    )
     args = p.parse_args(argv)
 
     ops = select(args.only)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jsonl, md = out_dir / "results.jsonl", out_dir / "RESULTS.md"
+    jsonl, md = (
+        out_dir / ("baseline-results.jsonl" if args.baseline else "results.jsonl"),
+        out_dir / "RESULTS.md",
+    )
     if args.report_only:
         md.write_text(render(read_jsonl(jsonl), select(None)))
         print(f"wrote {md}")
@@ -171,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if targets[0].extra_pythonpath:
         print(f"note: lamin_core is not installed in {core_python}; using PYTHONPATH={REPO}")
+    if args.baseline:
+        src = str(args.baseline.resolve())
+        label = f"lamin_core@{git_commit(src)}"
+        targets.append(Target("lamin_core", core_python, "lamin_core", (), scratch, src, label))
     if args.peer_python:
         peer = which_python(args.peer_python)
         dists = ("lamindb", "lamindb-core", "bionty", "lamindb-setup")
@@ -184,21 +201,21 @@ def main(argv: list[str] | None = None) -> int:
         "load_avg_before": [round(x, 2) for x in os.getloadavg()],
         "git": git_commit(),
     }
-    versions = {t.impl: t.versions() for t in targets}
+    versions = {t.name: t.versions() for t in targets}
     records = []
     try:
         for op in ops:
             n = args.repeats or op.repeats
-            print(f"{op.name}: {n} repeats x {', '.join(t.impl for t in targets)} ", end="", flush=True)
+            print(f"{op.name}: {n} repeats x {', '.join(t.name for t in targets)} ", end="", flush=True)
             res = measure(op, targets, n)
             for t in targets:
-                rec = record(op, t, res[t.impl], common, versions[t.impl])
+                rec = record(op, t, res[t.name], common, versions[t.name])
                 records.append(rec)
                 if rec["error"]:
-                    print(f"  {t.impl}: ERROR …{rec['error'][-500:]}")
+                    print(f"  {t.name}: ERROR …{rec['error'][-500:]}")
                 else:
                     print(
-                        f"  {t.impl}: median {rec['median_ms']:.1f} ms "
+                        f"  {t.name}: median {rec['median_ms']:.1f} ms "
                         f"(min {rec['min_ms']:.1f}, max {rec['max_ms']:.1f}, n {rec['n']})"
                     )
     finally:
@@ -208,8 +225,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(scratch, ignore_errors=True)
 
     append_jsonl(jsonl, records)
-    md.write_text(render(read_jsonl(jsonl), select(None)))
-    print(f"wrote {md} and {len(records)} lines to {jsonl}")
+    if args.baseline:
+        print(f"wrote {len(records)} lines to {jsonl} (benchmarks/baseline_report.py makes BASELINE.md)")
+    else:
+        md.write_text(render(read_jsonl(jsonl), select(None)))
+        print(f"wrote {md} and {len(records)} lines to {jsonl}")
     return 1 if any(r["error"] for r in records) else 0
 
 

@@ -73,8 +73,14 @@ class Target:
     dists: tuple[str, ...]
     scratch: Path
     extra_pythonpath: str | None = None
+    label: str | None = None  # how results name it when it is not plainly ``impl`` (an earlier commit's)
     _instance: Sandbox | None = field(default=None, repr=False)
     _bionty_instance: Sandbox | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The ``impl`` of its result lines: ``lamin_core``, ``lamindb`` or ``lamin_core@<sha>``."""
+        return self.label or self.impl
 
     @property
     def lamin(self) -> Path:
@@ -96,7 +102,7 @@ class Target:
 
     def sandbox(self, prefix: str) -> Sandbox:
         """A fresh empty sandbox inside this run's scratch dir."""
-        return Sandbox.create(self.scratch, f"{self.impl}-{prefix}-")
+        return Sandbox.create(self.scratch, f"{self.name.replace('@', '-')}-{prefix}-")
 
     def init(self, box: Sandbox) -> list[str]:
         """The ``lamin init`` command line for ``box`` (run with ``cwd=box.work``, ``env=self.env(box)``)."""
