@@ -53,10 +53,12 @@ def run(cmd: list[str]) -> int:
     return subprocess.run([str(c) for c in cmd], cwd=REPO).returncode
 
 
-def populate_seconds(path: Path, run_id: str, impl: str, n: int) -> float | None:
+def populate_seconds(path: Path, run_id: str, impl: str, n: int, db: str = "sqlite") -> float | None:
+    """The populate time of ``impl`` on ``db`` at ``n`` in this run (None if it did not run)."""
     for line in path.read_text().splitlines() if path.exists() else []:
         rec = json.loads(line)
-        if (rec.get("run_id"), rec.get("impl"), rec.get("n"), rec.get("op")) == (run_id, impl, n, "populate"):
+        key = (rec.get("run_id"), rec.get("impl"), rec.get("n"), rec.get("db", "sqlite"), rec.get("op"))
+        if key == (run_id, impl, n, db, "populate"):
             return rec.get("median_s")
     return None
 
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             for impl, python, db in order:
                 if impl == "lamindb" and n >= PEER_ONLY_IF_POPULATE_BELOW_AT:
                     below = [m for m in sizes if m < n]
-                    base = populate_seconds(jsonl, run_id, "lamindb", below[-1]) if below else None
+                    base = populate_seconds(jsonl, run_id, "lamindb", below[-1], db) if below else None
                     estimate = base * n / below[-1] if base else None
                     always = args.peer_populate_limit == float("inf")
                     if not always and (estimate is None or estimate > args.peer_populate_limit):
@@ -231,11 +233,12 @@ def main(argv: list[str] | None = None) -> int:
                         )
                         with jsonl.open("a") as f:
                             rec = {"runner": "benchmarks/workload", "run_id": run_id, "impl": impl, "n": n}
-                            f.write(json.dumps({**rec, "op": "skipped", "reason": reason}) + "\n")
-                        print(f"LaminDB at N = {n:,} skipped: {reason}")
+                            rec |= {"db": db, "op": "skipped", "reason": reason}
+                            f.write(json.dumps(rec) + "\n")
+                        print(f"LaminDB ({db}) at N = {n:,} skipped: {reason}")
                         continue
                     guess = f"estimated populate {estimate:.0f} s" if estimate else "no populate estimate"
-                    print(f"LaminDB at N = {n:,}: {guess}, running it")
+                    print(f"LaminDB ({db}) at N = {n:,}: {guess}, running it")
                 s = start(impl, python, n, db)
                 if s is not None:
                     served.append(s)
