@@ -7,12 +7,17 @@
 #   scripts/pg-test-server.sh restart  restarts the running server, keeping its data (clients are cut off)
 #   scripts/pg-test-server.sh stop     stops it and removes its data
 #   scripts/pg-test-server.sh stop-mine  stops the servers this checkout started (any port), not another's
+#   scripts/pg-test-server.sh halt     stops it and keeps its data (for `resume`)
+#   scripts/pg-test-server.sh resume   starts a halted server on its kept data (after `halt`, a kill or a reboot)
 #
 # `start` always begins from an empty cluster: a server left behind by an earlier run is stopped and
 # its data removed first. Installs Debian's `postgresql` if no server binaries are found. `start` records
 # the postmaster's pid in test-output/pg-test-server-$PORT.pid of this checkout, for `stop-mine`
 # (`make clean`): a server on the same port that another checkout started since is left alone.
-# Settings: LAMIN_PGPORT (default 54329), LAMIN_PGROOT (default /tmp/lamin-pgtest-$LAMIN_PGPORT).
+# Settings: LAMIN_PGPORT (default 54329), LAMIN_PGROOT (default /tmp/lamin-pgtest-$LAMIN_PGPORT),
+# LAMIN_PGDURABLE=1: keep fsync and full-page writes on (a database that must outlive a crash or a
+# reboot, such as benchmarks/workload/large.py's 10M one under /work/data; only the last commits can be
+# lost, and that populate redoes them). The default turns them off: a test database is worthless after.
 set -euo pipefail
 
 PORT=${LAMIN_PGPORT:-54329}
@@ -84,8 +89,8 @@ start() {
   as_postgres "$PGBIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
     >"$ROOT/initdb.log" 2>&1 || { cat "$ROOT/initdb.log" >&2; die "initdb failed"; }
   # Durability is worthless for a throwaway test database; these settings make writes much faster.
-  local opts="-p $PORT -k $ROOT -c listen_addresses=127.0.0.1 -c fsync=off"
-  opts+=" -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+  local opts="-p $PORT -k $ROOT -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200"
+  if [ "${LAMIN_PGDURABLE:-0}" != 1 ]; then opts+=" -c fsync=off -c full_page_writes=off"; fi
   as_postgres "$PGBIN/pg_ctl" -D "$DATA" -l "$ROOT/server.log" -o "$opts" -w -t 60 start >/dev/null \
     || { tail -n 30 "$ROOT/server.log" >&2 || true; die "server did not start (log: $ROOT/server.log)"; }
   for _ in $(seq 100); do
@@ -114,6 +119,34 @@ stop_mine() {
   done
 }
 
+# Stop the server, keep its data.
+halt() {
+  PGBIN=$(find_pgbin)
+  [ -f "$DATA/postmaster.pid" ] || return 0
+  as_postgres "$PGBIN/pg_ctl" -D "$DATA" -m fast -w -t 120 stop >/dev/null \
+    || die "stop failed (log: $ROOT/server.log)"
+}
+
+# Start a server on the data a halted (or killed) one left, with the options it was started with.
+resume() {
+  ensure_server_installed
+  [ -f "$DATA/PG_VERSION" ] || die "no cluster in $DATA; use start"
+  accepts_connections && return 0
+  # A postmaster that was killed leaves its pid file; it blocks a start while that pid lives on (as
+  # a zombie where PID 1 reaps no orphans), so drop it unless a live process still serves this dir.
+  local pid
+  pid=$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && ! grep -qs '^State:[[:space:]]*[RSDT]' "/proc/$pid/status"; then
+    rm -f "$DATA/postmaster.pid" "$ROOT/.s.PGSQL.$PORT.lock"
+  fi
+  local opts
+  opts=$(sed -n 's/^[^ ]* "-D" "[^"]*" //p' "$DATA/postmaster.opts" | tr -d '"')
+  as_postgres "$PGBIN/pg_ctl" -D "$DATA" -l "$ROOT/server.log" -o "$opts" -w -t 300 start >/dev/null \
+    || { tail -n 30 "$ROOT/server.log" >&2 || true; die "server did not start (log: $ROOT/server.log)"; }
+  for _ in $(seq 100); do accepts_connections && return 0; sleep 0.1; done
+  die "server started but does not accept connections on 127.0.0.1:$PORT"
+}
+
 # Fast shutdown (open sessions are terminated, as in a real server restart), then start on the same data
 # with the options it was started with (pg_ctl keeps them in postmaster.opts).
 restart() {
@@ -129,9 +162,11 @@ restart() {
 case "${1:-}" in
   start) start ;;
   restart) restart ;;
+  halt) halt ;;
+  resume) resume ;;
   stop) PGBIN=$(find_pgbin); stop_and_remove; rm -f "$MINE_DIR/pg-test-server-$PORT.pid" ;;
   stop-mine) stop_mine ;;
   url) echo "$URL" ;;
   status) PGBIN=$(find_pgbin); accepts_connections ;;
-  *) echo "usage: $0 start|restart|stop|stop-mine|url|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|restart|stop|stop-mine|halt|resume|url|status" >&2; exit 2 ;;
 esac
