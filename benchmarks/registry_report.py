@@ -345,6 +345,7 @@ def render_registry(path: Path) -> list[str]:
         )
         lines += [" ".join(notes), ""]
     lines += render_databases(records)
+    lines += render_growth(records, read_jsonl(HERE / "large-results.jsonl"))
     lines += render_relevance(records)
     lines += render_widgets()
     lines += render_sidebar()
@@ -373,6 +374,48 @@ MAIN_READS = (
     "features_filter_dmso_full",
 )
 TARGETS_ANY_N_MS = {"widget_page_100": 50}  # docs/architecture.md: first page of 100 rows of 1M, indexed sort
+
+
+LINEAR = 5  # a 10M/1M ratio above this: the read grows with N (issue 23: fix it or say why)
+
+
+def render_growth(records: list[dict], large: list[dict]) -> list[str]:
+    """How each read's cost grows from 100 000 to 1 000 000 to 10 000 000 artifacts, per database: the
+    latest registry-workload runs at 100k and 1M and the latest `workload/large.py reads` run at 10M."""
+    lines: list[str] = []
+    for db in ("sqlite", "postgresql"):
+        big = [r for r in large if db_of(r) == db and r.get("median_s") is not None and r.get("n")]
+        if not big:
+            continue
+        run_id = max(r["run_id"] for r in big)
+        at_10m = {r["op"]: r for r in big if r["run_id"] == run_id}
+        n_big = next(iter(at_10m.values()))["n"]
+        at = {n: ops_of(records, run_for(records, n, db), "lamin_core", n, db) for n in (100_000, 1_000_000)}
+        first = next(iter(at_10m.values()))
+        lines += [
+            f"## How the reads grow: 100 000 → 1 000 000 → {n_big:,} artifacts ({DB_NAMES[db]})",
+            "",
+            f"lamin_core on {DB_NAMES[db]}, median ms: 100k and 1M from the latest registry workload runs "
+            f"above, {n_big:,} from `benchmarks/workload/large.py reads` (run `{run_id}`, "
+            f"load before {first.get('load_avg_before')}; populated with `large.py populate --n {n_big}`, "
+            "the same generated records; results checked against the spec). A 10M ÷ 1M ratio above "
+            f"{LINEAR} grows with N (linear is 10): marked, and explained in the notes below the table.",
+            "",
+            "| operation | 100k ms | 1M ms | 10M ms | 1M ÷ 100k | 10M ÷ 1M | |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        ops = [op for op in MAIN_READS if op in at_10m] + [op for op in at_10m if op not in MAIN_READS]
+        for op in ops:
+            cells = [_cell(at[100_000].get(op), op), _cell(at[1_000_000].get(op), op), _cell(at_10m[op], op)]
+            (t1, a), (t2, b), (t3, c) = cells
+            grow = [f"{y / x:.1f}" if x and y else "-" for x, y in ((a, b), (b, c))]
+            mark = "**grows with N**" if b and c and c / b > LINEAR else ""
+            lines.append(f"| {LABELS.get(op, op)} | {t1} | {t2} | {t3} | {grow[0]} | {grow[1]} | {mark} |")
+        lines.append("")
+    return lines
+
+
+DB_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def _populate_note(label: str, rec: dict | None) -> str:
