@@ -12,6 +12,9 @@ from pathlib import Path
 
 # Settings variables of either implementation; cleared so the caller's own instance never leaks in.
 SETTINGS_VARS = ("LAMIN_HOME", "LAMIN_SETTINGS_DIR", "LAMIN_CURRENT_INSTANCE", "LAMIN_ENV")
+# start-up is timed as an installed package starts, from bytecode (pip compiles it at install): with this
+# set, every process would compile the source trees again
+NOT_PASSED = (*SETTINGS_VARS, "PYTHONDONTWRITEBYTECODE")
 SUBPROCESS_TIMEOUT_S = 300
 
 
@@ -89,7 +92,7 @@ class Target:
 
     def env(self, box: Sandbox) -> dict[str, str]:
         """Environment isolating all settings inside ``box``: HOME plus the impl's settings variable."""
-        env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+        env = {k: v for k, v in os.environ.items() if k not in NOT_PASSED}
         env["HOME"] = str(box.home)
         if self.impl == "lamin_core":
             env["LAMIN_HOME"] = str(box.home / ".lamin")

@@ -5,12 +5,15 @@ its service through a hook that `lamin_core/apps.py` binds once Django is set up
 "Layers"); the setup layer reaches the records of its instance the same way. The hooks are typed: a call
 checks against the declared signature like a direct call would. A hook called before Django is set up
 (`ln.settings.storage` as the first thing a process does) connects the current instance first, through
-`connect`, which `lamin_core/__init__.py` binds.
+`connect`, which `lamin_core/__init__.py` binds. A hook is bound to its service's dotted path and imports
+it on its first call, as Django resolves `AUTHENTICATION_BACKENDS`: setting Django up loads no service (a
+process that only queries never pays for the modules that save, load or annotate).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
@@ -24,19 +27,36 @@ class Hook(Generic[P, R]):
     def __init__(self, name: str) -> None:
         self.name = name
         self._function: Callable[P, R] | None = None
+        self._path: str | None = None
 
-    def bind(self, function: Callable[P, R]) -> None:
-        self._function = function
+    def bind(self, function: Callable[P, R] | str) -> None:
+        """Bind the function, or its path `"package.module:function"`, imported on the first call."""
+        self._function, self._path = (None, function) if isinstance(function, str) else (function, None)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        if self._function is None and self is not connect and connect._function is not None:
+        function = self._function
+        if function is None:
+            function = self._first_call()
+        return function(*args, **kwargs)
+
+    def _first_call(self) -> Callable[P, R]:
+        """The function, connecting the instance first if nothing is bound yet, importing a bound path."""
+        if not self.bound and self is not connect and connect.bound:
             connect()  # binds every hook (AppConfig.ready)
-        if self._function is None:
+        if self._function is not None:
+            return self._function
+        if self._path is None:
             raise RuntimeError(f"lamin_core hook {self.name!r} is not bound: Django's apps are not ready yet")
-        return self._function(*args, **kwargs)
+        module, _, attribute = self._path.partition(":")
+        self._function = getattr(import_module(module), attribute)
+        return self._function
+
+    @property
+    def bound(self) -> bool:
+        return self._function is not None or self._path is not None
 
     def __repr__(self) -> str:
-        return f"<Hook {self.name}: {getattr(self._function, '__qualname__', None)}>"
+        return f"<Hook {self.name}: {self._path or getattr(self._function, '__qualname__', None)}>"
 
 
 # `ln.save(records)` (lamin_core._save), for `RecordList.save()` of the query layer

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from lamin_core.query.row_counts import CountRows
+from lamin_core.query.row_count_operations import CountRows
 
 
 class Migration(migrations.Migration):

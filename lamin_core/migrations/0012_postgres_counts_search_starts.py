@@ -5,7 +5,7 @@ answer `filter(suffix=...).count()`."""
 
 from django.db import migrations
 
-from lamin_core.query.row_counts import CountValues
+from lamin_core.query.row_count_operations import CountValues
 from lamin_core.search_index import CreateValueStartIndex
 
 

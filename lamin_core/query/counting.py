@@ -72,7 +72,8 @@ def counts_visible_only(queryset: models.QuerySet) -> bool:
 
 def counted_value_filter(queryset: models.QuerySet) -> tuple[str, str] | None:
     """(column, value) when `queryset` is the visible records with `column = 'value'` and nothing else, for a
-    column its registry counts per value on PostgreSQL (`_counted_values`, `row_counts.CountValues`)."""
+    column its registry counts per value on PostgreSQL (`_counted_values`,
+    `row_count_operations.CountValues`)."""
     counted = getattr(queryset.model, "_counted_values", ())
     if not counted or not _plain(queryset) or len(queryset.query.where.children) != 2:
         return None

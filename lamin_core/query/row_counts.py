@@ -7,14 +7,13 @@ artifacts on two cores. Statement-level triggers (with transition tables, so a b
 `lamin_core_rowcount` on insert, delete, a branch change and truncate; a count is the sum of a handful of
 such rows. Appending (instead of updating one row per table) means concurrent writers never wait for each
 other; a read that finds many rows folds them into one per branch. SQLite needs none of this
-(`counting.visible_count`).
+(`counting.visible_count`). The migration steps that install the triggers are in `row_count_operations`
+(this module is read by every count: it does not load Django's migration framework).
 """
 
 from __future__ import annotations
 
 from django.db import DatabaseError, connections, transaction
-
-from ..setup.postgres_ops import PostgresStatements
 
 TABLE = "lamin_core_rowcount"
 FOLD_ABOVE = 64  # rows of one registry's counts beyond which a read folds them into one per branch
@@ -75,25 +74,6 @@ def drop_statements(table: str) -> list[str]:
         *(f'DROP TRIGGER IF EXISTS {table}_rowcount_{event} ON "{table}"' for event in _FUNCTIONS),
         f"DELETE FROM {TABLE} WHERE table_name = '{table}'",
     ]
-
-
-class CountRows(PostgresStatements):
-    """Keep the rows per branch of a registry's table in `lamin_core_rowcount` (PostgreSQL); reversible."""
-
-    def __init__(self, model_name: str):
-        self.model_name = model_name
-
-    def deconstruct(self):
-        return (self.__class__.__qualname__, [self.model_name], {})
-
-    def forwards(self, model) -> list[str]:
-        return create_statements(model._meta.db_table)
-
-    def backwards(self, model) -> list[str]:
-        return drop_statements(model._meta.db_table)
-
-    def describe(self):
-        return f"Count the rows of {self.model_name} per branch (PostgreSQL)"
 
 
 def counted_rows(table: str, branch_code: int, using: str) -> int:
@@ -190,27 +170,6 @@ def value_drop_statements(table: str, column: str) -> list[str]:
         *(f'DROP FUNCTION IF EXISTS "{name}"()' for name in names),
         _value_bodies(table, column)["truncate"],
     ]
-
-
-class CountValues(PostgresStatements):
-    """Keep the rows per branch and value of a registry's column in `lamin_core_valuecount` (PostgreSQL;
-    `counted_value`); reversible. The model names the column in `_counted_values`."""
-
-    def __init__(self, model_name: str, field_name: str):
-        self.model_name = model_name
-        self.field_name = field_name
-
-    def deconstruct(self):
-        return (self.__class__.__qualname__, [self.model_name, self.field_name], {})
-
-    def forwards(self, model) -> list[str]:
-        return value_create_statements(model._meta.db_table, model._meta.get_field(self.field_name).column)
-
-    def backwards(self, model) -> list[str]:
-        return value_drop_statements(model._meta.db_table, model._meta.get_field(self.field_name).column)
-
-    def describe(self):
-        return f"Count the rows of {self.model_name} per branch and {self.field_name} (PostgreSQL)"
 
 
 def counted_value(table: str, column: str, branch_code: int, value: str, using: str) -> int:

@@ -514,3 +514,8 @@ class RunContext:
 
 
 context = RunContext()
+
+
+def current_context() -> RunContext:
+    """`ln.context`, for the records' defaults (the `run_context` hook)."""
+    return context
