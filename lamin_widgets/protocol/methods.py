@@ -687,8 +687,16 @@ METHODS: dict[str, Method] = {
         Method("preview", {"registry": Param(str), "id": Param(int)}, lambda ctx, p: Reply(preview(ctx, p))),
         Method(
             "summaries",
-            {**_QUERY, "columns": Param(list, items=str), "bins": Param(int, 20), "top": Param(int, 10)},
-            lambda ctx, p: Reply(summaries.summarize(ctx.state(p), p["columns"], p["bins"], p["top"])),
+            {
+                **_QUERY,
+                "columns": Param(list, items=str),
+                "bins": Param(int, 20),
+                "top": Param(int, 10),
+                "exact": Param(bool, False),
+            },
+            lambda ctx, p: Reply(
+                summaries.summarize(ctx.state(p), p["columns"], p["bins"], p["top"], p["exact"])
+            ),
             background=True,
         ),
         Method(

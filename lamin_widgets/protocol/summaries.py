@@ -21,12 +21,18 @@ import itertools
 import math
 import sqlite3
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import BigIntegerField, Count, F, FloatField, Func, Max, Min, Value
+from django.db.models import BigIntegerField, Count, Exists, F, FloatField, Func, Max, Min, OuterRef, Value
+from django.db.models.expressions import Col
 from django.db.models.functions import Floor
+from django.db.models.lookups import Exact, LessThan
+from django.db.models.sql.where import AND, WhereNode
+
+from lamin_core.query.include import MAX_LISTED_IDS, AmongIds
 
 from . import filterspec
 from .errors import BadRequest
@@ -40,6 +46,10 @@ MAX_COLUMNS = 12  # columns per request: each costs one or two scans of the sele
 MAX_BINS = 50
 MAX_TOP = 50
 MAX_DISTINCT = 1000  # values of a text column counted; more: "more than 1,000 distinct", no top values
+EXACT_RECORDS = 50_000  # selections up to this size get exact to-many counts at once (~0.1 s at most)
+SAMPLE = 8_000  # records a larger selection's to-many counts are first estimated from
+_SPACE = 2**32  # the sample's hash: (id mod 2^32) * _MULTIPLIER mod 2^32, below 2^63 before the mod
+_MULTIPLIER = 1_597_334_677
 
 # bin widths of dates, in seconds: round units people read on an axis
 _DAY = 86400
@@ -144,12 +154,12 @@ def _range_counts(records: QuerySet, path: str, edges: list) -> list[int]:
     ]
 
 
-def _extremes(scope: _Scope, path: str) -> tuple[Any, Any]:
-    """The least and greatest value: of all records, two ordered single-row queries (the column's index
-    gives them at once); of a selection, one pass over it (a planner that sorts the selection for each
-    single row would pass twice)."""
+def _extremes(scope: _Scope, path: str, seek: bool) -> tuple[Any, Any]:
+    """The least and greatest value: on an index that orders the selection by the column (`_by_index`),
+    two ordered single-row queries, each one index probe; otherwise one pass over the selection (a
+    planner that sorts the selection for each single row would pass twice)."""
     present = scope.records.filter(**{f"{path}__isnull": False})
-    if not scope.everything:
+    if not seek:
         found = present.aggregate(low=Min(path), high=Max(path))
         return found["low"], found["high"]
     low = present.order_by(path).values_list(path, flat=True).first()
@@ -157,16 +167,47 @@ def _extremes(scope: _Scope, path: str) -> tuple[Any, Any]:
     return low, high
 
 
-def _indexed(model: type[models.Model], field: models.Field) -> bool:
-    """Whether the field leads an index of the registry (then a range count reads only that index)."""
-    if field.db_index or field.unique:
-        return True
-    return any(index.fields and index.fields[0] == field.name for index in model._meta.indexes)
+def _fixed_fields(records: QuerySet) -> set[str] | None:
+    """The registry's fields that the selection's condition sets to one value each, when it is nothing
+    else (equalities joined by AND, on the registry's own table); None for any other condition."""
+    query = records.query
+    if len(query.alias_map) > 1:
+        return None
+    fixed, nodes = set(), [query.where]
+    while nodes:
+        node = nodes.pop()
+        if node.negated or node.connector != AND:
+            return None
+        for child in node.children:
+            if isinstance(child, WhereNode):
+                nodes.append(child)
+            elif isinstance(child, Exact) and isinstance(child.lhs, Col) and child.rhs_is_direct_value():
+                fixed.add(child.lhs.target.name)
+            else:
+                return None
+    return fixed
 
 
 def _by_index(scope: _Scope, column: _Column) -> bool:
-    """Bins as range counts on the column's index: for all records (no other condition to check per row)."""
-    return scope.everything and "__" not in column.path and _indexed(scope.records.model, column.field)
+    """Whether an index of the registry lists the selection's fixed fields (`_fixed_fields`), in any
+    order, then the column: the selected records are then one range of that index in the column's order,
+    so that the extremes are two probes and each bin an index range count (no table rows, no
+    expression per row). All records: an index led by the column."""
+    if "__" in column.path:
+        return False
+    fixed = _fixed_fields(scope.records)
+    if fixed is None:
+        return False
+    model, field = scope.records.model, column.field
+    if not fixed and (field.db_index or field.unique):
+        return True
+    return any(
+        index.condition is None
+        and len(index.fields) > len(fixed)
+        and set(index.fields[: len(fixed)]) == fixed
+        and index.fields[len(fixed)] == field.name
+        for index in model._meta.indexes
+    )
 
 
 def _histogram(bins: list[dict], total: int, low: Any, high: Any) -> dict:
@@ -176,7 +217,8 @@ def _histogram(bins: list[dict], total: int, low: Any, high: Any) -> dict:
 
 def _number(scope: _Scope, column: _Column, bins: int) -> dict:
     path, records = column.path, scope.records
-    lo, hi = _extremes(scope, path)
+    seek = _by_index(scope, column)
+    lo, hi = _extremes(scope, path, seek)
     if lo is None:
         return _histogram([], scope.total, None, None)
     integer = isinstance(column.field, models.IntegerField | models.AutoField)
@@ -189,7 +231,7 @@ def _number(scope: _Scope, column: _Column, bins: int) -> dict:
         width, n = _fit(lo, hi, bins, integer=False)
         start = math.floor(lo / width) * width
     edges = [start + i * width for i in range(n + 1)]
-    if _by_index(scope, column):
+    if seek:
         counts = _range_counts(records, path, edges)
     else:
         expression = F(path) if integer else models.ExpressionWrapper(F(path), output_field=FloatField())
@@ -220,7 +262,8 @@ def _epoch(value: dt.date) -> int:
 def _datetime(scope: _Scope, column: _Column, bins: int) -> dict:
     path, records = column.path, scope.records
     is_date = not isinstance(column.field, models.DateTimeField)
-    first, last = _extremes(scope, path)
+    seek = _by_index(scope, column)
+    first, last = _extremes(scope, path, seek)
     if first is None:
         return {**_histogram([], scope.total, None, None), "width_seconds": None}
     lo, hi = _epoch(first), _epoch(last)
@@ -229,7 +272,7 @@ def _datetime(scope: _Scope, column: _Column, bins: int) -> dict:
     start = lo - lo % width
     n = (hi - start) // width + 1
     moments = [dt.datetime.fromtimestamp(start + i * width, dt.UTC) for i in range(n + 1)]
-    if _by_index(scope, column):
+    if seek:
         counts = _range_counts(records, path, [m.date() if is_date else m for m in moments])
     else:
         present = records.filter(**{f"{path}__isnull": False})
@@ -312,27 +355,78 @@ def _top_keys(links: QuerySet, link: _Link, top: int) -> list[tuple[int, int]]:
     return list(grouped.values_list(link.key, "_n")[:top])
 
 
-def _top_linked(scope: _Scope, link: _Link, top: int) -> tuple[list[tuple[Any, int]], int]:
-    """The most frequent values of a many-to-many path from its link table (a record counts once per
-    value, however many links lead to it), and how many records have a value."""
-    links = link.through._base_manager.all()
-    if not scope.everything:
-        links = links.filter(**{f"{link.host}__in": scope.records.values("pk")})
-    if not _names_records(link):
-        present = links.filter(**{f"{link.value}__isnull": False})
-        rows = present.values(link.value).annotate(_n=Count(link.host, distinct=True))
-        found = list(rows.order_by("-_n", link.value).values_list(link.value, "_n")[:top])
-        return found, present.aggregate(n=Count(link.host, distinct=True))["n"]
-    if scope.everything:
-        counted = _top_keys(links, link, top)
-    else:  # each count of records would run the selection's subquery again: one grouped query
-        rows = links.values(link.key).annotate(_n=Count(link.host, distinct=True)).order_by("-_n", link.key)
-        counted = list(rows.values_list(link.key, "_n")[:top])
+def _named(link: _Link, counted: list[tuple[int, int]], top: int) -> list[tuple[Any, int]]:
+    """Counts by the link's key as counts by the related records' values, most first, then by value."""
     names = dict(
         link.target._base_manager.filter(pk__in=[k for k, _ in counted]).values_list("pk", link.field.name)
     )
-    found = sorted(((names[k], n) for k, n in counted), key=lambda item: (-item[1], item[0]))[:top]
-    return found, links.aggregate(n=Count(link.host, distinct=True))["n"]
+    return sorted(((names[k], n) for k, n in counted), key=lambda item: (-item[1], item[0]))[:top]
+
+
+def _top_linked(
+    links: QuerySet, link: _Link, named: bool, top: int, by_bounds: bool
+) -> list[tuple[Any, int]]:
+    """The most frequent values of a many-to-many path among `links` (a record counts once per value,
+    however many links lead to it); `named`: by the link's key (`_names_records`), `by_bounds`: through
+    `_top_keys` (for all the links: its counts of one key each would rerun a selection's subquery)."""
+    if not named:
+        present = links.filter(**{f"{link.value}__isnull": False})
+        rows = present.values(link.value).annotate(_n=Count(link.host, distinct=True))
+        return list(rows.order_by("-_n", link.value).values_list(link.value, "_n")[:top])
+    if by_bounds:
+        return _named(link, _top_keys(links, link, top), top)
+    rows = links.values(link.key).annotate(_n=Count(link.host, distinct=True)).order_by("-_n", link.key)
+    return _named(link, list(rows.values_list(link.key, "_n")[:top]), top)
+
+
+def _linked_exactly(scope: _Scope, link: _Link, top: int) -> tuple[list[tuple[Any, int]], int]:
+    """The top values of a many-to-many path over every selected record, and how many records have one:
+    of all records from the link table alone; of a selection, its links (by the selection's ids) and
+    the selected records with a link (one probe of the link table's record index each, instead of a
+    distinct count of the selection's links)."""
+    named = _names_records(link)
+    links = link.through._base_manager.all()
+    present = links if named else links.filter(**{f"{link.value}__isnull": False})
+    if scope.everything:
+        found = _top_linked(links, link, named, top, by_bounds=True)
+        return found, present.aggregate(n=Count(link.host, distinct=True))["n"]
+    selected = links.filter(**{f"{link.host}__in": scope.records.values("pk")})
+    found = _top_linked(selected, link, named, top, by_bounds=False)
+    with_values = scope.records.filter(Exists(present.filter(**{link.host: OuterRef("pk")}))).count()
+    return found, with_values
+
+
+def _sample(scope: _Scope) -> list[int]:
+    """About SAMPLE of the selected records' ids, spread over all of them: those whose id hashes below
+    SAMPLE / total of the hash's range (Knuth's multiplicative hash, so that ids of a period, such as
+    every fifth record, are neither all in nor all out); read from the selection's ids alone, at most
+    MAX_LISTED_IDS (22 standard deviations above SAMPLE) so that a statement lists them all."""
+    hashed = (F("pk") % Value(_SPACE)) * Value(_MULTIPLIER) % Value(_SPACE)
+    below = LessThan(
+        models.ExpressionWrapper(hashed, output_field=BigIntegerField()),
+        _SPACE * SAMPLE // max(scope.total, 1),
+    )
+    return list(scope.records.filter(below).values_list("pk", flat=True)[:MAX_LISTED_IDS])
+
+
+def _linked_in_sample(
+    scope: _Scope, link: _Link, top: int, sample: list[int]
+) -> tuple[list[tuple[Any, int]], int]:
+    """`_linked_exactly` estimated from a sample of the selection: its (value, record) pairs read by the
+    sample's ids (an index probe each, whatever the planner guesses for a long list of values, read as
+    pairs rather than grouped in SQL: SQLite would group them along the link table's label index,
+    checking every link against the list), counted here and scaled by total / sample size (rounded), so
+    that shares are the sample's."""
+    named = _names_records(link)
+    links = link.through._base_manager.filter(AmongIds(F(link.host), sample))
+    if not named:
+        links = links.filter(**{f"{link.value}__isnull": False})
+    pairs = set(links.values_list(link.key if named else link.value, link.host))
+    counted = sorted(Counter(value for value, _ in pairs).items(), key=lambda item: (-item[1], item[0]))
+    found = _named(link, counted[:top], top) if named else counted[:top]
+    scale = scope.total / len(sample)
+    with_values = len({record for _, record in pairs})
+    return [(value, round(n * scale)) for value, n in found], round(with_values * scale)
 
 
 def _top_values(scope: _Scope, path: str, top: int) -> dict:
@@ -359,25 +453,31 @@ def _top_values(scope: _Scope, path: str, top: int) -> dict:
     }
 
 
-def _category(scope: _Scope, column: _Column, top: int) -> dict:
+def _category(scope: _Scope, column: _Column, top: int, exact: bool) -> dict:
+    """Top values; a many-to-many path's of more than EXACT_RECORDS records estimated from a sample of
+    them unless `exact` (marked `"exact": false` with the sample's size, for the browser to ask again)."""
     path, records, total = column.path, scope.records, scope.total
     if not column.info.to_many:
         return _top_values(scope, path, top)
     link = _link_table(records.model, path)
-    if link is not None:
-        found, with_values = _top_linked(scope, link, top)
+    sample = [] if link is None or exact or total <= EXACT_RECORDS else _sample(scope)
+    if sample:
+        found, with_values = _linked_in_sample(scope, link, top, sample)
+    elif link is not None:
+        found, with_values = _linked_exactly(scope, link, top)
     else:
         present = {f"{path}__isnull": False}
         related = records.model._base_manager.filter(pk__in=records.values("pk")).filter(**present)
         rows = related.values(path).annotate(_n=Count("pk", distinct=True)).order_by("-_n", path)
         found = list(rows.values_list(path, "_n")[:top])
         with_values = related.values("pk").distinct().count()
-    return {
+    summary = {
         "count": with_values,
         "nulls": total - with_values,
         "top": [{"value": value, "count": n} for value, n in found],
         "other": None,  # records with several values: the rest is no sum of the shown counts
     }
+    return {**summary, "exact": False, "sampled": len(sample)} if sample else summary
 
 
 @dataclass(frozen=True)
@@ -411,8 +511,9 @@ def _bounded(name: str, value: int, low: int, high: int) -> int:
     return value
 
 
-def summarize(state: QueryState, columns: list, bins: int = 20, top: int = 10) -> dict:
-    """The summary of each column over the records the state selects (every column checked first)."""
+def summarize(state: QueryState, columns: list, bins: int = 20, top: int = 10, exact: bool = False) -> dict:
+    """The summary of each column over the records the state selects (every column checked first); each
+    says whether it is `exact` (`_category`: estimates of to-many counts unless `exact` is asked for)."""
     _bounded("bins", bins, 2, MAX_BINS)
     _bounded("top", top, 1, MAX_TOP)
     if not columns or len(columns) > MAX_COLUMNS:
@@ -431,10 +532,17 @@ def summarize(state: QueryState, columns: list, bins: int = 20, top: int = 10) -
             nulls = scope.records.filter(**{f"{column.path}__isnull": True}).count()
             summary = {"count": scope.total - nulls, "nulls": nulls}
         else:
-            summary = _category(scope, column, top)
+            summary = _category(scope, column, top, exact)
         ms = round((time.perf_counter() - began) * 1000, 1)
         summaries.append(
-            {"column": column.path, "kind": column.kind, "to_many": column.info.to_many, **summary, "ms": ms}
+            {
+                "column": column.path,
+                "kind": column.kind,
+                "to_many": column.info.to_many,
+                "exact": True,
+                **summary,
+                "ms": ms,
+            }
         )
     ms = round((time.perf_counter() - started) * 1000, 1)
     return {

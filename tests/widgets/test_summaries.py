@@ -156,6 +156,7 @@ def test_more_distinct_values_than_counted_give_no_top_values(ln, data, rpc, mon
         "other": n,
         "distinct": limit,
         "more_distinct": True,
+        "exact": True,
         "ms": key["ms"],
     }
     if fewer:
@@ -344,3 +345,174 @@ def test_all_records_and_with_one_in_the_trash(ln, data, rpc):
         _check(response["result"], _expected(ln, ln.Artifact.filter()))
     finally:
         ln.Artifact._base_manager.filter(pk=trashed.pk).update(_branch_code=1)
+
+
+# -- estimates of to-many counts first, then the exact counts --------------------------------------------
+
+
+def _hash(pk: int) -> int:
+    """The sample's hash of an id, as the database computes it (summaries._sample)."""
+    from lamin_widgets.protocol import summaries as summaries_module
+
+    return (pk % 2**32) * summaries_module._MULTIPLIER % 2**32
+
+
+def _labels(records) -> Counter:
+    """Records per label name, each record once per label (brute force: one query per record)."""
+    return Counter(name for r in records for name in set(r.ulabels.values_list("name", flat=True)))
+
+
+def _estimate(rpc, ln, monkeypatch, sample: int, filters=None, everything=False) -> tuple[dict, list]:
+    """The first answer for ulabels__name with selections above 0 records estimated from `sample`, and the
+    selected records."""
+    from lamin_widgets.protocol import summaries as summaries_module
+
+    monkeypatch.setattr(summaries_module, "EXACT_RECORDS", 0)
+    monkeypatch.setattr(summaries_module, "SAMPLE", sample)
+    if everything:
+        response = call(rpc, {"registry": "Artifact", "columns": ["ulabels__name"], "top": 50})
+        assert response["ok"], response
+        result, records = response["result"], list(ln.Artifact.filter())
+    else:
+        result = summaries(rpc, ["ulabels__name"], filters=filters, top=50)
+        records = list(mine(ln).filter(**{f["field"]: f["value"] for f in filters or []}))
+    assert result["count"] == len(records)
+    return result["columns"][0], records
+
+
+@pytest.mark.parametrize("everything", [False, True])
+def test_a_sample_of_every_record_counts_exactly_but_says_it_is_an_estimate(
+    ln, data, rpc, monkeypatch, everything
+):
+    """A sample as large as the selection: every record in it, so the estimate is the exact count (a
+    record linked to a label through two features once), still marked an estimate."""
+    labels, records = _estimate(rpc, ln, monkeypatch, 10**9, everything=everything)
+    assert labels["exact"] is False and labels["sampled"] == len(records)
+    names = _labels(records)
+    assert {t["value"]: t["count"] for t in labels["top"]} == dict(names)
+    assert names[f"{PREFIX}tagged"] == 2  # 4 link rows
+    without = sum(not r.ulabels.exists() for r in records)
+    assert (labels["count"], labels["nulls"]) == (len(records) - without, without)
+
+
+@pytest.mark.parametrize("sample", [2, 5])
+def test_an_estimate_scales_the_counts_of_a_sample_spread_by_a_hash_of_the_ids(
+    ln, data, rpc, monkeypatch, sample
+):
+    """The sampled records are those whose id hashes below sample / total of the hash's range; each count
+    is the sample's times total / sample size, rounded."""
+    spec = [{"field": "suffix", "lookup": "exact", "value": ".csv"}]
+    labels, records = _estimate(rpc, ln, monkeypatch, sample, filters=spec)
+    threshold = 2**32 * sample // len(records)
+    sampled = [r for r in records if _hash(r.pk) < threshold]
+    assert labels["exact"] is False and labels["sampled"] == len(sampled) > 0
+    scale = len(records) / len(sampled)
+    expected = sorted(_labels(sampled).items(), key=lambda kv: (-kv[1], kv[0]))
+    assert [(t["value"], t["count"]) for t in labels["top"]] == [(v, round(n * scale)) for v, n in expected]
+    with_labels = sum(r.ulabels.exists() for r in sampled)
+    assert labels["count"] == round(with_labels * scale)
+    assert labels["nulls"] == len(records) - labels["count"]
+
+
+def test_the_hash_spreads_a_sample_over_ids_of_one_period():
+    """Every fifth id (a suffix assigned in turn): a sample of a tenth of them holds about a tenth, not all
+    or none, as `id % 10` would."""
+    ids = range(3, 500_000, 5)
+    threshold = 2**32 // 10
+    share = sum(_hash(pk) < threshold for pk in ids) / len(ids)
+    assert 0.095 < share < 0.105
+
+
+def test_exact_counts_when_asked_for_every_selection(ln, data, rpc, monkeypatch):
+    """`exact: true` counts every record, whatever the selection's size; a record in the trash counts in
+    neither the estimate nor the exact counts."""
+    from lamin_widgets.protocol import summaries as summaries_module
+
+    monkeypatch.setattr(summaries_module, "EXACT_RECORDS", 0)
+    monkeypatch.setattr(summaries_module, "SAMPLE", 10**9)
+    trashed = mine(ln).filter(ulabels__name=f"{PREFIX}tagged").order_by("id").first()
+    ln.Artifact._base_manager.filter(pk=trashed.pk).update(_branch_code=-1)
+    try:
+        for params in ({}, {"filters": {"op": "and", "not": False, "items": [MINE]}}):
+            records = list(ln.Artifact.filter(**({"key__startswith": PREFIX} if params else {})))
+            assert trashed.pk not in {r.pk for r in records}
+            names = _labels(records)
+            request = {"registry": "Artifact", "columns": ["ulabels__name"], "top": 50, **params}
+            estimated = call(rpc, request)["result"]["columns"][0]
+            exact = call(rpc, {**request, "exact": True})["result"]["columns"][0]
+            assert estimated["exact"] is False and exact["exact"] is True and "sampled" not in exact
+            for labels in (estimated, exact):
+                assert {t["value"]: t["count"] for t in labels["top"]} == dict(names)
+                assert labels["nulls"] == sum(not r.ulabels.exists() for r in records)
+            assert names[f"{PREFIX}tagged"] == 1  # the other record with it
+    finally:
+        ln.Artifact._base_manager.filter(pk=trashed.pk).update(_branch_code=1)
+
+
+def test_small_selections_are_exact_at_once(ln, data, rpc):
+    (labels, size) = summaries(rpc, ["ulabels__name", "size"])["columns"]
+    assert labels["exact"] is True and "sampled" not in labels and size["exact"] is True
+
+
+def test_exact_must_be_a_boolean(ln, data, rpc):
+    response = call(rpc, {"registry": "Artifact", "columns": ["ulabels__name"], "exact": "yes"})
+    assert response["error"]["type"] == "bad_request"
+    assert "parameter 'exact' must be bool" in response["error"]["message"]
+
+
+def test_an_estimate_runs_under_the_request_budget(ln, data, rpc, monkeypatch):
+    from lamin_widgets.protocol import Budget
+    from lamin_widgets.protocol import summaries as summaries_module
+
+    monkeypatch.setattr(summaries_module, "EXACT_RECORDS", 0)
+    spent = Budget(1e-9)
+    response = call(rpc, {"registry": "Artifact", "columns": ["ulabels__name"]}, spent)
+    assert response["error"]["type"] == "timeout"
+
+
+# -- histograms on an index that orders the selection by the column ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("conditions", "column", "seeks"),
+    [
+        (
+            {"suffix": ".csv"},
+            "created_at",
+            True,
+        ),  # artifact_suffix_page_idx: suffix, _branch_code, created_at
+        ({"suffix": ".csv"}, "size", False),  # its fourth column: created_at comes between
+        ({"suffix__startswith": ".cs"}, "created_at", False),  # not an equality
+        ({}, "created_at", True),  # every record: created_at's own index
+    ],
+)
+def test_a_histogram_seeks_an_index_only_after_the_selections_equalities(
+    ln, data, rpc, conditions, column, seeks
+):
+    """Equalities on an index's leading fields, then the column: extremes by two probes and bins as range
+    counts; the same counts as the grouped pass, each what its conditions select."""
+    from lamin_widgets.protocol import summaries as summaries_module
+    from lamin_widgets.protocol.state import QueryState
+
+    items = [
+        {"field": key.partition("__")[0], "lookup": key.partition("__")[2] or "exact", "value": value}
+        for key, value in conditions.items()
+    ]
+    state = QueryState(ln.Artifact, filters={"op": "and", "not": False, "items": items}).check()
+    scope = summaries_module._scope(state)
+    plan = summaries_module._plan(ln.Artifact, column)
+    assert summaries_module._by_index(scope, plan) is seeks
+    response = call(rpc, {"registry": "Artifact", "filters": state.filters, "columns": [column]})
+    assert response["ok"], response
+    (summary,) = response["result"]["columns"]
+    values = [v for v in ln.Artifact.filter(**conditions).values_list(column, flat=True) if v is not None]
+    assert summary["count"] == len(values) and (summary["min"] is not None) == bool(values)
+    for b in summary["bins"]:
+        low, high = (
+            (dt.datetime.fromisoformat(b["start"]), dt.datetime.fromisoformat(b["end"]))
+            if column == "created_at"
+            else (b["start"], b["end"])
+        )
+        assert b["count"] == sum(low <= v < high for v in values)
+        bounds = {f"{column}__gte": low, f"{column}__lt": high}
+        assert b["count"] == ln.Artifact.filter(**conditions, **bounds).count()

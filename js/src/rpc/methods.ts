@@ -86,6 +86,7 @@ export interface MethodParams {
     columns: string[];
     bins?: number | null;
     top?: number | null;
+    exact?: boolean | null;
   };
   lineage: {
     registry: string;
