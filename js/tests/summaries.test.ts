@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import browserWidget from "../src/widgets/browser";
-import { edgeText, rangeConditions, withConditions, type Summary } from "../src/components/summaries";
+import { edgeText, estimateText, rangeConditions, withConditions, type Summary } from "../src/components/summaries";
 import { FakeModel, flush, ipc } from "./fake";
 
 const field = (path: string, kind: string, dtype: string, to_many = false) => ({
@@ -140,6 +140,88 @@ describe("summary loads", () => {
     expect(last.every((p) => p.filters.items.length === 1)).toBe(true);
     expect(el.querySelector("[data-summary=size] .lw-summary-text")!.textContent).toBe("20 B – 29.4 kB");
     cleanup();
+  });
+});
+
+describe("estimated summaries", () => {
+  const labels = (exact: boolean): Summary => ({
+    column: "ulabels__name",
+    kind: "category",
+    to_many: true,
+    count: 1_000_000,
+    nulls: 0,
+    top: exact ? [{ value: "label 4", count: 43_922 }, { value: "label 37", count: 43_833 }] : [{ value: "label 17", count: 48_137 }, { value: "label 15", count: 46_762 }],
+    other: null,
+    exact,
+    ...(exact ? {} : { sampled: 7_996 }),
+  });
+  const estimating = () => {
+    const model = browserModel();
+    model.set("columns", ["key", "ulabels__name"]);
+    model.handlers.page = () => ({ result: { ms: 1, offset: 0, limit: 20 }, buffers: [ipc({ id: [1], key: ["a.h5ad"], ulabels__name: ["label 4"] })] });
+    let release = () => {};
+    const exactAnswer = new Promise<void>((resolve) => (release = resolve));
+    let failExact = false;
+    model.handlers.summaries = async (p) => {
+      const column = p.columns[0];
+      if (column !== "ulabels__name") return { result: { registry: "Artifact", count: 1_000_000, columns: [SUMMARIES[column]] } };
+      if (p.exact) {
+        await exactAnswer;
+        if (failExact) throw new Error("the query took longer than the request time limit");
+      }
+      return { result: { registry: "Artifact", count: 1_000_000, columns: [labels(Boolean(p.exact))] } };
+    };
+    return { model, release, fail: () => (failExact = true) };
+  };
+  const cell = () => el.querySelector<HTMLElement>("[data-summary=ulabels__name]")!;
+
+  it("show an estimate first, said to be one, then the exact counts asked for after every column", async () => {
+    const { model } = estimating();
+    const cleanup = browserWidget.render({ model, el });
+    await flush();
+    const asked = model.requests("summaries").map((r) => [r.params.columns[0], r.params.exact]);
+    expect(asked).toEqual([["key", false], ["ulabels__name", false], ["ulabels__name", true]]);
+    expect(cell().classList.contains("lw-approx")).toBe(true);
+    expect(cell().querySelector(".lw-summary-text")!.textContent).toBe("≈ label 17 5%");
+    expect(cell().title).toBe("estimated from 7,996 of 1,000,000 records (a sample spread over them); counting every record…");
+    const first = cell().querySelector("button")!;
+    expect(first.getAttribute("aria-label")).toBe("label 17: ≈ 48,000");
+    expect(el.querySelector(".lw-browser")!.getAttribute("data-summarized")).toBeNull(); // not done yet
+    first.click(); // an estimate's value still filters by it
+    expect(model.state.filters.items).toEqual([{ field: "ulabels__name", lookup: "exact", value: "label 17" }]);
+    cleanup();
+  });
+
+  it("the exact counts replace the estimate", async () => {
+    const { model, release } = estimating();
+    const cleanup = browserWidget.render({ model, el });
+    await flush();
+    release();
+    await flush();
+    expect(cell().classList.contains("lw-approx")).toBe(false);
+    expect(cell().hasAttribute("title")).toBe(false);
+    expect(cell().querySelector(".lw-summary-text")!.textContent).toBe("label 4 4%");
+    expect(cell().querySelector("button")!.getAttribute("aria-label")).toBe("label 4: 43,922");
+    expect(el.querySelector(".lw-browser")!.getAttribute("data-summarized")).toBe("1");
+    expect(model.requests("summaries")).toHaveLength(3);
+    cleanup();
+  });
+
+  it("an estimate whose exact counts fail stays an estimate and says why", async () => {
+    const { model, release, fail } = estimating();
+    fail();
+    const cleanup = browserWidget.render({ model, el });
+    await flush();
+    release();
+    await flush();
+    expect(cell().classList.contains("lw-approx")).toBe(true);
+    expect(cell().querySelector(".lw-summary-text")!.textContent).toBe("≈ label 17 5%");
+    expect(cell().title).toBe("estimated from 7,996 of 1,000,000 records (a sample spread over them); no exact counts: the query took longer than the request time limit");
+    cleanup();
+  });
+
+  it("an estimated count reads with two significant digits", () => {
+    expect([48_137, 9_717, 199_462, 87, 0].map(estimateText)).toEqual(["≈ 48,000", "≈ 9,700", "≈ 200,000", "≈ 87", "≈ 0"]);
   });
 });
 

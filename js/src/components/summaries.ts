@@ -3,7 +3,10 @@
 // (the `summaries` method). Clicking a bar filters by its value (or bin); dragging across a histogram
 // filters by the range. Conditions go into the store's filter spec, so the filter builder, the count and
 // the generated code follow. Summaries load after the page, one column per request, never in the way of
-// the rows; a failed summary says so in its tooltip, not in the error bar.
+// the rows; a failed summary says so in its tooltip, not in the error bar. A to-many column of a large
+// selection comes first as an estimate from a sample (`exact: false`: "≈" before its counts, its bar
+// dimmed), then it is asked for again with `exact: true`, after every column's first answer, and the
+// exact counts replace the estimate.
 import type { RpcClient } from "../rpc/client";
 import { isAbort } from "../rpc/types";
 import type { Condition, Group } from "../spec";
@@ -32,6 +35,9 @@ export interface Summary {
   /** Text and boolean columns: the distinct values; with `more_distinct`, more than this many (no top). */
   distinct?: number;
   more_distinct?: boolean;
+  /** False: counts estimated from a sample of `sampled` records, scaled to the selection. */
+  exact?: boolean;
+  sampled?: number;
 }
 
 /** Requests in flight at once: the rest wait (the page and the count come first). */
@@ -82,6 +88,17 @@ function valueText(value: unknown): string {
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
+const roughly = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 2 });
+
+/** An estimated count as it should be read: "≈" and two significant digits (a sample's precision). */
+export function estimateText(n: number): string {
+  return `≈ ${roughly.format(n)}`;
+}
+
+/** What an estimated summary's cell says when hovered: what it was estimated from, what comes next. */
+export function estimateTitle(s: Summary): string {
+  return `estimated from ${count(s.sampled ?? 0)} of ${count(s.count + s.nulls)} records (a sample spread over them); counting every record…`;
+}
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
@@ -210,6 +227,8 @@ export function columnSummaries(client: RpcClient, store: Store) {
 
   function renderTop(el: HTMLElement, s: Summary) {
     const top = s.top ?? [];
+    const estimated = s.exact === false;
+    const number = estimated ? estimateText : count;
     if (s.more_distinct) {
       // too many distinct values to count them all: how many at least, no top values
       const many = count(s.distinct ?? 0);
@@ -236,11 +255,12 @@ export function columnSummaries(client: RpcClient, store: Store) {
     }
     const bar = h("div", { class: "lw-segs", role: "list", "aria-label": `${s.column}: most frequent values` });
     const first = top[0];
-    const defaultText = first ? `${valueText(first.value)} ${Math.round((100 * first.count) / Math.max(1, s.to_many ? s.count + s.nulls : all))}%` : `${count(s.nulls)} empty`;
+    const share = first ? Math.round((100 * first.count) / Math.max(1, s.to_many ? s.count + s.nulls : all)) : 0;
+    const defaultText = first ? `${estimated ? "≈ " : ""}${valueText(first.value)} ${share}%` : `${number(s.nulls)} empty`;
     let caption: HTMLElement;
     for (const part of parts) {
       const share = part.n / all;
-      const text = `${part.label}: ${count(part.n)}`;
+      const text = `${part.label}: ${number(part.n)}`;
       const seg = h("button", { type: "button", class: part.cls, role: "listitem", title: text, "aria-label": text, style: `flex-grow: ${share}` });
       if (!part.condition) seg.disabled = true;
       seg.addEventListener("pointerenter", () => (caption.textContent = text));
@@ -258,6 +278,8 @@ export function columnSummaries(client: RpcClient, store: Store) {
     el.replaceChildren();
     el.removeAttribute("title");
     el.dataset.kind = s.kind;
+    el.classList.toggle("lw-approx", s.exact === false);
+    if (s.exact === false) el.title = estimateTitle(s);
     if (s.kind === "number" || s.kind === "datetime") renderHistogram(el, s);
     else if (s.kind === "unique") line(el, s.count ? `${count(s.count)} unique` : "no values");
     else renderTop(el, s);
@@ -275,18 +297,27 @@ export function columnSummaries(client: RpcClient, store: Store) {
       search: store.get("search"),
     };
     for (const column of columns) cell(column).classList.add("lw-stale");
-    const queue = [...columns];
+    // each column's first answer, then the exact counts of those that came as estimates
+    const queue = columns.map((column) => ({ column, exact: false }));
     const worker = async () => {
-      for (let column = queue.shift(); column !== undefined && mine === generation; column = queue.shift()) {
+      for (let job = queue.shift(); job !== undefined && mine === generation; job = queue.shift()) {
+        const { column, exact } = job;
         const el = cell(column);
         try {
-          const reply = await client.call("summaries", { ...params, columns: [column] }, controller.signal);
+          const reply = await client.call("summaries", { ...params, columns: [column], exact }, controller.signal);
           if (mine !== generation) return;
-          render(column, reply.result.columns[0]);
+          const summary: Summary = reply.result.columns[0];
+          render(column, summary);
+          if (summary.exact === false && !exact) queue.push({ column, exact: true });
         } catch (error) {
           if (isAbort(error) || mine !== generation) return;
-          el.replaceChildren();
-          el.title = `no summary: ${(error as Error).message}`;
+          if (exact) {
+            // the estimate stays, said to be one: never shown as the exact counts
+            el.title = `${el.title.replace(/; counting every record…$/, "")}; no exact counts: ${(error as Error).message}`;
+          } else {
+            el.replaceChildren();
+            el.title = `no summary: ${(error as Error).message}`;
+          }
         } finally {
           if (mine === generation) el.classList.remove("lw-stale");
         }

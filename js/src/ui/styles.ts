@@ -106,6 +106,8 @@ const CSS = `
 .lw .lw-segs .lw-seg.lw-other { background: var(--jp-layout-color3, #bdbdbd); }
 .lw .lw-segs .lw-seg.lw-null { background: var(--jp-warn-color2, #ffb74d); }
 .lw .lw-segs button.lw-seg:disabled { opacity: 1; cursor: default; }
+/* an estimate from a sample ("≈" in its caption): its bar dimmed until the exact counts replace it */
+.lw-summary.lw-approx .lw-segs { opacity: .6; }
 /* the list view: a name and a dim line per record */
 .lw-listwrap { overflow: auto; max-height: 60vh; border-top: 1px solid var(--lw-border); }
 .lw-list { list-style: none; margin: 0; padding: 0; }
