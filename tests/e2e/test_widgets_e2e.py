@@ -6,6 +6,8 @@ runs a cell that reads the widget's state back in Python and compares it with th
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from lab_harness import set_theme, shot
 
@@ -157,6 +159,58 @@ def test_a_column_of_more_distinct_values_than_counted_says_so(lab):
     set_theme(nb.page, "JupyterLab Dark")
     shot(widget, "column_summaries_many_distinct_dark")
     set_theme(nb.page, "JupyterLab Light")
+    nb.close()
+
+
+# the kernel's summaries estimate every selection's labels from about 3 records, and hold the exact counts
+# back until `gate` is set (by the notebook's second cell)
+HELD_EXACT = (
+    "import threading\n"
+    "from lamin_widgets.protocol import summaries\n"
+    "summaries.EXACT_RECORDS, summaries.SAMPLE = 0, 3\n"
+    "gate, summarize = threading.Event(), summaries.summarize\n"
+    "def held(state, columns, bins=20, top=10, exact=False):\n"
+    "    if exact:\n"
+    "        gate.wait(60)\n"
+    "    return summarize(state, columns, bins, top, exact)\n"
+    "summaries.summarize = held\n"
+)
+
+
+def test_a_label_summary_shows_an_estimate_then_the_exact_counts(lab):
+    """Estimated from the seed's records whose id hashes below 3/5 of the hash's range (1, 3 and 4: one
+    with labels, DMSO, IFNG and Experiment 1, each scaled to ~2 of 5), marked "≈" and dimmed; the exact
+    counts (Experiment 1 on one record) then replace the estimate."""
+    nb = lab.notebook(
+        "estimate.ipynb",
+        [
+            SETUP + HELD_EXACT + "browser = lw.RegistryBrowser('Artifact')\n"
+            "browser.columns = ['key', 'suffix', 'size', 'ulabels__name']\nbrowser",
+            "gate.set()",
+        ],
+    )
+    widget = nb.widget(0)
+    labels = widget.locator("[data-summary=ulabels__name]")
+    experiment = labels.locator("button[aria-label^='Experiment 1']")
+    nb.run(0, experiment)
+    expect(labels).to_have_class(re.compile("lw-approx"))
+    expect(experiment).to_have_attribute("aria-label", "Experiment 1: \u2248 2")
+    expect(labels.locator(".lw-summary-text")).to_have_text("\u2248 DMSO 40%")
+    title = "estimated from 3 of 5 records (a sample spread over them); counting every record\u2026"
+    expect(labels).to_have_attribute("title", title)
+    expect(widget.locator("[data-summary=suffix] .lw-summary-text")).to_have_text(".h5ad 40%")
+    shot(widget, "column_summaries_estimate")
+    set_theme(nb.page, "JupyterLab Dark")
+    shot(widget, "column_summaries_estimate_dark")
+    set_theme(nb.page, "JupyterLab Light")
+    assert widget.locator(".lw-browser").get_attribute("data-summarized") is None  # the exact ones to come
+
+    nb.run(1, widget.locator(".lw-browser[data-summarized='1']"))
+    expect(labels).not_to_have_class(re.compile("lw-approx"))
+    expect(experiment).to_have_attribute("aria-label", "Experiment 1: 1")
+    expect(labels.locator(".lw-summary-text")).to_have_text("DMSO 40%")
+    expect(labels).not_to_have_attribute("title", re.compile("."))
+    shot(widget, "column_summaries_exact")
     nb.close()
 
 
