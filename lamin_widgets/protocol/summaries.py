@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import random
 import sqlite3
 import time
 from collections import Counter
@@ -396,11 +397,31 @@ def _linked_exactly(scope: _Scope, link: _Link, top: int) -> tuple[list[tuple[An
     return found, with_values
 
 
+def _drawn(scope: _Scope) -> list[int] | None:
+    """Of all the registry's records: ids drawn at random between the least and the greatest (seeded by
+    the total, so that the same table gives the same estimate), those of a record: about SAMPLE of them,
+    found by probes of the primary key instead of a pass over every id. None when gaps in the ids would
+    take more than MAX_LISTED_IDS draws."""
+    ids = scope.records.values_list("pk", flat=True)
+    low, high = ids.order_by("pk").first(), ids.order_by("-pk").first()
+    if low is None:
+        return None
+    draws = math.ceil(SAMPLE * (high - low + 1) / scope.total)
+    if draws > MAX_LISTED_IDS:
+        return None
+    drawn = random.Random(scope.total).sample(range(low, high + 1), draws)
+    return list(ids.filter(AmongIds(F("pk"), drawn)))
+
+
 def _sample(scope: _Scope) -> list[int]:
-    """About SAMPLE of the selected records' ids, spread over all of them: those whose id hashes below
-    SAMPLE / total of the hash's range (Knuth's multiplicative hash, so that ids of a period, such as
-    every fifth record, are neither all in nor all out); read from the selection's ids alone, at most
-    MAX_LISTED_IDS (22 standard deviations above SAMPLE) so that a statement lists them all."""
+    """About SAMPLE of the selected records' ids, spread over all of them: of all records drawn
+    (`_drawn`); of a selection (or ids with too many gaps) those whose id hashes below SAMPLE / total of
+    the hash's range (Knuth's multiplicative hash, so that ids of a period, such as every fifth record,
+    are neither all in nor all out), read from the selection's ids alone, at most MAX_LISTED_IDS (22
+    standard deviations above SAMPLE) so that a statement lists them all."""
+    drawn = _drawn(scope) if scope.everything else None
+    if drawn is not None:
+        return drawn
     hashed = (F("pk") % Value(_SPACE)) * Value(_MULTIPLIER) % Value(_SPACE)
     below = LessThan(
         models.ExpressionWrapper(hashed, output_field=BigIntegerField()),

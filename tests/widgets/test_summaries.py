@@ -395,6 +395,21 @@ def test_a_sample_of_every_record_counts_exactly_but_says_it_is_an_estimate(
     assert (labels["count"], labels["nulls"]) == (len(records) - without, without)
 
 
+def _check_estimate(labels: dict, records: list, sampled: list) -> None:
+    """An estimate from `sampled`: the sample's counts times total / sample size, rounded; an empty sample
+    (the ids of this run missed it) gives the exact counts instead."""
+    if not sampled:
+        assert labels["exact"] is True
+        assert {t["value"]: t["count"] for t in labels["top"]} == dict(_labels(records))
+        return
+    assert labels["exact"] is False and labels["sampled"] == len(sampled)
+    scale = len(records) / len(sampled)
+    expected = sorted(_labels(sampled).items(), key=lambda kv: (-kv[1], kv[0]))
+    assert [(t["value"], t["count"]) for t in labels["top"]] == [(v, round(n * scale)) for v, n in expected]
+    assert labels["count"] == round(sum(r.ulabels.exists() for r in sampled) * scale)
+    assert labels["nulls"] == len(records) - labels["count"]
+
+
 @pytest.mark.parametrize("sample", [2, 5])
 def test_an_estimate_scales_the_counts_of_a_sample_spread_by_a_hash_of_the_ids(
     ln, data, rpc, monkeypatch, sample
@@ -404,14 +419,26 @@ def test_an_estimate_scales_the_counts_of_a_sample_spread_by_a_hash_of_the_ids(
     spec = [{"field": "suffix", "lookup": "exact", "value": ".csv"}]
     labels, records = _estimate(rpc, ln, monkeypatch, sample, filters=spec)
     threshold = 2**32 * sample // len(records)
-    sampled = [r for r in records if _hash(r.pk) < threshold]
-    assert labels["exact"] is False and labels["sampled"] == len(sampled) > 0
-    scale = len(records) / len(sampled)
-    expected = sorted(_labels(sampled).items(), key=lambda kv: (-kv[1], kv[0]))
-    assert [(t["value"], t["count"]) for t in labels["top"]] == [(v, round(n * scale)) for v, n in expected]
-    with_labels = sum(r.ulabels.exists() for r in sampled)
-    assert labels["count"] == round(with_labels * scale)
-    assert labels["nulls"] == len(records) - labels["count"]
+    _check_estimate(labels, records, [r for r in records if _hash(r.pk) < threshold])
+
+
+def test_an_estimate_of_all_records_draws_ids_at_random(ln, data, rpc, monkeypatch):
+    """Every record of the registry: ids drawn at random (seeded by the total) between the least and the
+    greatest, SAMPLE * span / total of them, those of a record make the sample."""
+    import random
+
+    from lamin_widgets.protocol import summaries as summaries_module
+    from lamin_widgets.protocol.state import QueryState
+
+    labels, records = _estimate(rpc, ln, monkeypatch, 4, everything=True)
+    ids = sorted(r.pk for r in records)
+    if summaries_module._scope(QueryState(ln.Artifact)).everything:
+        draws = -(-4 * (ids[-1] - ids[0] + 1) // len(ids))
+        drawn = set(random.Random(len(ids)).sample(range(ids[0], ids[-1] + 1), draws))
+        sampled = [r for r in records if r.pk in drawn]
+    else:  # records in the trash, left by another module: a selection, sampled by the hash
+        sampled = [r for r in records if _hash(r.pk) < 2**32 * 4 // len(records)]
+    _check_estimate(labels, records, sampled)
 
 
 def test_the_hash_spreads_a_sample_over_ids_of_one_period():
