@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from ._logger import logger
+from .query.include import cyclic_gc_paused
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -37,9 +38,12 @@ class Lookup:
         self._field = field
         self._return_field = return_field
         by_name: dict[str, list[tuple[int, Any]]] = defaultdict(list)
-        for pk, value in queryset.order_by("id").values_list("id", field):
-            if value is not None:
-                by_name[sanitize(value)].append((pk, value))
+        # thousands of small tuples and lists, none in a cycle: a collector pass over every live object
+        # of the process was a third of the time (5,000 labels: 14 -> 9 ms CPU, spikes of 80 ms gone)
+        with cyclic_gc_paused():
+            for pk, value in queryset.order_by("id").values_list("id", field):
+                if value is not None:
+                    by_name[sanitize(value)].append((pk, value))
         self._entries = dict(by_name)
         duplicates = sorted(name for name, rows in self._entries.items() if len(rows) > 1)
         if duplicates:
