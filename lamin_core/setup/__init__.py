@@ -1,10 +1,34 @@
 """Instance set-up: `init`, `connect`, `delete`, `info`, `cleanup`, `migrate` and the settings
-(`ln.setup.settings`)."""
+(`ln.setup.settings`).
 
-from .cleanup import cleanup
-from .delete import delete
+`cleanup` (module `orphans`) and `delete` (module `deletion`) load on first use, as `ln.track` does:
+`import lamin_core` needs neither. Their modules are named apart from the functions, so that importing
+a module never replaces the function on this package."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from .instance import connect, info, init
 from .migrate import migrate
 from .settings import settings
+
+if TYPE_CHECKING:
+    from .deletion import delete
+    from .orphans import cleanup
+
+_LAZY = {"cleanup": "orphans", "delete": "deletion"}  # function -> its module
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'lamin_core.setup' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = ["cleanup", "connect", "delete", "info", "init", "migrate", "settings"]

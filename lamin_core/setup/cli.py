@@ -7,8 +7,8 @@ import sys
 
 from ..errors import LaminError
 from . import instance
-from .cleanup import cleanup
-from .delete import delete
+from .deletion import delete
+from .orphans import cleanup
 
 
 def _parser() -> argparse.ArgumentParser:

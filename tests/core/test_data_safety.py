@@ -335,7 +335,7 @@ def test_settings_storage_refuses_s3_roots_of_other_owners(ln, instance, s3_buck
     # a Storage record of such a root (made before roots had owners): cleanup refuses to touch it
     from django.db import transaction
 
-    from lamin_core.setup.cleanup import cleanup
+    from lamin_core.setup.orphans import cleanup
 
     with transaction.atomic():
         for prefix in ("lamindb", "other"):

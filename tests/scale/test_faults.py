@@ -205,7 +205,7 @@ def test_cleanup_python_api_and_bad_arguments(home, tmp_path):
     init_instance(home, tmp_path, "cleanup-api")
     code = (
         "import json\n"
-        "from lamin_core.setup.cleanup import cleanup\n"
+        "from lamin_core.setup.orphans import cleanup\n"
         "report = cleanup(older_than=0, dry_run=True)\n"
         "print(json.dumps([report.n_files, report.n_bytes, len(report.roots), report.dry_run]))\n"
     )

@@ -28,8 +28,8 @@ from ..errors import LaminError
 from ..storage.filesystem import fs_path, is_remote, remote_errors, storage_filesystem
 from ..storage.keys import MANAGED_DIR
 from ..storage.ownership import INSTANCE_MARKER_NAME, STORAGE_MARKER_NAME, inspect_root
-from .cleanup import human_size
 from .django_config import close_connections, configured_instance
+from .orphans import human_size
 from .settings import InstanceSettings, current_instance_name, set_current_instance
 
 
