@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         with connection.execute_wrapper(capture):
             fn()
         for sql, params, seconds in captured:
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip(" (").upper().startswith("SELECT"):
                 continue
             print(f"   {seconds * 1000:.1f} ms  {cut(sql)}  {cut(str(params))}")
             for line in explain(connection, sql, params, not args.no_timing):

@@ -28,6 +28,7 @@ from ..errors import InvalidArgument
 from ..query.columns import has_updated_at
 from .ddl import (
     CreateSearchIndex,
+    CreateTokenIndex,
     CreateValueStartIndex,
     DropSearchIndex,
     RefreshSearchVocabulary,
@@ -35,6 +36,7 @@ from .ddl import (
     indexed_fields,
     repair,
     start_indexed,
+    token_indexed,
 )
 from .fields import default_fields, field_specs, primary_field
 from .text import normalize
@@ -63,6 +65,7 @@ def __getattr__(name: str):
 __all__ = [
     "MAX_QUERY_LENGTH",
     "CreateSearchIndex",
+    "CreateTokenIndex",
     "CreateValueStartIndex",
     "DropSearchIndex",
     "MemoryIndex",
@@ -126,7 +129,8 @@ def backend_for(queryset: QuerySet, names: list[str]):
                 return SQLiteBackend(queryset, specs, primary, compact, table)
             if connection.vendor == "postgresql":
                 starts = start_indexed(connection, table)
-                return PostgresBackend(queryset, specs, primary, compact, table, starts)
+                tokens = token_indexed(connection, table)
+                return PostgresBackend(queryset, specs, primary, compact, table, starts, tokens)
     return ScanBackend(queryset, specs, primary, set())
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import reduce
 from operator import and_, or_
 
 from django.db import connections
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, F, Q
 from django.db.models.expressions import RawSQL
 
+from ..query.include import AmongIds
 from .ddl import MULTIPLE_VALUES, START_CHARS, fts_table, pg_column, table_cache
 from .fields import TEXT, SearchField
 from .ranking import SHORT_TOKEN, Query
@@ -98,6 +99,46 @@ def rare_token(connection, table: str, columns: Sequence[str], tokens: Sequence[
     return best[2] if best is not None and best[0] < _RARE else None
 
 
+# (alias, database, inverted table) -> (time read, (rows, {token: share of rows}, share of any other token))
+_TOKEN_STATS: dict[tuple, tuple[float, tuple]] = table_cache(_stats_lock)
+
+
+def _token_stats(connection, table: str) -> tuple[float, dict[str, float], float]:
+    """An inverted table's estimated rows, the shares of its most common tokens and the share of any other
+    token, from the planner statistics; cached for _STATS_SECONDS."""
+    key = (connection.alias, str(connection.settings_dict.get("NAME")), table)
+    now = time.monotonic()
+    with _stats_lock:
+        cached = _TOKEN_STATS.get(key)
+    if cached is not None and now - cached[0] < _STATS_SECONDS:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reltuples, s.n_distinct, s.most_common_vals::text::text[], s.most_common_freqs "
+            "FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema() "
+            "AND s.tablename = c.relname AND s.attname = 'token' "
+            "WHERE c.oid = %s::regclass",
+            [connection.ops.quote_name(table)],
+        )
+        row = cursor.fetchone()
+    rows, distinct, common, freqs = row if row else (0.0, None, None, None)
+    rows = max(float(rows or 0.0), 0.0)
+    shares = dict(zip(common or [], freqs or [], strict=False))
+    distinct = -float(distinct) * rows if distinct is not None and distinct < 0 else float(distinct or 0)
+    rest = max(0.0, 1.0 - sum(shares.values())) / max(1.0, distinct - len(shares))
+    stats = (rows, shares, rest)
+    with _stats_lock:
+        _TOKEN_STATS[key] = (now, stats)
+    return stats
+
+
+def token_counts(connection, tables: Sequence[str], tokens: Sequence[str]) -> dict[str, float]:
+    """The estimated rows holding each token in the inverted `tables` (0 for every token without
+    statistics: the longest token then drives)."""
+    stats = [_token_stats(connection, t) for t in tables]
+    return {token: sum(rows * shares.get(token, rest) for rows, shares, rest in stats) for token in tokens}
+
+
 class _QuerySetBackend:
     def __init__(self, queryset, fields: Sequence[SearchField], primary: int | None, compact: set[str]):
         self.queryset = queryset
@@ -112,6 +153,27 @@ class _QuerySetBackend:
         queryset = queryset.order_by("pk").values_list("pk", *self.names)
         rows = queryset if cap is None else queryset[:cap]
         return [(row[0], row[1:]) for row in rows]
+
+    def _among(self, ids: list):
+        """The QuerySet's records among `ids`."""
+        return self.queryset.filter(pk__in=ids)
+
+    def _windows(self, read_ids: Callable[[object, int], tuple[list, bool]], cap: int | None) -> list[tuple]:
+        """The rows of the QuerySet among the ids an index gives in ascending order, window by window:
+        `read_ids(last id or None, window)` gives the next ids and whether the index may have more.
+        Stops when `cap` rows are found or the index has no more."""
+        rows: list[tuple] = []
+        last, window = None, _FIRST_WINDOW if cap is None else max(cap, 1)
+        while True:
+            ids, more = read_ids(last, window)
+            if ids:
+                rows.extend(self._rows(self._among(ids), None))
+            if cap is not None and len(rows) >= cap:
+                return rows[:cap]
+            if not more:
+                break
+            last, window = ids[-1], min(window * 4, _MAX_WINDOW)
+        return rows
 
 
 class SQLiteBackend(_QuerySetBackend):
@@ -168,25 +230,18 @@ class SQLiteBackend(_QuerySetBackend):
         if match is None:
             return []
         fts = '"' + self.fts + '"'
-        rows: list[tuple] = []
-        last, window = None, _FIRST_WINDOW if cap is None else max(cap, 1)
-        with self.connection.cursor() as cursor:
-            while True:
-                after = "" if last is None else " AND rowid > %s"
-                params = [match] + ([] if last is None else [last]) + [window]
+
+        def read_ids(last, window: int) -> list:
+            after = "" if last is None else " AND rowid > %s"
+            params = [match] + ([] if last is None else [last]) + [window]
+            with self.connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s{after} ORDER BY rowid LIMIT %s", params
                 )
                 ids = [row[0] for row in cursor.fetchall()]
-                if not ids:
-                    break
-                rows.extend(self._rows(self.queryset.filter(pk__in=ids), None))
-                if cap is not None and len(rows) >= cap:
-                    return rows[:cap]
-                if len(ids) < window:
-                    break
-                last, window = ids[-1], min(window * 4, _MAX_WINDOW)
-        return rows
+            return ids, len(ids) == window
+
+        return self._windows(read_ids, cap)
 
 
 class PostgresBackend(_QuerySetBackend):
@@ -202,10 +257,20 @@ class PostgresBackend(_QuerySetBackend):
     the first value and the partial trigram index for later ones, since pg_trgm drops the `|` markers.
     """
 
-    def __init__(self, queryset, fields, primary, compact, table: str, starts: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        queryset,
+        fields,
+        primary,
+        compact,
+        table: str,
+        starts: frozenset[str] = frozenset(),
+        tokens: dict[str, str] | None = None,
+    ):
         super().__init__(queryset, fields, primary, compact)
         self.table = table
         self.starts = starts  # fields with value-start indexes (`ddl.postgres_start_statements`)
+        self.tokens = tokens or {}  # {field: its inverted table} (`tokens.indexed_tables`)
 
     def _doc(self, name: str, compact: bool = False) -> str:
         quote = self.connection.ops.quote_name
@@ -291,6 +356,8 @@ class PostgresBackend(_QuerySetBackend):
     def fetch(self, step: str, query: Query, cap: int | None) -> list[tuple]:
         if step == "fuzzy":
             return self._fuzzy(query, cap)
+        if step == "tokens" and query.token_set and all(n in self.tokens for n in self.names):
+            return self._whole_tokens(query, cap)
         driver = self._driver(query) if query.long_tokens else None
         condition = self._condition(step, query, indexed=driver is None)
         if condition is None:
@@ -300,6 +367,48 @@ class PostgresBackend(_QuerySetBackend):
             sql, params = f"{driver[0]} AND ({sql})", driver[1] + params
         queryset = self.queryset.filter(RawSQL(sql, params, output_field=BooleanField()))
         return self._rows(queryset, cap)
+
+    def _among(self, ids: list):
+        """The QuerySet's records among `ids` (integers from an inverted table): one array parameter, not
+        one parameter per id (psycopg splits a statement of 1000 placeholders in ~5 ms)."""
+        return self.queryset.filter(AmongIds(F("pk"), ids))
+
+    def _whole_tokens(self, query: Query, cap: int | None) -> list[tuple]:
+        """The whole-token step through the inverted tables (`tokens` module): per searched field, the
+        ids of the rarest query token in id order, each checked for the other tokens by primary-key
+        probes; the fields' ids merged."""
+        quote = self.connection.ops.quote_name
+        tables = [quote(self.tokens[n]) for n in self.names]
+        words = sorted(query.token_set)
+        counts = token_counts(self.connection, [self.tokens[n] for n in self.names], words)
+        driver = min(words, key=lambda t: (counts[t], -len(t), t))
+        checks, check_params = "", []
+        for token in words:
+            if token != driver:
+                probes = [f"EXISTS (SELECT 1 FROM {t} p WHERE p.token = %s AND p.id = d.id)" for t in tables]
+                checks += " AND (" + " OR ".join(probes) + ")"
+                check_params += [token] * len(tables)
+
+        def read_ids(last, window: int) -> tuple[list, bool]:
+            # a branch per field, each walking its primary key in id order (one ordered scan of the
+            # fields together needs a Merge Append, which the planner does not pick reliably)
+            after = "" if last is None else " AND d.id > %s"
+            branch = [driver, *([] if last is None else [last]), *check_params, window]
+            sql = " UNION ALL ".join(
+                f"(SELECT {i}, d.id FROM {t} d WHERE d.token = %s{after}{checks} ORDER BY d.id LIMIT %s)"
+                for i, t in enumerate(tables)
+            )
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql, branch * len(tables))
+                found = cursor.fetchall()
+            # a full branch may have more ids after its last one: the merged window ends there
+            per_branch: dict[int, list] = {}
+            for n, pk in found:
+                per_branch.setdefault(n, []).append(pk)
+            end = min((max(ids) for ids in per_branch.values() if len(ids) == window), default=None)
+            return sorted({pk for _, pk in found if end is None or pk <= end}), end is not None
+
+        return self._windows(read_ids, cap)
 
     def _fuzzy(self, query: Query, cap: int | None) -> list[tuple]:
         """Records holding every long token (anywhere) or a correction of it (a whole word)."""

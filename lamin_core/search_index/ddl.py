@@ -15,10 +15,12 @@ its document (and `_search_<field>__c` its compact document) with a GIN trigram 
 the searched fields, filled by statement-level triggers (append-only: a word that disappears stays, which
 costs nothing but a useless correction candidate). Fields without a compact document (keys, roots) can also
 get value-start indexes (`CreateValueStartIndex`, below) for the prefix and exact steps, which pg_trgm alone
-cannot anchor at a value's start. Stored documents keep the index recheck a plain `LIKE`
-(an expression index would re-run the normalization for every candidate row: 100x slower on broad
-terms). Django never selects these columns. A migration that changes the type of a searched column must
-drop the search index first (PostgreSQL refuses to alter a column a generated column depends on).
+cannot anchor at a value's start; a searched field can get an inverted table of its documents' whole
+tokens (`CreateTokenIndex`, the `tokens` module) for the whole-token step, whose matches a trigram index
+cannot give in id order. Stored documents keep the index recheck a plain `LIKE` (an expression index
+would re-run the normalization for every candidate row: 100x slower on broad terms). Django never
+selects these columns. A migration that changes the type of a searched column must drop the search index
+first (PostgreSQL refuses to alter a column a generated column depends on).
 
 `CreateSearchIndex` is the migration operation that runs this; any app's migration can use it. Table
 names do not start with an app prefix on purpose (tools that empty `lamin_core_*` tables must not touch
@@ -31,11 +33,14 @@ import re
 import threading
 from collections.abc import Sequence
 
-from django.db import connections, migrations
+from django.db import connections, migrations, models
 
 from .._logger import logger
 from ..setup.postgres_ops import PostgresStatements
 from .text import postgres_functions, sqlite_compact, sqlite_doc
+from .tokens import EVENTS, PREFIX, like_escaped
+from .tokens import create_statements as token_create_statements
+from .tokens import drop_statements as token_drop_statements
 
 VERSION_TABLE = "search_version"
 _lock = threading.Lock()
@@ -43,6 +48,8 @@ _lock = threading.Lock()
 _INDEX_CACHE: dict[tuple, dict[str, bool] | None] = {}
 # (alias, database name, table) -> fields with value-start indexes (PostgreSQL)
 _START_CACHE: dict[tuple, frozenset[str]] = {}
+# (alias, database name, table) -> {field: its inverted table} (PostgreSQL, `tokens`)
+_TOKEN_CACHE: dict[tuple, dict[str, str]] = {}
 # the per-process caches of what is known about indexed tables (`db`'s planner statistics, `vocabulary`'s
 # word lists; each with its lock), emptied with this module's by clear_caches()
 _TABLE_CACHES: list[tuple[threading.Lock, dict]] = []
@@ -273,8 +280,11 @@ def postgres_start_drop_statements(table: str, fields: Sequence[str]) -> list[st
 
 
 def postgres_drop_statements(table: str, fields: Sequence[str], compact: Sequence[str]) -> list[str]:
+    """The vocabulary triggers and words, the documents and their indexes, and the inverted tables of
+    the `tokens` module that read the documents (their triggers would fail without them)."""
     pairs = [*((f, False) for f in fields), *((f, True) for f in compact)]
     return [
+        *token_drop_statements(table, fields),
         *(f"DROP TRIGGER IF EXISTS {_q(t)} ON {_q(table)}" for t in _pg_word_triggers(table)),
         f"DELETE FROM {PG_VOCABULARY} WHERE tbl = {_lit(table)}",
         *(f"DROP INDEX IF EXISTS {_q(_pg_index_name(table, f, c))}" for f, c in pairs),
@@ -290,6 +300,7 @@ def clear_caches() -> None:
     with _lock:
         _INDEX_CACHE.clear()
         _START_CACHE.clear()
+        _TOKEN_CACHE.clear()
     for lock, cache in _TABLE_CACHES:
         with lock:
             cache.clear()
@@ -382,6 +393,36 @@ def start_indexed(connection, table: str) -> frozenset[str]:
     with _lock:
         _START_CACHE[key] = found
     return found
+
+
+def token_indexed(connection, table: str) -> dict[str, str]:
+    """{field: its inverted table} of `table` when its triggers exist, else {} (cached per process)."""
+    key = _cache_key(connection, table)
+    with _lock:
+        if key in _TOKEN_CACHE:
+            return _TOKEN_CACHE[key]
+    found = _token_tables(connection, table) if connection.vendor == "postgresql" else {}
+    with _lock:
+        _TOKEN_CACHE[key] = found
+    return found
+
+
+def _token_tables(connection, table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE %s",
+            [like_escaped(f"{PREFIX}{table}__") + "%"],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname LIKE %s",
+            [_q(table), like_escaped(f"{PREFIX}{table}_") + "%"],
+        )
+        triggers = cursor.fetchone()[0]
+    if triggers < len(EVENTS):
+        return {}
+    start = len(f"{PREFIX}{table}__")
+    return {name[start:]: name for name in names}
 
 
 def repair(using: str = "default", verbosity: int = 0) -> list[str]:
@@ -603,3 +644,40 @@ class CreateValueStartIndex(PostgresStatements):
     @property
     def migration_name_fragment(self):
         return f"search_start_index_{self.model_name.lower()}"
+
+
+class CreateTokenIndex(PostgresStatements):
+    """PostgreSQL: the inverted tables of searched fields (`create_statements`) and their triggers;
+    nothing on SQLite, whose FTS5 index already gives a phrase's matches in id order. Reversible. The
+    tables go with the documents: dropping a search index (`DropSearchIndex`) drops them too, and a
+    migration that re-creates it runs this again after it."""
+
+    def __init__(self, model_name: str, fields: Sequence[str]):
+        self.model_name = model_name
+        self.fields = list(fields)
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.model_name, self.fields], {})
+
+    def _columns(self, model) -> list[str]:
+        return [model._meta.get_field(name).column for name in self.fields]
+
+    def forwards(self, model) -> list[str]:
+        pk = model._meta.pk
+        big = isinstance(pk, models.BigAutoField | models.BigIntegerField)
+        return token_create_statements(
+            model._meta.db_table, pk.column, self._columns(model), "bigint" if big else "integer"
+        )
+
+    def backwards(self, model) -> list[str]:
+        return token_drop_statements(model._meta.db_table, self._columns(model))
+
+    def after(self) -> None:
+        clear_caches()
+
+    def describe(self):
+        return f"Create the whole-token search tables of {self.model_name} ({', '.join(self.fields)})"
+
+    @property
+    def migration_name_fragment(self):
+        return f"search_token_index_{self.model_name.lower()}"
