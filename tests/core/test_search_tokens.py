@@ -234,3 +234,43 @@ def test_the_migration_operation_drops_and_refills_the_tables(ln, artifacts):
     assert set(token_indexed(connection, table)) == {"key", "description"}
     assert stored_tokens(ids) == computed_tokens(ids)
     assert {q: list(artifacts.search(q, limit=None).values_list("id", flat=True)) for q in QUERIES} == ranked
+
+
+def test_the_rarest_token_drives(ln, artifacts):
+    """The planner statistics of the inverted tables rank a query's tokens; without them every token
+    counts 0 (the longest drives). Either way the step's rows are the same."""
+    postgres_only()
+    from lamin_core.search_index import clear_caches
+    from lamin_core.search_index.db import token_counts
+
+    tables = list(token_indexed(connection, "lamin_core_artifact").values())
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
+    clear_caches()
+    counts = token_counts(connection, tables, ["batch", "07", "sample"])
+    assert counts["07"] < counts["batch"] and counts["07"] < counts["sample"], counts
+    visible = ln.Artifact.filter(hash__startswith="zt")
+    backend, plain = backend_for(visible, ["key", "description"]), like_backend(visible)
+    for query in ["batch 07", "sample 07", "batch sample"]:
+        assert backend.fetch("tokens", parse(query), 5) == plain.fetch("tokens", parse(query), 5)
+
+
+def test_the_rows_come_with_the_ids_or_by_a_second_statement(ln, artifacts):
+    """A QuerySet that reads the artifacts' table alone is joined to the inverted tables' ids (one
+    statement); one that joins another table (a label filter, distinct) reads its rows among the ids by a
+    second statement. Both fetch what `LIKE` fetches; an empty QuerySet fetches nothing."""
+    postgres_only()
+    label = ln.ULabel(name="zt label").save()
+    for artifact in list(ln.Artifact.filter(hash__startswith="zt").order_by("id"))[::3]:
+        artifact.ulabels.add(label)
+    visible = ln.Artifact.filter(hash__startswith="zt")
+    labelled = ln.Artifact.filter(hash__startswith="zt", ulabels=label).distinct()
+    assert backend_for(visible, ["key", "description"])._joined_rows() is not None
+    assert backend_for(labelled, ["key", "description"])._joined_rows() is None
+    backend, plain = backend_for(labelled, ["key", "description"]), like_backend(labelled)
+    for query in QUERIES:
+        for cap in (None, 2, 1000):
+            assert backend.fetch("tokens", parse(query), cap) == plain.fetch("tokens", parse(query), cap)
+    assert backend.fetch("tokens", parse("batch"), None)
+    assert backend_for(visible.none(), ["key", "description"]).fetch("tokens", parse("batch"), None) == []
