@@ -384,7 +384,8 @@ class PostgresBackend(_QuerySetBackend):
     def _whole_tokens(self, query: Query, cap: int | None) -> list[tuple]:
         """The whole-token step through the inverted tables (`tokens` module): per searched field, the
         ids of the rarest query token in id order, each checked for the other tokens by primary-key
-        probes; the fields' ids merged."""
+        probes; the fields' ids merged and the QuerySet's rows among them read in the same statement
+        (`_joined_rows`) or by a second one."""
         quote = self.connection.ops.quote_name
         tables = [quote(self.tokens[n]) for n in self.names]
         words = sorted(query.token_set)
