@@ -60,6 +60,18 @@ def python(code: str, home: Path, cwd: Path | None = None) -> subprocess.Complet
     return run([sys.executable, "-c", code], home, cwd)
 
 
+def memory_ranked(queryset, query: str) -> list[int]:
+    """The ids the in-memory search engine ranks for `query` over a QuerySet's artifact keys and
+    descriptions: what a search through an index must return."""
+    from lamin_core.search_index import MemoryIndex  # Django is set up by the tests' `ln` fixture
+    from lamin_core.search_index.fields import NAME, TEXT, SearchField
+
+    rows = list(queryset.order_by("id").values_list("id", "key", "description"))
+    fields = [SearchField("key", NAME, False), SearchField("description", TEXT, False)]
+    index = MemoryIndex([(key, description) for _, key, description in rows], fields, primary=0)
+    return [rows[i][0] for i in index.rank(query, limit=None)]
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """An empty settings directory with the guide's user."""

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from functools import reduce
 from operator import and_, or_
+from typing import TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -45,36 +46,43 @@ _SEVERAL = MULTIPLE_VALUES.replace("%", "%%")
 _RARE = 0.005
 _STATS_SECONDS = 60.0
 _stats_lock = threading.Lock()
+T = TypeVar("T")
 # (alias, database, table) -> (time read, {column: (null_frac, [(value, frequency)], [sampled value])})
 _STATS: dict[tuple, tuple[float, dict]] = table_cache(_stats_lock)
 
 
-def _column_stats(connection, table: str) -> dict:
-    """The sampled values of the search documents of `table` in `pg_stats` (most common values with their
-    frequencies, histogram bounds), per column; cached for _STATS_SECONDS."""
+def _recent(cache: dict, connection, table: str, read: Callable[[], T]) -> T:
+    """`read()` of `table`'s planner statistics, kept in `cache` for _STATS_SECONDS per process."""
     key = (connection.alias, str(connection.settings_dict.get("NAME")), table)
     now = time.monotonic()
     with _stats_lock:
-        cached = _STATS.get(key)
+        cached = cache.get(key)
     if cached is not None and now - cached[0] < _STATS_SECONDS:
         return cached[1]
-    stats = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT attname, null_frac, most_common_vals::text::text[], most_common_freqs, "
-            "histogram_bounds::text::text[] FROM pg_stats WHERE schemaname = current_schema() "
-            "AND tablename = %s AND attname LIKE '\\_search\\_%%'",
-            [table],
-        )
-        for column, null_frac, common, freqs, bounds in cursor.fetchall():
-            stats[column] = (
-                null_frac or 0.0,
-                list(zip(common or [], freqs or [], strict=False)),
-                bounds or [],
-            )
+    value = read()
     with _stats_lock:
-        _STATS[key] = (now, stats)
-    return stats
+        cache[key] = (now, value)
+    return value
+
+
+def _column_stats(connection, table: str) -> dict:
+    """The sampled values of the search documents of `table` in `pg_stats` (most common values with their
+    frequencies, histogram bounds), per column (`_recent`)."""
+
+    def read() -> dict:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attname, null_frac, most_common_vals::text::text[], most_common_freqs, "
+                "histogram_bounds::text::text[] FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = %s AND attname LIKE '\\_search\\_%%'",
+                [table],
+            )
+            return {
+                column: (null_frac or 0.0, list(zip(common or [], freqs or [], strict=False)), bounds or [])
+                for column, null_frac, common, freqs, bounds in cursor.fetchall()
+            }
+
+    return _recent(_STATS, connection, table, read)
 
 
 def rare_token(connection, table: str, columns: Sequence[str], tokens: Sequence[str]) -> str | None:
@@ -107,31 +115,26 @@ _TOKEN_STATS: dict[tuple, tuple[float, tuple]] = table_cache(_stats_lock)
 
 def _token_stats(connection, table: str) -> tuple[float, dict[str, float], float]:
     """An inverted table's estimated rows, the shares of its most common tokens and the share of any other
-    token, from the planner statistics; cached for _STATS_SECONDS."""
-    key = (connection.alias, str(connection.settings_dict.get("NAME")), table)
-    now = time.monotonic()
-    with _stats_lock:
-        cached = _TOKEN_STATS.get(key)
-    if cached is not None and now - cached[0] < _STATS_SECONDS:
-        return cached[1]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.reltuples, s.n_distinct, s.most_common_vals::text::text[], s.most_common_freqs "
-            "FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema() "
-            "AND s.tablename = c.relname AND s.attname = 'token' "
-            "WHERE c.oid = %s::regclass",
-            [connection.ops.quote_name(table)],
-        )
-        row = cursor.fetchone()
-    rows, distinct, common, freqs = row if row else (0.0, None, None, None)
-    rows = max(float(rows or 0.0), 0.0)
-    shares = dict(zip(common or [], freqs or [], strict=False))
-    distinct = -float(distinct) * rows if distinct is not None and distinct < 0 else float(distinct or 0)
-    rest = max(0.0, 1.0 - sum(shares.values())) / max(1.0, distinct - len(shares))
-    stats = (rows, shares, rest)
-    with _stats_lock:
-        _TOKEN_STATS[key] = (now, stats)
-    return stats
+    token, from the planner statistics (`_recent`)."""
+
+    def read() -> tuple[float, dict[str, float], float]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.reltuples, s.n_distinct, s.most_common_vals::text::text[], s.most_common_freqs "
+                "FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema() "
+                "AND s.tablename = c.relname AND s.attname = 'token' "
+                "WHERE c.oid = %s::regclass",
+                [connection.ops.quote_name(table)],
+            )
+            row = cursor.fetchone()
+        rows, distinct, common, freqs = row if row else (0.0, None, None, None)
+        rows = max(float(rows or 0.0), 0.0)
+        shares = dict(zip(common or [], freqs or [], strict=False))
+        distinct = -float(distinct) * rows if distinct is not None and distinct < 0 else float(distinct or 0)
+        rest = max(0.0, 1.0 - sum(shares.values())) / max(1.0, distinct - len(shares))
+        return rows, shares, rest
+
+    return _recent(_TOKEN_STATS, connection, table, read)
 
 
 def token_counts(connection, tables: Sequence[str], tokens: Sequence[str]) -> dict[str, float]:

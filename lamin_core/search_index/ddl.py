@@ -613,11 +613,8 @@ class RefreshSearchVocabulary(migrations.operations.base.Operation):
         return "refresh_search_vocabulary"
 
 
-class CreateValueStartIndex(PostgresStatements):
-    """PostgreSQL: the value-start indexes of searched fields without a compact document (keys, roots;
-    `postgres_start_statements`); nothing on SQLite, whose FTS5 phrases keep the `|` markers. Reversible.
-    The indexes go with the document column: a migration that re-creates a field's search index
-    (`DropSearchIndex`, `CreateSearchIndex`) runs this again after it."""
+class _FieldStatements(PostgresStatements):
+    """A PostgreSQL-only step for some searched fields of one model (their database columns)."""
 
     def __init__(self, model_name: str, fields: Sequence[str]):
         self.model_name = model_name
@@ -629,14 +626,21 @@ class CreateValueStartIndex(PostgresStatements):
     def _columns(self, model) -> list[str]:
         return [model._meta.get_field(name).column for name in self.fields]
 
+    def after(self) -> None:
+        clear_caches()
+
+
+class CreateValueStartIndex(_FieldStatements):
+    """PostgreSQL: the value-start indexes of searched fields without a compact document (keys, roots;
+    `postgres_start_statements`); nothing on SQLite, whose FTS5 phrases keep the `|` markers. Reversible.
+    The indexes go with the document column: a migration that re-creates a field's search index
+    (`DropSearchIndex`, `CreateSearchIndex`) runs this again after it."""
+
     def forwards(self, model) -> list[str]:
         return postgres_start_statements(model._meta.db_table, self._columns(model))
 
     def backwards(self, model) -> list[str]:
         return postgres_start_drop_statements(model._meta.db_table, self._columns(model))
-
-    def after(self) -> None:
-        clear_caches()
 
     def describe(self):
         return f"Create the value-start search indexes of {self.model_name} ({', '.join(self.fields)})"
@@ -646,21 +650,11 @@ class CreateValueStartIndex(PostgresStatements):
         return f"search_start_index_{self.model_name.lower()}"
 
 
-class CreateTokenIndex(PostgresStatements):
+class CreateTokenIndex(_FieldStatements):
     """PostgreSQL: the inverted tables of searched fields (`create_statements`) and their triggers;
     nothing on SQLite, whose FTS5 index already gives a phrase's matches in id order. Reversible. The
     tables go with the documents: dropping a search index (`DropSearchIndex`) drops them too, and a
     migration that re-creates it runs this again after it."""
-
-    def __init__(self, model_name: str, fields: Sequence[str]):
-        self.model_name = model_name
-        self.fields = list(fields)
-
-    def deconstruct(self):
-        return (self.__class__.__qualname__, [self.model_name, self.fields], {})
-
-    def _columns(self, model) -> list[str]:
-        return [model._meta.get_field(name).column for name in self.fields]
 
     def forwards(self, model) -> list[str]:
         pk = model._meta.pk
@@ -671,9 +665,6 @@ class CreateTokenIndex(PostgresStatements):
 
     def backwards(self, model) -> list[str]:
         return token_drop_statements(model._meta.db_table, self._columns(model))
-
-    def after(self) -> None:
-        clear_caches()
 
     def describe(self):
         return f"Create the whole-token search tables of {self.model_name} ({', '.join(self.fields)})"

@@ -8,10 +8,10 @@ restore, a failed save.
 from __future__ import annotations
 
 import pytest
+from conftest import memory_ranked
 from django.db import IntegrityError, connection, transaction
 
-from lamin_core.search_index import MemoryIndex, backend_for, parse, token_indexed
-from lamin_core.search_index.fields import NAME, TEXT, SearchField
+from lamin_core.search_index import backend_for, parse, token_indexed
 from lamin_core.search_index.tokens import LONGEST_TOKEN
 
 LONG_WORD = "w" * LONGEST_TOKEN  # the longest word a query can hold
@@ -74,18 +74,10 @@ def artifacts(ln):
         transaction.set_rollback(True)
 
 
-def expected(queryset, query: str) -> list[int]:
-    """The ids the in-memory engine ranks for `query` over the same keys and descriptions."""
-    rows = list(queryset.order_by("id").values_list("id", "key", "description"))
-    fields = [SearchField("key", NAME, False), SearchField("description", TEXT, False)]
-    index = MemoryIndex([(key, description) for _, key, description in rows], fields, primary=0)
-    return [rows[i][0] for i in index.rank(query, limit=None)]
-
-
 def test_search_equals_the_in_memory_engine(artifacts):
     for query in QUERIES:
         found = list(artifacts.search(query, limit=None).values_list("id", flat=True))
-        assert found == expected(artifacts, query), query
+        assert found == memory_ranked(artifacts, query), query
         assert list(artifacts.search(query, limit=5).values_list("id", flat=True)) == found[:5], query
 
 
@@ -191,7 +183,7 @@ def test_writes_keep_the_tables_right_in_their_transaction(ln, artifacts):
     for query in ["77", "bulk 77", "renamed 77", "described", "added 77", "batch 01", "sample"]:
         assert backend.fetch("tokens", parse(query), None) == plain.fetch("tokens", parse(query), None)
         found = list(visible.search(query, limit=None).values_list("id", flat=True))
-        assert found == expected(visible, query), query
+        assert found == memory_ranked(visible, query), query
 
 
 def test_a_failed_save_leaves_no_tokens(ln, artifacts):

@@ -7,10 +7,10 @@ plain trigram condition fetches.
 from __future__ import annotations
 
 import pytest
+from conftest import memory_ranked
 from django.db import connection, transaction
 
-from lamin_core.search_index import MemoryIndex, backend_for, parse, start_indexed
-from lamin_core.search_index.fields import NAME, TEXT, SearchField
+from lamin_core.search_index import backend_for, parse, start_indexed
 
 LONG = "y" * 300  # a first value longer than the btree's START_CHARS
 KEYS = [
@@ -79,18 +79,10 @@ def artifacts(ln):
         transaction.set_rollback(True)
 
 
-def expected(queryset, query: str) -> list[int]:
-    """The ids the in-memory engine ranks for `query` over the same keys and descriptions."""
-    rows = list(queryset.order_by("id").values_list("id", "key", "description"))
-    fields = [SearchField("key", NAME, False), SearchField("description", TEXT, False)]
-    index = MemoryIndex([(key, description) for _, key, description in rows], fields, primary=0)
-    return [rows[i][0] for i in index.rank(query, limit=None)]
-
-
 def test_key_search_equals_the_in_memory_engine(artifacts):
     for query in QUERIES:
         found = list(artifacts.search(query, limit=None).values_list("id", flat=True))
-        assert found == expected(artifacts, query), query
+        assert found == memory_ranked(artifacts, query), query
     assert artifacts.search("zs c").values_list("key", flat=True).first() == "zs b|zs c|batch 07"
     exact = {"batch 07", "Batch-07|other", "zs b|zs c|batch 07"}  # a value equal to the query: first
     assert set(list(artifacts.search("batch 07").values_list("key", flat=True))[:3]) == exact
