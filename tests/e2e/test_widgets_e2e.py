@@ -178,9 +178,10 @@ HELD_EXACT = (
 
 
 def test_a_label_summary_shows_an_estimate_then_the_exact_counts(lab):
-    """Estimated from the seed's records whose id hashes below 3/5 of the hash's range (1, 3 and 4: one
-    with labels, DMSO, IFNG and Experiment 1, each scaled to ~2 of 5), marked "≈" and dimmed; the exact
-    counts (Experiment 1 on one record) then replace the estimate."""
+    """Estimated from 3 of the seed's 5 records, drawn at random between the least and the greatest id
+    and seeded by the total (`summaries._drawn`: ids 3, 4 and 5, two of them with DMSO, one with
+    Experiment 1, scaled to ~3 and ~2 of 5), marked "≈" and dimmed; the exact counts (DMSO on two
+    records, Experiment 1 on one) then replace the estimate."""
     nb = lab.notebook(
         "estimate.ipynb",
         [
@@ -195,7 +196,7 @@ def test_a_label_summary_shows_an_estimate_then_the_exact_counts(lab):
     nb.run(0, experiment)
     expect(labels).to_have_class(re.compile("lw-approx"))
     expect(experiment).to_have_attribute("aria-label", "Experiment 1: \u2248 2")
-    expect(labels.locator(".lw-summary-text")).to_have_text("\u2248 DMSO 40%")
+    expect(labels.locator(".lw-summary-text")).to_have_text("\u2248 DMSO 60%")
     title = "estimated from 3 of 5 records (a sample spread over them); counting every record\u2026"
     expect(labels).to_have_attribute("title", title)
     expect(widget.locator("[data-summary=suffix] .lw-summary-text")).to_have_text(".h5ad 40%")
