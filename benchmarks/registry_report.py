@@ -378,6 +378,53 @@ TARGETS_ANY_N_MS = {"widget_page_100": 50}  # docs/architecture.md: first page o
 
 LINEAR = 5  # a 10M/1M ratio above this: the read grows with N (issue 23: fix it or say why)
 
+# why a read grows with N where no index or bounded query can help (issue 23), under the growth table
+WHOLE_FRAMES = (
+    "features_filter_dmso_full",
+    "filter_suffix_h5ad_full",
+    "filter_ulabel_full",
+    "filter_size_suffix_in_order_full",
+)
+GROWTH_NOTES = {
+    "artifact_search": (
+        "its query (`batch_07/sample_000077`) matches no whole token, so the tokens, substring and "
+        "fuzzy steps all run, and each asks the FTS5 trigram index for phrases such as `000077`, whose "
+        "trigrams (`000`, `007`, ` 00`) are in most keys: FTS5 walks those trigrams' lists of rows, "
+        "which grow with N. Per step, median of 15 (2026-12-08, idle): 1.1 / 0.9 / 1.0 ms at 100k, "
+        "4.0 / 2.9 / 3.1 ms at 1M (x3-4 for 10x the rows), the rest ~1 ms; three such steps at 10M "
+        "make the 73 ms (under load ~4). Not fixed yet: a bounded query would start from the query's "
+        "rarest trigram (as PostgreSQL's whole-token step starts from the rarest token, migration "
+        "0013)."
+    ),
+    "artifact_filter_count": (
+        "SQLite counts the matching entries of the suffix index one by one (its B-trees keep no count "
+        "of a range), so the time follows the matches. PostgreSQL answers from counts per value kept by "
+        "triggers (`row_count_operations.CountValues`). Not done on SQLite: its triggers run once per "
+        "row, so every artifact a bulk insert, delete or suffix change touches would also update a "
+        "counter row (the write cost of counts kept by triggers: benchmarks/SUMMARIES.md)."
+    ),
+}
+
+
+def _growth_notes(at_1m: dict[str, dict], at_10m: dict[str, dict], marked: list[str]) -> list[str]:
+    """A line per marked read: rows per ms for whole frames (their size is the matches), else the
+    reason in GROWTH_NOTES."""
+    lines = []
+    for op in marked:
+        big, mid = at_10m[op], at_1m.get(op) or {}
+        if op in WHOLE_FRAMES and big.get("rows") and mid.get("rows"):
+            per_row = [r["median_s"] * 1e6 / r["rows"] for r in (mid, big)]
+            lines.append(
+                f"- {LABELS.get(op, op)}: returns every match, {big['rows']:,} rows at 10M "
+                f"({mid['rows']:,} at 1M): a frame grows with its rows, {per_row[0]:.1f} µs per row at 1M "
+                f"and {per_row[1]:.1f} at 10M. `limit=` or a page bounds it."
+            )
+        elif op in GROWTH_NOTES:
+            lines.append(f"- {LABELS.get(op, op)}: {GROWTH_NOTES[op]}")
+        else:
+            lines.append(f"- {LABELS.get(op, op)}: not explained yet.")
+    return lines
+
 
 def render_growth(records: list[dict], large: list[dict]) -> list[str]:
     """How each read's cost grows from 100 000 to 1 000 000 to 10 000 000 artifacts, per database: the
@@ -405,13 +452,15 @@ def render_growth(records: list[dict], large: list[dict]) -> list[str]:
             "|---|---:|---:|---:|---:|---:|---|",
         ]
         ops = [op for op in MAIN_READS if op in at_10m] + [op for op in at_10m if op not in MAIN_READS]
+        marked = []
         for op in ops:
             cells = [_cell(at[100_000].get(op), op), _cell(at[1_000_000].get(op), op), _cell(at_10m[op], op)]
             (t1, a), (t2, b), (t3, c) = cells
             grow = [f"{y / x:.1f}" if x and y else "-" for x, y in ((a, b), (b, c))]
             mark = "**grows with N**" if b and c and c / b > LINEAR else ""
+            marked += [op] if mark else []
             lines.append(f"| {LABELS.get(op, op)} | {t1} | {t2} | {t3} | {grow[0]} | {grow[1]} | {mark} |")
-        lines.append("")
+        lines += ["", *_growth_notes(at[1_000_000], at_10m, marked), ""]
     return lines
 
 
