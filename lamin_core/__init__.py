@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from . import hooks, setup
+from ._lazy import import_path
 from .errors import LaminError, NoInstanceError
 from .view import view  # the function shadows its module, which is cheap to import
 
@@ -76,9 +77,7 @@ def __getattr__(name: str):
 
         return version("lamin-widgets")
     if name in _LAZY:
-        module_name, _, attribute = _LAZY[name].partition(":")
-        module = import_module(module_name)
-        return getattr(module, attribute) if attribute else module
+        return import_path(_LAZY[name])
     if name in _REGISTRIES or name in ("models", "Q"):
         setup.instance.ensure_connected()
         if name == "Q":

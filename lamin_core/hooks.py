@@ -13,9 +13,10 @@ process that only queries never pays for the modules that save, load or annotate
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from importlib import import_module
 from pathlib import Path
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
+
+from ._lazy import import_path
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,8 +48,7 @@ class Hook(Generic[P, R]):
             return self._function
         if self._path is None:
             raise RuntimeError(f"lamin_core hook {self.name!r} is not bound: Django's apps are not ready yet")
-        module, _, attribute = self._path.partition(":")
-        self._function = getattr(import_module(module), attribute)
+        self._function = import_path(self._path)
         return self._function
 
     @property

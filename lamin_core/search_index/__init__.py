@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from functools import reduce
 from operator import or_
@@ -23,6 +22,7 @@ from django.db import connections
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 
+from .._lazy import lazy_attributes
 from .._logger import logger
 from ..errors import InvalidArgument
 from ..query.columns import has_updated_at
@@ -54,12 +54,7 @@ _LAZY = {
     "MAX_QUERY_LENGTH": "ranking",
     "parse": "ranking",
 }
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

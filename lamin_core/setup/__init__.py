@@ -7,9 +7,9 @@ a module never replaces the function on this package."""
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from .instance import connect, info, init
 from .migrate import migrate
 from .settings import settings
@@ -19,12 +19,7 @@ if TYPE_CHECKING:
     from .orphans import cleanup
 
 _LAZY = {"cleanup": "orphans", "delete": "deletion"}  # function -> its module
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'lamin_core.setup' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -6,22 +6,17 @@ reads settings and markers through `filesystem` and `ownership` only."""
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from .filesystem import is_remote, remote_errors, storage_filesystem, storage_path
 from .keys import auto_storage_key, check_key, extract_suffix
 
 if TYPE_CHECKING:
     from .files import copy_file, discard, file_stats, publish, remote_stats, stage, sync_to_cache
 
-_FROM_FILES = {"copy_file", "discard", "file_stats", "publish", "remote_stats", "stage", "sync_to_cache"}
-
-
-def __getattr__(name: str):
-    if name in _FROM_FILES:
-        return getattr(import_module(".files", __name__), name)
-    raise AttributeError(f"module 'lamin_core.storage' has no attribute {name!r}")
+_FROM_FILES = ("copy_file", "discard", "file_stats", "publish", "remote_stats", "stage", "sync_to_cache")
+__getattr__ = lazy_attributes(__name__, dict.fromkeys(_FROM_FILES, "files"))
 
 
 __all__ = [
