@@ -25,6 +25,7 @@ from ..query.include import AmongIds
 from .ddl import MULTIPLE_VALUES, START_CHARS, fts_table, pg_column, table_cache
 from .fields import TEXT, SearchField
 from .ranking import SHORT_TOKEN, Query
+from .tokens import like_escaped
 from .vocabulary import corrections, postgres_words, sqlite_words
 
 # SQLite: ids read from the FTS index per round trip (grows 4x per window up to the maximum)
@@ -294,7 +295,7 @@ class PostgresBackend(_QuerySetBackend):
         (`strpos`, checked on the rows another condition found)."""
         if indexed:
             sql = " OR ".join(f"{self._doc(n, compact)} LIKE %s" for n in names)
-            return f"({sql})", [f"%{self._escape(text)}%"] * len(names)
+            return f"({sql})", [f"%{like_escaped(text)}%"] * len(names)
         sql = " OR ".join(f"strpos({self._doc(n, compact)}, %s) > 0" for n in names)
         return f"({sql})", [text] * len(names)
 
@@ -302,7 +303,7 @@ class PostgresBackend(_QuerySetBackend):
         """Some value of the documents of `names` starts with `text` ("| q"), through the value-start
         indexes where a field has them: the document starts with it (btree range), or it holds several
         values and one of them does (the partial trigram index); else as `_contains_any`."""
-        pattern = self._escape(text)
+        pattern = like_escaped(text)
         sql, params = [], []
         for name in names:
             doc = self._doc(name)
@@ -315,10 +316,6 @@ class PostgresBackend(_QuerySetBackend):
                 sql.append(f"{doc} LIKE %s")
                 params.append(f"%{pattern}%")
         return f"({' OR '.join(sql)})", params
-
-    @staticmethod
-    def _escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
     def _condition(self, step: str, query: Query, indexed: bool = True) -> tuple[str, list] | None:
         q, qc = query.text, query.compact

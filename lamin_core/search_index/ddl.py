@@ -41,6 +41,7 @@ from .text import postgres_functions, sqlite_compact, sqlite_doc
 from .tokens import EVENTS, PREFIX, like_escaped
 from .tokens import create_statements as token_create_statements
 from .tokens import drop_statements as token_drop_statements
+from .tokens import quoted as _q
 
 VERSION_TABLE = "search_version"
 _lock = threading.Lock()
@@ -76,10 +77,6 @@ def vocab_table(table: str) -> str:
 
 def _triggers(table: str) -> list[str]:
     return [f"search_{table}_insert", f"search_{table}_delete", f"search_{table}_update"]
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _lit(text: str) -> str:

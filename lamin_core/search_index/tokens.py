@@ -28,7 +28,8 @@ PREFIX = "search_tokens_"
 LONGEST_TOKEN = 200
 
 
-def _q(name: str) -> str:
+def quoted(name: str) -> str:
+    """An SQL identifier, quoted."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -56,20 +57,20 @@ EVENTS = {
 def _words(rows: str, pk: str, column: str) -> str:
     """(token, id) of the documents in `rows` (a relation with `pk` and `column`), each pair once."""
     return (
-        f'SELECT DISTINCT w COLLATE "C", r.{_q(pk)} '
-        f"FROM {rows} r, unnest(string_to_array(r.{_q(column)}, ' ')) AS w "
+        f'SELECT DISTINCT w COLLATE "C", r.{quoted(pk)} '
+        f"FROM {rows} r, unnest(string_to_array(r.{quoted(column)}, ' ')) AS w "
         f"WHERE w <> '|' AND w <> '' AND char_length(w) <= {LONGEST_TOKEN}"
     )
 
 
 def _add(target: str, rows: str, pk: str, column: str) -> str:
     # in key order: a bulk insert (COPY of 50 000 artifacts) appends to each token's end of the index
-    return f"INSERT INTO {_q(target)} (token, id) {_words(rows, pk, column)} ORDER BY 1, 2"
+    return f"INSERT INTO {quoted(target)} (token, id) {_words(rows, pk, column)} ORDER BY 1, 2"
 
 
 def _remove(target: str, rows: str, pk: str, column: str) -> str:
     return (
-        f"DELETE FROM {_q(target)} t USING ({_words(rows, pk, column)}) AS d (token, id) "
+        f"DELETE FROM {quoted(target)} t USING ({_words(rows, pk, column)}) AS d (token, id) "
         "WHERE t.token = d.token AND t.id = d.id"
     )
 
@@ -82,13 +83,13 @@ def _body(table: str, pk: str, fields: Sequence[str]) -> str:
         inserts.append(_add(target, "new_rows", pk, column))
         deletes.append(_remove(target, "old_rows", pk, column))
         # the rows whose document changed (or whose id did): old tokens out, new ones in
-        pair = f"{_q(pk)}, {_q(column)}"
+        pair = f"{quoted(pk)}, {quoted(column)}"
         gone = f"(SELECT {pair} FROM old_rows EXCEPT SELECT {pair} FROM new_rows)"
         came = f"(SELECT {pair} FROM new_rows EXCEPT SELECT {pair} FROM old_rows)"
         updates += [_remove(target, gone, pk, column), _add(target, came, pk, column)]
-        truncates.append(f"TRUNCATE {_q(target)}")
+        truncates.append(f"TRUNCATE {quoted(target)}")
     # an update that changes no document (most: a branch, a size, updated_at) stops at one check
-    row = ", ".join(_q(c) for c in [pk, *(f"_search_{f}" for f in fields)])
+    row = ", ".join(quoted(c) for c in [pk, *(f"_search_{f}" for f in fields)])
     changed = f"EXISTS (SELECT {row} FROM old_rows EXCEPT SELECT {row} FROM new_rows)"
     updates = [f"IF {changed} THEN {'; '.join(updates)}; END IF"]
     parts = [("INSERT", inserts), ("UPDATE", updates), ("DELETE", deletes), ("TRUNCATE", truncates)]
@@ -108,19 +109,19 @@ def create_statements(table: str, pk: str, fields: Sequence[str], pk_type: str =
         target = token_table(table, field)
         statements += [
             # byte order (only equality is asked): cheaper comparisons than the database's collation
-            f'CREATE TABLE {_q(target)} (token text COLLATE "C" NOT NULL, id {pk_type} NOT NULL)',
-            _add(target, _q(table), pk, f"_search_{field}"),
-            f"ALTER TABLE {_q(target)} ADD PRIMARY KEY (token, id)",  # built once, after the fill
-            f"ANALYZE {_q(target)}",
+            f'CREATE TABLE {quoted(target)} (token text COLLATE "C" NOT NULL, id {pk_type} NOT NULL)',
+            _add(target, quoted(table), pk, f"_search_{field}"),
+            f"ALTER TABLE {quoted(target)} ADD PRIMARY KEY (token, id)",  # built once, after the fill
+            f"ANALYZE {quoted(target)}",
         ]
     statements.append(
-        f"CREATE OR REPLACE FUNCTION {_q(_function(table))}() RETURNS trigger LANGUAGE plpgsql AS "
+        f"CREATE OR REPLACE FUNCTION {quoted(_function(table))}() RETURNS trigger LANGUAGE plpgsql AS "
         f"$$ {_body(table, pk, fields)} $$"
     )
     for event, transition in EVENTS.items():
         statements.append(
-            f"CREATE TRIGGER {_q(_trigger(table, event))} AFTER {event.upper()} ON {_q(table)} {transition} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {_q(_function(table))}()"
+            f"CREATE TRIGGER {quoted(_trigger(table, event))} AFTER {event.upper()} ON {quoted(table)} "
+            f"{transition} FOR EACH STATEMENT EXECUTE FUNCTION {quoted(_function(table))}()"
         )
     return statements
 
@@ -128,11 +129,12 @@ def create_statements(table: str, pk: str, fields: Sequence[str], pk_type: str =
 def drop_statements(table: str, fields: Sequence[str]) -> list[str]:
     """The triggers, function and inverted tables (IF EXISTS: also run when a search index is dropped)."""
     return [
-        *(f"DROP TRIGGER IF EXISTS {_q(_trigger(table, event))} ON {_q(table)}" for event in EVENTS),
-        f"DROP FUNCTION IF EXISTS {_q(_function(table))}()",
-        *(f"DROP TABLE IF EXISTS {_q(token_table(table, field))}" for field in fields),
+        *(f"DROP TRIGGER IF EXISTS {quoted(_trigger(table, event))} ON {quoted(table)}" for event in EVENTS),
+        f"DROP FUNCTION IF EXISTS {quoted(_function(table))}()",
+        *(f"DROP TABLE IF EXISTS {quoted(token_table(table, field))}" for field in fields),
     ]
 
 
 def like_escaped(text: str) -> str:
+    """`text` to match itself in a LIKE pattern (ESCAPE '\\', PostgreSQL's default)."""
     return re.sub(r"([\\%_])", r"\\\1", text)
